@@ -1,0 +1,69 @@
+"""The embedded PostgreSQL: a server from the `pgserver` wheel in a local data folder.
+
+pgserver keeps a list of the processes that hold the server in the data folder and stops the
+server when the last of them exits, so the CLI, several uvicorn workers and the tests can share
+one data folder safely.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from db.errors import DatabaseUnavailable
+
+_servers: dict[Path, Any] = {}
+
+
+def start(data_dir: Path, database: str) -> str:
+    """Start (or join) the embedded server and return an owner URL for `database`."""
+    server = _servers.get(data_dir)
+    if server is None:
+        server = _start_server(data_dir)
+        _servers[data_dir] = server
+    base = server.get_uri()  # postgresql://postgres:@/postgres?host=/socket/dir
+    _ensure_database(base, database)
+    return base.replace("/postgres?", f"/{database}?", 1)
+
+
+def _start_server(data_dir: Path) -> Any:
+    try:
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DatabaseUnavailable(
+            f"cannot create the embedded database folder {data_dir.parent}: {err.strerror}; "
+            "set ZHURNAL_DATA_DIR to a writable folder or DATABASE_URL to a server"
+        ) from err
+    logging.getLogger("pgserver").setLevel(logging.CRITICAL)
+    try:
+        import pgserver
+    except ImportError as err:  # pragma: no cover - a broken install
+        raise DatabaseUnavailable(
+            "the embedded PostgreSQL needs the 'pgserver' package: run pip install -e . "
+            "or set DATABASE_URL to a PostgreSQL server"
+        ) from err
+    try:
+        return pgserver.get_server(data_dir, cleanup_mode="stop")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as err:
+        log = data_dir / "log"
+        tail = ""
+        if log.exists():
+            lines = log.read_text(errors="replace").strip().splitlines()
+            tail = f" (last log line: {lines[-1]})" if lines else ""
+        raise DatabaseUnavailable(
+            f"the embedded PostgreSQL in {data_dir} did not start{tail}; see {log}, free the "
+            "folder or point ZHURNAL_DATA_DIR elsewhere, or set DATABASE_URL to a server"
+        ) from err
+
+
+def _ensure_database(base_uri: str, database: str) -> None:
+    with psycopg.connect(base_uri, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')

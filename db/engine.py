@@ -1,0 +1,99 @@
+"""Engines and sessions: the owner connection for migrations, the application role for requests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+
+import psycopg
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from db import embedded
+from db.errors import DatabaseUnavailable
+from db.settings import APP_ROLE, DEFAULT_DATABASE, DatabaseSettings
+
+
+@dataclass(frozen=True)
+class DatabaseUrls:
+    """The two URLs of one database: the owner's (migrations) and the application role's."""
+
+    owner: URL
+    app: URL
+
+
+def resolve_urls(settings: DatabaseSettings | None = None) -> DatabaseUrls:
+    """Find the database: DATABASE_URL when set, otherwise start the embedded server."""
+    settings = settings or DatabaseSettings.from_env()
+    if settings.url:
+        try:
+            owner = make_url(settings.url)
+        except Exception as err:
+            raise DatabaseUnavailable(
+                "DATABASE_URL is not a database URL (expected "
+                "postgresql://user:password@host:port/database)"
+            ) from err
+        if owner.get_backend_name() != "postgresql":
+            raise DatabaseUnavailable(
+                f"DATABASE_URL names '{owner.get_backend_name()}', but zhurnal runs on "
+                "PostgreSQL only"
+            )
+    else:
+        owner = make_url(embedded.start(settings.data_dir, DEFAULT_DATABASE))
+    owner = owner.set(drivername="postgresql+psycopg")
+    if settings.app_url:
+        app = make_url(settings.app_url).set(drivername="postgresql+psycopg")
+    else:
+        app = owner.set(username=APP_ROLE, password=settings.app_password)
+    return DatabaseUrls(owner=owner, app=app)
+
+
+def libpq_dsn(url: URL) -> str:
+    """A URL psycopg and the PostgreSQL tools understand (no SQLAlchemy driver suffix)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def check_reachable(url: URL) -> None:
+    """Connect once and turn the driver's error into one line a person can act on."""
+    try:
+        with psycopg.connect(libpq_dsn(url), connect_timeout=5):
+            pass
+    except psycopg.OperationalError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        where = url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(
+            f"cannot connect to PostgreSQL at {where}: {first}; check DATABASE_URL and that "
+            "the server is running (unset DATABASE_URL to use the embedded database)"
+        ) from err
+
+
+@lru_cache(maxsize=4)
+def owner_engine(url: URL) -> Engine:
+    return create_engine(url, pool_pre_ping=True)
+
+
+@contextmanager
+def owner_session(url: URL) -> Iterator[Session]:
+    """A session as the owner: migrations, seeding and operator commands only."""
+    with sessionmaker(owner_engine(url))() as session, session.begin():
+        yield session
+
+
+def app_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True, pool_timeout=5
+    )
+
+
+def app_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with factory() as session, session.begin():
+        yield session

@@ -1,0 +1,53 @@
+"""SQLAlchemy models, one module per domain; importing this package registers them all."""
+
+from db.models.accounts import Account, ApiToken, OfficerRole, RefreshToken, TokenScope
+from db.models.audit import AuditEntry
+from db.models.base import Base
+from db.models.calendar import (
+    AcademicYear,
+    GradeLevelScheme,
+    Holiday,
+    Period,
+    PeriodScheme,
+    SchemeKind,
+    YearStatus,
+)
+from db.models.classes import (
+    CurriculumLine,
+    Enrollment,
+    GroupKind,
+    GroupMembership,
+    SchoolClass,
+    Split,
+    StudyGroup,
+    TeacherAssignment,
+)
+from db.models.geography import Municipality, Region, School
+from db.models.grades import Grade, GradeKind, GradeState
+from db.models.grading import (
+    ConversionRow,
+    ConversionTable,
+    GradingKind,
+    GradingSystem,
+    GradingSystemUse,
+    GradingTemplate,
+    GradingTemplateValue,
+    MarkValue,
+)
+from db.models.lessons import Lesson, LessonStatus
+from db.models.marks import Attendance, AttendanceKind, Mark
+from db.models.people import Guardianship, Person, PersonRole, SchoolRole
+from db.models.subjects import LessonType, Subject, WorkType
+from db.models.timetable import Bell, TimetableSlot
+
+__all__ = [
+    "AcademicYear", "Account", "ApiToken", "Attendance", "AttendanceKind", "AuditEntry", "Base",
+    "Bell", "ConversionRow", "ConversionTable", "CurriculumLine", "Enrollment", "Grade",
+    "GradeKind", "GradeLevelScheme", "GradeState", "GradingKind", "GradingSystem",
+    "GradingSystemUse", "GradingTemplate", "GradingTemplateValue", "GroupKind",
+    "GroupMembership", "Guardianship", "Holiday", "Lesson", "LessonStatus", "LessonType", "Mark",
+    "MarkValue", "Municipality", "OfficerRole", "Period", "PeriodScheme", "Person", "PersonRole",
+    "RefreshToken", "Region", "School", "SchoolClass", "SchoolRole", "SchemeKind", "Split",
+    "StudyGroup", "Subject", "TeacherAssignment", "TimetableSlot", "TokenScope", "WorkType",
+    "YearStatus",
+]

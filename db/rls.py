@@ -1,0 +1,140 @@
+"""Row-level security, roles and grants as SQL, applied by the migrations.
+
+Kept as functions of table names so each migration freezes the list it applies to; a catalog
+test (tests/test_tenancy_catalog.py) fails when a tenant table escapes.
+"""
+
+from __future__ import annotations
+
+from db.settings import APP_ROLE, OFFICER_ROLE
+
+FUNCTIONS = """
+CREATE OR REPLACE FUNCTION zhurnal_school_ids() RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT COALESCE(
+    string_to_array(NULLIF(current_setting('zhurnal.school_ids', true), ''), ',')::uuid[],
+    '{}'::uuid[])
+$$;
+
+CREATE OR REPLACE FUNCTION zhurnal_account_id() RETURNS uuid
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+  SELECT NULLIF(current_setting('zhurnal.account_id', true), '')::uuid
+$$;
+"""
+
+ROLES = f"""
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
+    CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{OFFICER_ROLE}') THEN
+    CREATE ROLE {OFFICER_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;
+  END IF;
+END $$;
+GRANT {OFFICER_ROLE} TO {APP_ROLE};
+GRANT USAGE ON SCHEMA public TO {APP_ROLE}, {OFFICER_ROLE};
+"""
+
+
+def tenant_policy(table: str) -> str:
+    """RLS on `school_id`, enabled and forced, failing closed when no school is set."""
+    return f"""
+ALTER TABLE {table} ENABLE ROW LEVEL SECURITY;
+ALTER TABLE {table} FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON {table} FOR ALL
+  USING (school_id = ANY (zhurnal_school_ids()))
+  WITH CHECK (school_id = ANY (zhurnal_school_ids()));
+"""
+
+
+# The access context is resolved before any school is set: it may read the viewer's own
+# person rows (and their roles) in every school, and nothing else.
+SELF_POLICIES = """
+CREATE POLICY own_person ON persons FOR SELECT
+  USING (account_id = zhurnal_account_id());
+CREATE POLICY own_roles ON person_roles FOR SELECT
+  USING (EXISTS (SELECT 1 FROM persons p
+                 WHERE p.school_id = person_roles.school_id AND p.id = person_roles.person_id
+                   AND p.account_id = zhurnal_account_id()));
+"""
+
+# The password hash is readable by the login path alone: the application role has no SELECT
+# on the column and asks this function, which returns one account's hash by login.
+LOGIN_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION zhurnal_login_lookup(p_login text)
+RETURNS TABLE (account_id uuid, password_hash text, is_active boolean)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT id, password_hash, is_active FROM accounts WHERE login = lower(p_login)
+$$;
+REVOKE ALL ON FUNCTION zhurnal_login_lookup(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zhurnal_login_lookup(text) TO {APP_ROLE};
+"""
+
+AUDIT_CHAIN = """
+CREATE OR REPLACE FUNCTION zhurnal_audit_hash(a audit_log) RETURNS bytea
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT sha256(COALESCE(a.prev_hash, ''::bytea) || convert_to(jsonb_build_object(
+    'school_id', a.school_id, 'id', a.id, 'seq', a.seq, 'occurred_at', a.occurred_at,
+    'recorded_at', a.recorded_at, 'actor_account_id', a.actor_account_id,
+    'actor_person_id', a.actor_person_id, 'actor_token_id', a.actor_token_id,
+    'action', a.action, 'entity', a.entity, 'entity_id', a.entity_id,
+    'before', a.before, 'after', a.after, 'request_id', a.request_id)::text, 'UTF8'))
+$$;
+
+CREATE OR REPLACE FUNCTION zhurnal_audit_chain() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  last_seq bigint;
+  last_hash bytea;
+BEGIN
+  -- one writer per school at a time, so every row links to exactly one predecessor
+  PERFORM pg_advisory_xact_lock(hashtextextended('zhurnal.audit:' || NEW.school_id::text, 0));
+  SELECT seq, hash INTO last_seq, last_hash FROM audit_log
+   WHERE school_id = NEW.school_id ORDER BY seq DESC LIMIT 1;
+  NEW.seq := COALESCE(last_seq, 0) + 1;
+  NEW.prev_hash := last_hash;
+  NEW.occurred_at := clock_timestamp();
+  NEW.hash := zhurnal_audit_hash(NEW);
+  RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION zhurnal_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+
+CREATE TRIGGER audit_chain BEFORE INSERT ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION zhurnal_audit_chain();
+CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_log
+  FOR EACH ROW EXECUTE FUNCTION zhurnal_append_only();
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION zhurnal_append_only();
+"""
+
+
+def app_grants(tenant_tables: list[str], global_read: list[str]) -> str:
+    """What the application role may do: data tables read-write, the audit log insert-only."""
+    writable = [t for t in tenant_tables if t != "audit_log"]
+    return f"""
+GRANT SELECT, INSERT, UPDATE, DELETE ON {", ".join(writable)} TO {APP_ROLE};
+GRANT SELECT, INSERT ON audit_log TO {APP_ROLE};
+GRANT SELECT ON {", ".join(global_read)} TO {APP_ROLE};
+GRANT SELECT, INSERT, UPDATE ON officer_roles, api_tokens, refresh_tokens TO {APP_ROLE};
+GRANT SELECT (id, login, is_active, created_at, last_login_at),
+      INSERT (id, login, password_hash, is_active),
+      UPDATE (password_hash, is_active, last_login_at) ON accounts TO {APP_ROLE};
+"""
+
+
+def officer_grants(tenant_tables: list[str], global_read: list[str]) -> str:
+    """Officers' requests run as a role with no privilege on personal data at all."""
+    personal = {"persons", "audit_log"}
+    readable = [t for t in tenant_tables if t not in personal]
+    return f"""
+GRANT SELECT ON {", ".join(readable)} TO {OFFICER_ROLE};
+GRANT SELECT (school_id, id) ON persons TO {OFFICER_ROLE};
+GRANT SELECT ON {", ".join(global_read)} TO {OFFICER_ROLE};
+"""

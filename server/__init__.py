@@ -1,0 +1,1 @@
+"""Starlette application, authentication and the `zhurnal` command line."""
