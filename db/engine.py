@@ -64,7 +64,7 @@ def check_reachable(url: URL) -> None:
             pass
     except psycopg.OperationalError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        where = url.render_as_string(hide_password=True)
+        where = url.set(drivername="postgresql").render_as_string(hide_password=True)
         raise DatabaseUnavailable(
             f"cannot connect to PostgreSQL at {where}: {first}; check DATABASE_URL and that "
             "the server is running (unset DATABASE_URL to use the embedded database)"

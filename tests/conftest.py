@@ -50,3 +50,40 @@ def app_conn(database: DatabaseUrls) -> Iterator[psycopg.Connection]:
     with psycopg.connect(libpq_dsn(database.app)) as conn:
         yield conn
         conn.rollback()
+
+
+@pytest.fixture(scope="session")
+def server_url(database: DatabaseUrls, schools: TwoSchools) -> Iterator[str]:
+    """The app under uvicorn on a free port, serving the test database over real HTTP."""
+    from tests.server_fixture import running_server
+
+    with running_server(database) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def gql(server_url: str):  # noqa: ANN201 - yields a GraphQLClient
+    from tests.server_fixture import GraphQLClient
+
+    client = GraphQLClient(server_url)
+    yield client
+    client.http.close()
+
+
+@pytest.fixture(scope="session")
+def token_for(database: DatabaseUrls):  # noqa: ANN201
+    """token_for(login) -> a signed access token for an existing account."""
+    from sqlalchemy import select
+
+    from db.engine import owner_session
+    from db.models import Account
+    from server.tokens import issue_access_token
+    from tests.server_fixture import TEST_SETTINGS
+
+    def make(login: str) -> str:
+        with owner_session(database.owner) as s:
+            account_id = s.scalar(select(Account.id).where(Account.login == login))
+        assert account_id is not None, login
+        return issue_access_token(TEST_SETTINGS.secret_key, account_id, minutes=5)
+
+    return make

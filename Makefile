@@ -1,0 +1,21 @@
+# The two commands of the README. Each sets up its own virtual environment first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint schema
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/zhurnal demo
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+schema: $(BIN)/.installed
+	$(BIN)/zhurnal schema > schema.graphql

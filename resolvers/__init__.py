@@ -1,0 +1,1 @@
+"""What each query and mutation does, one domain per module."""

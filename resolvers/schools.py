@@ -1,0 +1,24 @@
+"""Reading schools: public reference data for any authenticated viewer."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from strawberry import relay
+from strawberry.types import Info
+
+from db import models
+from schema.pagination import After, First, paginate
+from schema.schools import School
+
+
+async def schools(
+    info: Info, *, first: First = None, after: After = None
+) -> relay.Connection[School]:
+    return await paginate(
+        info.context.session,
+        select(models.School),
+        keys=[models.School.name, models.School.id],
+        first=first,
+        after=after,
+        to_node=School.from_model,
+    )

@@ -1,0 +1,1 @@
+"""GraphQL types, inputs, enums and the Schema object (Strawberry, code-first)."""

@@ -1,0 +1,76 @@
+"""Schools and municipalities: the tenants and the districts that oversee them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from db import models
+
+
+@strawberry.type(description="A municipal district or city (муниципальный район / городской "
+                             "округ) whose education office oversees its schools.")
+class Municipality(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    name: str = strawberry.field(description="Official name, e.g. «г. Белогорск».")
+    kind: str = strawberry.field(description="Kind of municipality, e.g. «городской округ».")
+
+    @classmethod
+    def from_model(cls, row: models.Municipality) -> Municipality:
+        return cls(id=row.id, name=row.name, kind=row.kind)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Municipality | None]:
+        ids = [_uuid(i) for i in node_ids]
+        rows = await info.context.loaders.municipality_by_id.load_many(
+            [i for i in ids if i is not None]
+        )
+        found = {r.id: cls.from_model(r) for r in rows if r is not None}
+        return [found.get(i) if i else None for i in ids]
+
+
+@strawberry.type(description="A general-education school (общеобразовательная организация, "
+                             "ОО): the tenant whose data is isolated from every other school.")
+class School(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    name: str = strawberry.field(description="Full official name, e.g. «МОАУ Гимназия № 1 "
+                                             "г. Благовещенска».")
+    short_name: str = strawberry.field(description="Short name for lists and headers.")
+    timezone: str = strawberry.field(description="IANA time zone of the school (default "
+                                                 "Asia/Yakutsk); journal deadlines use it.")
+    municipality_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="The municipality the school belongs to.")
+    async def municipality(self, info: Info) -> Municipality:
+        row = await info.context.loaders.municipality_by_id.load(self.municipality_id)
+        return Municipality.from_model(row)
+
+    @classmethod
+    def from_model(cls, row: models.School) -> School:
+        return cls(id=row.id, name=row.name, short_name=row.short_name, timezone=row.timezone,
+                   municipality_id=row.municipality_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[School | None]:
+        ids = [_uuid(i) for i in node_ids]
+        rows = await info.context.loaders.school_by_id.load_many(
+            [i for i in ids if i is not None]
+        )
+        found = {r.id: cls.from_model(r) for r in rows if r is not None}
+        return [found.get(i) if i else None for i in ids]
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

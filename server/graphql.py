@@ -1,0 +1,73 @@
+"""The GraphQL endpoint: one transaction per operation, the viewer resolved before resolvers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult
+
+from schema.context import Context, Loaders
+from server.settings import ServerSettings
+from server.tokens import InvalidToken, read_access_token
+from tenants.access import resolve_access
+
+
+class ZhurnalGraphQL(GraphQL[Any, None]):
+    def __init__(
+        self, schema: Any, *, sessions: async_sessionmaker[AsyncSession],
+        settings: ServerSettings,
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None,
+                         allow_queries_via_get=False, multipart_uploads_enabled=False)
+        self.sessions = sessions
+        self.settings = settings
+
+    async def get_context(self, request: Any, response: Any = None) -> dict[str, Any]:
+        # The real context is built per operation in execute_single, inside its transaction.
+        return {"request": request, "request_id": uuid.uuid4().hex}
+
+    async def execute_single(  # noqa: PLR0913
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        async with self.sessions() as session:
+            await session.begin()
+            ctx = Context(request_id=context["request_id"], session=session,
+                          loaders=Loaders(session))
+            account_id = self._account_id(request)
+            if account_id is not None:
+                ctx.access = await resolve_access(session, account_id)
+            result = await super().execute_single(
+                request, request_adapter, sub_response, ctx, root_value, request_data
+            )
+            if result.errors:
+                await session.rollback()
+            else:
+                await session.commit()
+        sub_response.headers["X-Request-Id"] = ctx.request_id
+        return result
+
+    def _account_id(self, request: Request) -> uuid.UUID | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return None
+        try:
+            return read_access_token(self.settings.secret_key, token.strip())
+        except InvalidToken:
+            return None
+
+
+

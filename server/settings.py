@@ -1,0 +1,47 @@
+"""Server settings from the environment; development defaults, strict in production."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    environment: str
+    secret_key: str
+    access_token_minutes: int
+    graphiql: bool
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls) -> ServerSettings:
+        environment = os.environ.get("ZHURNAL_ENV", "development")
+        secret = os.environ.get("ZHURNAL_SECRET_KEY") or None
+        if secret is None:
+            if environment == "production":
+                raise RuntimeError("ZHURNAL_SECRET_KEY must be set when ZHURNAL_ENV=production")
+            secret = _local_secret()
+        graphiql_default = "0" if environment == "production" else "1"
+        return cls(
+            environment=environment,
+            secret_key=secret,
+            access_token_minutes=int(os.environ.get("ZHURNAL_ACCESS_TOKEN_MINUTES", "15")),
+            graphiql=os.environ.get("ZHURNAL_GRAPHIQL", graphiql_default) == "1",
+        )
+
+
+def _local_secret() -> str:
+    """A development secret kept beside the embedded database, shared by every worker."""
+    path = Path(os.environ.get("ZHURNAL_STATE_DIR", ".zhurnal")) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

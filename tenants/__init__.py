@@ -1,0 +1,1 @@
+"""Access context, roles and permissions, RLS session setup, school configuration."""

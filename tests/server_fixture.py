@@ -1,0 +1,63 @@
+"""A real uvicorn server on a free port, serving the test database over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import uvicorn
+
+from db.engine import DatabaseUrls
+from server.app import create_app
+from server.settings import ServerSettings
+
+TEST_SETTINGS = ServerSettings(
+    environment="test", secret_key="test-secret-" + "x" * 40, access_token_minutes=15,
+    graphiql=True,
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_server(urls: DatabaseUrls) -> Iterator[str]:
+    port = free_port()
+    config = uvicorn.Config(create_app(urls, TEST_SETTINGS), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+class GraphQLClient:
+    """Posts GraphQL documents to the real endpoint, as a viewer or anonymously."""
+
+    def __init__(self, base: str) -> None:
+        self.http = httpx.Client(base_url=base, timeout=30)
+
+    def post(self, query: str, variables: dict | None = None, *, token: str | None = None
+             ) -> dict:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = self.http.post("/graphql", json={"query": query, "variables": variables or {}},
+                                  headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()
