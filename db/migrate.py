@@ -19,7 +19,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def alembic_config(url: URL) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.render_as_string(hide_password=False).replace("%", "%%"))
+    rendered = url.render_as_string(hide_password=False)
+    cfg.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
     return cfg
 
 

@@ -21,7 +21,9 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(urls: DatabaseUrls | None = None, settings: ServerSettings | None = None) -> Starlette:
+def create_app(
+    urls: DatabaseUrls | None = None, settings: ServerSettings | None = None
+) -> Starlette:
     """Build the app; the database must be migrated (checked at start-up, not per request)."""
     urls = urls or resolve_urls()
     settings = settings or ServerSettings.from_env()

@@ -37,7 +37,7 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-def _urls():  # noqa: ANN202 - DatabaseUrls, imported lazily to keep --help fast
+def _urls():
     from db.engine import check_reachable, resolve_urls
 
     try:
@@ -138,7 +138,7 @@ def token(
                                   minutes=minutes))
 
 
-def _require_current(urls) -> None:  # noqa: ANN001
+def _require_current(urls) -> None:
     from db.migrate import ensure_current
 
     try:
@@ -147,7 +147,7 @@ def _require_current(urls) -> None:  # noqa: ANN001
         raise fail(str(e)) from None
 
 
-def _school_count(urls) -> int:  # noqa: ANN001
+def _school_count(urls) -> int:
     from sqlalchemy import func, select
 
     from db.engine import owner_session
@@ -157,7 +157,7 @@ def _school_count(urls) -> int:  # noqa: ANN001
         return int(session.scalar(select(func.count()).select_from(School)) or 0)
 
 
-def _seed(urls, *, seed: int, year: int | None, until: date | None):  # noqa: ANN001, ANN202
+def _seed(urls, *, seed: int, year: int | None, until: date | None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from db.seed.demo import seed_demo as run_seed
@@ -180,7 +180,7 @@ def _seed(urls, *, seed: int, year: int | None, until: date | None):  # noqa: AN
     return summary
 
 
-def _print_accounts(summary) -> None:  # noqa: ANN001
+def _print_accounts(summary) -> None:
     table = Table(title="Demo accounts (password: demo)")
     for column in ("login", "role", "school"):
         table.add_column(column)

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
-from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.http import GraphQLRequestData
+from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.types import ExecutionResult
 
 from schema.context import Context, Loaders
@@ -33,7 +33,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         # The real context is built per operation in execute_single, inside its transaction.
         return {"request": request, "request_id": uuid.uuid4().hex}
 
-    async def execute_single(  # noqa: PLR0913
+    async def execute_single(
         self,
         request: Request,
         request_adapter: AsyncHTTPRequestAdapter,

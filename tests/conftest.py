@@ -62,7 +62,7 @@ def server_url(database: DatabaseUrls, schools: TwoSchools) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def gql(server_url: str):  # noqa: ANN201 - yields a GraphQLClient
+def gql(server_url: str):
     from tests.server_fixture import GraphQLClient
 
     client = GraphQLClient(server_url)
@@ -71,7 +71,7 @@ def gql(server_url: str):  # noqa: ANN201 - yields a GraphQLClient
 
 
 @pytest.fixture(scope="session")
-def token_for(database: DatabaseUrls):  # noqa: ANN201
+def token_for(database: DatabaseUrls):
     """token_for(login) -> a signed access token for an existing account."""
     from sqlalchemy import select
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 
 from db.engine import DatabaseUrls, libpq_dsn
 from tests.factories import TwoSchools

@@ -63,7 +63,8 @@ class ApiToken(GlobalMixin, Base):
     __tablename__ = "api_tokens"
     __table_args__ = (
         CheckConstraint(
-            "num_nonnulls(reach_school_id, reach_municipality_id, reach_region_id) = 1", name="one_reach"
+            "num_nonnulls(reach_school_id, reach_municipality_id, reach_region_id) = 1",
+            name="one_reach",
         ),
     )
 

@@ -1,7 +1,7 @@
 """Core domain: every table of the gradebook, with RLS, roles and grants.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 12:48:55.384280
 """
 
