@@ -50,10 +50,10 @@ CREATE POLICY tenant ON {table} FOR ALL
 
 # The access context is resolved before any school is set: it may read the viewer's own
 # person rows (and their roles) in every school, and nothing else.
-SELF_POLICIES = """
-CREATE POLICY own_person ON persons FOR SELECT
+SELF_POLICIES = f"""
+CREATE POLICY own_person ON persons FOR SELECT TO {APP_ROLE}
   USING (account_id = zhurnal_account_id());
-CREATE POLICY own_roles ON person_roles FOR SELECT
+CREATE POLICY own_roles ON person_roles FOR SELECT TO {APP_ROLE}
   USING (EXISTS (SELECT 1 FROM persons p
                  WHERE p.school_id = person_roles.school_id AND p.id = person_roles.person_id
                    AND p.account_id = zhurnal_account_id()));
@@ -72,11 +72,19 @@ GRANT EXECUTE ON FUNCTION zhurnal_login_lookup(text) TO {APP_ROLE};
 """
 
 AUDIT_CHAIN = """
+-- Timestamps are hashed in one fixed form (UTC, microseconds), so the chain verifies the same
+-- whatever the session's TimeZone or DateStyle.
+CREATE OR REPLACE FUNCTION zhurnal_utc_text(ts timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
 CREATE OR REPLACE FUNCTION zhurnal_audit_hash(a audit_log) RETURNS bytea
-LANGUAGE sql IMMUTABLE AS $$
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT sha256(COALESCE(a.prev_hash, ''::bytea) || convert_to(jsonb_build_object(
-    'school_id', a.school_id, 'id', a.id, 'seq', a.seq, 'occurred_at', a.occurred_at,
-    'recorded_at', a.recorded_at, 'actor_account_id', a.actor_account_id,
+    'school_id', a.school_id, 'id', a.id, 'seq', a.seq,
+    'occurred_at', zhurnal_utc_text(a.occurred_at),
+    'recorded_at', zhurnal_utc_text(a.recorded_at), 'actor_account_id', a.actor_account_id,
     'actor_person_id', a.actor_person_id, 'actor_token_id', a.actor_token_id,
     'action', a.action, 'entity', a.entity, 'entity_id', a.entity_id,
     'before', a.before, 'after', a.after, 'request_id', a.request_id)::text, 'UTF8'))
@@ -129,12 +137,38 @@ GRANT SELECT (id, login, is_active, created_at, last_login_at),
 """
 
 
+# Free text a teacher writes about a student may hold personal data (e.g. a health reason).
+OFFICER_HIDDEN_COLUMNS = {
+    "marks": ["comment"],
+    "grades": ["comment", "deferred_reason"],
+    "persons": ["account_id", "external_id", "last_name", "first_name", "middle_name",
+                "birth_date", "created_at"],
+}
+
+
+def _grant_columns_except(table: str, role: str, hidden: list[str]) -> str:
+    excluded = ", ".join(f"'{c}'" for c in hidden)
+    return f"""
+DO $$
+DECLARE cols text;
+BEGIN
+  SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) INTO cols
+    FROM information_schema.columns
+   WHERE table_schema = 'public' AND table_name = '{table}'
+     AND column_name NOT IN ({excluded});
+  EXECUTE format('GRANT SELECT (%s) ON {table} TO {role}', cols);
+END $$;
+"""
+
+
 def officer_grants(tenant_tables: list[str], global_read: list[str]) -> str:
     """Officers' requests run as a role with no privilege on personal data at all."""
-    personal = {"persons", "audit_log"}
-    readable = [t for t in tenant_tables if t not in personal]
+    readable = [t for t in tenant_tables if t not in OFFICER_HIDDEN_COLUMNS and t != "audit_log"]
+    partial = "".join(
+        _grant_columns_except(t, OFFICER_ROLE, cols)
+        for t, cols in OFFICER_HIDDEN_COLUMNS.items() if t in tenant_tables
+    )
     return f"""
 GRANT SELECT ON {", ".join(readable)} TO {OFFICER_ROLE};
-GRANT SELECT (school_id, id) ON persons TO {OFFICER_ROLE};
 GRANT SELECT ON {", ".join(global_read)} TO {OFFICER_ROLE};
-"""
+{partial}"""

@@ -32,6 +32,9 @@ PERSONAL_COLUMN = re.compile(
     r"last_name|first_name|middle_name|birth_date|phone|e_?mail|address"
 )
 PERSONAL_PERSON_COLUMNS = ("last_name", "first_name", "middle_name", "birth_date")
+FREE_TEXT_ABOUT_STUDENTS = (
+    ("marks", "comment"), ("grades", "comment"), ("grades", "deferred_reason"),
+)
 
 ALL_COMMANDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
 POLICY_COMMANDS = {
@@ -287,6 +290,11 @@ def role_violations(conn: psycopg.Connection) -> Violations:
         ),
         (f"has_table_privilege('{OFFICER_ROLE}', 'public.audit_log', 'SELECT')",
          f"{OFFICER_ROLE} can SELECT audit_log (before/after hold personal data)"),
+        *(
+            (f"has_column_privilege('{OFFICER_ROLE}', 'public.{table}', '{col}', 'SELECT')",
+             f"{OFFICER_ROLE} can SELECT {table}.{col} (free text about a student)")
+            for table, col in FREE_TEXT_ABOUT_STUDENTS
+        ),
     ]
     for expr, message in checks:
         if conn.execute(f"SELECT {expr}").fetchone()[0]:

@@ -25,6 +25,7 @@ class Account(GlobalMixin, Base):
     """One login. The person it belongs to has a row in each school, under that school's RLS."""
 
     __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("login = lower(login)", name="login_lowercase"),)
 
     login: Mapped[str] = mapped_column(String(120), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)

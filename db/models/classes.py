@@ -12,7 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.models.base import Base, TenantMixin, str_enum, tenant_fk
 
-_DATED = CheckConstraint("ends_on IS NULL OR starts_on <= ends_on", name="dates_ordered")
+
+def _dated() -> CheckConstraint:
+    return CheckConstraint("ends_on IS NULL OR starts_on <= ends_on", name="dates_ordered")
 
 
 class SchoolClass(TenantMixin, Base):
@@ -42,7 +44,7 @@ class Enrollment(TenantMixin, Base):
         tenant_fk("student_id", "persons", ondelete="CASCADE"),
         Index(None, "school_id", "class_id"),
         Index(None, "school_id", "student_id"),
-        _DATED,
+        _dated(),
     )
 
     class_id: Mapped[uuid.UUID]
@@ -108,7 +110,7 @@ class GroupMembership(TenantMixin, Base):
         tenant_fk("student_id", "persons", ondelete="CASCADE"),
         Index(None, "school_id", "group_id", "starts_on"),
         Index(None, "school_id", "student_id"),
-        _DATED,
+        _dated(),
     )
 
     group_id: Mapped[uuid.UUID]
@@ -126,7 +128,7 @@ class TeacherAssignment(TenantMixin, Base):
         tenant_fk("teacher_id", "persons", ondelete="CASCADE"),
         Index(None, "school_id", "group_id"),
         Index(None, "school_id", "teacher_id"),
-        _DATED,
+        _dated(),
     )
 
     group_id: Mapped[uuid.UUID]

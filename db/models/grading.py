@@ -32,12 +32,11 @@ class GradingKind(enum.StrEnum):
     PERCENT = "percent"
 
 
-_VALUE_CHECKS = (
-    CheckConstraint(
+def _axis_order() -> CheckConstraint:
+    return CheckConstraint(
         "0 <= range_low AND range_low <= point AND point <= range_high AND range_high <= 100",
         name="axis_order",
-    ),
-)
+    )
 
 
 class GradingTemplate(GlobalMixin, Base):
@@ -52,7 +51,7 @@ class GradingTemplate(GlobalMixin, Base):
 
 class GradingTemplateValue(GlobalMixin, Base):
     __tablename__ = "grading_template_values"
-    __table_args__ = (UniqueConstraint("template_id", "label"), *_VALUE_CHECKS)
+    __table_args__ = (UniqueConstraint("template_id", "label"), _axis_order())
 
     template_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("grading_templates.id", ondelete="CASCADE"), index=True
@@ -85,7 +84,7 @@ class MarkValue(TenantMixin, Base):
         tenant_fk("system_id", "grading_systems", ondelete="CASCADE"),
         UniqueConstraint("school_id", "system_id", "label"),
         UniqueConstraint("school_id", "system_id", "ordinal"),
-        *_VALUE_CHECKS,
+        _axis_order(),
     )
 
     system_id: Mapped[uuid.UUID]

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:48:55.384280
 """
 
 from __future__ import annotations
@@ -28,6 +27,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
+    sa.CheckConstraint('login = lower(login)', name=op.f('ck_accounts_login_lowercase')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_accounts')),
     sa.UniqueConstraint('login', name=op.f('uq_accounts_login'))
     )
@@ -307,7 +307,7 @@ def upgrade() -> None:
     sa.Column('point', sa.Numeric(precision=5, scale=2), nullable=False),
     sa.Column('counts_as_pass', sa.Boolean(), nullable=False),
     sa.Column('numeric_value', sa.Numeric(precision=6, scale=2), nullable=True),
-    sa.CheckConstraint('0 <= range_low AND range_low <= point AND point <= range_high AND range_high <= 100', name=op.f('ck_grading_template_values_axis_order')),
+    sa.CheckConstraint('0 <= range_low AND range_low <= point AND point <= range_high AND range_high <= 100', name=op.f('ck_mark_values_axis_order')),
     sa.ForeignKeyConstraint(['school_id', 'system_id'], ['grading_systems.school_id', 'grading_systems.id'], name=op.f('fk_mark_values_school_id_system_id_grading_systems'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_mark_values_school_id_schools')),
     sa.PrimaryKeyConstraint('school_id', 'id', name=op.f('pk_mark_values')),
@@ -495,7 +495,7 @@ def upgrade() -> None:
     sa.Column('student_id', sa.Uuid(), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=True),
-    sa.CheckConstraint('ends_on IS NULL OR starts_on <= ends_on', name=op.f('ck_enrollments_dates_ordered')),
+    sa.CheckConstraint('ends_on IS NULL OR starts_on <= ends_on', name=op.f('ck_group_memberships_dates_ordered')),
     sa.ForeignKeyConstraint(['school_id', 'group_id'], ['study_groups.school_id', 'study_groups.id'], name=op.f('fk_group_memberships_school_id_group_id_study_groups'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id', 'student_id'], ['persons.school_id', 'persons.id'], name=op.f('fk_group_memberships_school_id_student_id_persons'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_group_memberships_school_id_schools')),
@@ -510,7 +510,7 @@ def upgrade() -> None:
     sa.Column('teacher_id', sa.Uuid(), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=True),
-    sa.CheckConstraint('ends_on IS NULL OR starts_on <= ends_on', name=op.f('ck_enrollments_dates_ordered')),
+    sa.CheckConstraint('ends_on IS NULL OR starts_on <= ends_on', name=op.f('ck_teacher_assignments_dates_ordered')),
     sa.ForeignKeyConstraint(['school_id', 'group_id'], ['study_groups.school_id', 'study_groups.id'], name=op.f('fk_teacher_assignments_school_id_group_id_study_groups'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id', 'teacher_id'], ['persons.school_id', 'persons.id'], name=op.f('fk_teacher_assignments_school_id_teacher_id_persons'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['school_id'], ['schools.id'], name=op.f('fk_teacher_assignments_school_id_schools')),

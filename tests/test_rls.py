@@ -1,0 +1,419 @@
+"""Row-level security as the application role sees it, on the two seeded schools.
+
+Every test runs on `app_conn` (the role `zhurnal_app`, RLS applies) inside a transaction that
+the fixture rolls back, so nothing here changes the shared seed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import errors
+from sqlalchemy import create_engine, text
+
+from db.engine import DatabaseUrls
+from db.settings import OFFICER_ROLE
+from tests.factories import TwoSchools
+
+PEOPLE_TABLES = ("persons", "classes", "person_roles")
+
+
+def _tenant_tables(conn: psycopg.Connection) -> list[str]:
+    """Every table in public with a school_id column, read from the catalog."""
+    rows = conn.execute("""
+        SELECT c.relname FROM pg_class c
+          JOIN pg_attribute a ON a.attrelid = c.oid
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+           AND a.attname = 'school_id' AND NOT a.attisdropped
+         ORDER BY c.relname
+    """).fetchall()
+    return [r[0] for r in rows]
+
+
+def _set_schools(conn: psycopg.Connection, *school_ids: uuid.UUID) -> None:
+    conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)",
+                 (",".join(str(s) for s in school_ids),))
+
+
+def _set_account(conn: psycopg.Connection, account_id: uuid.UUID) -> None:
+    conn.execute("SELECT set_config('zhurnal.account_id', %s, true)", (str(account_id),))
+
+
+def _ids(conn: psycopg.Connection, table: str, where: str = "true",
+         params: tuple[object, ...] = ()) -> set[uuid.UUID]:
+    return {r[0] for r in conn.execute(f"SELECT id FROM {table} WHERE {where}", params)}
+
+
+def _count(conn: psycopg.Connection, table: str) -> int:
+    return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _insert_subject(conn: psycopg.Connection, school_id: uuid.UUID) -> None:
+    conn.execute(
+        "INSERT INTO subjects (school_id, id, name, short_name) VALUES (%s, %s, %s, 'T')",
+        (school_id, uuid.uuid4(), f"Test {uuid.uuid4().hex[:8]}"),
+    )
+
+
+def _insert_audit(conn: psycopg.Connection, school_id: uuid.UUID,
+                  entity: str = "mark") -> tuple[int, bytes, bytes | None]:
+    """An audit row with forged chain fields; returns what the trigger stored instead."""
+    row = conn.execute("""
+        INSERT INTO audit_log (school_id, id, action, entity, seq, hash, prev_hash)
+        VALUES (%s, %s, 'create', %s, 0, '\\x00'::bytea, '\\xff'::bytea)
+        RETURNING seq, hash, prev_hash
+    """, (school_id, uuid.uuid4(), entity)).fetchone()
+    return row[0], bytes(row[1]), None if row[2] is None else bytes(row[2])
+
+
+@pytest.fixture()
+def account_of(owner_conn: psycopg.Connection, schools: TwoSchools):
+    """The login account of a seeded person (read as the owner, who bypasses RLS)."""
+
+    def lookup(school_id: uuid.UUID, person_id: uuid.UUID) -> uuid.UUID:
+        row = owner_conn.execute(
+            "SELECT account_id FROM persons WHERE school_id = %s AND id = %s",
+            (school_id, person_id),
+        ).fetchone()
+        assert row is not None and row[0] is not None
+        return row[0]
+
+    return lookup
+
+
+@pytest.fixture()
+def pooled_engine(database: DatabaseUrls) -> Iterator[object]:
+    engine = create_engine(database.app, pool_size=1, max_overflow=0)
+    yield engine
+    engine.dispose()
+
+
+# --- one school set --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", PEOPLE_TABLES)
+def test_rows_of_another_school_are_invisible(
+    app_conn: psycopg.Connection, owner_conn: psycopg.Connection, schools: TwoSchools,
+    table: str,
+) -> None:
+    # given school A set on the application role's transaction
+    a, b = schools.a.id, schools.b.id
+    _set_schools(app_conn, a)
+    # when the table is read with and without a filter on school B
+    visible = _ids(app_conn, table)
+    asked_for_b = _ids(app_conn, table, "school_id = %s", (b,))
+    # then exactly school A's rows (as the owner sees them) come back, none of B's
+    assert asked_for_b == set()
+    assert visible == _ids(owner_conn, table, "school_id = %s", (a,))
+    assert visible
+    assert visible.isdisjoint(_ids(owner_conn, table, "school_id = %s", (b,)))
+
+
+def test_no_tenant_table_shows_a_row_of_another_school(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given school A set
+    _set_schools(app_conn, schools.a.id)
+    # when every tenant table is asked for rows outside school A
+    leaks = {
+        table: app_conn.execute(f"SELECT count(*) FROM {table} WHERE school_id <> %s",
+                                (schools.a.id,)).fetchone()[0]
+        for table in _tenant_tables(app_conn)
+    }
+    # then none has any
+    assert {t: n for t, n in leaks.items() if n} == {}
+
+
+def test_inserting_a_row_for_another_school_is_refused(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given school A set
+    _set_schools(app_conn, schools.a.id)
+    # when a row for school B is inserted
+    # then the WITH CHECK of the policy refuses it
+    with pytest.raises(errors.InsufficientPrivilege, match="row-level security"):
+        _insert_subject(app_conn, schools.b.id)
+
+
+def test_a_row_of_the_set_school_can_be_inserted(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given school A set
+    _set_schools(app_conn, schools.a.id)
+    before = _count(app_conn, "subjects")
+    # when a row for school A is inserted
+    _insert_subject(app_conn, schools.a.id)
+    # then it is there (the refusal above is about the school, not the statement)
+    assert _count(app_conn, "subjects") == before + 1
+
+
+@pytest.mark.parametrize("table", PEOPLE_TABLES)
+def test_updating_and_deleting_rows_of_another_school_affects_nothing(
+    app_conn: psycopg.Connection, owner_conn: psycopg.Connection, schools: TwoSchools,
+    table: str,
+) -> None:
+    # given school A set, and rows of school B that exist (as the owner sees them)
+    b = schools.b.id
+    assert _ids(owner_conn, table, "school_id = %s", (b,))
+    _set_schools(app_conn, schools.a.id)
+    # when B's rows are updated and deleted
+    updated = app_conn.execute(
+        f"UPDATE {table} SET id = id WHERE school_id = %s", (b,)).rowcount
+    deleted = app_conn.execute(f"DELETE FROM {table} WHERE school_id = %s", (b,)).rowcount
+    # then no row is touched
+    assert (updated, deleted) == (0, 0)
+
+
+def test_moving_a_row_to_another_school_is_refused(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given school A set and a row of A that nothing refers to
+    _set_schools(app_conn, schools.a.id)
+    subject_id = uuid.uuid4()
+    app_conn.execute(
+        "INSERT INTO subjects (school_id, id, name, short_name) VALUES (%s, %s, 'Move me', 'M')",
+        (schools.a.id, subject_id),
+    )
+    # when the row is moved to school B
+    # then the WITH CHECK refuses the new row
+    with pytest.raises(errors.InsufficientPrivilege, match="row-level security"):
+        app_conn.execute(
+            "UPDATE subjects SET school_id = %s WHERE school_id = %s AND id = %s",
+            (schools.b.id, schools.a.id, subject_id),
+        )
+
+
+# --- no school set ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("setting", [None, ""], ids=["unset", "empty"])
+def test_without_a_school_every_tenant_table_is_empty(
+    app_conn: psycopg.Connection, schools: TwoSchools, setting: str | None,
+) -> None:
+    # given a transaction with no school setting at all, or an empty one
+    if setting is not None:
+        app_conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)", (setting,))
+    tables = _tenant_tables(app_conn)
+    assert "persons" in tables
+    # when every tenant table is read
+    counts = {table: _count(app_conn, table) for table in tables}
+    # then each one returns nothing
+    assert {t: n for t, n in counts.items() if n} == {}
+
+
+@pytest.mark.parametrize("setting", [None, ""], ids=["unset", "empty"])
+def test_without_a_school_inserting_is_refused(
+    app_conn: psycopg.Connection, schools: TwoSchools, setting: str | None,
+) -> None:
+    # given a transaction with no school setting, or an empty one
+    if setting is not None:
+        app_conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)", (setting,))
+    # when a row for school A is inserted
+    # then it is refused
+    with pytest.raises(errors.InsufficientPrivilege, match="row-level security"):
+        _insert_subject(app_conn, schools.a.id)
+
+
+def test_a_pooled_connection_does_not_carry_the_school_into_the_next_transaction(
+    pooled_engine, schools: TwoSchools,
+) -> None:
+    # given a pool of one connection as the application role
+    # when transaction 1 sets school A, reads and commits
+    with pooled_engine.begin() as conn:
+        conn.execute(text("SELECT set_config('zhurnal.school_ids', :s, true)"),
+                     {"s": str(schools.a.id)})
+        first_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        first_count = conn.execute(text("SELECT count(*) FROM persons")).scalar_one()
+    # and transaction 2 runs without a setting
+    with pooled_engine.begin() as conn:
+        second_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        setting = conn.execute(
+            text("SELECT current_setting('zhurnal.school_ids', true)")).scalar_one()
+        second_count = conn.execute(text("SELECT count(*) FROM persons")).scalar_one()
+    # then it is the same backend, but the school is gone and so are the rows
+    assert first_pid == second_pid
+    assert first_count > 0
+    assert setting in (None, "")
+    assert second_count == 0
+
+
+# --- the audit log ---------------------------------------------------------------------------
+
+
+def test_the_application_role_appends_to_a_hash_chained_audit_log(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given school A set
+    _set_schools(app_conn, schools.a.id)
+    # when two audit rows are inserted with forged chain fields
+    seq1, hash1, _ = _insert_audit(app_conn, schools.a.id)
+    seq2, hash2, prev2 = _insert_audit(app_conn, schools.a.id)
+    # then the trigger numbered and chained them: the second links to the first
+    assert seq2 == seq1 + 1
+    assert seq1 >= 1
+    assert prev2 == hash1
+    assert len(hash1) == len(hash2) == 32
+    assert hash1 != b"\x00"
+
+
+def test_the_stored_audit_hash_is_the_hash_of_the_row(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given an audit row written by the application role
+    _set_schools(app_conn, schools.a.id)
+    seq, stored, _ = _insert_audit(app_conn, schools.a.id)
+    # when the hash is recomputed from the stored row
+    recomputed = app_conn.execute(
+        "SELECT zhurnal_audit_hash(a) FROM audit_log a WHERE school_id = %s AND seq = %s",
+        (schools.a.id, seq),
+    ).fetchone()[0]
+    # then it matches: the chain is verifiable
+    assert bytes(recomputed) == stored
+
+
+def test_the_audit_hash_does_not_depend_on_the_session_time_zone(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given an audit row written in one time zone
+    _set_schools(app_conn, schools.a.id)
+    app_conn.execute("SET LOCAL TimeZone = 'UTC'")
+    seq, stored, _ = _insert_audit(app_conn, schools.a.id)
+    # when a verifier recomputes it in the school's time zone
+    app_conn.execute("SET LOCAL TimeZone = 'Asia/Yakutsk'")
+    recomputed = app_conn.execute(
+        "SELECT zhurnal_audit_hash(a) FROM audit_log a WHERE school_id = %s AND seq = %s",
+        (schools.a.id, seq),
+    ).fetchone()[0]
+    # then the hash is the same
+    assert bytes(recomputed) == stored
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_log SET action = 'forged'",
+    "DELETE FROM audit_log",
+])
+def test_the_application_role_cannot_rewrite_the_audit_log(
+    app_conn: psycopg.Connection, schools: TwoSchools, statement: str,
+) -> None:
+    # given school A set and an audit row of A
+    _set_schools(app_conn, schools.a.id)
+    _insert_audit(app_conn, schools.a.id)
+    # when the application role updates or deletes audit rows
+    # then it has no privilege to
+    with pytest.raises(errors.InsufficientPrivilege, match="permission denied"):
+        app_conn.execute(statement)
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_log SET action = 'forged' WHERE school_id = %s",
+    "DELETE FROM audit_log WHERE school_id = %s",
+    "TRUNCATE audit_log",
+])
+def test_even_the_owner_is_refused_by_the_append_only_trigger(
+    owner_conn: psycopg.Connection, schools: TwoSchools, statement: str,
+) -> None:
+    # given an audit row of school A written by the owner
+    _set_schools(owner_conn, schools.a.id)
+    _insert_audit(owner_conn, schools.a.id)
+    # when the owner (a superuser here) updates, deletes or truncates
+    # then the trigger raises
+    params = (schools.a.id,) if "%s" in statement else ()
+    with pytest.raises(errors.InsufficientPrivilege, match="append-only"):
+        owner_conn.execute(statement, params)
+
+
+# --- the self policy -------------------------------------------------------------------------
+
+
+def test_with_only_the_account_set_the_viewer_sees_just_their_own_person_and_roles(
+    app_conn: psycopg.Connection, owner_conn: psycopg.Connection, schools: TwoSchools,
+    account_of,
+) -> None:
+    # given only the account of school A's teacher set (no school)
+    teacher = schools.a.people["teacher"]
+    _set_account(app_conn, account_of(schools.a.id, teacher))
+    expected_roles = _ids(owner_conn, "person_roles", "school_id = %s AND person_id = %s",
+                          (schools.a.id, teacher))
+    # when persons, person_roles and every other tenant table are read
+    persons = app_conn.execute("SELECT school_id, id FROM persons").fetchall()
+    roles = _ids(app_conn, "person_roles")
+    others = {
+        table: _count(app_conn, table)
+        for table in _tenant_tables(app_conn) if table not in ("persons", "person_roles")
+    }
+    # then the teacher's own row and roles are visible, and nothing else
+    assert persons == [(schools.a.id, teacher)]
+    assert roles == expected_roles
+    assert roles
+    assert {t: n for t, n in others.items() if n} == {}
+
+
+def test_the_self_policy_does_not_allow_writing_the_own_row(
+    app_conn: psycopg.Connection, schools: TwoSchools, account_of,
+) -> None:
+    # given only the account of school A's teacher set
+    teacher = schools.a.people["teacher"]
+    _set_account(app_conn, account_of(schools.a.id, teacher))
+    # when the teacher's own row is updated and deleted
+    updated = app_conn.execute(
+        "UPDATE persons SET last_name = 'X' WHERE id = %s", (teacher,)).rowcount
+    deleted = app_conn.execute("DELETE FROM person_roles WHERE person_id = %s",
+                               (teacher,)).rowcount
+    # then nothing changes: the self policies are read-only
+    assert (updated, deleted) == (0, 0)
+
+
+# --- login and officer roles -----------------------------------------------------------------
+
+
+def test_the_login_function_returns_the_hash_the_role_cannot_select(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given the application role with no setting
+    # when it asks the login function for a login
+    rows = app_conn.execute(
+        "SELECT account_id, password_hash, is_active FROM zhurnal_login_lookup(%s)",
+        (schools.a.logins["teacher"],),
+    ).fetchall()
+    # then it gets that account's hash
+    assert len(rows) == 1
+    assert rows[0][1]
+    assert rows[0][2] is True
+    # but selecting the column directly is refused
+    with pytest.raises(errors.InsufficientPrivilege):
+        app_conn.execute("SELECT password_hash FROM accounts")
+
+
+def test_the_officer_role_counts_marks_but_cannot_read_names(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given a transaction as the officer role with school A set
+    _set_schools(app_conn, schools.a.id)
+    app_conn.execute(f"SET LOCAL ROLE {OFFICER_ROLE}")
+    # when it counts marks
+    marks = app_conn.execute("SELECT count(*) FROM marks").fetchone()[0]
+    # then it may
+    assert marks >= 0
+    # but reading names is refused
+    with pytest.raises(errors.InsufficientPrivilege):
+        app_conn.execute("SELECT last_name FROM persons")
+
+
+def test_the_officer_role_can_count_the_roles_of_a_school(
+    app_conn: psycopg.Connection, owner_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given a transaction as the officer role with school A set
+    expected = owner_conn.execute(
+        "SELECT count(*) FROM person_roles WHERE school_id = %s AND role = 'teacher'",
+        (schools.a.id,),
+    ).fetchone()[0]
+    _set_schools(app_conn, schools.a.id)
+    app_conn.execute(f"SET LOCAL ROLE {OFFICER_ROLE}")
+    # when it counts the teachers of the school (an aggregate, no names)
+    teachers = app_conn.execute(
+        "SELECT count(*) FROM person_roles WHERE role = 'teacher'").fetchone()[0]
+    # then it gets the number
+    assert teachers == expected
