@@ -1,29 +1,72 @@
-"""Batch loaders behind the per-request DataLoaders: one statement per batch of keys."""
+"""Per-request DataLoaders, keyed by model class or foreign-key column (never by string).
+
+`by_id(Model)` loads rows by primary id; `many(Model.fk)` loads the rows that point at each
+key. Each batch is one statement, so a query's statement count does not grow with its rows.
+RLS scopes every statement to the viewer's schools.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from strawberry.dataloader import DataLoader
 
-from db.models import Municipality, School
+from db.models import Base, Person
+from tenants.access import AccessContext
+from tenants.visibility import person_filter
 
-T = TypeVar("T", Municipality, School)
-
-
-async def _by_id(session: AsyncSession, model: type[T], ids: Sequence[uuid.UUID]) -> list[T | None]:
-    rows = {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))}
-    return [rows.get(i) for i in ids]
-
-
-async def load_municipalities(
-    session: AsyncSession, ids: Sequence[uuid.UUID]
-) -> list[Municipality | None]:
-    return await _by_id(session, Municipality, ids)
+T = TypeVar("T", bound=Base)
 
 
-async def load_schools(session: AsyncSession, ids: Sequence[uuid.UUID]) -> list[School | None]:
-    return await _by_id(session, School, ids)
+class Loaders:
+    def __init__(self, session: AsyncSession, access: AccessContext) -> None:
+        self.session = session
+        self._by_id: dict[type[Base], DataLoader[uuid.UUID, Any]] = {}
+        self._many: dict[InstrumentedAttribute[Any], DataLoader[uuid.UUID, Any]] = {}
+
+        async def load_persons(ids: Sequence[uuid.UUID]) -> list[Person | None]:
+            rows = await session.scalars(
+                select(Person).where(Person.id.in_(ids), person_filter(access))
+            )
+            found = {row.id: row for row in rows}
+            return [found.get(i) for i in ids]
+
+        # Personal data: only the persons the viewer may read (tenants/visibility.py).
+        self.visible_person: DataLoader[uuid.UUID, Person | None] = DataLoader(load_persons)
+
+    def by_id(self, model: type[T]) -> DataLoader[uuid.UUID, T | None]:
+        loader = self._by_id.get(model)
+        if loader is None:
+            async def load(ids: Sequence[uuid.UUID]) -> list[T | None]:
+                rows = await self.session.scalars(
+                    select(model).where(model.id.in_(ids))  # type: ignore[attr-defined]
+                )
+                found = {row.id: row for row in rows}  # type: ignore[attr-defined]
+                return [found.get(i) for i in ids]
+
+            loader = self._by_id[model] = DataLoader(load)
+        return cast(DataLoader[uuid.UUID, T | None], loader)
+
+    def many(
+        self, column: InstrumentedAttribute[Any], *order_by: InstrumentedAttribute[Any]
+    ) -> DataLoader[uuid.UUID, list[Any]]:
+        loader = self._many.get(column)
+        if loader is None:
+            model = column.class_
+
+            async def load(keys: Sequence[uuid.UUID]) -> list[list[Any]]:
+                stmt = select(model).where(column.in_(keys))
+                if order_by:
+                    stmt = stmt.order_by(*order_by)
+                groups: dict[uuid.UUID, list[Any]] = {k: [] for k in keys}
+                for row in await self.session.scalars(stmt):
+                    groups[getattr(row, column.key)].append(row)
+                return [groups[k] for k in keys]
+
+            loader = self._many[column] = DataLoader(load)
+        return loader

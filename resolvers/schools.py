@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import strawberry
 from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
@@ -9,6 +10,7 @@ from strawberry.types import Info
 from db import models
 from schema.pagination import After, First, paginate
 from schema.schools import School
+from tenants.permissions import IsAuthenticated
 
 
 async def schools(
@@ -21,4 +23,13 @@ async def schools(
         first=first,
         after=after,
         to_node=School.from_model,
+    )
+
+
+@strawberry.type
+class SchoolsQuery:
+    schools: relay.Connection[School] = strawberry.field(
+        resolver=schools,
+        description="The schools of the platform (reference data: names and municipalities).",
+        permission_classes=[IsAuthenticated],
     )

@@ -1,17 +1,27 @@
-"""The root Query and the Schema object."""
+"""The Schema object: the root types composed from each domain's fields."""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry import relay
 
-from resolvers import schools as schools_resolvers
+from resolvers.auth import AuthMutation
+from resolvers.calendar import CalendarMutation, CalendarQuery
+from resolvers.grading import GradingMutation, GradingQuery
+from resolvers.people import PeopleMutation, PeopleQuery
+from resolvers.roster import RosterMutation, RosterQuery
+from resolvers.schools import SchoolsQuery
+from resolvers.subjects import SubjectsMutation, SubjectsQuery
+from resolvers.tokens import TokensMutation, TokensQuery
+from resolvers.viewer import ViewerQuery
+from schema.classes import SchoolClass, StudyGroup
+from schema.people import Person
 from schema.schools import Municipality, School
 from tenants.permissions import IsAuthenticated
 
 
-@strawberry.type(description="Entry points for reading.")
-class Query:
+@strawberry.type
+class NodeQuery:
     node: relay.Node | None = relay.node(
         description="Fetch any object by its global id; not found and not visible look alike.",
         permission_classes=[IsAuthenticated],
@@ -21,15 +31,28 @@ class Query:
                     "visible.",
         permission_classes=[IsAuthenticated],
     )
-    schools: relay.Connection[School] = strawberry.field(
-        resolver=schools_resolvers.schools,
-        description="The schools of the platform (reference data: names and municipalities).",
-        permission_classes=[IsAuthenticated],
-    )
+
+
+@strawberry.type(description="Entry points for reading.")
+class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
+            RosterQuery, PeopleQuery, TokensQuery):
+    pass
+
+
+@strawberry.type(description="Entry points for changing data. Every mutation takes one "
+                             "`input` and returns a payload with `errors`; when there are "
+                             "errors nothing was written.")
+class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
+               RosterMutation, PeopleMutation, TokensMutation):
+    pass
+
+
+# Every Node type must be listed so `node(id:)` can resolve it; domains add theirs here.
+NODE_TYPES: list[type] = [School, Municipality, Person, SchoolClass, StudyGroup]
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, types=[School, Municipality])
+    return strawberry.Schema(query=Query, mutation=Mutation, types=NODE_TYPES)
 
 
 schema = build_schema()

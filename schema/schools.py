@@ -29,7 +29,7 @@ class Municipality(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Municipality | None]:
         ids = [_uuid(i) for i in node_ids]
-        rows = await info.context.loaders.municipality_by_id.load_many(
+        rows = await info.context.loaders.by_id(models.Municipality).load_many(
             [i for i in ids if i is not None]
         )
         found = {r.id: cls.from_model(r) for r in rows if r is not None}
@@ -49,7 +49,7 @@ class School(relay.Node):
 
     @strawberry.field(description="The municipality the school belongs to.")
     async def municipality(self, info: Info) -> Municipality:
-        row = await info.context.loaders.municipality_by_id.load(self.municipality_id)
+        row = await info.context.loaders.by_id(models.Municipality).load(self.municipality_id)
         return Municipality.from_model(row)
 
     @classmethod
@@ -62,7 +62,7 @@ class School(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[School | None]:
         ids = [_uuid(i) for i in node_ids]
-        rows = await info.context.loaders.school_by_id.load_many(
+        rows = await info.context.loaders.by_id(models.School).load_many(
             [i for i in ids if i is not None]
         )
         found = {r.id: cls.from_model(r) for r in rows if r is not None}

@@ -134,8 +134,9 @@ def token(
         if account is None or not account.is_active:
             raise fail(f"no active account with login '{login}'")
         account_id = account.id
-    typer.echo(issue_access_token(ServerSettings.from_env().secret_key, account_id,
-                                  minutes=minutes))
+    access_token, _ = issue_access_token(ServerSettings.from_env().secret_key, account_id,
+                                         minutes=minutes)
+    typer.echo(access_token)
 
 
 def _require_current(urls) -> None:

@@ -13,10 +13,11 @@ from strawberry.http import GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
 from strawberry.types import ExecutionResult
 
-from schema.context import Context, Loaders
+from resolvers.loaders import Loaders
+from schema.context import Context
 from server.settings import ServerSettings
-from server.tokens import InvalidToken, read_access_token
-from tenants.access import resolve_access
+from server.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
+from tenants.access import ANONYMOUS, AccessContext, resolve_access, resolve_api_token
 
 
 class ZhurnalGraphQL(GraphQL[Any, None]):
@@ -44,11 +45,10 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
     ) -> ExecutionResult:
         async with self.sessions() as session:
             await session.begin()
+            access = await self._access(request, session)
             ctx = Context(request_id=context["request_id"], session=session,
-                          loaders=Loaders(session))
-            account_id = self._account_id(request)
-            if account_id is not None:
-                ctx.access = await resolve_access(session, account_id)
+                          loaders=Loaders(session, access), settings=self.settings,
+                          access=access)
             result = await super().execute_single(
                 request, request_adapter, sub_response, ctx, root_value, request_data
             )
@@ -59,15 +59,20 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         sub_response.headers["X-Request-Id"] = ctx.request_id
         return result
 
-    def _account_id(self, request: Request) -> uuid.UUID | None:
-        header = request.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+    async def _access(self, request: Request, session: AsyncSession) -> AccessContext:
+        """The viewer from the bearer token: an integrator token or a signed access token.
+        Anything else is anonymous, and fields that need a viewer say UNAUTHENTICATED."""
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            return None
+            return ANONYMOUS
+        if token.startswith(API_TOKEN_PREFIX):
+            return await resolve_api_token(session, secret_hash(token))
         try:
-            return read_access_token(self.settings.secret_key, token.strip())
+            claims = read_access_token(self.settings.secret_key, token)
         except InvalidToken:
-            return None
+            return ANONYMOUS
+        return await resolve_access(session, claims.account_id, claims.session_id)
 
 
 

@@ -84,6 +84,6 @@ def token_for(database: DatabaseUrls):
         with owner_session(database.owner) as s:
             account_id = s.scalar(select(Account.id).where(Account.login == login))
         assert account_id is not None, login
-        return issue_access_token(TEST_SETTINGS.secret_key, account_id, minutes=5)
+        return issue_access_token(TEST_SETTINGS.secret_key, account_id, minutes=5)[0]
 
     return make

@@ -1,0 +1,163 @@
+"""Logging in and out: argon2id passwords, short-lived access tokens, rotating refresh tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import strawberry
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from db.models import Account, RefreshToken
+from resolvers.mutations import Input, apply
+from schema.auth import (
+    AuthPayload,
+    AuthTokens,
+    LoginInput,
+    LogoutInput,
+    LogoutPayload,
+    RefreshTokenInput,
+)
+from schema.errors import ErrorCode, UserError, user_error
+from server.passwords import hash_password, verify_password
+from server.settings import ServerSettings
+from server.tokens import issue_access_token, new_secret, secret_hash
+
+REFRESH_LIFETIME = timedelta(days=30)
+# Compared against when the login is unknown, so both failures take the same time.
+_DUMMY_HASH = hash_password("not a password anybody has")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    account_id: uuid.UUID
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+
+
+def _bad_credentials() -> Exception:
+    return user_error(None, ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
+
+
+async def log_in(
+    session: AsyncSession, settings: ServerSettings, *, login: str, password: str
+) -> Tokens:
+    row = (
+        await session.execute(
+            text("SELECT account_id, password_hash, is_active FROM zhurnal_login_lookup(:l)"),
+            {"l": login.strip()},
+        )
+    ).one_or_none()
+    digest = row.password_hash if row else _DUMMY_HASH
+    ok = await asyncio.to_thread(verify_password, digest, password)
+    if row is None or not ok or not row.is_active:
+        raise _bad_credentials()
+    await session.execute(
+        update(Account).where(Account.id == row.account_id).values(last_login_at=func.now())
+    )
+    return await _open_session(session, settings, row.account_id)
+
+
+async def refresh(session: AsyncSession, settings: ServerSettings, *, refresh_token: str
+                  ) -> Tokens:
+    """Rotate: the presented refresh token stops working, a new pair is issued."""
+    current = await session.scalar(
+        select(RefreshToken).where(
+            RefreshToken.token_hash == secret_hash(refresh_token),
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > func.now(),
+        ).with_for_update()
+    )
+    if current is None:
+        raise user_error("input.refreshToken", ErrorCode.INVALID_CREDENTIALS,
+                         "the refresh token is unknown, expired or revoked: log in again")
+    secret = new_secret()
+    current.token_hash = secret_hash(secret)
+    current.expires_at = datetime.now(UTC) + REFRESH_LIFETIME
+    access, expires = issue_access_token(settings.secret_key, current.account_id,
+                                         minutes=settings.access_token_minutes,
+                                         session_id=current.id)
+    return Tokens(current.account_id, access, expires, secret, current.expires_at)
+
+
+async def log_out(session: AsyncSession, *, account_id: uuid.UUID | None,
+                  refresh_token: str | None, session_id: uuid.UUID | None) -> bool:
+    """Revoke the session named by the refresh token (or the one of the access token); its
+    access tokens stop working on the next request."""
+    stmt = update(RefreshToken).where(RefreshToken.revoked_at.is_(None))
+    if refresh_token is not None:
+        stmt = stmt.where(RefreshToken.token_hash == secret_hash(refresh_token))
+    elif session_id is not None and account_id is not None:
+        stmt = stmt.where(RefreshToken.id == session_id, RefreshToken.account_id == account_id)
+    else:
+        return False
+    result = await session.execute(stmt.values(revoked_at=func.now()))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _open_session(session: AsyncSession, settings: ServerSettings,
+                        account_id: uuid.UUID) -> Tokens:
+    secret = new_secret()
+    row = RefreshToken(id=uuid.uuid4(), account_id=account_id, token_hash=secret_hash(secret),
+                       expires_at=datetime.now(UTC) + REFRESH_LIFETIME)
+    session.add(row)
+    await session.flush()
+    access, expires = issue_access_token(settings.secret_key, account_id,
+                                         minutes=settings.access_token_minutes,
+                                         session_id=row.id)
+    return Tokens(account_id, access, expires, secret, row.expires_at)
+
+
+def _payload(tokens: Tokens | None, errors: list[UserError]) -> AuthPayload:
+    if tokens is None:
+        return AuthPayload(tokens=None, errors=errors)
+    return AuthPayload(
+        tokens=AuthTokens(
+            access_token=tokens.access_token, access_token_expires_at=tokens.access_expires_at,
+            refresh_token=tokens.refresh_token,
+            refresh_token_expires_at=tokens.refresh_expires_at,
+        ),
+        errors=errors,
+    )
+
+
+async def login(info: Info, input: Input[LoginInput]) -> AuthPayload:
+    ctx = info.context
+    tokens, errors = await apply(info, lambda: log_in(ctx.session, ctx.settings,
+                                                       login=input.login,
+                                                       password=input.password))
+    return _payload(tokens, errors)
+
+
+async def refresh_token(info: Info, input: Input[RefreshTokenInput]) -> AuthPayload:
+    ctx = info.context
+    tokens, errors = await apply(info, lambda: refresh(ctx.session, ctx.settings,
+                                                        refresh_token=input.refresh_token))
+    return _payload(tokens, errors)
+
+
+async def logout(info: Info, input: Input[LogoutInput]) -> LogoutPayload:
+    access = info.context.access
+    revoked, errors = await apply(info, lambda: log_out(
+        info.context.session, account_id=access.account_id, refresh_token=input.refresh_token,
+        session_id=access.session_id))
+    return LogoutPayload(revoked=bool(revoked), errors=errors)
+
+
+@strawberry.type
+class AuthMutation:
+    login: AuthPayload = strawberry.field(
+        resolver=login, description="Log in with a login and password: a short-lived access "
+                                    "token and a refresh token.")
+    refresh_token: AuthPayload = strawberry.field(
+        resolver=refresh_token, description="Trade a refresh token for a new pair (the old "
+                                            "refresh token stops working).")
+    logout: LogoutPayload = strawberry.field(
+        resolver=logout, description="End a session: its refresh token is revoked and its "
+                                     "access tokens stop working on the next request.")

@@ -1,0 +1,32 @@
+"""Global ids: opaque `base64("Type:uuid")`, decoded with the input field named on error."""
+
+from __future__ import annotations
+
+import uuid
+
+from strawberry import relay
+
+from schema.errors import ErrorCode, user_error
+
+
+def to_global_id(type_name: str, value: uuid.UUID) -> str:
+    return str(relay.GlobalID(type_name, str(value)))
+
+
+def from_global_id(value: str, type_name: str, field: str) -> uuid.UUID:
+    """The UUID inside a global id of `type_name`; a malformed id or one of another type is
+    an INVALID error on `field` (a missing or invisible object is the caller's NOT_FOUND)."""
+    try:
+        gid = relay.GlobalID.from_id(value)
+        if gid.type_name != type_name:
+            raise ValueError(gid.type_name)
+        return uuid.UUID(gid.node_id)
+    except (ValueError, TypeError):
+        raise user_error(field, ErrorCode.INVALID, f"is not the id of a {type_name}") from None
+
+
+def try_uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
