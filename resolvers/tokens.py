@@ -1,15 +1,208 @@
-"""Queries and mutations of the tokens domain."""
+"""Integrator API tokens: issue (secret shown once), list, revoke."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
 import strawberry
+from sqlalchemy import false, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from strawberry import relay
+from strawberry.types import Info
+
+from db.audit import Change, record, snapshot
+from db.models import ApiToken as ApiTokenRow
+from db.models import Municipality, School, TokenScope
+from resolvers.mutations import Input, actor, apply
+from schema.errors import ErrorCode, UserError, UserInputError, forbidden, not_found, user_error
+from schema.ids import from_global_id, try_uuid
+from schema.pagination import After, First, paginate
+from schema.tokens import (
+    ApiToken,
+    IssueApiTokenInput,
+    IssueApiTokenPayload,
+    RevokeApiTokenInput,
+    RevokeApiTokenPayload,
+)
+from server.tokens import API_TOKEN_PREFIX, new_secret, secret_hash
+from tenants.access import AccessContext
+from tenants.permissions import IsAuthenticated
+from tenants.rules import is_admin
+
+# A school administrator may hand out what they can do with their school's data; officers
+# see only aggregates, so their tokens can only read aggregates.
+ADMIN_SCOPES = frozenset(TokenScope)
+OFFICER_SCOPES = frozenset({TokenScope.READ_AGGREGATES})
+
+
+def manageable(access: AccessContext) -> ColumnElement[bool]:
+    """Tokens the viewer may list and revoke: those reaching schools they administer, those
+    inside their officer reach, and those they issued."""
+    admin_schools = [s for s in access.memberships if is_admin(access, s)]
+    conds: list[ColumnElement[bool]] = []
+    if access.account_id is not None:
+        conds.append(ApiTokenRow.issued_by_account_id == access.account_id)
+    if admin_schools:
+        conds.append(ApiTokenRow.reach_school_id.in_(admin_schools))
+    if access.officer_school_ids:
+        conds.append(ApiTokenRow.reach_school_id.in_(access.officer_school_ids))
+    if access.officer_municipality_ids or access.officer_region_ids:
+        munis = select(Municipality.id).where(or_(
+            Municipality.id.in_(access.officer_municipality_ids),
+            Municipality.region_id.in_(access.officer_region_ids)))
+        conds.append(ApiTokenRow.reach_municipality_id.in_(munis))
+    if access.officer_region_ids:
+        conds.append(ApiTokenRow.reach_region_id.in_(access.officer_region_ids))
+    return or_(*conds) if conds else false()
+
+
+async def manageable_tokens(info: Info, node_ids: Iterable[str]) -> list[ApiToken | None]:
+    ids = [try_uuid(i) for i in node_ids]
+    rows = await info.context.session.scalars(
+        select(ApiTokenRow).where(ApiTokenRow.id.in_([i for i in ids if i]),
+                                  manageable(info.context.access)))
+    found = {r.id: ApiToken.from_model(r) for r in rows}
+    return [found.get(i) if i else None for i in ids]
+
+
+async def api_tokens(info: Info, *, first: First = None, after: After = None
+                     ) -> relay.Connection[ApiToken]:
+    return await paginate(
+        info.context.session,
+        select(ApiTokenRow).where(manageable(info.context.access)),
+        keys=[ApiTokenRow.created_at, ApiTokenRow.id], first=first, after=after,
+        to_node=ApiToken.from_model,
+    )
+
+
+async def _reach(
+    info: Info, data: IssueApiTokenInput
+) -> tuple[dict[str, uuid.UUID], set[uuid.UUID]]:
+    """The reach columns and the schools inside, checked against the issuer's own reach."""
+    access, session = info.context.access, info.context.session
+    given = [n for n, v in (("schoolId", data.school_id), ("municipalityId", data.municipality_id),
+                            ("region", data.region or None)) if v is not None]
+    if len(given) != 1:
+        raise user_error("input", ErrorCode.INVALID,
+                         "give exactly one reach: schoolId, municipalityId or region")
+    if data.school_id is not None:
+        school_id = from_global_id(data.school_id, "School", "input.schoolId")
+        school = await session.get(School, school_id)
+        if school is None or school_id not in access.school_ids:
+            raise not_found("input.schoolId", "school")
+        if not (is_admin(access, school_id) or school_id in access.officer_school_ids):
+            raise forbidden("input.schoolId", "only the school's administrator or an officer "
+                                              "over it may issue its tokens")
+        return {"reach_school_id": school_id}, {school_id}
+    if data.municipality_id is not None:
+        muni_id = from_global_id(data.municipality_id, "Municipality", "input.municipalityId")
+        muni = await session.get(Municipality, muni_id)
+        if muni is None or not (muni_id in access.officer_municipality_ids
+                                or muni.region_id in access.officer_region_ids):
+            raise not_found("input.municipalityId", "municipality")
+        schools = set((await session.scalars(
+            select(School.id).where(School.municipality_id == muni_id))).all())
+        return {"reach_municipality_id": muni_id}, schools
+    if len(access.officer_region_ids) != 1:
+        raise forbidden("input.region", "only a regional officer may issue a regional token")
+    (region_id,) = access.officer_region_ids
+    return {"reach_region_id": region_id}, set(access.officer_school_ids)
+
+
+def _check(access: AccessContext, data: IssueApiTokenInput, reach: dict[str, uuid.UUID]) -> None:
+    errors: list[UserError] = []
+    name = data.name.strip()
+    if not 1 <= len(name) <= 200:
+        errors.append(UserError(field="input.name", code=ErrorCode.INVALID,
+                                message="must be 1–200 characters"))
+    if not data.scopes:
+        errors.append(UserError(field="input.scopes", code=ErrorCode.REQUIRED,
+                                message="give at least one scope"))
+    school_id = reach.get("reach_school_id")
+    ceiling = ADMIN_SCOPES if school_id and is_admin(access, school_id) else OFFICER_SCOPES
+    for i, scope in enumerate(data.scopes):
+        if scope not in ceiling:
+            errors.append(UserError(field=f"input.scopes.{i}", code=ErrorCode.FORBIDDEN,
+                                    message=f"the issuer may not grant '{scope.value}' "
+                                            "for this reach"))
+    if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
+        errors.append(UserError(field="input.expiresAt", code=ErrorCode.INVALID,
+                                message="must be in the future"))
+    if errors:
+        raise UserInputError(*errors)
+
+
+async def issue_api_token(info: Info, data: IssueApiTokenInput
+                          ) -> tuple[ApiTokenRow, str]:
+    access, session = info.context.access, info.context.session
+    if access.account_id is None:
+        raise forbidden(None, "tokens are issued by people, not by other tokens")
+    reach, schools = await _reach(info, data)
+    _check(access, data, reach)
+    secret = new_secret(API_TOKEN_PREFIX)
+    row = ApiTokenRow(id=uuid.uuid4(), name=data.name.strip(),
+                      scopes=sorted({s.value for s in data.scopes}),
+                      token_hash=secret_hash(secret), issued_by_account_id=access.account_id,
+                      expires_at=data.expires_at, **reach)
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    # Tokens are global; each school they reach records that one was issued.
+    for school_id in sorted(schools):
+        await record(session, actor(info, school_id),
+                     Change(school_id=school_id, action="issue", entity="api_tokens",
+                            entity_id=row.id, after=snapshot(row)))
+    return row, secret
+
+
+async def issue(info: Info, input: Input[IssueApiTokenInput]) -> IssueApiTokenPayload:
+    result, errors = await apply(info, lambda: issue_api_token(info, input))
+    if result is None:
+        return IssueApiTokenPayload(api_token=None, secret=None, errors=errors)
+    row, secret = result
+    return IssueApiTokenPayload(api_token=ApiToken.from_model(row), secret=secret, errors=[])
+
+
+async def revoke_api_token(info: Info, data: RevokeApiTokenInput) -> ApiTokenRow:
+    session = info.context.session
+    token_id = from_global_id(data.id, "ApiToken", "input.id")
+    row = await session.scalar(select(ApiTokenRow).where(
+        ApiTokenRow.id == token_id, manageable(info.context.access)).with_for_update())
+    if row is None:
+        raise not_found("input.id", "token")
+    if row.revoked_at is None:
+        before = snapshot(row)
+        row.revoked_at = datetime.now(UTC)
+        await session.flush()
+        school_id = row.reach_school_id
+        if school_id is not None:
+            await record(session, actor(info, school_id),
+                         Change(school_id=school_id, action="revoke", entity="api_tokens",
+                                entity_id=row.id, before=before, after=snapshot(row)))
+    return row
+
+
+async def revoke(info: Info, input: Input[RevokeApiTokenInput]) -> RevokeApiTokenPayload:
+    row, errors = await apply(info, lambda: revoke_api_token(info, input))
+    return RevokeApiTokenPayload(api_token=ApiToken.from_model(row) if row else None,
+                                 errors=errors)
 
 
 @strawberry.type
 class TokensQuery:
-    pass
+    api_tokens: relay.Connection[ApiToken] = strawberry.field(
+        resolver=api_tokens, permission_classes=[IsAuthenticated],
+        description="Integrator tokens the viewer manages (issued by them, or reaching the "
+                    "schools they administer or oversee).")
 
 
 @strawberry.type
 class TokensMutation:
-    pass
+    issue_api_token: IssueApiTokenPayload = strawberry.field(
+        resolver=issue, permission_classes=[IsAuthenticated],
+        description="Issue an integrator token (school administrators and officers).")
+    revoke_api_token: RevokeApiTokenPayload = strawberry.field(
+        resolver=revoke, permission_classes=[IsAuthenticated],
+        description="Revoke an integrator token; it stops working on the next request.")

@@ -17,6 +17,7 @@ from resolvers.viewer import ViewerQuery
 from schema.classes import SchoolClass, StudyGroup
 from schema.people import Person
 from schema.schools import Municipality, School
+from schema.tokens import ApiToken
 from tenants.permissions import IsAuthenticated
 
 
@@ -48,7 +49,7 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
 
 
 # Every Node type must be listed so `node(id:)` can resolve it; domains add theirs here.
-NODE_TYPES: list[type] = [School, Municipality, Person, SchoolClass, StudyGroup]
+NODE_TYPES: list[type] = [School, Municipality, Person, SchoolClass, StudyGroup, ApiToken]
 
 
 def build_schema() -> strawberry.Schema:
