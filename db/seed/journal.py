@@ -1,0 +1,329 @@
+"""A school's journal from 1 September to `until`: lessons, marks, attendance, period grades."""
+
+from __future__ import annotations
+
+import bisect
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from db.seed.calendar import Span, public_holidays, school_days
+from db.seed.configuration import LOCAL, local
+from db.seed.copy import Rows
+from db.seed.state import Group, SchoolState, Slot, SystemRec
+from db.seed.subjects import BELLS, homework, lesson_type_of, topic
+
+SUBSTITUTION_REASON = "болезнь учителя"
+_ENDS = {n: end for n, _, end in BELLS}
+_STARTS = {n: start for n, start, _ in BELLS}
+_USUAL_WORK = (("Работа на уроке", 0.6), ("Домашняя работа", 0.25),
+               ("Самостоятельная работа", 0.1), ("Проверочная работа", 0.05))
+
+
+@dataclass
+class Journal:
+    """What the journal stage produced, beyond the rows: for the summary and the grades."""
+
+    lessons: int = 0
+    marks: int = 0
+    substitute: tuple[uuid.UUID, uuid.UUID, date] | None = None
+    # (student index, group index, period index) → [Σ weight·value, Σ weight, marks, passes]
+    totals: dict[tuple[int, int, int], list[float]] = field(default_factory=dict)
+
+
+class _Clock:
+    """When something was entered: mostly on time, sometimes late, never after `until`."""
+
+    def __init__(self, rng: random.Random, until: date) -> None:
+        self.random, self.until = rng.random, until
+        self._ends: dict[tuple[date, int], datetime] = {}
+
+    def end_of(self, day: date, number: int) -> datetime:
+        key = (day, number)
+        if key not in self._ends:
+            self._ends[key] = datetime.combine(day, _ENDS[number], LOCAL)
+        return self._ends[key]
+
+    def at(self, day: date, number: int, on_time: float, late: tuple[int, int],
+           very_late: float = 0.0, very_late_days: tuple[int, int] = (7, 12),
+           same_day_minutes: int = 240) -> datetime | None:
+        rnd = self.random
+        r = rnd()
+        if r < on_time:
+            return self.end_of(day, number) + timedelta(minutes=int(rnd() * same_day_minutes))
+        lo, hi = very_late_days if r > 1 - very_late else late
+        later = day + timedelta(days=lo + int(rnd() * (hi - lo + 1)))
+        if later > self.until:
+            return None
+        return local(later, time(15 + int(rnd() * 7), int(rnd() * 60)))
+
+
+@dataclass
+class _Context:
+    """Per-school lookups for the hot loop; students are small ints there, not UUIDs."""
+
+    st: SchoolState
+    rows: Rows
+    journal: Journal
+    clock: _Clock
+    students: list[uuid.UUID]
+    ability: list[float]
+
+
+def build_journal(st: SchoolState, rows: Rows, *, until: date, last: date) -> Journal:
+    rng, school = st.rng, st.id
+    rnd = rng.random
+    journal = Journal()
+    clock = _Clock(rng, until)
+    students = list(st.ability)
+    index = {s: i for i, s in enumerate(students)}
+    ctx = _Context(st, rows, journal, clock, students, [st.ability[s] for s in students])
+    public = public_holidays(st.year.starts_on.year)
+    days_cache: dict[tuple[str, bool], list[date]] = {}
+
+    def days_for(g: Group) -> list[date]:
+        kind = st.grade_scheme[g.grade]
+        six = st.spec.six_day_from is not None and g.grade >= st.spec.six_day_from
+        if (kind, six) not in days_cache:
+            off = public + st.schemes[kind].plan.holidays
+            days_cache[(kind, six)] = school_days(st.year, last, off, six_day=six)
+        return days_cache[(kind, six)]
+
+    absent = _absences(st, last, index)
+    substitutes = _substitutions(st, until, last, journal)
+    type_ids = st.lesson_type_ids
+    add_lesson = rows.tables["lessons"].append
+    add_attendance = rows.tables["attendance"].append
+    for gi, g in enumerate(st.groups):
+        days = days_for(g)
+        by_day: dict[int, list[Slot]] = {}
+        for slot in sorted(g.slots, key=lambda s: s.number):
+            by_day.setdefault(slot.weekday, []).append(slot)
+        occurrences = [(d, s) for d in days for s in by_day.get(d.isoweekday(), ())]
+        system = st.system_for(g.subject, g.grade)
+        starts = [p.starts_on for p in st.schemes[st.grade_scheme[g.grade]].plan.periods]
+        dated = [(index[s], a, b) for s, a, b in g.members]
+        static = all(b is None and a == st.year.starts_on for _, a, b in dated)
+        everyone = [i for i, _, _ in dated]
+        dates = [d for d, _ in occurrences]
+        for n, (day, slot) in enumerate(occurrences, start=1):
+            lid = st.new_id()
+            held = day < until or (day == until and slot.number <= 3)
+            ltype = lesson_type_of(g.subject, n)
+            actual = substitutes.get((slot.teacher_id, day), slot.teacher_id)
+            reason = SUBSTITUTION_REASON if actual != slot.teacher_id else None
+            text = hw = due = topic_at = hw_at = att_at = None
+            if held:
+                topic_at = clock.at(day, slot.number, 0.86, (1, 3), very_late=0.04)
+                text = topic(g.subject, n, ltype) if topic_at else None
+                hw = homework(rng, g.subject) if ltype != "test" else None
+                if hw:
+                    hw_at = clock.at(day, slot.number, 0.93, (1, 2), same_day_minutes=60)
+                    hw = hw if hw_at else None
+                    k = bisect.bisect_right(dates, day)
+                    due = dates[k] if k < len(dates) else None
+                att_at = clock.at(day, slot.number, 0.92, (1, 3), same_day_minutes=5)
+            add_lesson((school, lid, g.id, slot.id, day, slot.number,
+                        "held" if held else "scheduled", type_ids[ltype], text, hw, due,
+                        slot.teacher_id, actual, reason, topic_at, hw_at, att_at))
+            journal.lessons += 1
+            if not held:
+                continue
+            members = everyone if static else [
+                i for i, a, b in dated if a <= day and (b is None or day <= b)]
+            away = absent.get(day)
+            present = members
+            entered = att_at or local(day, _STARTS[slot.number])
+            if away:
+                gone = [i for i in members if i in away]
+                if gone:
+                    present = [i for i in members if i not in away]
+                    for i in gone:
+                        add_attendance((school, st.new_id(), lid, students[i], away[i], None,
+                                        actual, entered))
+            if present and rnd() < 0.12:
+                i = present[int(rnd() * len(present))]
+                present = [j for j in present if j != i]
+                add_attendance((school, st.new_id(), lid, students[i], "absent", None, actual,
+                                entered))
+            if present and rnd() < 0.05:
+                i = present[int(rnd() * len(present))]
+                add_attendance((school, st.new_id(), lid, students[i], "late",
+                                3 + int(rnd() * 18), actual, entered))
+            if g.grade == 1:
+                continue  # first-graders get no marks (безотметочное обучение)
+            period = bisect.bisect_right(starts, day) - 1
+            _marks(ctx, g, gi, system, lid, day, slot.number, ltype, present, actual, period)
+    return journal
+
+
+_TEST_WORK = {"Русский язык": "Диктант", "Литература": "Сочинение"}
+_WEIGHTS = {"Контрольная работа": 2.0, "Диктант": 2.0, "Сочинение": 2.0,
+            "Работа на уроке": 1.0, "Домашняя работа": 1.0}
+
+
+def _marks(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID, day: date,
+           number: int, ltype: str, present: list[int], teacher: uuid.UUID,
+           period: int) -> None:
+    st = ctx.st
+    rng = st.rng
+    rnd = rng.random
+    if ltype == "test":
+        work = _TEST_WORK.get(g.subject, "Контрольная работа")
+        chosen = [i for i in present if rnd() < 0.95]
+    elif ltype in ("lab", "practical"):
+        work = "Лабораторная работа" if ltype == "lab" else "Практическая работа"
+        chosen = [i for i in present if rnd() < 0.4]
+    elif present and rnd() < 0.6:
+        work = _pick(rng, _USUAL_WORK)
+        chosen = rng.sample(present, min(len(present), 1 + int(rnd() * 4)))
+    else:
+        return
+    weight = _WEIGHTS.get(work, 1.5)
+    work_id = st.work_type_ids[work]
+    code = system.scale.code
+    values, value_ids = system.labels, system.value_ids
+    add_mark = ctx.rows.tables["marks"].append
+    totals, clock, school, group = ctx.journal.totals, ctx.clock, st.id, g.id
+    late_fallback = None
+    for i in chosen:
+        label = _value(rng, code, ctx.ability[i] - (0.2 if ltype == "test" else 0.0))
+        entered = clock.at(day, number, 0.75, (1, 6), very_late=0.06, very_late_days=(8, 14),
+                           same_day_minutes=420)
+        if entered is None:
+            late_fallback = late_fallback or local(clock.until, time(20, 0))
+            entered = late_fallback
+        add_mark((school, st.new_id(), group, lid, ctx.students[i], day, work_id,
+                  value_ids[label], teacher, entered))
+        total = totals.get((i, gi, period))
+        if total is None:
+            total = totals[(i, gi, period)] = [0.0, 0.0, 0, 0]
+        value = values[label]
+        if value.numeric_value is not None:
+            total[0] += weight * float(value.numeric_value)
+            total[1] += weight
+        total[2] += 1
+        total[3] += value.counts_as_pass
+    ctx.journal.marks += len(chosen)
+
+
+def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
+    r = rng.random()
+    for name, share in weighted:
+        r -= share
+        if r < 0:
+            return name
+    return weighted[-1][0]
+
+
+def _value(rng: random.Random, code: str, ability: float) -> str:
+    if code == "pass_fail":
+        return "зачёт" if rng.random() < 0.93 else "незачёт"
+    if code == "ten_point":
+        return str(min(10, max(2, round(2 * ability - 0.5 + rng.gauss(0, 1.3)))))
+    return str(min(5, max(2, round(ability + rng.gauss(0, 0.75)))))
+
+
+def _absences(st: SchoolState, last: date, index: dict[uuid.UUID, int]
+               ) -> dict[date, dict[int, str]]:
+    """Illness and family reasons: runs of whole days away, about 3% of school days."""
+    days = school_days(st.year, last, (), six_day=True)
+    rnd = st.rng.random
+    away: dict[date, dict[int, str]] = {}
+    for sid in st.ability:
+        student, i = index[sid], 0
+        while i < len(days):
+            if rnd() < 0.007:
+                kind = "ill" if rnd() < 0.75 else "excused"
+                length = 2 + int(rnd() * 5)
+                for d in days[i:i + length]:
+                    away.setdefault(d, {})[student] = kind
+                i += length
+            i += 1
+    return away
+
+
+def _substitutions(st: SchoolState, until: date, last: date,
+                   journal: Journal) -> dict[tuple[uuid.UUID, date], uuid.UUID]:
+    """One specialist falls ill for three school days shortly before `until`; a colleague covers."""
+    days = [d for d in school_days(st.year, last, (), six_day=False) if d < until]
+    specialists = [t for t in st.teachers if t.family not in ("primary",)]
+    if not days or len(specialists) < 2:
+        return {}
+    ill = max(specialists, key=lambda t: (t.load, t.id))
+    others = [t for t in specialists if t.id != ill.id]
+    same = [t for t in others if t.family == ill.family]
+    cover = min(same or others, key=lambda t: (t.load, t.id))
+    start = max(0, len(days) - st.rng.randint(5, 15))
+    sick = days[start:start + 3]
+    journal.substitute = (ill.id, cover.id, sick[0])
+    return {(ill.id, d): cover.id for d in sick}
+
+
+def add_grades(st: SchoolState, rows: Rows, journal: Journal, until: date) -> int:
+    """Period grades for every period that ended before `until`, with the special states."""
+    count = 0
+    specials = ["exempt", "deferred", "not_attested"] if st.spec.prefix else []
+    index = {s: i for i, s in enumerate(st.ability)}
+    for gi, g in enumerate(st.groups):
+        if g.kind == "cross_class" or g.grade == 1:
+            continue
+        scheme = st.schemes[st.grade_scheme[g.grade]]
+        system = st.system_for(g.subject, g.grade)
+        for number, (period, pid) in enumerate(zip(scheme.plan.periods, scheme.period_ids,
+                                                  strict=True)):
+            if period.ends_on >= until:
+                continue
+            set_at = local(period.ends_on, time(16, 0))
+            for s in g.members_on(period.ends_on):
+                state, comment, reason, deferred = "graded", None, None, None
+                if specials and _special_fits(specials[0], g):
+                    state = specials.pop(0)
+                    comment, reason, deferred = _special(state, period)
+                total = journal.totals.get((index[s], gi, number))
+                suggested, average = _suggest(st, system, s, total)
+                value = suggested if state == "graded" else None
+                if value and st.rng.random() < 0.08:
+                    value = _bump(system, value)
+                rows.add("grades", st.id, st.new_id(), st.year_id, s,
+                         st.subject_ids[g.subject], "period", pid, g.id, state,
+                         system.value_ids[value] if value else None,
+                         system.value_ids[suggested] if total else None, average, reason,
+                         deferred, comment, g.teacher_id, set_at)
+                count += 1
+    return count
+
+
+def _special_fits(state: str, g: Group) -> bool:
+    if state == "exempt":
+        return g.subject == "Физическая культура" and g.grade >= 5
+    return g.grade >= 5 and g.subject in ("Алгебра", "Математика", "История")
+
+
+def _special(state: str, period: Span) -> tuple[str | None, str | None, date | None]:
+    if state == "exempt":
+        return "освобождён от занятий физической культурой по медицинским показаниям", None, None
+    if state == "deferred":
+        return None, "болезнь (медицинская справка)", period.ends_on + timedelta(days=14)
+    return "пропущено более половины учебного времени без уважительной причины", None, None
+
+
+def _suggest(st: SchoolState, system: SystemRec, student: uuid.UUID,
+             total: list[float] | None) -> tuple[str, Decimal | None]:
+    code = system.scale.code
+    if code == "pass_fail":
+        ok = total is None or total[3] * 2 >= total[2]
+        return ("зачёт" if ok else "незачёт"), None
+    if total and total[1]:
+        average = total[0] / total[1]
+        top = 10 if code == "ten_point" else 5
+        return str(min(top, max(2, int(average + 0.5)))), Decimal(f"{average:.3f}")
+    return _value(st.rng, code, st.ability[student]), None
+
+
+def _bump(system: SystemRec, label: str) -> str:
+    values = system.scale.values
+    index = next(i for i, v in enumerate(values) if v.label == label)
+    return values[min(index + 1, len(values) - 1)].label
