@@ -2,13 +2,21 @@
 
 pgserver keeps a list of the processes that hold the server in the data folder and stops the
 server when the last of them exits, so the CLI, several uvicorn workers and the tests can share
-one data folder safely.
+one data folder safely. Two gaps are closed here: a process killed by a signal never ran its
+exit hook (so SIGTERM becomes a normal exit), and a process that died anyway would hold the
+server forever (so dead processes are dropped from the list on start and on exit).
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
+import signal
 import subprocess
+import sys
+import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +48,22 @@ def _start_server(data_dir: Path) -> Any:
         ) from err
     logging.getLogger("pgserver").setLevel(logging.CRITICAL)
     try:
-        import pgserver
+        with warnings.catch_warnings():
+            # platformdirs warns at import when XDG_RUNTIME_DIR is unset (CI, containers).
+            warnings.simplefilter("ignore")
+            import pgserver
     except ImportError as err:  # pragma: no cover - a broken install
         raise DatabaseUnavailable(
             "the embedded PostgreSQL needs the 'pgserver' package: run pip install -e . "
             "or set DATABASE_URL to a PostgreSQL server"
         ) from err
+    _forget_dead_holders(data_dir, pgserver)
+    _exit_cleanly_on_sigterm()
     try:
-        return pgserver.get_server(data_dir, cleanup_mode="stop")
+        server = pgserver.get_server(data_dir, cleanup_mode="stop")
+        # Registered after pgserver's own hook, so it runs first (atexit is LIFO).
+        atexit.register(_forget_dead_holders, data_dir, pgserver)
+        return server
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as err:
         log = data_dir / "log"
         tail = ""
@@ -67,3 +83,30 @@ def _ensure_database(base_uri: str, database: str) -> None:
         ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{database}"')
+
+
+def _forget_dead_holders(data_dir: Path, pgserver: Any) -> None:
+    import psutil
+
+    pids_file = data_dir / ".handle_pids.json"
+    with pgserver.PostgresServer._lock:
+        if not pids_file.exists():
+            return
+        try:
+            pids = json.loads(pids_file.read_text())
+        except ValueError:
+            pids = []
+        alive = [p for p in pids if psutil.pid_exists(p)]
+        if alive != pids:
+            pids_file.write_text(json.dumps(alive))
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (systemd, uvicorn's supervisor, `kill`) runs exit hooks like Ctrl-C does.
+
+    uvicorn captures the signal while serving and re-raises it after a graceful shutdown;
+    with this handler in place that re-raise ends the process through `sys.exit`."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

@@ -77,3 +77,41 @@ def test_unusable_data_folder_says_what_to_do(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(DatabaseUnavailable, match="ZHURNAL_DATA_DIR"):
         embedded.start(blocker / "sub" / "pgdata", "zhurnal")
+
+
+def test_a_process_stopped_by_sigterm_releases_the_server(tmp_path: Path) -> None:
+    # given a process holding the server
+    data_dir = tmp_path / "pgdata"
+    holder = hold(data_dir)
+    assert postmasters(data_dir)
+    # when it is terminated as systemd or uvicorn's supervisor would
+    holder.terminate()
+    holder.wait(timeout=30)
+    if holder.stdout:
+        holder.stdout.close()
+    if holder.stdin:
+        holder.stdin.close()
+    # then the server stops with it
+    deadline = time.monotonic() + 15
+    while postmasters(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert postmasters(data_dir) == []
+
+
+def test_a_holder_that_died_without_cleanup_does_not_keep_the_server(tmp_path: Path) -> None:
+    # given a holder killed outright (no exit hooks) and a live one
+    data_dir = tmp_path / "pgdata"
+    dead = hold(data_dir)
+    dead.kill()
+    dead.wait(timeout=30)
+    for stream in (dead.stdout, dead.stdin):
+        if stream:
+            stream.close()
+    live = hold(data_dir)
+    # when the live one exits
+    release(live)
+    # then the server stops: the dead holder was forgotten
+    deadline = time.monotonic() + 15
+    while postmasters(data_dir) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert postmasters(data_dir) == []
