@@ -172,3 +172,48 @@ def officer_grants(tenant_tables: list[str], global_read: list[str]) -> str:
 GRANT SELECT ON {", ".join(readable)} TO {OFFICER_ROLE};
 GRANT SELECT ON {", ".join(global_read)} TO {OFFICER_ROLE};
 {partial}"""
+
+
+def secure_tenant_table(table: str, *, officer_readable: bool) -> str:
+    """RLS and grants for a tenant table added by a later migration."""
+    officer = f"GRANT SELECT ON {table} TO {OFFICER_ROLE};" if officer_readable else ""
+    return tenant_policy(table) + f"""
+GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {APP_ROLE};
+{officer}
+"""
+
+
+# Diary events: every change of a mark, an attendance entry or a lesson's homework or topic
+# is announced on one channel when its transaction commits, so every server process (and
+# every subscriber on it) hears writes made through any other process.
+DIARY_CHANNEL = "zhurnal_diary"
+
+DIARY_NOTIFY = f"""
+CREATE OR REPLACE FUNCTION zhurnal_notify_student_row() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE r record;
+BEGIN
+  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+  PERFORM pg_notify('{DIARY_CHANNEL}', json_build_object(
+    'school_id', r.school_id, 'entity', TG_TABLE_NAME, 'op', lower(TG_OP), 'id', r.id,
+    'student_id', r.student_id, 'lesson_id', r.lesson_id)::text);
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION zhurnal_notify_lesson() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('{DIARY_CHANNEL}', json_build_object(
+    'school_id', NEW.school_id, 'entity', 'lessons', 'op', lower(TG_OP), 'id', NEW.id,
+    'group_id', NEW.group_id)::text);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER diary_marks AFTER INSERT OR UPDATE OR DELETE ON marks
+  FOR EACH ROW EXECUTE FUNCTION zhurnal_notify_student_row();
+CREATE TRIGGER diary_attendance AFTER INSERT OR UPDATE OR DELETE ON attendance
+  FOR EACH ROW EXECUTE FUNCTION zhurnal_notify_student_row();
+CREATE TRIGGER diary_lessons AFTER UPDATE OF homework, homework_links, homework_due_on, topic,
+  status ON lessons
+  FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION zhurnal_notify_lesson();
+"""

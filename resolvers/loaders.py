@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
-from db.models import Base, Person
+from db.models import Account, Base, Person
 from tenants.access import AccessContext
 from tenants.visibility import person_filter
 
@@ -38,6 +38,17 @@ class Loaders:
 
         # Personal data: only the persons the viewer may read (tenants/visibility.py).
         self.visible_person: DataLoader[uuid.UUID, Person | None] = DataLoader(load_persons)
+
+        async def load_logins(ids: Sequence[uuid.UUID]) -> list[str | None]:
+            # Explicit columns: the application role may not read accounts.password_hash.
+            rows = await session.execute(
+                select(Account.id, Account.login).where(Account.id.in_(ids))
+            )
+            found = {row.id: row.login for row in rows}
+            return [found.get(i) for i in ids]
+
+        # Logins by account id (`by_id(Account)` would select the password hash and fail).
+        self.account_login: DataLoader[uuid.UUID, str | None] = DataLoader(load_logins)
 
     def by_id(self, model: type[T]) -> DataLoader[uuid.UUID, T | None]:
         loader = self._by_id.get(model)

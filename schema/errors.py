@@ -80,3 +80,17 @@ def bad_argument(argument: str, problem: str) -> GraphQLError:
         f"argument '{argument}' {problem}",
         extensions={"code": "BAD_USER_INPUT", "argument": argument},
     )
+
+
+@strawberry.enum(description="Why an accepted change was flagged.")
+class WarningCode(enum.Enum):
+    LATE_ENTRY = strawberry.enum_value(
+        "late_entry", description="Entered after the regulation's deadline (5.4–5.6); "
+                                  "accepted and flagged for reports.")
+
+
+@strawberry.type(description="A change was made but deserves attention (e.g. it was late).")
+class UserWarning:
+    field: str | None = strawberry.field(description="Path of the input field concerned.")
+    code: WarningCode = strawberry.field(description="Machine-readable reason.")
+    message: str = strawberry.field(description="Human-readable explanation.")

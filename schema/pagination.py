@@ -61,14 +61,18 @@ async def paginate(
     first: int | None,
     after: str | None,
     to_node: Callable[[Any], N],
+    descending: bool = False,
 ) -> relay.Connection[N]:
-    """One page in the order of `keys` (which must end with a unique column)."""
+    """One page in the order of `keys` (which must end with a unique column), ascending or,
+    with `descending`, newest first on every key."""
     limit = page_size(first)
     if after is not None:
         values = decode_cursor(after, len(keys))
         bound = [cast(literal(v), k.type) for k, v in zip(keys, values, strict=True)]
-        stmt = stmt.where(tuple_(*keys) > tuple_(*bound))
-    rows = (await session.scalars(stmt.order_by(*keys).limit(limit + 1))).all()
+        stmt = stmt.where(tuple_(*keys) < tuple_(*bound) if descending
+                          else tuple_(*keys) > tuple_(*bound))
+    order = [k.desc() for k in keys] if descending else list(keys)
+    rows = (await session.scalars(stmt.order_by(*order).limit(limit + 1))).all()
     has_next = len(rows) > limit
     rows = rows[:limit]
     names = [k.key for k in keys]

@@ -14,9 +14,18 @@ from resolvers.schools import SchoolsQuery
 from resolvers.subjects import SubjectsMutation, SubjectsQuery
 from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
-from schema.classes import SchoolClass, StudyGroup
+from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
+from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
+from schema.grading import (
+    ConversionTable,
+    GradingSystem,
+    GradingSystemUse,
+    GradingTemplate,
+    MarkValue,
+)
 from schema.people import Person
 from schema.schools import Municipality, School
+from schema.subjects import LessonType, Subject, WorkType
 from schema.tokens import ApiToken
 from tenants.permissions import IsAuthenticated
 
@@ -49,7 +58,11 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
 
 
 # Every Node type must be listed so `node(id:)` can resolve it; domains add theirs here.
-NODE_TYPES: list[type] = [School, Municipality, Person, SchoolClass, StudyGroup, ApiToken]
+NODE_TYPES: list[type] = [School, Municipality, Person, SchoolClass, StudyGroup, ApiToken,
+                         AcademicYear, PeriodScheme, Period, Holiday]
+NODE_TYPES += [GradingSystem, MarkValue, ConversionTable, GradingSystemUse, GradingTemplate,
+               Subject, WorkType, LessonType]
+NODE_TYPES += [Split, TeacherAssignment]
 
 
 def build_schema() -> strawberry.Schema:

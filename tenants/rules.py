@@ -40,3 +40,53 @@ def require_admin(access: AccessContext, school_id: uuid.UUID, field: str | None
     if not is_admin(access, school_id):
         raise forbidden(field, "only an administrator of the school may change its "
                                "configuration")
+
+
+def can_read_audit_log(access: AccessContext, school_id: uuid.UUID) -> bool:
+    """The school's whole audit log (who changed what): its administrators only."""
+    return is_admin(access, school_id)
+
+
+def can_read_journal_history(
+    access: AccessContext, school_id: uuid.UUID, *, group_id: uuid.UUID | None,
+    lesson_id: uuid.UUID | None, class_id: uuid.UUID | None,
+) -> bool:
+    """The history of one lesson or mark: an administrator, a teacher of its group (or the
+    substitute who taught its lesson), or the class teacher of the group's class."""
+    if is_admin(access, school_id):
+        return True
+    m = access.membership(school_id)
+    if m is None or SchoolRole.TEACHER not in m.roles:
+        return False
+    return ((group_id is not None and group_id in m.taught_group_ids)
+            or (lesson_id is not None and lesson_id in m.substitute_lesson_ids)
+            or (class_id is not None and class_id in m.led_class_ids))
+
+
+# The journal (regulation 5.3–5.4, 6.3): who writes a group's lessons, marks and attendance,
+# and who reads a group's journal page.
+
+
+def teaches(access: AccessContext, school_id: uuid.UUID, group_id: uuid.UUID) -> bool:
+    m = access.membership(school_id)
+    return m is not None and group_id in m.taught_group_ids
+
+
+def may_write_lesson(access: AccessContext, school_id: uuid.UUID, group_id: uuid.UUID,
+                     lesson_id: uuid.UUID | None) -> bool:
+    """The group's teachers; a substitute for that lesson only; the administrator; a token
+    with the write_journal scope."""
+    m = access.membership(school_id)
+    substitute = m is not None and lesson_id is not None and lesson_id in m.substitute_lesson_ids
+    return (is_admin(access, school_id) or teaches(access, school_id, group_id) or substitute
+            or token_may(access, school_id, TokenScope.WRITE_JOURNAL))
+
+
+def may_read_journal(access: AccessContext, school_id: uuid.UUID, group_id: uuid.UUID,
+                     class_id: uuid.UUID | None) -> bool:
+    """A group's journal page: its teachers, the class teacher of its class, the
+    administrator, and a read token of the school."""
+    m = access.membership(school_id)
+    leads = m is not None and class_id is not None and class_id in m.led_class_ids
+    return (is_admin(access, school_id) or teaches(access, school_id, group_id) or leads
+            or token_may(access, school_id, TokenScope.READ))

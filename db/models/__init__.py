@@ -37,6 +37,8 @@ from db.models.grading import (
 from db.models.lessons import Lesson, LessonStatus
 from db.models.marks import Attendance, AttendanceKind, Mark
 from db.models.people import Guardianship, Person, PersonRole, SchoolRole
+from db.models.receipts import MutationReceipt
+from db.models.settings import SchoolSettings
 from db.models.subjects import LessonType, Subject, WorkType
 from db.models.timetable import Bell, TimetableSlot
 
@@ -72,6 +74,7 @@ __all__ = [
     "Mark",
     "MarkValue",
     "Municipality",
+    "MutationReceipt",
     "OfficerRole",
     "Period",
     "PeriodScheme",
@@ -83,6 +86,7 @@ __all__ = [
     "School",
     "SchoolClass",
     "SchoolRole",
+    "SchoolSettings",
     "Split",
     "StudyGroup",
     "Subject",

@@ -16,7 +16,7 @@ from db.engine import libpq_dsn
 from db.seed.calendar import academic_year_of, year_bounds
 from db.seed.configuration import add_configuration
 from db.seed.copy import Rows, copy_rows
-from db.seed.grading import SCALES, Scale, ScaleValue
+from db.seed.grading import Scale, ScaleValue
 from db.seed.ids import new_id, stream
 from db.seed.journal import add_grades, build_journal
 from db.seed.names import CHILD_FEMALE, FullName, female_surname, patronymic
@@ -178,8 +178,7 @@ class _Builder:
         return region, munis
 
     def _templates(self) -> dict[str, Scale]:
-        """The global scales schools copy: those already stored (a migration may ship them),
-        and the seeder's own for any code missing."""
+        """The global scales schools copy, as migration 0002 stores them."""
         values: dict[str, list[ScaleValue]] = {}
         for code, *value in self.conn.execute("""
             SELECT t.code, v.label, v.ordinal, v.range_low, v.range_high, v.point,
@@ -192,16 +191,10 @@ class _Builder:
             for code, name, kind in self.conn.execute(
                 "SELECT code, name, kind FROM grading_templates")
         }
-        for scale in SCALES.values():
-            template = new_id(self.rng)
-            if scale.code in stored:
-                continue
-            stored[scale.code] = scale
-            self.rows.add("grading_templates", template, scale.code, scale.name, scale.kind)
-            for v in scale.values:
-                self.rows.add("grading_template_values", new_id(self.rng), template, v.label,
-                              v.ordinal, v.range_low, v.range_high, v.point, v.counts_as_pass,
-                              v.numeric_value)
+        missing = {"five_point", "ten_point", "hundred_point", "pass_fail"} - set(stored)
+        if missing:
+            raise ValueError(f"grading templates {sorted(missing)} are missing: run "
+                             "`zhurnal db upgrade` first")
         return stored
 
     def _account(self, login: str, role: str, school: str | None, description: str) -> uuid.UUID:

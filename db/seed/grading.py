@@ -1,4 +1,5 @@
-"""The common Russian grading scales, each value placed on the 0–100 axis."""
+"""Grading scales as the seeder reads them (templates come from migration 0002), and the
+10-point → 5-point conversion one school pins."""
 
 from __future__ import annotations
 
@@ -27,48 +28,6 @@ class Scale:
     def by_label(self) -> dict[str, ScaleValue]:
         return {v.label: v for v in self.values}
 
-
-def _d(x: float | int) -> Decimal:
-    return Decimal(str(x)).quantize(Decimal("0.01"))
-
-
-def _five_point() -> Scale:
-    bands = [("1", 0, 20), ("2", 20, 50), ("3", 50, 70), ("4", 70, 85), ("5", 85, 100)]
-    values = tuple(
-        ScaleValue(label, n, _d(lo), _d(hi), _d((lo + hi) / 2), n >= 3, _d(int(label)))
-        for n, (label, lo, hi) in enumerate(bands, start=1)
-    )
-    return Scale("five_point", "Пятибалльная", "numeric", values)
-
-
-def _ten_point() -> Scale:
-    values = tuple(
-        ScaleValue(str(v), v, _d(10 * (v - 1)), _d(10 * v), _d(10 * v - 5), v >= 4, _d(v))
-        for v in range(1, 11)
-    )
-    return Scale("ten_point", "Десятибалльная", "numeric", values)
-
-
-def _hundred_point() -> Scale:
-    values = tuple(
-        ScaleValue(str(v), v + 1, _d(max(v - 0.5, 0)), _d(min(v + 0.5, 100)), _d(v), v >= 50,
-                   _d(v))
-        for v in range(0, 101)
-    )
-    return Scale("hundred_point", "Стобалльная", "numeric", values)
-
-
-def _pass_fail() -> Scale:
-    values = (
-        ScaleValue("незачёт", 1, _d(0), _d(50), _d(25), False, None),
-        ScaleValue("зачёт", 2, _d(50), _d(100), _d(75), True, None),
-    )
-    return Scale("pass_fail", "Зачёт/незачёт", "pass_fail", values)
-
-
-SCALES: dict[str, Scale] = {
-    s.code: s for s in (_five_point(), _ten_point(), _hundred_point(), _pass_fail())
-}
 
 # Лицей № 8: how its 10-point marks become 5-point ones (its local act pins this table).
 TEN_TO_FIVE = {

@@ -1,0 +1,381 @@
+"""Writes of the grading domain: each checks everything first, then writes with its audit rows."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+from strawberry.types import Info
+
+from db import audit, models
+from db.audit import Change
+from resolvers.grading_values import ValueSpec, check_values
+from resolvers.mutations import actor
+from resolvers.school_config import (
+    access_for_admin,
+    admin_school_by_global_id,
+    clean_text,
+    duplicate,
+    fetch,
+)
+from schema.errors import ErrorCode, UserError, UserInputError, not_found
+from schema.grading_inputs import (
+    ConversionRowInput,
+    CopyGradingTemplateInput,
+    CreateConversionTableInput,
+    CreateGradingSystemInput,
+    DeleteConversionTableInput,
+    SetGradingSystemUseInput,
+    UpdateGradingSystemInput,
+)
+from schema.ids import from_global_id
+
+M = models
+
+
+def _raise(errors: list[UserError]) -> None:
+    if errors:
+        raise UserInputError(*errors)
+
+
+def _change(action: str, row: Any, before: dict[str, Any] | None = None) -> Change:
+    return Change(school_id=row.school_id, action=action, entity=row.__tablename__,
+                  entity_id=row.id, before=before,
+                  after=None if action == "delete" else audit.snapshot(row))
+
+
+async def _record(info: Info, school_id: uuid.UUID, changes: list[Change]) -> None:
+    await audit.record(info.context.session, actor(info, school_id), *changes)
+
+
+async def _name_error(session: AsyncSession, school_id: uuid.UUID, name: str,
+                      exclude: uuid.UUID | None = None) -> UserError | None:
+    stmt = select(M.GradingSystem.id).where(M.GradingSystem.school_id == school_id,
+                                            M.GradingSystem.name == name)
+    if exclude is not None:
+        stmt = stmt.where(M.GradingSystem.id != exclude)
+    if await session.scalar(stmt.limit(1)) is not None:
+        return duplicate("input.name", "the school already has a grading system of this name")
+    return None
+
+
+def _value_row(system: M.GradingSystem, ordinal: int, spec: ValueSpec) -> M.MarkValue:
+    return M.MarkValue(school_id=system.school_id, id=uuid.uuid4(), system_id=system.id,
+                       label=spec.label, ordinal=ordinal, range_low=spec.range_low,
+                       range_high=spec.range_high, point=spec.point,
+                       counts_as_pass=spec.counts_as_pass, numeric_value=spec.numeric_value)
+
+
+async def _insert_system(info: Info, school_id: uuid.UUID, name: str, kind: M.GradingKind,
+                         template_code: str | None, specs: list[ValueSpec]) -> M.GradingSystem:
+    session = info.context.session
+    system = M.GradingSystem(school_id=school_id, id=uuid.uuid4(), name=name, kind=kind,
+                             template_code=template_code)
+    session.add(system)
+    await session.flush()
+    values = [_value_row(system, n, spec) for n, spec in enumerate(specs, start=1)]
+    session.add_all(values)
+    await session.flush()
+    await _record(info, school_id, [_change("create", system),
+                                    *(_change("create", v) for v in values)])
+    return system
+
+
+async def create_grading_system(info: Info, input: CreateGradingSystemInput) -> M.GradingSystem:
+    school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
+    errors: list[UserError] = []
+    name = clean_text(input.name, "input.name", errors, max_length=100)
+    if name and (taken := await _name_error(info.context.session, school_id, name)):
+        errors.append(taken)
+    specs, value_errors = check_values(list(input.values), "input.values")
+    _raise(errors + value_errors)
+    return await _insert_system(info, school_id, name, M.GradingKind(input.kind.value), None,
+                                specs)
+
+
+async def copy_grading_template(info: Info, input: CopyGradingTemplateInput) -> M.GradingSystem:
+    school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
+    session = info.context.session
+    template = await session.scalar(
+        select(M.GradingTemplate).where(M.GradingTemplate.code == input.template_code.strip()))
+    if template is None:
+        raise not_found("input.templateCode", "grading template")
+    errors: list[UserError] = []
+    name = (template.name if input.name is None
+            else clean_text(input.name, "input.name", errors, max_length=100))
+    if name and (taken := await _name_error(session, school_id, name)):
+        errors.append(taken)
+    _raise(errors)
+    rows = await session.scalars(
+        select(M.GradingTemplateValue).where(M.GradingTemplateValue.template_id == template.id)
+        .order_by(M.GradingTemplateValue.ordinal))
+    specs = [ValueSpec(r.label, r.range_low, r.range_high, r.point, r.counts_as_pass,
+                       r.numeric_value) for r in rows]
+    return await _insert_system(info, school_id, name, template.kind, template.code, specs)
+
+
+async def update_grading_system(info: Info, input: UpdateGradingSystemInput) -> M.GradingSystem:
+    session = info.context.session
+    system = await access_for_admin(info, M.GradingSystem, input.id, "GradingSystem",
+                                    "input.id", "grading system")
+    errors: list[UserError] = []
+    name = None
+    if input.name is not None:
+        name = clean_text(input.name, "input.name", errors, max_length=100)
+        if name and (taken := await _name_error(session, system.school_id, name, system.id)):
+            errors.append(taken)
+    specs: list[ValueSpec] | None = None
+    current = list(await session.scalars(
+        select(M.MarkValue).where(M.MarkValue.school_id == system.school_id,
+                                  M.MarkValue.system_id == system.id)
+        .order_by(M.MarkValue.ordinal)))
+    if input.values is not None:
+        specs, value_errors = check_values(list(input.values), "input.values")
+        errors += value_errors
+        if not value_errors and specs != [_spec(v) for v in current]:
+            errors += await _values_frozen(session, system, current, specs)
+    _raise(errors)
+    changes: list[Change] = []
+    if name is not None and name != system.name:
+        before = audit.snapshot(system)
+        system.name = name
+        changes.append(_change("update", system, before))
+    if specs is not None and specs != [_spec(v) for v in current]:
+        changes += await _replace_values(session, system, current, specs)
+    await session.flush()
+    await _record(info, system.school_id, changes)
+    return system
+
+
+def _spec(v: M.MarkValue) -> ValueSpec:
+    return ValueSpec(v.label, v.range_low, v.range_high, v.point, v.counts_as_pass,
+                     v.numeric_value)
+
+
+async def _values_frozen(session: AsyncSession, system: M.GradingSystem,
+                         current: list[M.MarkValue], specs: list[ValueSpec]) -> list[UserError]:
+    """Why the values may not change: marks or grades use them (their meaning would shift), or
+    conversion tables would lose or lack a row."""
+    ids = [v.id for v in current]
+    school = system.school_id
+    used = await session.scalar(select(
+        exists().where(M.Mark.school_id == school, M.Mark.value_id.in_(ids))
+        | exists().where(M.Grade.school_id == school,
+                         or_(M.Grade.value_id.in_(ids), M.Grade.suggested_value_id.in_(ids)))))
+    if used:
+        return [UserError(field="input.values", code=ErrorCode.INVALID,
+                          message="marks or grades already use this grading system: its values "
+                                  "can no longer change")]
+    if {v.label for v in current} != {s.label for s in specs}:
+        converted = await session.scalar(select(exists().where(
+            M.ConversionTable.school_id == school,
+            or_(M.ConversionTable.from_system_id == system.id,
+                M.ConversionTable.to_system_id == system.id))))
+        if converted:
+            return [UserError(field="input.values", code=ErrorCode.INVALID,
+                              message="conversion tables use this grading system: keep its "
+                                      "labels, or delete the tables first")]
+    return []
+
+
+async def _replace_values(session: AsyncSession, system: M.GradingSystem,
+                          current: list[M.MarkValue], specs: list[ValueSpec]) -> list[Change]:
+    """Values keep their ids by label, so conversion rows that point at them stay valid."""
+    by_label = {v.label: v for v in current}
+    wanted = {s.label for s in specs}
+    changes: list[Change] = []
+    gone = [v for v in current if v.label not in wanted]
+    for v in gone:
+        changes.append(_change("delete", v, audit.snapshot(v)))
+        await session.delete(v)
+    # Park kept values on negative ordinals first: the (system, ordinal) key is not deferred.
+    await session.flush()
+    await session.execute(
+        update(M.MarkValue)
+        .where(M.MarkValue.school_id == system.school_id, M.MarkValue.system_id == system.id)
+        .values(ordinal=-M.MarkValue.ordinal)
+        .execution_options(synchronize_session=False))
+    for n, spec in enumerate(specs, start=1):
+        row = by_label.get(spec.label)
+        if row is None:
+            row = _value_row(system, n, spec)
+            session.add(row)
+            await session.flush()
+            changes.append(_change("create", row))
+            continue
+        before = audit.snapshot(row)
+        row.ordinal, row.range_low, row.range_high, row.point = (n, spec.range_low,
+                                                                 spec.range_high, spec.point)
+        row.counts_as_pass, row.numeric_value = spec.counts_as_pass, spec.numeric_value
+        # The parked ordinal is in the database, not in the loaded row: write every kept row.
+        flag_modified(row, "ordinal")
+        changes.append(_change("update", row, before))
+    return changes
+
+
+async def create_conversion_table(info: Info, input: CreateConversionTableInput
+                                  ) -> M.ConversionTable:
+    session = info.context.session
+    source = await access_for_admin(info, M.GradingSystem, input.from_system_id,
+                                    "GradingSystem", "input.fromSystemId", "grading system")
+    target = await fetch(session, M.GradingSystem, input.to_system_id, "GradingSystem",
+                         "input.toSystemId")
+    if target is None or target.school_id != source.school_id:
+        raise not_found("input.toSystemId", "grading system")
+    school = source.school_id
+    errors: list[UserError] = []
+    if target.id == source.id:
+        errors.append(UserError(field="input.toSystemId", code=ErrorCode.INVALID,
+                                message="must differ from the source system"))
+    provenance = clean_text(input.provenance, "input.provenance", errors, max_length=2000)
+    if input.valid_to is not None and input.valid_to < input.valid_from:
+        errors.append(UserError(field="input.validTo", code=ErrorCode.INVALID,
+                                message="must not be before validFrom"))
+    else:
+        clash = select(M.ConversionTable.id).where(
+            M.ConversionTable.school_id == school,
+            M.ConversionTable.from_system_id == source.id,
+            M.ConversionTable.to_system_id == target.id,
+            or_(M.ConversionTable.valid_to.is_(None),
+                M.ConversionTable.valid_to >= input.valid_from))
+        if input.valid_to is not None:
+            clash = clash.where(M.ConversionTable.valid_from <= input.valid_to)
+        if await session.scalar(clash.limit(1)) is not None:
+            errors.append(UserError(field="input.validFrom", code=ErrorCode.OVERLAP,
+                                    message="another conversion table between these systems "
+                                            "applies in this time"))
+    values = list(await session.scalars(
+        select(M.MarkValue).where(M.MarkValue.school_id == school,
+                                  M.MarkValue.system_id.in_([source.id, target.id]))
+        .order_by(M.MarkValue.ordinal)))
+    pairs = _map_rows(input.rows, [v for v in values if v.system_id == source.id],
+                      [v for v in values if v.system_id == target.id], errors)
+    _raise(errors)
+    table = M.ConversionTable(school_id=school, id=uuid.uuid4(), from_system_id=source.id,
+                              to_system_id=target.id, provenance=provenance,
+                              valid_from=input.valid_from, valid_to=input.valid_to)
+    session.add(table)
+    await session.flush()
+    rows = [M.ConversionRow(school_id=school, id=uuid.uuid4(), table_id=table.id,
+                            from_value_id=f.id, to_value_id=t.id) for f, t in pairs]
+    session.add_all(rows)
+    await session.flush()
+    await _record(info, school, [_change("create", table),
+                                 *(_change("create", r) for r in rows)])
+    return table
+
+
+def _map_rows(rows: list[ConversionRowInput], source: list[M.MarkValue],
+              target: list[M.MarkValue], errors: list[UserError]
+              ) -> list[tuple[M.MarkValue, M.MarkValue]]:
+    """Each source value exactly once, each to a value of the target."""
+    pairs: list[tuple[M.MarkValue, M.MarkValue]] = []
+    mapped: set[uuid.UUID] = set()
+    for i, row in enumerate(rows):
+        p = f"input.rows.{i}"
+        f = _pick(source, row.from_label, row.from_value_id, f"{p}.from", "source", errors)
+        t = _pick(target, row.to_label, row.to_value_id, f"{p}.to", "target", errors)
+        if f is not None and f.id in mapped:
+            field = f"{p}.fromLabel" if row.from_label is not None else f"{p}.fromValueId"
+            errors.append(UserError(field=field, code=ErrorCode.DUPLICATE,
+                                    message=f"the value «{f.label}» is already mapped by an "
+                                            "earlier row"))
+        elif f is not None and t is not None:
+            mapped.add(f.id)
+            pairs.append((f, t))
+    missing = [v.label for v in source if v.id not in mapped]
+    if missing and not any(e.field and e.field.startswith("input.rows.") for e in errors):
+        errors.append(UserError(field="input.rows", code=ErrorCode.INVALID,
+                                message="every value of the source system must be mapped; "
+                                        "missing: " + ", ".join(f"«{m}»" for m in missing)))
+    return pairs
+
+
+def _pick(values: list[M.MarkValue], label: str | None, value_id: str | None, prefix: str,
+          side: str, errors: list[UserError]) -> M.MarkValue | None:
+    """The value named by label or by id (exactly one of them) among `values`."""
+    if (label is None) == (value_id is None):
+        errors.append(UserError(field=f"{prefix}Label", code=ErrorCode.REQUIRED,
+                                message=f"give exactly one of {prefix.rsplit('.', 1)[1]}Label "
+                                        f"and {prefix.rsplit('.', 1)[1]}ValueId"))
+        return None
+    if value_id is not None:
+        try:
+            wanted = from_global_id(value_id, "MarkValue", f"{prefix}ValueId")
+        except UserInputError as e:
+            errors.extend(e.errors)
+            return None
+        found = next((v for v in values if v.id == wanted), None)
+        if found is None:
+            errors.append(UserError(field=f"{prefix}ValueId", code=ErrorCode.NOT_FOUND,
+                                    message=f"no such value of the {side} system"))
+        return found
+    found = next((v for v in values if v.label == (label or "").strip()), None)
+    if found is None:
+        errors.append(UserError(field=f"{prefix}Label", code=ErrorCode.NOT_FOUND,
+                                message=f"the {side} system has no value «{label}»"))
+    return found
+
+
+async def delete_conversion_table(info: Info, input: DeleteConversionTableInput
+                                  ) -> M.ConversionTable:
+    session = info.context.session
+    table = await access_for_admin(info, M.ConversionTable, input.id, "ConversionTable",
+                                   "input.id", "conversion table")
+    rows = list(await session.scalars(select(M.ConversionRow).where(
+        M.ConversionRow.school_id == table.school_id, M.ConversionRow.table_id == table.id)))
+    changes = [*(_change("delete", r, audit.snapshot(r)) for r in rows),
+               _change("delete", table, audit.snapshot(table))]
+    await session.execute(delete(M.ConversionRow).where(
+        M.ConversionRow.school_id == table.school_id, M.ConversionRow.table_id == table.id))
+    await session.delete(table)
+    await session.flush()
+    await _record(info, table.school_id, changes)
+    return table
+
+
+async def set_grading_system_use(info: Info, input: SetGradingSystemUseInput
+                                 ) -> M.GradingSystemUse:
+    session = info.context.session
+    year = await access_for_admin(info, M.AcademicYear, input.academic_year_id, "AcademicYear",
+                                  "input.academicYearId", "academic year")
+    school = year.school_id
+    errors: list[UserError] = []
+    subject_id = None
+    if input.subject_id is not None:
+        subject = await fetch(session, M.Subject, input.subject_id, "Subject", "input.subjectId")
+        if subject is None or subject.school_id != school:
+            errors.append(not_found("input.subjectId", "subject").errors[0])
+        else:
+            subject_id = subject.id
+    system = await fetch(session, M.GradingSystem, input.system_id, "GradingSystem",
+                         "input.systemId")
+    if system is None or system.school_id != school:
+        errors.append(not_found("input.systemId", "grading system").errors[0])
+    if input.grade_level is not None and not 1 <= input.grade_level <= 11:
+        errors.append(UserError(field="input.gradeLevel", code=ErrorCode.OUT_OF_RANGE,
+                                message="must be between 1 and 11"))
+    _raise(errors)
+    assert system is not None
+    use = await session.scalar(select(M.GradingSystemUse).where(
+        M.GradingSystemUse.school_id == school,
+        M.GradingSystemUse.academic_year_id == year.id,
+        M.GradingSystemUse.subject_id.is_not_distinct_from(subject_id),
+        M.GradingSystemUse.grade_level.is_not_distinct_from(input.grade_level)))
+    if use is None:
+        use = M.GradingSystemUse(school_id=school, id=uuid.uuid4(), academic_year_id=year.id,
+                                 subject_id=subject_id, grade_level=input.grade_level,
+                                 system_id=system.id)
+        session.add(use)
+        await session.flush()
+        change = _change("create", use)
+    else:
+        before = audit.snapshot(use)
+        use.system_id = system.id
+        await session.flush()
+        change = _change("update", use, before)
+    await _record(info, school, [change])
+    return use

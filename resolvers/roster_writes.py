@@ -1,0 +1,394 @@
+"""Writes of the roster's structure: classes, study groups, splits and teacher assignments.
+
+Each `verb_noun(info, data)` runs inside `resolvers.mutations.apply` (one savepoint), checks the
+whole input first and raises every problem together, then writes its rows and their audit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import or_, select
+from strawberry import UNSET
+from strawberry.types import Info
+
+from db import models
+from db.audit import snapshot
+from resolvers.roster_access import (
+    Audit,
+    Errors,
+    access_for_admin,
+    access_in_school,
+    access_person,
+    check_span,
+    full_name,
+    row_in_school,
+    year_of,
+)
+from schema.errors import ErrorCode, UserInputError
+from schema.ids import from_global_id
+from schema.roster import (
+    AssignTeacherInput,
+    CreateClassInput,
+    CreateStudyGroupInput,
+    EndTeacherAssignmentInput,
+    NewGroupKind,
+    SplitClassInput,
+    UpdateClassInput,
+)
+
+LETTER_MAX = 8
+NAME_MAX = 120
+
+
+def clean_letter(errors: Errors, letter: str, field: str) -> str:
+    value = letter.strip()
+    if not value:
+        errors.add(field, ErrorCode.REQUIRED, "the letter of the class is required")
+    elif len(value) > LETTER_MAX:
+        errors.add(field, ErrorCode.INVALID, f"must be at most {LETTER_MAX} characters")
+    return value
+
+
+def clean_name(errors: Errors, name: str, field: str) -> str:
+    value = name.strip()
+    if not value:
+        errors.add(field, ErrorCode.REQUIRED, "a name is required")
+    elif len(value) > NAME_MAX:
+        errors.add(field, ErrorCode.INVALID, f"must be at most {NAME_MAX} characters")
+    return value
+
+
+async def letter_taken(info: Info, school_class: models.SchoolClass) -> bool:
+    other = await info.context.session.scalar(
+        select(models.SchoolClass.id).where(
+            models.SchoolClass.school_id == school_class.school_id,
+            models.SchoolClass.academic_year_id == school_class.academic_year_id,
+            models.SchoolClass.grade_level == school_class.grade_level,
+            models.SchoolClass.letter == school_class.letter,
+            models.SchoolClass.id != school_class.id))
+    return other is not None
+
+
+async def create_class(info: Info, data: CreateClassInput) -> models.SchoolClass:
+    year = await access_for_admin(info, models.AcademicYear, "AcademicYear",
+                                  data.academic_year_id, "input.academicYearId", "academic year")
+    errors = Errors()
+    if not 1 <= data.grade_level <= 11:
+        errors.add("input.gradeLevel", ErrorCode.OUT_OF_RANGE, "must be between 1 and 11")
+    letter = clean_letter(errors, data.letter, "input.letter")
+    teacher = None
+    if data.class_teacher_id is not None:
+        teacher = await errors.attempt(access_person(
+            info, year.school_id, data.class_teacher_id, "input.classTeacherId",
+            models.SchoolRole.TEACHER))
+    row = models.SchoolClass(school_id=year.school_id, id=uuid.uuid4(),
+                             academic_year_id=year.id, grade_level=data.grade_level,
+                             letter=letter, class_teacher_id=teacher.id if teacher else None)
+    if not errors.items and await letter_taken(info, row):
+        errors.add("input.letter", ErrorCode.DUPLICATE,
+                   f"class {row.grade_level}{row.letter} already exists in {year.name}")
+    errors.raise_any()
+    info.context.session.add(row)
+    audit = Audit(info, row.school_id)
+    audit.created(row)
+    await audit.write()
+    return row
+
+
+async def update_class(info: Info, data: UpdateClassInput) -> models.SchoolClass:
+    row = await access_for_admin(info, models.SchoolClass, "SchoolClass", data.id, "input.id",
+                                 "class")
+    before = snapshot(row)
+    errors = Errors()
+    if data.letter is None:
+        errors.add("input.letter", ErrorCode.REQUIRED, "the letter of the class is required")
+    elif data.letter is not UNSET:
+        row.letter = clean_letter(errors, data.letter, "input.letter")
+    if data.class_teacher_id is None:
+        row.class_teacher_id = None
+    elif data.class_teacher_id is not UNSET:
+        teacher = await errors.attempt(access_person(
+            info, row.school_id, data.class_teacher_id, "input.classTeacherId",
+            models.SchoolRole.TEACHER))
+        if teacher is not None:
+            row.class_teacher_id = teacher.id
+    if not errors.items and await letter_taken(info, row):
+        errors.add("input.letter", ErrorCode.DUPLICATE,
+                   f"class {row.grade_level}{row.letter} already exists in the year")
+    errors.raise_any()
+    audit = Audit(info, row.school_id)
+    audit.updated(row, before)
+    await audit.write()
+    return row
+
+
+async def class_subject_taken(
+    info: Info, school_class: models.SchoolClass, subject_id: uuid.UUID
+) -> str | None:
+    """Why the class cannot get another group for the subject: it already studies it as a
+    whole or in subgroups."""
+    session = info.context.session
+    whole = await session.scalar(select(models.StudyGroup.name).where(
+        models.StudyGroup.school_id == school_class.school_id,
+        models.StudyGroup.class_id == school_class.id,
+        models.StudyGroup.subject_id == subject_id,
+        models.StudyGroup.kind == models.GroupKind.WHOLE_CLASS))
+    if whole is not None:
+        return f"the class already studies this subject as a whole (group «{whole}»)"
+    split = await session.scalar(select(models.Split.id).where(
+        models.Split.school_id == school_class.school_id,
+        models.Split.class_id == school_class.id, models.Split.subject_id == subject_id))
+    if split is not None:
+        return "the class is already split into subgroups for this subject"
+    return None
+
+
+async def open_enrollments(
+    info: Info, school_class: models.SchoolClass, on: date
+) -> list[models.Enrollment]:
+    """Enrollments of the class in force on `on` or later."""
+    return list(await info.context.session.scalars(select(models.Enrollment).where(
+        models.Enrollment.school_id == school_class.school_id,
+        models.Enrollment.class_id == school_class.id,
+        or_(models.Enrollment.ends_on.is_(None), models.Enrollment.ends_on >= on))))
+
+
+async def create_study_group(info: Info, data: CreateStudyGroupInput) -> models.StudyGroup:
+    errors = Errors()
+    whole = data.kind is NewGroupKind.WHOLE_CLASS
+    school_class: models.SchoolClass | None = None
+    if whole:
+        if data.class_id is None:
+            errors.add("input.classId", ErrorCode.REQUIRED, "a whole-class group needs a class")
+            errors.raise_any()
+        assert data.class_id is not None
+        school_class = await access_for_admin(info, models.SchoolClass, "SchoolClass",
+                                              data.class_id, "input.classId", "class")
+        school_id, year_id = school_class.school_id, school_class.academic_year_id
+        if data.academic_year_id is not None and from_global_id(
+                data.academic_year_id, "AcademicYear", "input.academicYearId") != year_id:
+            errors.add("input.academicYearId", ErrorCode.INVALID,
+                       "a whole-class group belongs to the year of its class")
+        if data.category is not None:
+            errors.add("input.category", ErrorCode.INVALID,
+                       "only a cross-class group has a category")
+    else:
+        if data.academic_year_id is None:
+            errors.add("input.academicYearId", ErrorCode.REQUIRED,
+                       "a cross-class group needs an academic year")
+            errors.raise_any()
+        assert data.academic_year_id is not None
+        year_row = await access_for_admin(info, models.AcademicYear, "AcademicYear",
+                                          data.academic_year_id, "input.academicYearId",
+                                          "academic year")
+        school_id, year_id = year_row.school_id, year_row.id
+        if data.class_id is not None:
+            errors.add("input.classId", ErrorCode.INVALID,
+                       "a cross-class group has no class; add its members one by one")
+        if data.category is None:
+            errors.add("input.category", ErrorCode.REQUIRED,
+                       "a cross-class group is a profile group, an elective or an optional "
+                       "course")
+        if data.starts_on is not None:
+            errors.add("input.startsOn", ErrorCode.INVALID,
+                       "a cross-class group gets its members with addGroupMember")
+    year = await year_of(info.context.session, school_id, year_id)
+    name = clean_name(errors, data.name, "input.name")
+    subject = await errors.attempt(access_in_school(
+        info, models.Subject, "Subject", school_id, data.subject_id, "input.subjectId",
+        "subject"))
+    starts_on = data.starts_on or year.starts_on
+    check_span(errors, year, starts_on, None, "input.startsOn", "input.startsOn")
+    if school_class is not None and subject is not None:
+        reason = await class_subject_taken(info, school_class, subject.id)
+        if reason:
+            errors.add("input.subjectId", ErrorCode.DUPLICATE, reason)
+    errors.raise_any()
+    assert subject is not None
+    group = models.StudyGroup(
+        school_id=school_id, id=uuid.uuid4(), academic_year_id=year_id, subject_id=subject.id,
+        kind=models.GroupKind.WHOLE_CLASS if whole else models.GroupKind.CROSS_CLASS,
+        class_id=school_class.id if school_class else None, split_id=None, name=name,
+        category=data.category.value if data.category else None)
+    session = info.context.session
+    session.add(group)
+    await session.flush()
+    audit = Audit(info, school_id)
+    audit.created(group)
+    if school_class is not None:
+        for e in await open_enrollments(info, school_class, starts_on):
+            membership = models.GroupMembership(
+                school_id=school_id, id=uuid.uuid4(), group_id=group.id,
+                student_id=e.student_id, starts_on=max(starts_on, e.starts_on),
+                ends_on=e.ends_on)
+            session.add(membership)
+            audit.created(membership)
+    await audit.write()
+    return group
+
+
+async def split_class(info: Info, data: SplitClassInput) -> models.Split:
+    school_class = await access_for_admin(info, models.SchoolClass, "SchoolClass",
+                                          data.class_id, "input.classId", "class")
+    session = info.context.session
+    school_id = school_class.school_id
+    year = await year_of(session, school_id, school_class.academic_year_id)
+    errors = Errors()
+    check_span(errors, year, data.starts_on, None, "input.startsOn", "input.startsOn")
+    subject = await errors.attempt(access_in_school(
+        info, models.Subject, "Subject", school_id, data.subject_id, "input.subjectId",
+        "subject"))
+    if subject is not None:
+        reason = await class_subject_taken(info, school_class, subject.id)
+        if reason:
+            errors.add("input.subjectId", ErrorCode.DUPLICATE, reason)
+    if len(data.subgroups) < 2:
+        errors.add("input.subgroups", ErrorCode.INVALID, "a split has at least two subgroups")
+    enrolled = {e.student_id: e for e in await open_enrollments(info, school_class,
+                                                                 data.starts_on)
+                if e.starts_on <= data.starts_on}
+    names: set[str] = set()
+    placed: dict[uuid.UUID, str] = {}  # student -> path of their first mention
+    plan: list[tuple[str, list[uuid.UUID], uuid.UUID | None]] = []
+    mentioned: list[tuple[str, uuid.UUID]] = []
+    for i, sub in enumerate(data.subgroups):
+        path = f"input.subgroups.{i}"
+        name = clean_name(errors, sub.name, f"{path}.name")
+        if name and name.casefold() in names:
+            errors.add(f"{path}.name", ErrorCode.DUPLICATE, "two subgroups have this name")
+        names.add(name.casefold())
+        teacher_id = None
+        if sub.teacher_id is not None:
+            teacher = await errors.attempt(access_person(
+                info, school_id, sub.teacher_id, f"{path}.teacherId",
+                models.SchoolRole.TEACHER))
+            teacher_id = teacher.id if teacher else None
+        students: list[uuid.UUID] = []
+        for j, value in enumerate(sub.student_ids):
+            field = f"{path}.studentIds.{j}"
+            try:
+                student_id = from_global_id(value, "Person", field)
+            except UserInputError as e:
+                errors.items.extend(e.errors)
+                continue
+            mentioned.append((field, student_id))
+            students.append(student_id)
+        plan.append((name, students, teacher_id))
+    persons = {p.id: p for p in await session.scalars(select(models.Person).where(
+        models.Person.school_id == school_id,
+        models.Person.id.in_([sid for _, sid in mentioned] + list(enrolled))))}
+    for field, student_id in mentioned:
+        person = persons.get(student_id)
+        if person is None:
+            errors.add(field, ErrorCode.NOT_FOUND, "no such student")
+        elif student_id not in enrolled:
+            errors.add(field, ErrorCode.INVALID,
+                       f"{full_name(person)} is not a student of class "
+                       f"{school_class.grade_level}{school_class.letter} on {data.starts_on}")
+        elif student_id in placed:
+            errors.add(field, ErrorCode.DUPLICATE,
+                       f"{full_name(person)} is already placed at {placed[student_id]}")
+        else:
+            placed[student_id] = field
+    for student_id in sorted(set(enrolled) - set(placed),
+                             key=lambda s: full_name(persons[s]) if s in persons else ""):
+        who = full_name(persons[student_id]) if student_id in persons else str(student_id)
+        errors.add("input.subgroups", ErrorCode.REQUIRED,
+                   f"{who}, a student of the class on {data.starts_on}, is in no subgroup")
+    errors.raise_any()
+    assert subject is not None
+    split = models.Split(school_id=school_id, id=uuid.uuid4(), class_id=school_class.id,
+                         subject_id=subject.id)
+    session.add(split)
+    await session.flush()
+    audit = Audit(info, school_id)
+    audit.created(split)
+    groups = []
+    for name, _, _ in plan:
+        group = models.StudyGroup(
+            school_id=school_id, id=uuid.uuid4(), academic_year_id=year.id,
+            subject_id=subject.id, kind=models.GroupKind.SUBGROUP, class_id=school_class.id,
+            split_id=split.id, name=name)
+        session.add(group)
+        audit.created(group)
+        groups.append(group)
+    await session.flush()
+    for group, (_, students, teacher_id) in zip(groups, plan, strict=True):
+        for student_id in students:
+            membership = models.GroupMembership(
+                school_id=school_id, id=uuid.uuid4(), group_id=group.id, student_id=student_id,
+                starts_on=data.starts_on, ends_on=enrolled[student_id].ends_on)
+            session.add(membership)
+            audit.created(membership)
+        if teacher_id is not None:
+            assignment = models.TeacherAssignment(
+                school_id=school_id, id=uuid.uuid4(), group_id=group.id, teacher_id=teacher_id,
+                starts_on=data.starts_on)
+            session.add(assignment)
+            audit.created(assignment)
+    await audit.write()
+    return split
+
+
+async def overlapping_assignment(
+    info: Info, group_id: uuid.UUID, teacher_id: uuid.UUID, starts_on: date,
+    ends_on: date | None, school_id: uuid.UUID, except_id: uuid.UUID | None = None,
+) -> bool:
+    stmt = select(models.TeacherAssignment.id).where(
+        models.TeacherAssignment.school_id == school_id,
+        models.TeacherAssignment.group_id == group_id,
+        models.TeacherAssignment.teacher_id == teacher_id,
+        or_(models.TeacherAssignment.ends_on.is_(None),
+            models.TeacherAssignment.ends_on >= starts_on))
+    if ends_on is not None:
+        stmt = stmt.where(models.TeacherAssignment.starts_on <= ends_on)
+    if except_id is not None:
+        stmt = stmt.where(models.TeacherAssignment.id != except_id)
+    return await info.context.session.scalar(stmt.limit(1)) is not None
+
+
+async def assign_teacher(info: Info, data: AssignTeacherInput) -> models.TeacherAssignment:
+    group = await access_for_admin(info, models.StudyGroup, "StudyGroup", data.group_id,
+                                   "input.groupId", "study group")
+    year = await year_of(info.context.session, group.school_id, group.academic_year_id)
+    errors = Errors()
+    teacher = await errors.attempt(access_person(
+        info, group.school_id, data.teacher_id, "input.teacherId", models.SchoolRole.TEACHER))
+    check_span(errors, year, data.starts_on, data.ends_on, "input.startsOn", "input.endsOn")
+    if teacher is not None and not errors.items and await overlapping_assignment(
+            info, group.id, teacher.id, data.starts_on, data.ends_on, group.school_id):
+        errors.add("input.startsOn", ErrorCode.OVERLAP,
+                   "the teacher is already assigned to the group on some of these days")
+    errors.raise_any()
+    assert teacher is not None
+    row = models.TeacherAssignment(school_id=group.school_id, id=uuid.uuid4(),
+                                   group_id=group.id, teacher_id=teacher.id,
+                                   starts_on=data.starts_on, ends_on=data.ends_on)
+    info.context.session.add(row)
+    audit = Audit(info, group.school_id)
+    audit.created(row)
+    await audit.write()
+    return row
+
+
+async def end_teacher_assignment(
+    info: Info, data: EndTeacherAssignmentInput
+) -> models.TeacherAssignment:
+    row = await access_for_admin(info, models.TeacherAssignment, "TeacherAssignment", data.id,
+                                 "input.id", "teacher assignment")
+    group = await row_in_school(info.context.session, models.StudyGroup, row.school_id,
+                                row.group_id)
+    assert group is not None
+    year = await year_of(info.context.session, row.school_id, group.academic_year_id)
+    errors = Errors()
+    check_span(errors, year, row.starts_on, data.ends_on, "input.id", "input.endsOn")
+    errors.raise_any()
+    before = snapshot(row)
+    row.ends_on = data.ends_on
+    audit = Audit(info, row.school_id)
+    audit.updated(row, before)
+    await audit.write()
+    return row
+

@@ -1,0 +1,69 @@
+"""Deadlines of the regulation, in the school's time zone (5.4–5.6), and the posting window.
+
+- topic and attendance on the lesson day; homework no later than the lesson day;
+- marks within `mark_deadline_days` (7) days of the work;
+- after the school's posting window (days after the lesson), only an administrator may change
+  an entry (and the change is audited like every other).
+Late entries are accepted with a warning; the entry times are stored, so reports measure them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import School, SchoolSettings
+from schema.errors import UserWarning, WarningCode, forbidden
+from tenants.access import AccessContext
+from tenants.rules import is_admin
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    timezone: ZoneInfo
+    mark_deadline_days: int
+    posting_window_days: int | None
+
+    def local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self.timezone).date()
+
+    def late_for_lesson_day(self, lesson_day: date, entered: datetime) -> bool:
+        """Topic, attendance and homework belong to the lesson day itself."""
+        return self.local_day(entered) > lesson_day
+
+    def late_mark(self, work_day: date, entered: datetime) -> bool:
+        return self.local_day(entered) > work_day + timedelta(days=self.mark_deadline_days)
+
+    def window_closed(self, day: date, now: datetime) -> bool:
+        if self.posting_window_days is None:
+            return False
+        return self.local_day(now) > day + timedelta(days=self.posting_window_days)
+
+
+async def deadlines(session: AsyncSession, school_id: uuid.UUID) -> Deadlines:
+    row = (await session.execute(
+        select(School.timezone, SchoolSettings.mark_deadline_days,
+               SchoolSettings.posting_window_days)
+        .outerjoin(SchoolSettings, SchoolSettings.school_id == School.id)
+        .where(School.id == school_id))).one()
+    return Deadlines(ZoneInfo(row.timezone), row.mark_deadline_days or 7,
+                     row.posting_window_days)
+
+
+def late_warning(field: str, what: str, deadline: str) -> UserWarning:
+    return UserWarning(field=field, code=WarningCode.LATE_ENTRY,
+                       message=f"{what} entered after the deadline ({deadline}); accepted and "
+                               "flagged as late")
+
+
+def require_open_window(access: AccessContext, school_id: uuid.UUID, rules: Deadlines,
+                        day: date, now: datetime, field: str) -> None:
+    """Past the posting window only an administrator may change the entry."""
+    if rules.window_closed(day, now) and not is_admin(access, school_id):
+        raise forbidden(field, f"the posting window for {day.isoformat()} has closed: ask an "
+                               "administrator to make this change")
