@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import strawberry
 from strawberry import relay
+from strawberry.extensions import ParserCache, ValidationCache
 
+from resolvers.audit import AuditQuery
 from resolvers.auth import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
+from resolvers.diary import DiaryQuery
+from resolvers.events import EventsSubscription
+from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.grading import GradingMutation, GradingQuery
+from resolvers.journal import JournalQuery
+from resolvers.lessons import LessonsMutation, LessonsQuery
+from resolvers.marks import MarksMutation, MarksQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.roster import RosterMutation, RosterQuery
 from resolvers.schools import SchoolsQuery
 from resolvers.subjects import SubjectsMutation, SubjectsQuery
+from resolvers.timetable import TimetableMutation, TimetableQuery
 from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
+from schema.grades import Grade
 from schema.grading import (
     ConversionTable,
     GradingSystem,
@@ -23,9 +33,12 @@ from schema.grading import (
     GradingTemplate,
     MarkValue,
 )
+from schema.lessons import Lesson
+from schema.marks import AttendanceEntry, Mark
 from schema.people import Person
 from schema.schools import Municipality, School
 from schema.subjects import LessonType, Subject, WorkType
+from schema.timetable import TimetableSlot
 from schema.tokens import ApiToken
 from tenants.permissions import IsAuthenticated
 
@@ -45,7 +58,8 @@ class NodeQuery:
 
 @strawberry.type(description="Entry points for reading.")
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
-            RosterQuery, PeopleQuery, TokensQuery):
+            RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
+            JournalQuery, DiaryQuery, MarksQuery, GradesQuery):
     pass
 
 
@@ -53,7 +67,8 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
                              "`input` and returns a payload with `errors`; when there are "
                              "errors nothing was written.")
 class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
-               RosterMutation, PeopleMutation, TokensMutation):
+               RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
+               LessonsMutation, MarksMutation, GradesMutation):
     pass
 
 
@@ -63,10 +78,22 @@ NODE_TYPES: list[type] = [School, Municipality, Person, SchoolClass, StudyGroup,
 NODE_TYPES += [GradingSystem, MarkValue, ConversionTable, GradingSystemUse, GradingTemplate,
                Subject, WorkType, LessonType]
 NODE_TYPES += [Split, TeacherAssignment]
+NODE_TYPES += [Lesson, TimetableSlot]
+NODE_TYPES += [Mark, AttendanceEntry]
+NODE_TYPES += [Grade]
+
+
+@strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) at /graphql.")
+class Subscription(EventsSubscription):
+    pass
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, types=NODE_TYPES)
+    # Front ends send the same few documents again and again: parse and validate each once.
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                             types=NODE_TYPES,
+                             extensions=[lambda: ParserCache(maxsize=512),
+                                         lambda: ValidationCache(maxsize=512)])
 
 
 schema = build_schema()

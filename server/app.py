@@ -1,4 +1,4 @@
-"""The Starlette application: /graphql and /healthz."""
+"""The Starlette application: /graphql (HTTP, and WebSocket for subscriptions) and /healthz."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
-from db.engine import DatabaseUrls, app_engine, app_sessions, resolve_urls
+from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current
 from schema.root import schema
 from server.graphql import ZhurnalGraphQL
+from server.notifications import DiaryListener
 from server.settings import ServerSettings
 
 
@@ -29,16 +30,23 @@ def create_app(
     settings = settings or ServerSettings.from_env()
     ensure_current(urls.owner)
     engine = app_engine(urls.app)
-    graphql = ZhurnalGraphQL(schema, sessions=app_sessions(engine), settings=settings)
+    sessions = app_sessions(engine)
+    # One LISTEN connection per process, as the application role (LISTEN needs no privilege).
+    listener = DiaryListener(libpq_dsn(urls.app), sessions)
+    graphql = ZhurnalGraphQL(schema, sessions=sessions, settings=settings, listener=listener)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await listener.start()
         yield
+        # Subscribers' streams end (complete) before the pool they read through goes away.
+        await listener.stop()
         await engine.dispose()
 
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,

@@ -1,10 +1,12 @@
-"""The `zhurnal` command line: database, demo data, the server, the schema, tokens."""
+"""The `zhurnal` command line: database, demo data, the server, the schema, tokens, the audit
+trail, backup and restore."""
 
 from __future__ import annotations
 
 import errno
 import socket
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,8 +23,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database operations (run as the owner).", no_args_is_help=True)
 seed_app = typer.Typer(help="Load data.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail (журнал изменений).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 err = Console(stderr=True)
@@ -137,6 +141,93 @@ def token(
     access_token, _ = issue_access_token(ServerSettings.from_env().secret_key, account_id,
                                          minutes=minutes)
     typer.echo(access_token)
+
+
+SchoolOption = Annotated[
+    str | None, typer.Option("--school", help="Only this school (its UUID).")
+]
+
+
+@audit_app.command("verify")
+def audit_verify(school: SchoolOption = None) -> None:
+    """Walk each school's hash chain; exit 1 naming the first changed, removed or inserted row."""
+    from db.audit_verify import UnknownSchool, verify_chains
+
+    urls = _urls()
+    broken = 0
+    try:
+        for report in verify_chains(urls.owner, _parse_uuid("--school", school)):
+            if report.ok:
+                console.print(report.describe(), highlight=False, soft_wrap=True)
+            else:
+                broken += 1
+                err.print(f"[bold red]broken:[/] {report.describe()}", highlight=False,
+                          soft_wrap=True)
+    except UnknownSchool as e:
+        raise fail(str(e)) from None
+    if broken:
+        raise typer.Exit(code=1)
+
+
+@app.command("backup")
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="A new (or empty) directory to write to.")],
+    school: SchoolOption = None,
+) -> None:
+    """Back up the whole database (pg_dump), or one school as a portable CSV export."""
+    from db.backup import BackupError, backup_database, export_school
+
+    urls = _urls()
+    school_id = _parse_uuid("--school", school)
+    try:
+        manifest = (export_school(urls.owner, school_id, out) if school_id
+                    else backup_database(urls.owner, out))
+    except BackupError as e:
+        raise fail(str(e)) from None
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    size = sum(p.stat().st_size for p in out.iterdir() if p.is_file())
+    console.print(f"backed up {len(manifest['tables'])} tables, {rows} rows, "
+                  f"{size / 1e6:.1f} MB to {out}", highlight=False)
+
+
+@app.command("restore")
+def restore(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `zhurnal backup`.")],
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="For a school export: replace the school's data if it exists.")] = False,
+) -> None:
+    """Restore a whole backup into an empty database, or a school export into a running one."""
+    from db.backup import BackupError, read_manifest
+    from db.restore import import_school, restore_database
+
+    urls = _urls()
+    try:
+        kind = read_manifest(directory).get("kind")
+        if kind == "school":
+            result = import_school(urls.owner, directory, replace=replace)
+        elif replace:
+            raise fail("--replace applies to a school export; a full backup is restored "
+                       "only into an empty database")
+        else:
+            result = restore_database(urls.owner, directory)
+    except BackupError as e:
+        raise fail(str(e)) from None
+    console.print(f"restored {len(result.tables)} tables ({sum(result.tables.values())} rows "
+                  "written); counts and checksums match the manifest", highlight=False,
+                  soft_wrap=True)
+    if result.chain is not None:
+        console.print(result.chain.describe(), highlight=False, soft_wrap=True)
+
+
+def _parse_uuid(option: str, value: str | None):
+    import uuid
+
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise fail(f"{option} must be a school id (a UUID), got '{value}'") from None
 
 
 def _require_current(urls) -> None:

@@ -3,41 +3,146 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
-from typing import Any
+from datetime import timedelta
+from typing import Any, NoReturn
 
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
+from db.engine import transaction
+from resolvers.events import Reauthenticate, SocketContext
 from resolvers.loaders import Loaders
 from schema.context import Context
+from server.notifications import DiaryListener
 from server.settings import ServerSettings
 from server.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
 from tenants.access import ANONYMOUS, AccessContext, resolve_access, resolve_api_token
 
 
+def viewer_resolver(settings: ServerSettings, authorization: str) -> Reauthenticate | None:
+    """How to resolve the viewer of an `Authorization` value (in a transaction, as often as
+    needed): an integrator token or a signed access token; None when it is neither."""
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    if token.startswith(API_TOKEN_PREFIX):
+        token_hash = secret_hash(token)
+        return lambda session: resolve_api_token(session, token_hash)
+    try:
+        claims = read_access_token(settings.secret_key, token)
+    except InvalidToken:
+        return None
+    return lambda session: resolve_access(session, claims.account_id, claims.session_id)
+
+
+REJECTED = 4403  # graphql-transport-ws: connection_init refused
+
+
+class _SocketAdapter(ASGIWebSocketAdapter):
+    async def close(self, code: int, reason: str) -> None:
+        # The protocol handler rejects connection_init with a bare "Forbidden"; say why.
+        why = getattr(self.ws.state, "rejection", None)
+        if code == REJECTED and why:
+            reason = f"{reason}: {why}"[:120]
+        await super().close(code, reason)
+
+
+class _SubscriptionsOnly(BaseGraphQLTransportWSHandler[SocketContext, None]):
+    """Queries and mutations run in one transaction per HTTP request; over the socket only
+    subscriptions are served, so a query never runs without its transaction."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged and not _is_subscription(message):
+            await self.send_message({"id": message["id"], "type": "error", "payload": [
+                GraphQLError("only subscriptions are served over WebSocket; send queries and "
+                             "mutations by HTTP POST to /graphql",
+                             extensions={"code": "BAD_REQUEST"}).formatted]})
+            return
+        await super().handle_subscribe(message)
+
+
+def _is_subscription(message: SubscribeMessage) -> bool:
+    try:
+        document = parse(message["payload"]["query"])
+    except (GraphQLError, TypeError):
+        return True  # the handler reports a malformed document itself
+    name = message["payload"].get("operationName")
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+                  and (name is None or (d.name is not None and d.name.value == name))]
+    return bool(operations) and all(o.operation == OperationType.SUBSCRIPTION
+                                    for o in operations)
+
+
 class ZhurnalGraphQL(GraphQL[Any, None]):
+    websocket_adapter_class = _SocketAdapter  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = _SubscriptionsOnly  # type: ignore[assignment]
+
     def __init__(
         self, schema: Any, *, sessions: async_sessionmaker[AsyncSession],
-        settings: ServerSettings,
+        settings: ServerSettings, listener: DiaryListener | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None,
-                         allow_queries_via_get=False, multipart_uploads_enabled=False)
+                         allow_queries_via_get=False, multipart_uploads_enabled=False,
+                         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         connection_init_wait_timeout=timedelta(seconds=10))
         self.sessions = sessions
         self.settings = settings
+        self.listener = listener
 
     def encode_json(self, data: object) -> str:
         # Cyrillic as UTF-8, not \\u escapes: a third of the bytes for Russian text.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
-    async def get_context(self, request: Any, response: Any = None) -> dict[str, Any]:
+    async def get_context(self, request: Any, response: Any = None) -> Any:
+        if isinstance(request, WebSocket):
+            # One per connection; the viewer is set by connection_init (on_ws_connect).
+            return SocketContext(request_id=uuid.uuid4().hex, sessions=self.sessions,
+                                 settings=self.settings, listener=self.listener,
+                                 websocket=request)
         # The real context is built per operation in execute_single, inside its transaction.
         return {"request": request, "request_id": uuid.uuid4().hex}
+
+    async def on_ws_connect(self, context: Any) -> UnsetType | dict[str, object] | None:
+        """Authenticate the socket from connection_init's payload
+        `{"Authorization": "Bearer <token>"}`; refuse it (close 4403) otherwise."""
+        params = context.connection_params or {}
+        header = params.get("Authorization", params.get("authorization"))
+        if not isinstance(header, str) or not header.strip():
+            self._reject(context, "send {\"Authorization\": \"Bearer <token>\"} in "
+                                  "connection_init")
+        resolve = viewer_resolver(self.settings, header)
+        if resolve is None:
+            self._reject(context, "invalid or expired token")
+        async with transaction(self.sessions) as session:
+            access = await resolve(session)
+        if not access.is_authenticated:
+            self._reject(context, "invalid, expired or revoked token")
+        context.access = access
+        context.reauthenticate = resolve
+        context.checked_at = time.monotonic()
+        return UNSET
+
+    def _reject(self, context: SocketContext, why: str) -> NoReturn:
+        if context.websocket is not None:
+            context.websocket.state.rejection = why
+        raise ConnectionRejectionError
 
     async def execute_single(
         self,
@@ -67,17 +172,8 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
     async def _access(self, request: Request, session: AsyncSession) -> AccessContext:
         """The viewer from the bearer token: an integrator token or a signed access token.
         Anything else is anonymous, and fields that need a viewer say UNAUTHENTICATED."""
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            return ANONYMOUS
-        if token.startswith(API_TOKEN_PREFIX):
-            return await resolve_api_token(session, secret_hash(token))
-        try:
-            claims = read_access_token(self.settings.secret_key, token)
-        except InvalidToken:
-            return ANONYMOUS
-        return await resolve_access(session, claims.account_id, claims.session_id)
+        resolve = viewer_resolver(self.settings, request.headers.get("authorization", ""))
+        return await resolve(session) if resolve is not None else ANONYMOUS
 
 
 

@@ -20,7 +20,9 @@ from tenants.access import AccessContext
 from tenants.rules import STAFF, is_admin
 
 
-def person_filter(access: AccessContext) -> ColumnElement[bool]:
+def person_filter(access: AccessContext, *, staff: bool = True) -> ColumnElement[bool]:
+    """`staff=False` leaves out "the staff of every school they belong to": a student's
+    records (their diary) are not readable by every member just because the person is staff."""
     ms = access.memberships.values()
     everyone = [m.school_id for m in ms if is_admin(access, m.school_id)]
     if access.scopes is not None and TokenScope.READ in access.scopes:
@@ -34,7 +36,7 @@ def person_filter(access: AccessContext) -> ColumnElement[bool]:
         conds.append(Person.school_id.in_(everyone))
     if own or children:
         conds.append(Person.id.in_(own + children))
-    if ms:
+    if ms and staff:
         conds.append(and_(
             Person.school_id.in_([m.school_id for m in ms]),
             exists().where(PersonRole.school_id == Person.school_id,

@@ -1,0 +1,217 @@
+"""Writing a lesson's attendance (`setAttendance`): all or nothing, in a constant number of
+statements; presence is no row, so PRESENT removes an entry. Attendance belongs to the lesson
+day (regulation 5.4): a later entry is accepted with a warning."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Row
+from strawberry.types import Info
+
+from db import audit, models
+from db.audit import Change
+from resolvers import receipts
+from resolvers.closing import require_period_open
+from resolvers.mark_targets import (
+    MAX_ENTRIES,
+    audit_state,
+    check_recorded_at,
+    check_writer,
+    decode,
+    from_state,
+    insert_rows,
+    load_lessons,
+    member_spans,
+    membership_error,
+    row_state,
+    update_rows,
+)
+from resolvers.mutations import actor
+from resolvers.timeliness import deadlines, late_warning, require_open_window
+from schema.errors import ErrorCode, UserError, UserInputError, UserWarning, WarningCode
+from schema.marks import AttendanceInputKind, SetAttendanceInput
+
+ATTENDANCE = models.Attendance.__table__
+LATE_MINUTES = range(1, 46)
+
+
+@dataclass
+class AttendanceOutcome:
+    entries: list[Any] = field(default_factory=list)
+    warnings: list[UserWarning] = field(default_factory=list)
+    conflicts: list[Any] = field(default_factory=list)
+    replayed: bool = False
+
+
+def describe(row: Any) -> str:
+    kind = models.AttendanceKind(row.kind)
+    return f"{kind.value} ({row.late_minutes} min)" if row.late_minutes else kind.value
+
+
+async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceOutcome
+                         ) -> AttendanceOutcome:
+    session, access = info.context.session, info.context.access
+    key = receipts.check_key(input.client_key)
+    fingerprint = receipts.digest(input)
+    stored = await receipts.replay(session, access, client_key=key, operation="setAttendance",
+                                   fingerprint=fingerprint)
+    if stored is not None:
+        return AttendanceOutcome(
+            entries=[from_state(ATTENDANCE, s) for s in stored["entries"]],
+            warnings=[UserWarning(field=w["field"], code=WarningCode[w["code"]],
+                                  message=w["message"]) for w in stored["warnings"]],
+            replayed=True)
+    errors: list[UserError] = []
+    lesson_id = decode(input.lesson_id, "Lesson", "input.lessonId", errors)
+    if not input.entries:
+        errors.append(UserError(field="input.entries", code=ErrorCode.REQUIRED,
+                                message="give at least one student"))
+    if len(input.entries) > MAX_ENTRIES:
+        errors.append(UserError(field="input.entries", code=ErrorCode.OUT_OF_RANGE,
+                                message=f"at most {MAX_ENTRIES} entries at once"))
+    students: list[uuid.UUID | None] = []
+    seen: set[uuid.UUID] = set()
+    for n, entry in enumerate(input.entries):
+        student = decode(entry.student_id, "Person", f"input.entries.{n}.studentId", errors)
+        if student in seen:
+            errors.append(UserError(field=f"input.entries.{n}.studentId",
+                                    code=ErrorCode.DUPLICATE,
+                                    message="the student appears twice"))
+        if student:
+            seen.add(student)
+        students.append(student)
+    if errors or lesson_id is None:
+        raise UserInputError(*errors)
+    lesson = (await load_lessons(session, [lesson_id])).get(lesson_id)
+    if lesson is None:
+        raise UserInputError(UserError(field="input.lessonId", code=ErrorCode.NOT_FOUND,
+                                       message="no such lesson"))
+    school_id = lesson.school_id
+    if not check_writer(access, school_id, lesson.group_id, lesson.id, "input.lessonId",
+                        "lesson", errors):
+        raise UserInputError(*errors)
+    rules = await deadlines(session, school_id)
+    now = datetime.now(UTC)
+    if lesson.status == models.LessonStatus.CANCELLED:
+        errors.append(UserError(field="input.lessonId", code=ErrorCode.INVALID,
+                                message="the lesson was cancelled: it takes no attendance"))
+    if lesson.date > rules.local_day(now):
+        errors.append(UserError(field="input.lessonId", code=ErrorCode.INVALID,
+                                message="the lesson has not happened yet"))
+    try:
+        require_open_window(access, school_id, rules, lesson.date, now, "input.lessonId")
+        await require_period_open(session, access, school_id, lesson.group_id, lesson.date,
+                                  "input.lessonId")
+    except UserInputError as refusal:
+        errors.extend(refusal.errors)
+    spans = await member_spans(session, school_id, [lesson.group_id], seen)
+    existing = {r.student_id: r for r in (await session.execute(
+        select(ATTENDANCE).where(ATTENDANCE.c.school_id == school_id,
+                                 ATTENDANCE.c.lesson_id == lesson.id,
+                                 ATTENDANCE.c.student_id.in_(seen))
+        .order_by(ATTENDANCE.c.id).with_for_update())).all()}
+
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    removed: list[Row[Any]] = []
+    recorded_at: dict[uuid.UUID, datetime | None] = {}
+    for n, (entry, student) in enumerate(zip(input.entries, students, strict=True)):
+        assert student is not None
+        path = f"input.entries.{n}"
+        before = len(errors)
+        row = existing.get(student)
+        problem = membership_error(spans, lesson.group_id, student, lesson.date,
+                                   f"{path}.studentId")
+        if problem:
+            errors.append(problem)
+        if entry.expected_version is not None and (row is None
+                                                   or row.version != entry.expected_version):
+            if row is not None:
+                out.conflicts.append(row)
+            errors.append(UserError(
+                field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
+                message=f"the entry changed since it was read: it is now {describe(row)} "
+                        f"(version {row.version})" if row is not None else
+                        "the entry changed since it was read: it was removed (present)"))
+        recorded = check_recorded_at(entry.recorded_at, now, f"{path}.recordedAt", errors)
+        late = entry.late_minutes
+        if entry.kind == AttendanceInputKind.LATE:
+            if late is None:
+                errors.append(UserError(field=f"{path}.lateMinutes", code=ErrorCode.REQUIRED,
+                                        message="how many minutes late?"))
+            elif late not in LATE_MINUTES:
+                errors.append(UserError(field=f"{path}.lateMinutes",
+                                        code=ErrorCode.OUT_OF_RANGE,
+                                        message="must be 1 to 45 minutes"))
+        elif late is not None:
+            errors.append(UserError(field=f"{path}.lateMinutes", code=ErrorCode.INVALID,
+                                    message="only a late student has minutes late"))
+        if len(errors) > before:
+            continue
+        if entry.kind == AttendanceInputKind.PRESENT:
+            if row is not None:
+                removed.append(row)
+        else:
+            kind = models.AttendanceKind(entry.kind.value)
+            if row is None:
+                new.append({"student_id": student, "kind": kind.value, "late_minutes": late,
+                            "recorded_at": recorded})
+            elif (row.kind, row.late_minutes) != (kind.value, late):
+                changed.append({"id": row.id, "kind": kind.value, "late_minutes": late,
+                                "recorded_at": recorded})
+            else:
+                continue
+        recorded_at[student] = recorded
+        if rules.late_for_lesson_day(lesson.date, recorded or now):
+            out.warnings.append(late_warning(path, f"attendance of the lesson of "
+                                                   f"{lesson.date.isoformat()}",
+                                             "the lesson day"))
+    if errors:
+        raise UserInputError(*errors)
+
+    writer = access.person_id(school_id)
+    inserted = await insert_rows(session, ATTENDANCE, [
+        {"school_id": school_id, "id": uuid.uuid4(), "lesson_id": lesson.id, "entered_at": now,
+         "entered_by_id": writer, "version": 1, **values} for values in new])
+    updated = await update_rows(session, ATTENDANCE, school_id, changed, extra={
+        "entered_at": now, "entered_by_id": writer, "version": ATTENDANCE.c.version + 1})
+    written = {r.student_id: r for r in [*inserted.values(), *updated.values()]}
+    changes = [Change(school_id=school_id, action="create", entity="attendance", entity_id=r.id,
+                      after=audit_state(ATTENDANCE, r), recorded_at=recorded_at[r.student_id])
+               for r in inserted.values()]
+    changes += [Change(school_id=school_id, action="update", entity="attendance",
+                       entity_id=r.id, before=audit_state(ATTENDANCE, existing[r.student_id]),
+                       after=audit_state(ATTENDANCE, r), recorded_at=recorded_at[r.student_id])
+                for r in updated.values()]
+    if removed:
+        await session.execute(delete(ATTENDANCE).where(
+            ATTENDANCE.c.school_id == school_id, ATTENDANCE.c.id.in_([r.id for r in removed])))
+        changes += [Change(school_id=school_id, action="delete", entity="attendance",
+                           entity_id=r.id, before=audit_state(ATTENDANCE, r),
+                           recorded_at=recorded_at[r.student_id]) for r in removed]
+    if lesson.attendance_entered_at is None:
+        # The first entry of the lesson's attendance, for timeliness reports (flushed by apply).
+        before_lesson = audit.snapshot(lesson)
+        lesson.attendance_entered_at = now
+        changes.append(Change(school_id=school_id, action="update", entity="lessons",
+                              entity_id=lesson.id, before=before_lesson,
+                              after=audit.snapshot(lesson)))
+    await audit.record(session, actor(info, school_id), *changes)
+    gone = {r.student_id for r in removed}
+    for student in students:
+        assert student is not None
+        row = written.get(student) or (None if student in gone else existing.get(student))
+        if row is not None:
+            out.entries.append(row)
+    if key is not None:
+        await receipts.store(session, access, school_id, client_key=key,
+                             operation="setAttendance", fingerprint=fingerprint, result={
+                                 "entries": [row_state(ATTENDANCE, r) for r in out.entries],
+                                 "warnings": [{"field": w.field, "code": w.code.name,
+                                               "message": w.message} for w in out.warnings]})
+    return out

@@ -1,0 +1,122 @@
+"""Checks of one mark of `setMarks`: the value against the group's grading system, the kind
+of work, the comment; and the entry being resolved."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import models
+from resolvers.grading_uses import systems_for_groups
+from schema.errors import ErrorCode, UserError
+from schema.marks import MarkEntryInput
+
+MAX_COMMENT = 1000
+Scales = dict[uuid.UUID, tuple[str, list[tuple[str, uuid.UUID]]]]
+
+
+@dataclass
+class Entry:
+    """One input mark, resolved: where it goes and what it becomes."""
+
+    n: int
+    path: str
+    raw: MarkEntryInput
+    student_id: uuid.UUID
+    target_field: str
+    group: models.StudyGroup | None = None
+    lesson: models.Lesson | None = None
+    work_date: date | None = None
+    existing: Row[Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+async def system_values(session: AsyncSession, groups: list[models.StudyGroup]
+                        ) -> tuple[dict[uuid.UUID, uuid.UUID | None],
+                                   Scales]:
+    """The grading system of each group, and each system's name and values by ordinal."""
+    systems = await systems_for_groups(session, groups)
+    wanted = {s for s in systems.values() if s}
+    scales: Scales = {}
+    if wanted:
+        v, g = models.MarkValue, models.GradingSystem
+        rows = await session.execute(
+            select(g.id, g.name, v.label, v.id.label("value_id"))
+            .join(v, (v.school_id == g.school_id) & (v.system_id == g.id))
+            .where(g.id.in_(wanted)).order_by(g.id, v.ordinal))
+        for r in rows:
+            scales.setdefault(r.id, (r.name, []))[1].append((r.label, r.value_id))
+    return systems, scales
+
+
+def conflict_message(what: str, current: str, version: int) -> str:
+    return f"the {what} changed since it was read: it is now {current} (version {version})"
+
+
+def label_of(row: Any, scales: Scales) -> str:
+    for _, values in scales.values():
+        for label, value_id in values:
+            if value_id == row.value_id:
+                return label
+    return "another value"
+
+
+def mark_columns(e: Entry, systems: dict[uuid.UUID, uuid.UUID | None],
+                 scales: Scales,
+                 work_types: set[uuid.UUID], errors: list[UserError]) -> dict[str, Any]:
+    """value_id, work_type_id, comment, excluded_from_average of a new or changed mark."""
+    assert e.group is not None
+    raw, row, path = e.raw, e.existing, e.path
+    cols: dict[str, Any] = {}
+    if raw.value is not None:
+        system = systems.get(e.group.id)
+        name, values = scales.get(system, ("", [])) if system else ("", [])
+        labels = dict(values)
+        if system is None:
+            errors.append(UserError(field=f"{path}.value", code=ErrorCode.INVALID,
+                                    message="no grading system applies to the group: ask the "
+                                            "administrator to set one"))
+        elif raw.value.strip() not in labels:
+            errors.append(UserError(
+                field=f"{path}.value", code=ErrorCode.INVALID,
+                message=f"«{raw.value}» is not a mark of «{name}»: use "
+                        + ", ".join(label for label, _ in values)))
+        else:
+            cols["value_id"] = labels[raw.value.strip()]
+    elif row is None:
+        errors.append(UserError(field=f"{path}.value", code=ErrorCode.REQUIRED,
+                                message="a new mark needs a value"))
+    else:
+        cols["value_id"] = row.value_id
+    work_type = e.values.get("work_type_id")
+    if work_type is not None:
+        if work_type not in work_types:
+            errors.append(UserError(field=f"{path}.workTypeId", code=ErrorCode.NOT_FOUND,
+                                    message="no such work type"))
+        cols["work_type_id"] = work_type
+    elif row is None:
+        errors.append(UserError(field=f"{path}.workTypeId", code=ErrorCode.REQUIRED,
+                                message="a new mark needs a kind of work"))
+    else:
+        cols["work_type_id"] = row.work_type_id
+    if isinstance(raw.comment, str):
+        comment = raw.comment.strip() or None
+        if comment and len(comment) > MAX_COMMENT:
+            errors.append(UserError(field=f"{path}.comment", code=ErrorCode.OUT_OF_RANGE,
+                                    message=f"at most {MAX_COMMENT} characters"))
+        cols["comment"] = comment
+    elif raw.comment is None or row is None:
+        cols["comment"] = None
+    else:
+        cols["comment"] = row.comment
+    if raw.excluded_from_average is not None:
+        cols["excluded_from_average"] = raw.excluded_from_average
+    else:
+        cols["excluded_from_average"] = row.excluded_from_average if row is not None else False
+    return cols

@@ -1,0 +1,374 @@
+"""Writing marks: `setMarks` (a lesson or a journal page at once) and `deleteMark`.
+
+All or nothing, in a constant number of statements whatever the number of marks: the
+lessons, groups, memberships, values and existing marks are read in one statement each, and
+the marks written with one INSERT, one UPDATE … FROM (VALUES …), one DELETE and one audit
+insert. Timeliness (regulation 5.6) is a warning, never a refusal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from db import audit, models
+from db.audit import Change
+from resolvers import receipts
+from resolvers.closing import require_journal_writable, require_period_open
+from resolvers.mark_checks import (
+    Entry,
+    Scales,
+    conflict_message,
+    label_of,
+    mark_columns,
+    system_values,
+)
+from resolvers.mark_targets import (
+    MAX_ENTRIES,
+    add_once,
+    audit_state,
+    check_recorded_at,
+    check_writer,
+    decode,
+    from_state,
+    insert_rows,
+    load_groups,
+    load_lessons,
+    member_spans,
+    membership_error,
+    row_state,
+    update_rows,
+)
+from resolvers.mutations import actor
+from resolvers.timeliness import Deadlines, deadlines, late_warning, require_open_window
+from schema.errors import ErrorCode, UserError, UserInputError, UserWarning, WarningCode
+from schema.marks import DeleteMarkInput, SetMarksInput
+
+MARKS = models.Mark.__table__
+
+
+@dataclass
+class Outcome:
+    """What a mark write reports besides errors; `conflicts` survives a refused write."""
+
+    marks: list[Any] = field(default_factory=list)
+    removed: list[uuid.UUID] = field(default_factory=list)
+    warnings: list[UserWarning] = field(default_factory=list)
+    conflicts: list[Any] = field(default_factory=list)
+    replayed: bool = False
+
+
+async def load_marks(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, Row[Any]]:
+    """Existing marks, locked until the transaction ends so their versions cannot move
+    between the check and the write; Core rows, so no stale ORM copy outlives the write."""
+    if not ids:
+        return {}
+    rows = await session.execute(select(MARKS).where(MARKS.c.id.in_(ids))
+                                 .order_by(MARKS.c.id).with_for_update())
+    return {r.id: r for r in rows}
+
+
+async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
+    session, access = info.context.session, info.context.access
+    key = receipts.check_key(input.client_key)
+    fingerprint = receipts.digest(input)
+    stored = await receipts.replay(session, access, client_key=key, operation="setMarks",
+                                   fingerprint=fingerprint)
+    if stored is not None:
+        return replayed(stored)
+    if not input.marks:
+        raise UserInputError(UserError(field="input.marks", code=ErrorCode.REQUIRED,
+                                       message="give at least one mark"))
+    if len(input.marks) > MAX_ENTRIES:
+        raise UserInputError(UserError(field="input.marks", code=ErrorCode.OUT_OF_RANGE,
+                                       message=f"at most {MAX_ENTRIES} marks at once"))
+    errors: list[UserError] = []
+    entries = parse_entries(input, errors)
+    if errors:
+        raise UserInputError(*errors)
+    top_group = decode(input.group_id, "StudyGroup", "input.groupId", [])
+    existing = await load_marks(session, {e.values["mark_id"] for e in entries
+                                          if e.values.get("mark_id")})
+    lessons = await load_lessons(session, [e.values["lesson_id"] for e in entries
+                                           if e.values.get("lesson_id")]
+                                 + [r.lesson_id for r in existing.values() if r.lesson_id])
+    groups = await load_groups(session, [top_group] * bool(top_group)
+                               + [les.group_id for les in lessons.values()]
+                               + [r.group_id for r in existing.values()])
+    resolve_targets(input, entries, existing, lessons, groups, top_group, errors)
+    placed = [e for e in entries if e.group is not None]
+    school_ids = {e.group.school_id for e in placed if e.group}
+    if len(school_ids) > 1:
+        errors.append(UserError(field="input.marks", code=ErrorCode.INVALID,
+                                message="one request writes the journal of one school"))
+    if errors:
+        raise UserInputError(*errors)
+    school_id = school_ids.pop()
+    for e in entries:
+        assert e.group is not None
+        check_writer(access, school_id, e.group.id, e.lesson.id if e.lesson else None,
+                     e.target_field, "lesson" if e.lesson else "study group", errors)
+    if errors:
+        # Past this point errors describe students and marks: only for those who may write.
+        raise UserInputError(*errors)
+
+    rules = await deadlines(session, school_id)
+    now = datetime.now(UTC)
+    used_groups = list({e.group.id: e.group for e in entries if e.group}.values())
+    systems, scales = await system_values(session, used_groups)
+    work_type_ids = {e.values["work_type_id"] for e in entries if e.values.get("work_type_id")}
+    work_types = set((await session.scalars(
+        select(models.WorkType.id).where(models.WorkType.school_id == school_id,
+                                         models.WorkType.id.in_(work_type_ids)))).all()
+                     ) if work_type_ids else set()
+    spans = await member_spans(session, school_id, [g.id for g in used_groups],
+                               [e.student_id for e in entries if e.existing is None])
+    for e in entries:
+        validate_entry(e, access=access, school_id=school_id, rules=rules, now=now,
+                       systems=systems, scales=scales, work_types=work_types, spans=spans,
+                       errors=errors, out=out)
+    if errors:
+        raise UserInputError(*errors)
+    # Closed periods and archived years (regulation 5.7, 5.10): one statement for the batch.
+    await require_journal_writable(session, access, school_id,
+                                   [(e.group.id, e.work_date, e.path) for e in entries
+                                    if e.group is not None and e.work_date is not None])
+    await write_marks(info, school_id, entries, now, out)
+    if key is not None:
+        await receipts.store(session, access, school_id, client_key=key, operation="setMarks",
+                             fingerprint=fingerprint, result=state_of(out))
+    return out
+
+
+def parse_entries(input: SetMarksInput, errors: list[UserError]) -> list[Entry]:
+    decode(input.lesson_id, "Lesson", "input.lessonId", errors)
+    group = decode(input.group_id, "StudyGroup", "input.groupId", errors)
+    if input.lesson_id is not None and input.group_id is not None:
+        errors.append(UserError(field="input.groupId", code=ErrorCode.INVALID,
+                                message="give either lessonId, or groupId with workDate"))
+    if group is not None and input.work_date is None:
+        errors.append(UserError(field="input.workDate", code=ErrorCode.REQUIRED,
+                                message="the day of the work is required with groupId"))
+    if input.work_date is not None and input.group_id is None:
+        errors.append(UserError(field="input.workDate", code=ErrorCode.INVALID,
+                                message="workDate goes with groupId; a lesson has its date"))
+    entries: list[Entry] = []
+    seen: set[uuid.UUID] = set()
+    for n, raw in enumerate(input.marks):
+        path = f"input.marks.{n}"
+        student = decode(raw.student_id, "Person", f"{path}.studentId", errors)
+        mark_id = decode(raw.mark_id, "Mark", f"{path}.markId", errors)
+        lesson_id = decode(raw.lesson_id or input.lesson_id, "Lesson",
+                           f"{path}.lessonId" if raw.lesson_id else "input.lessonId", [])
+        work_type = decode(raw.work_type_id, "WorkType", f"{path}.workTypeId", errors)
+        if mark_id in seen:
+            errors.append(UserError(field=f"{path}.markId", code=ErrorCode.DUPLICATE,
+                                    message="the same mark appears twice"))
+        if mark_id:
+            seen.add(mark_id)
+        if student is None:
+            continue
+        target = f"{path}.lessonId" if raw.lesson_id else (
+            "input.lessonId" if input.lesson_id else "input.groupId")
+        entries.append(Entry(n, path, raw, student, target, values={
+            "mark_id": mark_id, "lesson_id": lesson_id, "work_type_id": work_type}))
+    return entries
+
+
+def resolve_targets(input: SetMarksInput, entries: list[Entry], existing: dict[uuid.UUID, Any],
+                    lessons: dict[uuid.UUID, models.Lesson],
+                    groups: dict[uuid.UUID, models.StudyGroup], top_group: uuid.UUID | None,
+                    errors: list[UserError]) -> None:
+    """Each entry's group, lesson and work date: a changed mark's own, else its lesson's,
+    else the input's group and day."""
+    for e in entries:
+        mark_id, lesson_id = e.values["mark_id"], e.values["lesson_id"]
+        if mark_id is not None:
+            row = existing.get(mark_id)
+            if row is None:
+                errors.append(UserError(field=f"{e.path}.markId", code=ErrorCode.NOT_FOUND,
+                                        message="no such mark"))
+                continue
+            e.existing, e.target_field = row, f"{e.path}.markId"
+            e.group, e.work_date = groups.get(row.group_id), row.work_date
+            e.lesson = lessons.get(row.lesson_id) if row.lesson_id else None
+            if lesson_id is not None and lesson_id != row.lesson_id:
+                errors.append(UserError(field=f"{e.path}.markId", code=ErrorCode.INVALID,
+                                        message="the mark belongs to another lesson"))
+            elif top_group is not None and top_group != row.group_id:
+                errors.append(UserError(field=f"{e.path}.markId", code=ErrorCode.INVALID,
+                                        message="the mark belongs to another group"))
+            elif row.student_id != e.student_id:
+                errors.append(UserError(field=f"{e.path}.studentId", code=ErrorCode.INVALID,
+                                        message="the mark is of another student"))
+        elif lesson_id is not None:
+            lesson = lessons.get(lesson_id)
+            if lesson is None:
+                add_once(errors, e.target_field, ErrorCode.NOT_FOUND, "no such lesson")
+                continue
+            e.lesson, e.group, e.work_date = lesson, groups.get(lesson.group_id), lesson.date
+            if top_group is not None and lesson.group_id != top_group:
+                errors.append(UserError(field=e.target_field, code=ErrorCode.INVALID,
+                                        message="the lesson is of another group"))
+        elif top_group is not None:
+            e.group, e.work_date = groups.get(top_group), input.work_date
+            if e.group is None:
+                add_once(errors, "input.groupId", ErrorCode.NOT_FOUND, "no such study group")
+        else:
+            errors.append(UserError(field=f"{e.path}.lessonId", code=ErrorCode.REQUIRED,
+                                    message="give the lesson (here or as the input's "
+                                            "lessonId), or the input's groupId and workDate"))
+
+
+def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadlines,
+                   now: datetime, systems: dict[uuid.UUID, uuid.UUID | None],
+                   scales: Scales,
+                   work_types: set[uuid.UUID], spans: Any, errors: list[UserError],
+                   out: Outcome) -> None:
+    """Check one entry and fill `e.values` with the columns it writes (empty: nothing)."""
+    assert e.group is not None and e.work_date is not None
+    raw, row, path = e.raw, e.existing, e.path
+    before = len(errors)
+    changes: dict[str, Any] = {}
+    if row is None and raw.expected_version is not None:
+        errors.append(UserError(field=f"{path}.expectedVersion", code=ErrorCode.INVALID,
+                                message="goes with markId: a new mark has no version"))
+    if row is None and raw.remove:
+        errors.append(UserError(field=f"{path}.markId", code=ErrorCode.REQUIRED,
+                                message="name the mark to remove"))
+    if e.lesson is not None and e.lesson.status == models.LessonStatus.CANCELLED:
+        add_once(errors, e.target_field, ErrorCode.INVALID, "the lesson was cancelled: it takes "
+                                                            "no marks")
+    if row is None and e.work_date > rules.local_day(now):
+        add_once(errors, e.target_field if e.lesson else "input.workDate", ErrorCode.INVALID,
+                 f"the work of {e.work_date.isoformat()} has not happened yet")
+    if row is None:
+        problem = membership_error(spans, e.group.id, e.student_id, e.work_date,
+                                   f"{path}.studentId")
+        if problem:
+            errors.append(problem)
+    if row is not None and raw.expected_version is not None and \
+            raw.expected_version != row.version:
+        out.conflicts.append(row)
+        errors.append(UserError(field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
+                                message=conflict_message("mark", f"«{label_of(row, scales)}»",
+                                                         row.version)))
+    recorded = check_recorded_at(raw.recorded_at, now, f"{path}.recordedAt", errors)
+    if not raw.remove:
+        changes = mark_columns(e, systems, scales, work_types, errors)
+    try:
+        require_open_window(access, school_id, rules, e.work_date, now, path)
+    except UserInputError as refusal:
+        errors.extend(refusal.errors)
+    if len(errors) > before:
+        return
+    if raw.remove:
+        e.values = {"remove": True}
+    elif row is not None and all(row._mapping[k] == v for k, v in changes.items()):
+        e.values = {}  # nothing changes: no new version, no audit row
+        return
+    else:
+        e.values = {**changes, "recorded_at": recorded}
+    if rules.late_mark(e.work_date, recorded or now):
+        out.warnings.append(late_warning(path, f"the mark for the work of "
+                                               f"{e.work_date.isoformat()}",
+                                         f"{rules.mark_deadline_days} days after the work"))
+
+
+async def write_marks(info: Info, school_id: uuid.UUID, entries: list[Entry], now: datetime,
+                      out: Outcome) -> None:
+    session = info.context.session
+    writer = info.context.access.person_id(school_id)
+    new = [e for e in entries if e.existing is None and e.values]
+    changed = [(e, e.existing) for e in entries
+               if e.existing is not None and e.values and not e.values.get("remove")]
+    removed = [(e, e.existing) for e in entries
+               if e.existing is not None and e.values.get("remove")]
+    fresh = [(e, {"school_id": school_id, "id": uuid.uuid4(),
+                  "group_id": e.group.id if e.group else None,
+                  "lesson_id": e.lesson.id if e.lesson else None, "student_id": e.student_id,
+                  "work_date": e.work_date, "entered_at": now, "entered_by_id": writer,
+                  "version": 1, **e.values}) for e in new]
+    by_id = await insert_rows(session, MARKS, [values for _, values in fresh])
+    created = [(e, by_id[values["id"]]) for e, values in fresh]
+    by_id.update(await update_rows(
+        session, MARKS, school_id, [{"id": row.id, **e.values} for e, row in changed],
+        extra={"entered_at": now, "entered_by_id": writer, "version": MARKS.c.version + 1}))
+    if removed:
+        await session.execute(delete(MARKS).where(
+            MARKS.c.school_id == school_id, MARKS.c.id.in_([row.id for _, row in removed])))
+    changes = [Change(school_id=school_id, action="create", entity="marks", entity_id=r.id,
+                      after=audit_state(MARKS, r), recorded_at=e.values.get("recorded_at"))
+               for e, r in created]
+    changes += [Change(school_id=school_id, action="update", entity="marks", entity_id=row.id,
+                       before=audit_state(MARKS, row), after=audit_state(MARKS, by_id[row.id]),
+                       recorded_at=e.values.get("recorded_at")) for e, row in changed]
+    changes += [Change(school_id=school_id, action="delete", entity="marks", entity_id=row.id,
+                       before=audit_state(MARKS, row), recorded_at=e.raw.recorded_at)
+                for e, row in removed]
+    await audit.record(session, actor(info, school_id), *changes)
+    made = {id(e): r for e, r in created}
+    for e in entries:
+        if id(e) in made:
+            out.marks.append(made[id(e)])
+        elif e.existing is not None and e.values.get("remove"):
+            out.removed.append(e.existing.id)
+        elif e.existing is not None:
+            out.marks.append(by_id.get(e.existing.id, e.existing))
+
+
+def state_of(out: Outcome) -> dict[str, Any]:
+    return {"marks": [row_state(MARKS, r) for r in out.marks],
+            "removed": [str(i) for i in out.removed],
+            "warnings": [{"field": w.field, "code": w.code.name, "message": w.message}
+                         for w in out.warnings]}
+
+
+def replayed(stored: dict[str, Any]) -> Outcome:
+    return Outcome(marks=[from_state(MARKS, s) for s in stored["marks"]],
+                   removed=[uuid.UUID(i) for i in stored["removed"]],
+                   warnings=[UserWarning(field=w["field"], code=WarningCode[w["code"]],
+                                         message=w["message"]) for w in stored["warnings"]],
+                   replayed=True)
+
+
+async def delete_mark(info: Info, input: DeleteMarkInput, out: Outcome) -> uuid.UUID:
+    session, access = info.context.session, info.context.access
+    errors: list[UserError] = []
+    mark_id = decode(input.id, "Mark", "input.id", errors)
+    if mark_id is None:
+        raise UserInputError(*errors)
+    row = (await load_marks(session, {mark_id})).get(mark_id)
+    if row is None:
+        raise UserInputError(UserError(field="input.id", code=ErrorCode.NOT_FOUND,
+                                       message="no such mark"))
+    lessons = await load_lessons(session, [row.lesson_id] if row.lesson_id else [])
+    lesson = lessons.get(row.lesson_id) if row.lesson_id else None
+    if not check_writer(access, row.school_id, row.group_id, lesson.id if lesson else None,
+                        "input.id", "mark", errors):
+        raise UserInputError(*errors)
+    rules = await deadlines(session, row.school_id)
+    now = datetime.now(UTC)
+    require_open_window(access, row.school_id, rules, row.work_date, now, "input.id")
+    await require_period_open(session, access, row.school_id, row.group_id, row.work_date,
+                              "input.id")
+    if input.expected_version is not None and input.expected_version != row.version:
+        out.conflicts.append(row)
+        label = await session.scalar(select(models.MarkValue.label)
+                                     .where(models.MarkValue.id == row.value_id))
+        raise UserInputError(UserError(
+            field="input.expectedVersion", code=ErrorCode.CONFLICT,
+            message=conflict_message("mark", f"«{label}»", row.version)))
+    await session.execute(delete(MARKS).where(MARKS.c.school_id == row.school_id,
+                                              MARKS.c.id == row.id))
+    await audit.record(session, actor(info, row.school_id), Change(
+        school_id=row.school_id, action="delete", entity="marks", entity_id=row.id,
+        before=audit_state(MARKS, row)))
+    return row.id

@@ -1,0 +1,398 @@
+"""Period, year and final grades (итоговые оценки), the explanation of an average, and the
+inputs and payloads of grading and closing periods and years.
+
+A grade is readable with its group's journal page (tenants/rules.py `may_read_journal`) and
+with the student's diary: the student, their guardians, and staff who may see the student.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from db import models
+from resolvers.conversion import convert_value
+from schema.calendar import AcademicYear, Period
+from schema.classes import StudyGroup
+from schema.errors import UserError, UserInputError, bad_argument
+from schema.grading import GradingSystem, MarkValue
+from schema.ids import from_global_id, try_uuid
+from schema.people import Person
+from schema.subjects import Subject
+from tenants.rules import is_staff, may_read_journal
+
+GradeKindEnum = strawberry.enum(
+    models.GradeKind, name="GradeKind",
+    description="What a grade sums up: period (четвертная, триместровая…), year (годовая), "
+                "exam (экзаменационная) or final (итоговая).")
+GradeStateEnum = strawberry.enum(
+    models.GradeState, name="GradeState",
+    description="graded: a value is set; deferred (отсрочка, regulation 5.7): to be set by "
+                "`deferredUntil`; not_attested (н/а, не аттестован); exempt (освобождён).")
+
+
+async def readable_grades(info: Info, rows: Sequence[models.Grade]) -> list[bool]:
+    """Per grade: readable with its group's journal or with the student's diary."""
+    access = info.context.access
+    groups = await info.context.loaders.by_id(models.StudyGroup).load_many(
+        [r.group_id for r in rows if r.group_id is not None])
+    group_of = {g.id: g for g in groups if g is not None}
+    out: list[bool] = []
+    staff: list[int] = []
+    for n, row in enumerate(rows):
+        m = access.membership(row.school_id)
+        group = group_of.get(row.group_id) if row.group_id else None
+        journal = group is not None and may_read_journal(access, row.school_id, group.id,
+                                                         group.class_id)
+        own = m is not None and (row.student_id == m.person_id or row.student_id in m.child_ids)
+        out.append(journal or own)
+        if not out[-1] and is_staff(access, row.school_id):
+            staff.append(n)
+    if staff:
+        # Staff read a diary exactly when they may see the student (tenants/visibility.py).
+        persons = await info.context.loaders.visible_person.load_many(
+            [rows[n].student_id for n in staff])
+        for n, person in zip(staff, persons, strict=True):
+            out[n] = person is not None
+    return out
+
+
+async def _person(info: Info, person_id: uuid.UUID | None) -> Person | None:
+    if person_id is None:
+        return None
+    row = await info.context.loaders.visible_person.load(person_id)
+    return Person.from_model(row) if row else None
+
+
+async def _label(info: Info, value_id: uuid.UUID | None) -> str | None:
+    if value_id is None:
+        return None
+    row = await info.context.loaders.by_id(models.MarkValue).load(value_id)
+    return row.label if row else None
+
+
+@strawberry.type(description="A student's grade in a subject for a period or the year "
+                             "(итоговая оценка), with the grade suggested by the average kept "
+                             "beside it.")
+class Grade(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    kind: GradeKindEnum = strawberry.field(description="Period, year, exam or final grade.")
+    state: GradeStateEnum = strawberry.field(description="Graded, deferred, not attested or "
+                                                         "exempt.")
+    suggested_average: float | None = strawberry.field(
+        description="The average the suggestion came from: for a period grade in a numeric "
+                    "system the weighted average in its numbers (e.g. 4.33), in another system "
+                    "the average on the 0–100 axis; for a year grade the mean of the period "
+                    "grades. Null without marks.")
+    deferred_reason: str | None = strawberry.field(description="Why the grade is deferred "
+                                                               "(e.g. illness); null otherwise.")
+    deferred_until: date | None = strawberry.field(description="The date by which a deferred "
+                                                               "grade must be set.")
+    set_at: datetime | None = strawberry.field(description="When the grade was last set.")
+    version: int = strawberry.field(description="Version for optimistic concurrency: send it "
+                                                "as `expectedVersion` when changing the grade.")
+    school_id: strawberry.Private[uuid.UUID]
+    student_ref: strawberry.Private[uuid.UUID]
+    subject_ref: strawberry.Private[uuid.UUID]
+    period_ref: strawberry.Private[uuid.UUID | None]
+    group_ref: strawberry.Private[uuid.UUID | None]
+    year_ref: strawberry.Private[uuid.UUID]
+    value_ref: strawberry.Private[uuid.UUID | None]
+    suggested_ref: strawberry.Private[uuid.UUID | None]
+    set_by_ref: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field(description="The grade as written, the label of its value (e.g. «5», "
+                                  "«зачёт»); null unless graded.")
+    async def value(self, info: Info) -> str | None:
+        return await _label(info, self.value_ref)
+
+    @strawberry.field(description="The grade's value converted into another grading system "
+                                  "of the school (by its pinned conversion table valid at the "
+                                  "end of the period or year, otherwise through the 0–100 "
+                                  "axis); null unless graded or for a system of another "
+                                  "school.")
+    async def value_in(
+        self, info: Info,
+        system_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The target grading system (global id of a `GradingSystem`).")],
+    ) -> MarkValue | None:
+        try:
+            target = from_global_id(system_id, "GradingSystem", "systemId")
+        except UserInputError:
+            raise bad_argument("systemId", "is not the id of a GradingSystem") from None
+        if self.value_ref is None:
+            return None
+        row = await convert_value(info.context.loaders, self.value_ref, target,
+                                  await self._relevant_day(info))
+        return MarkValue.from_model(row) if row else None
+
+    async def _relevant_day(self, info: Info) -> date:
+        loaders = info.context.loaders
+        if self.period_ref is not None:
+            period = await loaders.by_id(models.Period).load(self.period_ref)
+            if period is not None:
+                return period.ends_on
+        year = await loaders.by_id(models.AcademicYear).load(self.year_ref)
+        assert year is not None
+        return year.ends_on
+
+    @strawberry.field(description="The grade suggested by the average (or, for a year grade, "
+                                  "by the school's rule from the period grades): the label of "
+                                  "its value; null without marks.")
+    async def suggested_value(self, info: Info) -> str | None:
+        return await _label(info, self.suggested_ref)
+
+    @strawberry.field(description="The student; null when the viewer may not see them.")
+    async def student(self, info: Info) -> Person | None:
+        return await _person(info, self.student_ref)
+
+    @strawberry.field(description="Who set the grade last; null when unknown or not visible.")
+    async def set_by(self, info: Info) -> Person | None:
+        return await _person(info, self.set_by_ref)
+
+    @strawberry.field(description="The subject (предмет).")
+    async def subject(self, info: Info) -> Subject | None:
+        row = await info.context.loaders.by_id(models.Subject).load(self.subject_ref)
+        return Subject.from_model(row) if row else None
+
+    @strawberry.field(description="The period of a period grade; null for a year grade.")
+    async def period(self, info: Info) -> Period | None:
+        if self.period_ref is None:
+            return None
+        row = await info.context.loaders.by_id(models.Period).load(self.period_ref)
+        return Period.from_model(row) if row else None
+
+    @strawberry.field(description="The academic year (учебный год).")
+    async def academic_year(self, info: Info) -> AcademicYear | None:
+        row = await info.context.loaders.by_id(models.AcademicYear).load(self.year_ref)
+        return AcademicYear.from_model(row) if row else None
+
+    @strawberry.field(description="The study group whose teacher set the grade; null when the "
+                                  "group was removed.")
+    async def group(self, info: Info) -> StudyGroup | None:
+        if self.group_ref is None:
+            return None
+        row = await info.context.loaders.by_id(models.StudyGroup).load(self.group_ref)
+        return StudyGroup.from_model(row) if row else None
+
+    @classmethod
+    def from_model(cls, row: models.Grade) -> Grade:
+        return cls(
+            id=row.id, kind=row.kind, state=row.state,
+            suggested_average=None if row.suggested_average is None
+            else float(row.suggested_average),
+            deferred_reason=row.deferred_reason, deferred_until=row.deferred_until,
+            set_at=row.set_at, version=row.version, school_id=row.school_id,
+            student_ref=row.student_id, subject_ref=row.subject_id, period_ref=row.period_id,
+            group_ref=row.group_id, year_ref=row.academic_year_id, value_ref=row.value_id,
+            suggested_ref=row.suggested_value_id, set_by_ref=row.set_by_id)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Grade | None]:
+        ids = [try_uuid(i) for i in node_ids]
+        rows = [r for r in await info.context.loaders.by_id(models.Grade).load_many(
+            [i for i in ids if i]) if r is not None]
+        readable = await readable_grades(info, rows)
+        found = {r.id: cls.from_model(r) for r, ok in zip(rows, readable, strict=True) if ok}
+        return [found.get(i) if i else None for i in ids]
+
+
+# The explanation of an average (resolvers/averages.py has the rule).
+
+
+@strawberry.enum(description="Why a mark does not count in the average.")
+class AverageExclusion(enum.Enum):
+    EXCLUDED = strawberry.enum_value("excluded", description="The teacher excluded it from "
+                                                             "the average.")
+    OTHER_PERIOD = strawberry.enum_value("other_period", description="Its work date lies "
+                                                                     "outside the period.")
+
+
+@strawberry.type(description="One mark of the student in the group, as the average used it.")
+class ExplainedMark:
+    mark_id: strawberry.ID = strawberry.field(description="Global id of the mark (`Mark`).")
+    work_date: date = strawberry.field(description="The day of the work.")
+    label: str = strawberry.field(description="The mark as written, e.g. «5».")
+    grading_system: str = strawberry.field(description="Name of the mark's grading system.")
+    work_type: str = strawberry.field(description="The kind of work (вид работы).")
+    weight: float = strawberry.field(description="Its weight (вес) in the average.")
+    point: float = strawberry.field(description="Its representative point on the 0–100 axis.")
+    number: float | None = strawberry.field(
+        description="Its number in the reporting system: the mark's own number when it is of "
+                    "that system, else its point interpolated between the system's points; "
+                    "null for a system without numbers.")
+    counted: bool = strawberry.field(description="Whether it counts in the average.")
+    reason: AverageExclusion | None = strawberry.field(description="Why it does not count; "
+                                                                   "null when it counts.")
+
+
+@strawberry.type(description="How the average (its number in the system) was rounded to the "
+                             "suggested grade.")
+class AverageRounding:
+    threshold: float = strawberry.field(description="The school's rounding threshold (0.5: 4.5 "
+                                                    "→ 5; 0.6: 4.5 → 4, 4.6 → 5).")
+    lower: str = strawberry.field(description="The value just below (or at) the average.")
+    upper: str | None = strawberry.field(description="The value just above; null at the ends "
+                                                     "of the scale.")
+    fraction: float | None = strawberry.field(description="How far the average lies from "
+                                                          "lower to upper (0–1); rounds up "
+                                                          "when it reaches the threshold.")
+    result: str = strawberry.field(description="The suggested grade.")
+
+
+@strawberry.type(description="A student's weighted average in a group and period, step by "
+                             "step, so that a parent or teacher can check it by hand.")
+class AverageExplanation:
+    marks: list[ExplainedMark] = strawberry.field(description="Every mark of the student in "
+                                                              "the group, by date, counted or "
+                                                              "not.")
+    counted_marks: int = strawberry.field(description="How many marks count.")
+    total_weight: float = strawberry.field(description="Σ weight of the counted marks.")
+    weighted_point_sum: float = strawberry.field(description="Σ weight × point of the counted "
+                                                             "marks.")
+    axis_average: float | None = strawberry.field(description="Σ weight × point / Σ weight: "
+                                                              "the average on the 0–100 axis "
+                                                              "(two decimals, half up).")
+    weighted_number_sum: float | None = strawberry.field(description="Σ weight × number in "
+                                                                     "the reporting system.")
+    average: float | None = strawberry.field(description="Σ weight × number / Σ weight: the "
+                                                         "average in the system's numbers "
+                                                         "(средний балл, e.g. 4.33); null for "
+                                                         "a system without numbers.")
+    converted_value: MarkValue | None = strawberry.field(
+        description="The value of the reporting system whose range holds the axis average.")
+    rounding: AverageRounding | None = strawberry.field(description="The rounding of the "
+                                                                    "average; null for a "
+                                                                    "system without numbers.")
+    suggested_value: MarkValue | None = strawberry.field(
+        description="The suggested grade: the rounded average in a numeric system, else the "
+                    "converted value.")
+    grading_system: GradingSystem | None = strawberry.field(
+        description="The system the average is told in; null when the group has none.")
+    summary: str = strawberry.field(description="The computation in words and numbers.")
+
+
+# Inputs and payloads.
+
+
+@strawberry.input(description="Set a student's period grade (четвертная, триместровая… "
+                              "оценка) in a group.")
+class SetPeriodGradeInput:
+    group_id: strawberry.ID = strawberry.field(description="The study group (`StudyGroup`).")
+    period_id: strawberry.ID = strawberry.field(description="The period (`Period`) of the "
+                                                            "group's period scheme.")
+    student_id: strawberry.ID = strawberry.field(description="The student (`Person`), a member "
+                                                             "of the group in the period.")
+    state: GradeStateEnum = strawberry.field(description="Graded, deferred, not attested or "
+                                                         "exempt.")
+    value: str | None = strawberry.field(default=None, description="The label of the grade "
+                                                                   "(e.g. «5»): required when "
+                                                                   "graded, else absent.")
+    deferred_reason: str | None = strawberry.field(default=None, description="Why the grade is "
+                                                                             "deferred: "
+                                                                             "required when "
+                                                                             "deferred.")
+    deferred_until: date | None = strawberry.field(default=None, description="The date by "
+                                                                             "which a deferred "
+                                                                             "grade must be "
+                                                                             "set, after the "
+                                                                             "period's end: "
+                                                                             "required when "
+                                                                             "deferred.")
+    expected_version: int | None = strawberry.field(
+        default=None, description="The version last read (0: expect no grade yet); a "
+                                  "different current version is a CONFLICT.")
+
+
+@strawberry.input(description="Override one student's year grade (годовая оценка).")
+class SetYearGradeInput:
+    group_id: strawberry.ID = strawberry.field(description="The study group (`StudyGroup`).")
+    student_id: strawberry.ID = strawberry.field(description="The student (`Person`), a member "
+                                                             "of the group in the year.")
+    state: GradeStateEnum = strawberry.field(description="Graded, deferred, not attested or "
+                                                         "exempt.")
+    value: str | None = strawberry.field(default=None, description="The label of the grade: "
+                                                                   "required when graded.")
+    deferred_reason: str | None = strawberry.field(default=None, description="Why the grade is "
+                                                                             "deferred: "
+                                                                             "required when "
+                                                                             "deferred.")
+    deferred_until: date | None = strawberry.field(default=None, description="The date by "
+                                                                             "which it must "
+                                                                             "be set: required "
+                                                                             "when deferred.")
+    expected_version: int | None = strawberry.field(
+        default=None, description="The version last read (0: expect no grade yet).")
+
+
+@strawberry.input(description="Compute the year grades of a group from its period grades by "
+                              "the school's rule.")
+class SetYearGradesInput:
+    group_id: strawberry.ID = strawberry.field(description="The study group (`StudyGroup`).")
+    academic_year_id: strawberry.ID = strawberry.field(description="The group's academic year "
+                                                                   "(`AcademicYear`).")
+    overwrite: bool = strawberry.field(default=False, description="Also replace year grades "
+                                                                  "already set (including "
+                                                                  "overrides); by default "
+                                                                  "only their suggestion is "
+                                                                  "refreshed.")
+
+
+@strawberry.input(description="Close a period: its marks, attendance and grades are locked "
+                              "for everyone but administrators.")
+class ClosePeriodInput:
+    period_id: strawberry.ID = strawberry.field(description="The period (`Period`).")
+
+
+@strawberry.input(description="Close an academic year whose periods are all closed: it "
+                              "becomes archived and read-only.")
+class CloseAcademicYearInput:
+    academic_year_id: strawberry.ID = strawberry.field(description="The academic year "
+                                                                   "(`AcademicYear`).")
+
+
+@strawberry.type(description="Result of setting a grade.")
+class GradePayload:
+    grade: Grade | None = strawberry.field(description="The grade as stored; null on errors.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was written; empty on "
+                                                           "success.")
+
+
+@strawberry.type(description="A student whose year grade could not be computed.")
+class YearGradeGap:
+    student: Person | None = strawberry.field(description="The student; null when not "
+                                                          "visible.")
+    reason: str = strawberry.field(description="Why: a period grade missing or deferred.")
+
+
+@strawberry.type(description="Result of computing a group's year grades.")
+class SetYearGradesPayload:
+    grades: list[Grade] = strawberry.field(description="The year grades written or refreshed.")
+    gaps: list[YearGradeGap] = strawberry.field(description="Students left without a computed "
+                                                            "year grade, and why.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was written; empty on "
+                                                           "success.")
+
+
+@strawberry.type(description="Result of closing a period.")
+class ClosePeriodPayload:
+    period: Period | None = strawberry.field(description="The closed period; null on errors.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was written; empty on "
+                                                           "success.")
+
+
+@strawberry.type(description="Result of closing an academic year.")
+class CloseAcademicYearPayload:
+    academic_year: AcademicYear | None = strawberry.field(description="The archived year; null "
+                                                                      "on errors.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was written; empty on "
+                                                           "success.")
