@@ -14,9 +14,17 @@ from strawberry.types import Info
 
 from db import models
 from resolvers.averages import cents
-from resolvers.conversion import Scale, ScaleValue, numeric_equivalent
+from resolvers.conversion import (
+    Scale,
+    ScaleValue,
+    convert,
+    load_scales,
+    load_tables,
+    numeric_equivalent,
+)
 from resolvers.journal_sql import ATTENDANCE_CODES, GRADE_STATE_LABELS, JOURNAL_PAGE
 from resolvers.roster import query_id
+from schema.errors import bad_argument
 from schema.ids import to_global_id
 from schema.journal import (
     JournalCell,
@@ -35,16 +43,38 @@ from tenants.rules import may_read_journal
 
 
 def page_scale(system: dict[str, Any] | None) -> Scale | None:
-    """The group's grading system as the average rule needs it (points and numbers)."""
-    if not system or not system.get("numbers"):
+    """The group's grading system as the conversion and average rules need it."""
+    if not system or not system.get("values"):
         return None
+    system_id = uuid.UUID(system["id"])
     values = tuple(
-        ScaleValue(id=uuid.UUID(int=n), system_id=uuid.UUID(system["id"]), label=label,
-                   ordinal=n, low=Decimal(0), high=Decimal(100), point=Decimal(str(point)),
+        ScaleValue(id=uuid.UUID(value_id), system_id=system_id, label=label, ordinal=ordinal,
+                   low=Decimal(str(low)), high=Decimal(str(high)), point=Decimal(str(point)),
+                   counts_as_pass=passes,
                    numeric=None if number is None else Decimal(str(number)))
-        for n, (label, (point, number)) in enumerate(
-            zip(system["labels"], system["numbers"], strict=True)))
-    return Scale(id=uuid.UUID(system["id"]), values=values, name=system["name"])
+        for value_id, label, ordinal, low, high, point, passes, number in system["values"])
+    return Scale(id=system_id, values=values, name=system["name"])
+
+
+async def label_map(info: Info, source: Scale, target_id: uuid.UUID, on: date
+                    ) -> tuple[Scale, dict[str, str]] | None:
+    """How each label of the group's system reads in the target system on `on` (pinned
+    table or the axis: resolvers/conversion.py); None when the target is not the school's."""
+    loaders = info.context.loaders
+    target = (await load_scales(loaders, [target_id])).get(target_id)
+    system = await loaders.by_id(models.GradingSystem).load(target_id)
+    source_row = await loaders.by_id(models.GradingSystem).load(source.id)
+    if (target is None or not target.values or system is None or source_row is None
+            or system.school_id != source_row.school_id):
+        return None
+    tables = await load_tables(loaders, [source.id])
+    return target, {v.label: convert(v, target, tables=tables, on=on).label
+                    for v in source.values}
+
+
+def relabel(cells: list[str | None], labels: dict[str, str]) -> list[str | None]:
+    return [None if c is None else " ".join(labels.get(x, x) for x in c.split(" "))
+            for c in cells]
 
 
 def weighted_average(marks: Iterable[Sequence[Any]], scale: Scale | None) -> float | None:
@@ -86,19 +116,23 @@ def _lesson(row: list[Any]) -> JournalLesson:
         is_substitution=substitution)
 
 
-def _student(row: list[Any], scale: Scale | None) -> JournalStudent:
+def _student(row: list[Any], scale: Scale | None, labels: dict[str, str] | None
+             ) -> JournalStudent:
     (student_id, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
      grade_label) = row
     return JournalStudent(
         id=strawberry.ID(to_global_id("Person", student_id)), full_name=full_name,
         starts_on=date.fromisoformat(starts_on),
         ends_on=date.fromisoformat(ends_on) if ends_on else None,
-        marks=marks, attendance=attendance,
+        marks=relabel(marks, labels) if labels else marks, attendance=attendance,
         extra_marks=[JournalExtraMark(id=strawberry.ID(to_global_id("Mark", mark_id)),
-                                      work_date=date.fromisoformat(day), label=label)
+                                      work_date=date.fromisoformat(day),
+                                      label=labels.get(label, label) if labels else label)
                      for mark_id, day, label in extra],
         average=weighted_average(pairs or (), scale),
-        period_grade=period_grade_label(grade_state, grade_label))
+        period_grade=period_grade_label(
+            grade_state, labels.get(grade_label, grade_label) if labels and grade_label
+            else grade_label))
 
 
 async def journal(
@@ -109,9 +143,14 @@ async def journal(
     period_id: Annotated[strawberry.ID, strawberry.argument(
         description="The reporting period (global id of a `Period` of the group's academic "
                     "year).")],
+    in_: Annotated[strawberry.ID | None, strawberry.argument(
+        name="in", description="Read every mark, average and period grade in this grading "
+                               "system of the school (global id of a `GradingSystem`); the "
+                               "conversion uses tables valid on the period's last day.")] = None,
 ) -> JournalPage | None:
     group_uuid = query_id(group_id, "StudyGroup", "groupId")
     period_uuid = query_id(period_id, "Period", "periodId")
+    target_uuid = query_id(in_, "GradingSystem", "in") if in_ is not None else None
     row = (await info.context.session.execute(
         JOURNAL_PAGE, {"group_id": group_uuid, "period_id": period_uuid})).one_or_none()
     if (row is None or row.period is None
@@ -119,6 +158,15 @@ async def journal(
         return None
     period, system = row.period, row.grading_system
     scale = page_scale(system)
+    labels: dict[str, str] | None = None
+    if target_uuid is not None and scale is not None and target_uuid != scale.id:
+        converted = await label_map(info, scale, target_uuid,
+                                    date.fromisoformat(period["ends_on"]))
+        if converted is None:
+            raise bad_argument("in", "is not a grading system of the group's school")
+        scale, labels = converted
+        system = {"id": str(scale.id), "name": scale.name,
+                  "labels": [v.label for v in scale.values]}
     return JournalPage(
         group=JournalGroup(id=strawberry.ID(to_global_id("StudyGroup", row.id)), name=row.name),
         period=JournalPeriod(id=strawberry.ID(to_global_id("Period", period["id"])),
@@ -129,7 +177,7 @@ async def journal(
             id=strawberry.ID(to_global_id("GradingSystem", system["id"])), name=system["name"],
             labels=system["labels"] or []) if system else None,
         lessons=[_lesson(r) for r in row.lessons],
-        students=[_student(r, scale) for r in row.students],
+        students=[_student(r, scale, labels) for r in row.students],
     )
 
 

@@ -67,10 +67,12 @@ sys AS (
   SELECT gs.id, gs.name,
          (SELECT json_agg(v.label ORDER BY v.ordinal) FROM mark_values v
           WHERE v.school_id = gs.school_id AND v.system_id = gs.id) AS labels,
-         -- (point, number) of each value: the average is told in this system's numbers
-         (SELECT json_agg(json_build_array(v.point, v.numeric_value) ORDER BY v.ordinal)
+         -- each value on the axis: averages and conversions use them (resolvers/conversion.py)
+         (SELECT json_agg(json_build_array(v.id, v.label, v.ordinal, v.range_low, v.range_high,
+                                           v.point, v.counts_as_pass, v.numeric_value)
+                          ORDER BY v.ordinal)
           FROM mark_values v WHERE v.school_id = gs.school_id AND v.system_id = gs.id)
-           AS numbers
+           AS "values"
   FROM g
   JOIN grading_system_uses u ON u.school_id = g.school_id
    AND u.academic_year_id = g.academic_year_id

@@ -11,15 +11,17 @@ import enum
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from schema.errors import UserError, UserWarning
-from schema.ids import to_global_id, try_uuid
+from resolvers.conversion import convert_value
+from schema.errors import UserError, UserInputError, UserWarning, bad_argument
+from schema.grading import MarkValue
+from schema.ids import from_global_id, to_global_id, try_uuid
 from schema.people import Person
 from schema.subjects import WorkType
 from tenants.rules import is_staff, may_read_journal
@@ -106,6 +108,21 @@ class Mark(relay.Node):
     async def value(self, info: Info) -> str:
         row = await info.context.loaders.by_id(models.MarkValue).load(self.value_ref)
         return row.label if row else ""
+
+    @strawberry.field(description="The mark read in another grading system of the school (a "
+                                  "pinned conversion table valid on the work date, otherwise "
+                                  "the 0–100 axis; see resolvers/conversion.py).")
+    async def value_in(
+        self, info: Info,
+        system_id: Annotated[strawberry.ID, strawberry.argument(
+            description="The target grading system (global id of a `GradingSystem`).")],
+    ) -> MarkValue | None:
+        try:
+            target = from_global_id(system_id, "GradingSystem", "systemId")
+        except UserInputError:
+            raise bad_argument("systemId", "is not the id of a GradingSystem") from None
+        row = await convert_value(info.context.loaders, self.value_ref, target, self.work_date)
+        return MarkValue.from_model(row) if row else None
 
     @strawberry.field(name="valueId", description="Global id of the value (type `MarkValue`).")
     def value_gid(self) -> strawberry.ID:

@@ -541,3 +541,74 @@ def test_journal_page_of_30_students_and_45_lessons_timing(
           f"{statements} statements; floor (psycopg + json.dumps) {floor_ms:.1f} ms; "
           f"ratio {graphql_ms / floor_ms:.1f}×")
     assert len(page["students"]) == 30 and statements <= 6
+
+
+JOURNAL_IN = """
+query Journal($groupId: ID!, $periodId: ID!, $in: ID) {
+  journal(groupId: $groupId, periodId: $periodId, in: $in) {
+    gradingSystem { name labels }
+    students { marks average periodGrade }
+  }
+}
+"""
+
+
+def ten_point_system(database: DatabaseUrls, school_id: uuid.UUID) -> uuid.UUID:
+    """The school's copy of the ten-point template (value v covers [10v-10, 10v), point
+    10v-5), made once per test run."""
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        found = s.scalar(select(m.GradingSystem.id).where(
+            m.GradingSystem.school_id == school_id,
+            m.GradingSystem.name == "Десятибалльная (журнал)"))
+        if found:
+            return found
+        system = m.GradingSystem(school_id=school_id, id=uuid.uuid4(),
+                                 name="Десятибалльная (журнал)", kind=m.GradingKind.NUMERIC,
+                                 template_code="ten_point")
+        s.add(system)
+        s.flush()
+        for v in range(1, 11):
+            s.add(m.MarkValue(school_id=school_id, system_id=system.id, label=str(v), ordinal=v,
+                              range_low=10 * (v - 1), range_high=10 * v, point=10 * v - 5,
+                              counts_as_pass=v >= 4, numeric_value=v))
+        return system.id
+
+
+def test_journal_in_another_system_converts_marks_averages_and_grades(
+    gql, token_for, schools: TwoSchools, database: DatabaseUrls
+) -> None:
+    # given: five-point marks 5 (weight 1) and 3 (weight 2), and a period grade 4
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=2)
+    add_marks(database, jg, [MarkSpec(0, 0, "5"), MarkSpec(0, 1, "3", "test")])
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        s.add(m.Grade(school_id=jg.school.id, academic_year_id=jg.school.year_id,
+                      student_id=jg.students[0], subject_id=jg.setup.subject_id,
+                      kind=m.GradeKind.PERIOD, period_id=jg.setup.period_ids[Q1],
+                      group_id=jg.group_id, state=m.GradeState.GRADED,
+                      value_id=jg.setup.value_ids["4"]))
+    ten = ten_point_system(database, jg.school.id)
+    # when the page is read on the ten-point scale
+    result = gql.post(JOURNAL_IN, {**page_vars(jg), "in": gid("GradingSystem", ten)},
+                      token=token_for(jg.teacher_login))
+    # then each mark is the ten-point value holding its axis point (92.5 → 10, 60 → 7,
+    # 77.5 → 8) and the average is told in ten-point numbers: (9.75·1 + 6.5·2) / 3 = 7.58
+    assert "errors" not in result, result
+    page = result["data"]["journal"]
+    assert page["gradingSystem"]["labels"] == [str(v) for v in range(1, 11)]
+    student = page["students"][0]
+    assert student["marks"] == ["10", "7"]
+    assert student["average"] == 7.58
+    assert student["periodGrade"] == "8"
+
+
+def test_journal_in_a_system_of_another_school_is_a_bad_argument(
+    gql, token_for, schools: TwoSchools, database: DatabaseUrls
+) -> None:
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    other = ten_point_system(database, schools.b.id)
+    result = gql.post(JOURNAL_IN, {**page_vars(jg), "in": gid("GradingSystem", other)},
+                      token=token_for(jg.teacher_login))
+    assert result["data"] == {"journal": None}
+    assert result["errors"][0]["extensions"]["argument"] == "in"
