@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint schema
+.PHONY: demo test lint schema bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,3 +19,7 @@ test: $(BIN)/.installed
 
 schema: $(BIN)/.installed
 	$(BIN)/zhurnal schema > schema.graphql
+
+# Benchmarks (issue 8): seeds .zhurnal/bench once (~2 min), then ~8 min; see docs/benchmarks.md.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run

@@ -23,7 +23,9 @@ from schema.auth import (
     RefreshTokenInput,
 )
 from schema.errors import ErrorCode, UserError, user_error
+from server.observability import current_request
 from server.passwords import hash_password, verify_password
+from server.ratelimit import LoginGuard
 from server.settings import ServerSettings
 from server.tokens import issue_access_token, new_secret, secret_hash
 
@@ -129,9 +131,17 @@ def _payload(tokens: Tokens | None, errors: list[UserError]) -> AuthPayload:
 
 async def login(info: Info, input: Input[LoginInput]) -> AuthPayload:
     ctx = info.context
+    request = current_request()
+    guard = LoginGuard(ctx.session, ctx.settings, input.login,
+                       request.client if request is not None else None)
+    refusal = await guard.check()
+    if refusal is not None:
+        return _payload(None, refusal.errors)
     tokens, errors = await apply(info, lambda: log_in(ctx.session, ctx.settings,
                                                        login=input.login,
                                                        password=input.password))
+    # Outside apply's savepoint: a failure is recorded although the login was refused.
+    await guard.record(succeeded=tokens is not None)
     return _payload(tokens, errors)
 
 

@@ -23,6 +23,7 @@ from schema.diary import (
 from schema.errors import bad_argument
 from schema.ids import to_global_id
 from tenants.permissions import IsAuthenticated
+from tenants.rules import reads_only_aggregates
 from tenants.visibility import person_filter
 
 MAX_DAYS = 31
@@ -60,6 +61,8 @@ async def diary(
         raise bad_argument("to", "must not be before 'from'")
     if (to - from_).days >= MAX_DAYS:
         raise bad_argument("to", f"must be at most {MAX_DAYS} days from 'from' (inclusive)")
+    if reads_only_aggregates(info.context.access):
+        return None  # no diary is theirs, and the officer role may not run the statement
     # The student's records: visible as their person is, but not merely for being staff.
     student = (select(Person.id, Person.last_name, Person.first_name, Person.middle_name)
                .where(Person.id == student_uuid, person_filter(info.context.access, staff=False))

@@ -39,7 +39,7 @@ from schema.journal import (
     JournalStudent,
 )
 from tenants.permissions import IsAuthenticated
-from tenants.rules import may_read_journal
+from tenants.rules import may_read_journal, reads_only_aggregates
 
 
 def page_scale(system: dict[str, Any] | None) -> Scale | None:
@@ -151,6 +151,8 @@ async def journal(
     group_uuid = query_id(group_id, "StudyGroup", "groupId")
     period_uuid = query_id(period_id, "Period", "periodId")
     target_uuid = query_id(in_, "GradingSystem", "in") if in_ is not None else None
+    if reads_only_aggregates(info.context.access):
+        return None  # no journal is theirs, and the officer role may not run the statement
     row = (await info.context.session.execute(
         JOURNAL_PAGE, {"group_id": group_uuid, "period_id": period_uuid})).one_or_none()
     if (row is None or row.period is None

@@ -17,22 +17,31 @@ from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
 from db.models import Account, Base, Person
+from db.rls import OFFICER_HIDDEN_COLUMNS
+from schema.pagination import never_matches
 from tenants.access import AccessContext
+from tenants.rules import reads_only_aggregates
 from tenants.visibility import person_filter
 
 T = TypeVar("T", bound=Base)
+
+# Tables with columns the officer role may not select (db/rls.py), and the audit log.
+OFFICER_UNREADABLE = frozenset({*OFFICER_HIDDEN_COLUMNS, "audit_log"})
 
 
 class Loaders:
     def __init__(self, session: AsyncSession, access: AccessContext) -> None:
         self.session = session
+        self._blind = reads_only_aggregates(access)
         self._by_id: dict[type[Base], DataLoader[uuid.UUID, Any]] = {}
         self._many: dict[InstrumentedAttribute[Any], DataLoader[uuid.UUID, Any]] = {}
 
         async def load_persons(ids: Sequence[uuid.UUID]) -> list[Person | None]:
-            rows = await session.scalars(
-                select(Person).where(Person.id.in_(ids), person_filter(access))
-            )
+            stmt = select(Person).where(Person.id.in_(ids), person_filter(access))
+            if never_matches(stmt):
+                # Nobody visible (an officer): no statement, which the officer role would refuse.
+                return [None] * len(ids)
+            rows = await session.scalars(stmt)
             found = {row.id: row for row in rows}
             return [found.get(i) for i in ids]
 
@@ -54,6 +63,10 @@ class Loaders:
         loader = self._by_id.get(model)
         if loader is None:
             async def load(ids: Sequence[uuid.UUID]) -> list[T | None]:
+                if self._blind and model.__tablename__ in OFFICER_UNREADABLE:
+                    # An officer reads no such row one by one, and the officer role would
+                    # refuse the statement: none found, as for ids of another school.
+                    return [None] * len(ids)
                 rows = await self.session.scalars(
                     select(model).where(model.id.in_(ids))  # type: ignore[attr-defined]
                 )

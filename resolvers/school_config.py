@@ -93,10 +93,15 @@ def to_decimal(value: float, field: str, errors: list[UserError], *, limit: int 
 
 
 def clean_text(value: str, field: str, errors: list[UserError], *, max_length: int) -> str:
-    """A required text, trimmed: REQUIRED when blank, INVALID when too long."""
+    """A required text, trimmed: REQUIRED when blank, INVALID when too long or holding a NUL
+    character (PostgreSQL text cannot store one: it would fail the write, not the input)."""
     text = value.strip()
     if not text:
         errors.append(UserError(field=field, code=ErrorCode.REQUIRED, message="is required"))
+    elif "\x00" in text:
+        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+                                message="must not contain the NUL character"))
+        return ""  # callers look a non-empty name up (duplicates): that query would fail too
     elif len(text) > max_length:
         errors.append(UserError(field=field, code=ErrorCode.INVALID,
                                 message=f"must be at most {max_length} characters"))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import strawberry
 from sqlalchemy import false, or_, select
+from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry import relay
 from strawberry.types import Info
@@ -35,6 +36,8 @@ from tenants.rules import is_admin
 # see only aggregates, so their tokens can only read aggregates.
 ADMIN_SCOPES = frozenset(TokenScope)
 OFFICER_SCOPES = frozenset({TokenScope.READ_AGGREGATES})
+# Reads never need the hash, and officers' queries run as a role that may not select it.
+WITHOUT_HASH = defer(ApiTokenRow.token_hash, raiseload=True)
 
 
 def manageable(access: AccessContext) -> ColumnElement[bool]:
@@ -61,7 +64,7 @@ def manageable(access: AccessContext) -> ColumnElement[bool]:
 async def manageable_tokens(info: Info, node_ids: Iterable[str]) -> list[ApiToken | None]:
     ids = [try_uuid(i) for i in node_ids]
     rows = await info.context.session.scalars(
-        select(ApiTokenRow).where(ApiTokenRow.id.in_([i for i in ids if i]),
+        select(ApiTokenRow).options(WITHOUT_HASH).where(ApiTokenRow.id.in_([i for i in ids if i]),
                                   manageable(info.context.access)))
     found = {r.id: ApiToken.from_model(r) for r in rows}
     return [found.get(i) if i else None for i in ids]
@@ -71,7 +74,7 @@ async def api_tokens(info: Info, *, first: First = None, after: After = None
                      ) -> relay.Connection[ApiToken]:
     return await paginate(
         info.context.session,
-        select(ApiTokenRow).where(manageable(info.context.access)),
+        select(ApiTokenRow).options(WITHOUT_HASH).where(manageable(info.context.access)),
         keys=[ApiTokenRow.created_at, ApiTokenRow.id], first=first, after=after,
         to_node=ApiToken.from_model,
     )

@@ -33,6 +33,9 @@ class ErrorCode(enum.Enum):
     INVALID_CREDENTIALS = strawberry.enum_value(
         "invalid_credentials", description="Login or password is wrong, or the token is "
                                            "revoked or expired.")
+    TOO_MANY_ATTEMPTS = strawberry.enum_value(
+        "too_many_attempts", description="Too many failed logins for this login or from this "
+                                         "address; the message says when to try again.")
 
 
 @strawberry.type(description="A problem with a mutation's input; nothing was written.")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+from typing import TYPE_CHECKING
+
 import strawberry
 from strawberry import relay
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 
+from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
 from resolvers.auth import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
@@ -13,6 +17,7 @@ from resolvers.diary import DiaryQuery
 from resolvers.events import EventsSubscription
 from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.grading import GradingMutation, GradingQuery
+from resolvers.imports import ImportsMutation
 from resolvers.journal import JournalQuery
 from resolvers.lessons import LessonsMutation, LessonsQuery
 from resolvers.marks import MarksMutation, MarksQuery
@@ -40,7 +45,14 @@ from schema.schools import Municipality, School
 from schema.subjects import LessonType, Subject, WorkType
 from schema.timetable import TimetableSlot
 from schema.tokens import ApiToken
+from server.limits import limit_extensions
+from server.observability import OperationObserver, ProductionErrors
 from tenants.permissions import IsAuthenticated
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from server.settings import ServerSettings
 
 
 @strawberry.type
@@ -59,7 +71,7 @@ class NodeQuery:
 @strawberry.type(description="Entry points for reading.")
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
-            JournalQuery, DiaryQuery, MarksQuery, GradesQuery):
+            JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery):
     pass
 
 
@@ -68,7 +80,7 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
                              "errors nothing was written.")
 class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
-               LessonsMutation, MarksMutation, GradesMutation):
+               LessonsMutation, MarksMutation, GradesMutation, ImportsMutation):
     pass
 
 
@@ -88,12 +100,35 @@ class Subscription(EventsSubscription):
     pass
 
 
+def schema_extensions(settings: ServerSettings | None = None
+                      ) -> list[Callable[[], SchemaExtension]]:
+    """The edge's limits, and what `settings` switch: introspection and error masking
+    (without settings: introspection on, errors unmasked, as in development)."""
+    introspection = settings.introspection if settings is not None else True
+    extensions: list[Callable[[], SchemaExtension]] = [
+        *limit_extensions(introspection=introspection),
+        # Front ends send the same few documents again and again: parse and validate each once.
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        OperationObserver,
+    ]
+    if settings is not None and settings.mask_errors:
+        extensions.append(ProductionErrors)
+    return extensions
+
+
 def build_schema() -> strawberry.Schema:
-    # Front ends send the same few documents again and again: parse and validate each once.
     return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                             types=NODE_TYPES,
-                             extensions=[lambda: ParserCache(maxsize=512),
-                                         lambda: ValidationCache(maxsize=512)])
+                             types=NODE_TYPES, extensions=schema_extensions())
 
 
 schema = build_schema()
+
+
+def schema_for(settings: ServerSettings) -> strawberry.Schema:
+    """The schema served with these settings. Strawberry cannot convert the types twice in
+    one process (relay's node fields keep the resolver of the first schema), so the one
+    schema is copied and only its per-request extensions differ."""
+    served = copy.copy(schema)
+    served.extensions = tuple(schema_extensions(settings))
+    return served

@@ -6,15 +6,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
-from db.migrate import ensure_current
-from schema.root import schema
+from db.migrate import ensure_current, head_revision
+from schema.root import schema_for
+from server.exports import Exports
 from server.graphql import ZhurnalGraphQL
 from server.notifications import DiaryListener
+from server.observability import (
+    Metrics,
+    RequestObserver,
+    configure_logging,
+    metrics_endpoint,
+    readyz_endpoint,
+)
+from server.security import EdgeMiddleware, cors_options
 from server.settings import ServerSettings
 
 
@@ -33,7 +44,10 @@ def create_app(
     sessions = app_sessions(engine)
     # One LISTEN connection per process, as the application role (LISTEN needs no privilege).
     listener = DiaryListener(libpq_dsn(urls.app), sessions)
-    graphql = ZhurnalGraphQL(schema, sessions=sessions, settings=settings, listener=listener)
+    graphql = ZhurnalGraphQL(schema_for(settings), sessions=sessions, settings=settings,
+                             listener=listener)
+    configure_logging()
+    metrics = Metrics(engine)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -48,6 +62,16 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz_endpoint(engine, head_revision()), methods=["GET"]),
+            Route("/metrics", metrics_endpoint(metrics), methods=["GET"]),
+            *Exports(sessions, settings).routes(),
         ],
         lifespan=lifespan,
+        # Outermost first: every request gets an id and a log line, CORS answers preflights,
+        # then the edge refuses what /graphql must not serve.
+        middleware=[
+            Middleware(RequestObserver, metrics=metrics),
+            Middleware(CORSMiddleware, **cors_options(settings.cors_origins)),
+            Middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes),
+        ],
     )

@@ -27,6 +27,15 @@ audit_app = typer.Typer(help="The audit trail (журнал изменений).
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(audit_app, name="audit")
+export_app = typer.Typer(help="Export data for other systems (personal data leaves the system).",
+                         no_args_is_help=True)
+import_app = typer.Typer(help="Import data from other systems.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
+print_app = typer.Typer(help="Print the journal as PDF (regulation 5.8).", no_args_is_help=True)
+report_app = typer.Typer(help="Monitoring reports (XLSX and PDF).", no_args_is_help=True)
+app.add_typer(print_app, name="print")
+app.add_typer(report_app, name="report")
 
 console = Console()
 err = Console(stderr=True)
@@ -74,11 +83,18 @@ def seed_demo(
         str | None, typer.Option(help="Generate lessons up to this date, YYYY-MM-DD "
                                       "(default: today).")
     ] = None,
+    scale: Annotated[
+        str, typer.Option(help="demo: lessons up to --until; region-year: the whole last "
+                               "ended academic year (the benchmark data, bench/).")
+    ] = "demo",
 ) -> None:
     """Load the 12 pilot schools of the Amur region with a year of lessons and marks."""
+    if scale not in ("demo", "region-year"):
+        raise fail(f"--scale must be demo or region-year, got '{scale}'")
     urls = _urls()
     _require_current(urls)
-    summary = _seed(urls, seed=seed, year=year, until=_parse_date("--until", until))
+    summary = _seed(urls, seed=seed, year=year, until=_parse_date("--until", until),
+                    scale=scale)
     _print_accounts(summary)
 
 
@@ -116,6 +132,72 @@ def print_schema() -> None:
     from schema.root import schema
 
     typer.echo(schema.as_str())
+
+
+PeriodOption = Annotated[str, typer.Option("--period", help="The period (its global id or UUID).")]
+PdfOut = Annotated[Path, typer.Option("--out", help="The PDF file to write.")]
+
+
+@print_app.command("journal")
+def print_journal(
+    group: Annotated[str, typer.Option("--group", help="The study group (global id or UUID).")],
+    period: PeriodOption,
+    out: PdfOut,
+) -> None:
+    """Print a group's journal for a period: marks grid, topics, attendance, signatures."""
+    _print_pdf(out, group=group, class_=None, period=period)
+
+
+@print_app.command("class")
+def print_class(
+    class_: Annotated[str, typer.Option("--class", help="The class (global id or UUID).")],
+    period: PeriodOption,
+    out: PdfOut,
+) -> None:
+    """Print the journal of every group of a class for a period, in one file."""
+    _print_pdf(out, group=None, class_=class_, period=period)
+
+
+def _print_pdf(out: Path, *, group: str | None, class_: str | None, period: str) -> None:
+    from server.exports import operator_journal_pdf
+
+    urls = _urls()
+    _require_current(urls)
+    try:
+        body = operator_journal_pdf(urls.app, group=group, class_=class_, period=period)
+    except ValueError as e:
+        raise fail(str(e)) from None
+    if body is None:
+        raise fail("no such group or class, or the period is not of its academic year")
+    out.write_bytes(body)
+    console.print(f"wrote {out} ({len(body) / 1e3:.0f} kB)", highlight=False)
+
+
+@report_app.command("monthly")
+def report_monthly(
+    month: Annotated[str, typer.Option("--month", help="The month, YYYY-MM.")],
+    out: Annotated[Path, typer.Option("--out", help="The directory to write to.")],
+    municipality: Annotated[str | None, typer.Option(
+        "--municipality", help="Only this municipality (its name).")] = None,
+) -> None:
+    """The monthly monitoring report by municipality and school, as XLSX and PDF."""
+    from resolvers.pdf import monthly_pdf
+    from resolvers.spreadsheets import monthly_workbook
+    from server.exports import operator_monthly_report
+
+    urls = _urls()
+    _require_current(urls)
+    try:
+        report = operator_monthly_report(urls.app, month=month, municipality=municipality)
+    except ValueError as e:
+        raise fail(str(e)) from None
+    if report is None:
+        raise fail(f"no school in municipality '{municipality}'")
+    out.mkdir(parents=True, exist_ok=True)
+    for path, body in ((out / f"monthly-report-{month}.xlsx", monthly_workbook(report)),
+                       (out / f"monthly-report-{month}.pdf", monthly_pdf(report))):
+        path.write_bytes(body)
+        console.print(f"wrote {path}", highlight=False)
 
 
 @app.command("token")
@@ -219,6 +301,130 @@ def restore(
         console.print(result.chain.describe(), highlight=False, soft_wrap=True)
 
 
+@export_app.command("oneroster")
+def export_oneroster(
+    out: Annotated[Path, typer.Option("--out", help="A new directory, or a path ending in "
+                                                    ".zip for an archive.")],
+    school: SchoolOption = None,
+    municipality: Annotated[str | None, typer.Option(
+        "--municipality", help="Every school of the municipality with this name.")] = None,
+    region: Annotated[bool, typer.Option("--region", help="Every school.")] = False,
+) -> None:
+    """OneRoster 1.2 CSV files (rosters, marks) of a school, a municipality or the region."""
+    from db.oneroster.export import ExportError, Scope
+    from db.oneroster.export import export_oneroster as run_export
+
+    if sum((school is not None, municipality is not None, region)) != 1:
+        raise fail("give exactly one of --school, --municipality, --region")
+    urls = _urls()
+    _require_current(urls)
+    scope = Scope(school_id=_parse_uuid("--school", school), municipality=municipality,
+                  region=region)
+    try:
+        counts = run_export(urls.owner, scope, out)
+    except ExportError as e:
+        raise fail(str(e)) from None
+    console.print(f"wrote {len(counts) + 1} OneRoster files to {out}: "
+                  f"{counts['users.csv']} users, {counts['classes.csv']} classes, "
+                  f"{counts['results.csv']} results", highlight=False)
+
+
+@import_app.command("oneroster")
+def import_oneroster(
+    directory: Annotated[Path, typer.Argument(help="A directory or .zip of OneRoster 1.2 CSV "
+                                                   "files.")],
+    school: Annotated[str, typer.Option("--school", help="The school to import into (its "
+                                                         "UUID).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count, write "
+                                                            "nothing.")] = False,
+) -> None:
+    """Import the rostering files (people, classes, groups, enrollments) into one school."""
+    from db.oneroster.import_ import ImportFailed
+    from db.oneroster.import_ import import_oneroster as run_import
+
+    urls = _urls()
+    _require_current(urls)
+    school_id = _parse_uuid("--school", school)
+    assert school_id is not None
+    try:
+        result = run_import(urls.owner, directory, school_id, dry_run=dry_run)
+    except ImportFailed as e:
+        for problem in e.problems:
+            err.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    created = ", ".join(f"{n} {t}" for t, n in sorted(result.created.items())) or "nothing"
+    updated = ", ".join(f"{n} {t}" for t, n in sorted(result.updated.items())) or "nothing"
+    verb = "would create" if dry_run else "created"
+    console.print(f"{verb}: {created}; updated: {updated}", highlight=False, soft_wrap=True)
+
+
+@import_app.command("people")
+def import_people(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                         help="A CSV or XLSX file in the format of `zhurnal "
+                                              "import template`.")],
+    school: Annotated[str, typer.Option("--school", help="The school to import into (its "
+                                                         "UUID).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check the file and count, write "
+                                                            "nothing.")] = False,
+) -> None:
+    """Import students, staff and guardians with classes, links and logins; all or nothing."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from db.people_import import UnknownSchool, import_as_operator
+
+    urls = _urls()
+    _require_current(urls)
+    school_id = _parse_uuid("--school", school)
+    assert school_id is not None
+    with Progress(TextColumn("{task.description:<6}"), BarColumn(), MofNCompleteColumn(),
+                  console=err, transient=True) as progress:
+        tasks: dict[str, object] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+        try:
+            result = import_as_operator(urls.owner, school_id, file, dry_run=dry_run,
+                                        progress=report)
+        except UnknownSchool as e:
+            raise fail(str(e)) from None
+    for problem in result.problems:
+        err.print(f"[bold red]error:[/] {problem.describe()}", highlight=False, soft_wrap=True)
+    if result.problems:
+        err.print("nothing was written", highlight=False)
+        raise typer.Exit(code=1)
+    if result.ignored_columns:
+        console.print("columns not read (not stored): " + ", ".join(result.ignored_columns),
+                      highlight=False, soft_wrap=True)
+    verb = "would create" if dry_run else "created"
+    console.print(f"{result.rows} rows ({result.academic_year or 'no academic year'}): {verb} "
+                  f"{result.created}, updated {result.updated}, unchanged {result.unchanged}",
+                  highlight=False)
+    if result.accounts:
+        table = Table(title="New accounts: hand each password to its person (shown only now)"
+                      if not dry_run else "Accounts that would be created")
+        for column in ("code", "login", "password"):
+            table.add_column(column)
+        for a in result.accounts:
+            table.add_row(a.external_id, a.login, a.password or "—")
+        console.print(table)
+
+
+@import_app.command("template")
+def import_template(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write people.csv and "
+                                                    "people.xlsx to.")],
+) -> None:
+    """Write the people import templates (CSV and XLSX, Russian headers, example rows)."""
+    from db.people_import import write_templates
+
+    for path in write_templates(out):
+        console.print(f"wrote {path}", highlight=False)
+
+
 def _parse_uuid(option: str, value: str | None):
     import uuid
 
@@ -249,7 +455,7 @@ def _school_count(urls) -> int:
         return int(session.scalar(select(func.count()).select_from(School)) or 0)
 
 
-def _seed(urls, *, seed: int, year: int | None, until: date | None):
+def _seed(urls, *, seed: int, year: int | None, until: date | None, scale: str = "demo"):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from db.seed.demo import seed_demo as run_seed
@@ -264,7 +470,8 @@ def _seed(urls, *, seed: int, year: int | None, until: date | None):
             progress.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
 
         try:
-            summary = run_seed(urls.owner, seed=seed, year=year, until=until, progress=report)
+            summary = run_seed(urls.owner, seed=seed, year=year, until=until, progress=report,
+                               scale=scale)
         except ValueError as e:
             raise fail(str(e)) from None
     console.print(f"seeded {summary.schools} schools, {summary.students} students, "

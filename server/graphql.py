@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
+from psycopg.errors import InFailedSqlTransaction, InsufficientPrivilege
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +28,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from db.engine import transaction
+from db.settings import OFFICER_ROLE
 from resolvers.events import Reauthenticate, SocketContext
 from resolvers.loaders import Loaders
 from schema.context import Context
@@ -33,6 +36,7 @@ from server.notifications import DiaryListener
 from server.settings import ServerSettings
 from server.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
 from tenants.access import ANONYMOUS, AccessContext, resolve_access, resolve_api_token
+from tenants.rules import reads_only_aggregates
 
 
 def viewer_resolver(settings: ServerSettings, authorization: str) -> Reauthenticate | None:
@@ -78,6 +82,30 @@ class _SubscriptionsOnly(BaseGraphQLTransportWSHandler[SocketContext, None]):
         await super().handle_subscribe(message)
 
 
+def _is_query(request_data: GraphQLRequestData) -> bool:
+    """Whether the HTTP operation is a query (not a mutation); a document that does not parse
+    is not, and execution reports it."""
+    try:
+        document = parse(request_data.query or "")
+    except GraphQLError:
+        return False
+    name = request_data.operation_name
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
+                  and (name is None or (d.name is not None and d.name.value == name))]
+    return len(operations) == 1 and operations[0].operation == OperationType.QUERY
+
+
+def _officer_refusal(error: GraphQLError) -> GraphQLError:
+    """A field the officer role may not read fails closed in PostgreSQL (and aborts the rest
+    of the transaction); say so plainly instead of echoing the refused SQL."""
+    cause = getattr(error.original_error, "orig", None)
+    if not isinstance(cause, InsufficientPrivilege | InFailedSqlTransaction):
+        return error
+    return GraphQLError("not available to officers and aggregates-only tokens: they read "
+                        "aggregates, never personal data", nodes=error.nodes, path=error.path,
+                        extensions={"code": "FORBIDDEN"})
+
+
 def _is_subscription(message: SubscribeMessage) -> bool:
     try:
         document = parse(message["payload"]["query"])
@@ -106,6 +134,14 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self.settings = settings
         self.listener = listener
 
+    def decode_json(self, data: str | bytes) -> object:
+        # Bytes that are not UTF-8, or nesting deep enough to exhaust the recursion limit, are
+        # the client's mistake: a 400 like any malformed JSON (parse_json), never a 500.
+        try:
+            return json.loads(data)
+        except (UnicodeDecodeError, RecursionError) as err:
+            raise json.JSONDecodeError(f"not JSON: {type(err).__name__}", "", 0) from err
+
     def encode_json(self, data: object) -> str:
         # Cyrillic as UTF-8, not \\u escapes: a third of the bytes for Russian text.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -117,7 +153,9 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
                                  settings=self.settings, listener=self.listener,
                                  websocket=request)
         # The real context is built per operation in execute_single, inside its transaction.
-        return {"request": request, "request_id": uuid.uuid4().hex}
+        # The id RequestObserver gave the request, so the log line and the error match.
+        request_id = request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex
+        return {"request": request, "request_id": request_id}
 
     async def on_ws_connect(self, context: Any) -> UnsetType | dict[str, object] | None:
         """Authenticate the socket from connection_init's payload
@@ -156,12 +194,19 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         async with self.sessions() as session:
             await session.begin()
             access = await self._access(request, session)
+            as_officer = reads_only_aggregates(access) and _is_query(request_data)
+            if as_officer:
+                # DESIGN.md: officers' reads run as a role with no privilege on personal data,
+                # so no resolver can leak a name even by mistake (transaction-local).
+                await session.execute(text(f"SET LOCAL ROLE {OFFICER_ROLE}"))
             ctx = Context(request_id=context["request_id"], session=session,
                           loaders=Loaders(session, access), settings=self.settings,
                           access=access)
             result = await super().execute_single(
                 request, request_adapter, sub_response, ctx, root_value, request_data
             )
+            if as_officer and result.errors:
+                result.errors = [_officer_refusal(e) for e in result.errors]
             if result.errors:
                 await session.rollback()
             else:

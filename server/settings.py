@@ -14,6 +14,19 @@ class ServerSettings:
     secret_key: str
     access_token_minutes: int
     graphiql: bool
+    # Browser origins allowed to call the API (CORS); none by default.
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 8_000_000
+    introspection: bool = True
+    # Failed logins allowed per login and per client address in the window (server/ratelimit).
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_minutes: int = 15
+
+    @property
+    def mask_errors(self) -> bool:
+        """Unexpected errors reach the client as a request id only; details go to the log."""
+        return self.is_production
 
     @property
     def is_production(self) -> bool:
@@ -33,6 +46,15 @@ class ServerSettings:
             secret_key=secret,
             access_token_minutes=int(os.environ.get("ZHURNAL_ACCESS_TOKEN_MINUTES", "15")),
             graphiql=os.environ.get("ZHURNAL_GRAPHIQL", graphiql_default) == "1",
+            cors_origins=tuple(o.strip() for o in
+                               os.environ.get("ZHURNAL_CORS_ORIGINS", "").split(",")
+                               if o.strip()),
+            max_body_bytes=int(os.environ.get("ZHURNAL_MAX_BODY_BYTES", "8000000")),
+            introspection=os.environ.get("ZHURNAL_INTROSPECTION", graphiql_default) == "1",
+            login_failures_per_account=int(
+                os.environ.get("ZHURNAL_LOGIN_FAILURES_PER_ACCOUNT", "5")),
+            login_failures_per_address=int(
+                os.environ.get("ZHURNAL_LOGIN_FAILURES_PER_ADDRESS", "20")),
         )
 
 

@@ -90,3 +90,25 @@ def may_read_journal(access: AccessContext, school_id: uuid.UUID, group_id: uuid
     leads = m is not None and class_id is not None and class_id in m.led_class_ids
     return (is_admin(access, school_id) or teaches(access, school_id, group_id) or leads
             or token_may(access, school_id, TokenScope.READ))
+
+
+# Aggregates (district and region figures, issue 6): counts and shares, never a person.
+
+
+def aggregate_school_ids(access: AccessContext) -> frozenset[uuid.UUID]:
+    """Schools whose aggregates the viewer may read: an officer's reach (municipality or
+    region), a read_aggregates token's reach, and the schools the viewer administers."""
+    schools = set(access.officer_school_ids)
+    if access.scopes is not None and TokenScope.READ_AGGREGATES in access.scopes:
+        schools |= access.token_school_ids
+    schools |= {s for s in access.memberships if is_admin(access, s)}
+    return frozenset(schools)
+
+
+def reads_only_aggregates(access: AccessContext) -> bool:
+    """A viewer who may see figures but no personal data: an officer who belongs to no school,
+    or a token whose only scope is read_aggregates. Their queries run under the officer
+    database role (DESIGN.md)."""
+    if access.scopes is not None:
+        return bool(access.scopes) and access.scopes <= {TokenScope.READ_AGGREGATES}
+    return access.is_officer and not access.memberships

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 import httpx
 import uvicorn
@@ -18,6 +19,16 @@ from server.settings import ServerSettings
 TEST_SETTINGS = ServerSettings(
     environment="test", secret_key="test-secret-" + "x" * 40, access_token_minutes=15,
     graphiql=True,
+    # Every test comes from 127.0.0.1: only the per-login limit applies to the suite (the
+    # per-address limit is tested with its own server and forwarded addresses).
+    login_failures_per_address=1_000_000,
+)
+
+
+# What `ZHURNAL_ENV=production` gives: GraphiQL and introspection off, errors masked.
+PRODUCTION_SETTINGS = replace(
+    TEST_SETTINGS, environment="production", graphiql=False, introspection=False,
+    cors_origins=("https://school.example",),
 )
 
 
@@ -28,10 +39,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(urls: DatabaseUrls) -> Iterator[str]:
+def running_server(urls: DatabaseUrls, settings: ServerSettings = TEST_SETTINGS
+                   ) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(create_app(urls, TEST_SETTINGS), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
+    # proxy_headers: uvicorn trusts X-Forwarded-For from 127.0.0.1, as behind nginx.
+    config = uvicorn.Config(create_app(urls, settings), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on", proxy_headers=True)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

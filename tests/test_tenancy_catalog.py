@@ -22,6 +22,8 @@ from db.settings import APP_ROLE, OFFICER_ROLE
 GLOBAL_TABLES = frozenset({
     "accounts", "api_tokens", "refresh_tokens", "officer_roles", "regions", "municipalities",
     "schools", "grading_templates", "grading_template_values", "alembic_version",
+    # Failed logins for rate limiting (server/ratelimit.py): a login string and an address.
+    "login_attempts",
 })
 
 # The documented SELECT-only policies that let the access context read the viewer's own rows

@@ -35,6 +35,7 @@ from db.models.grading import (
     MarkValue,
 )
 from db.models.lessons import Lesson, LessonStatus
+from db.models.login_attempts import LoginAttempt
 from db.models.marks import Attendance, AttendanceKind, Mark
 from db.models.people import Guardianship, Person, PersonRole, SchoolRole
 from db.models.receipts import MutationReceipt
@@ -71,6 +72,7 @@ __all__ = [
     "Lesson",
     "LessonStatus",
     "LessonType",
+    "LoginAttempt",
     "Mark",
     "MarkValue",
     "Municipality",

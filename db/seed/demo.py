@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from db.seed.schools import (
     REGION_NAME,
     SCHOOLS,
     TIMEZONE,
+    SchoolSpec,
 )
 from db.seed.state import SchoolState
 from db.seed.subjects import FAMILY_TITLES
@@ -35,6 +36,7 @@ from db.seed.timetable import add_curriculum_rows, add_timetable_rows, build_tim
 from server.passwords import hash_password
 
 PASSWORD = "demo"
+SCALES = ("demo", "region-year")
 Progress = Callable[[str, int, int], None]
 
 
@@ -57,15 +59,28 @@ class DemoSummary:
 
 def seed_demo(
     owner_url: URL, *, seed: int = 1, year: int | None = None, until: date | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, scale: str = "demo",
 ) -> DemoSummary:
     """Fill an empty database in one transaction; the same arguments give the same rows and ids.
 
     `year` is the calendar year the academic year starts in; by default the one holding
     `until` (default today). Lessons run from 1 September to `until` (or the year's end).
+    `scale="region-year"` is the benchmark data: the same 12 schools with a whole academic
+    year held (by default the last one that has ended), every period graded.
     """
     report = progress or (lambda stage, done, total: None)
     today = date.today()
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}: expected one of {', '.join(SCALES)}")
+    if scale == "region-year":
+        if year is None and until is not None:
+            year = academic_year_of(until)
+        elif year is None:
+            year = academic_year_of(today)
+            if year_bounds(year).ends_on >= today:
+                year -= 1  # the year holding today has not ended: take the one before
+        # The day after the year's end: every lesson of the year is held, every period graded.
+        until = until or year_bounds(year).ends_on + timedelta(days=1)
     if year is None:
         until = until or today
         year = academic_year_of(until)
@@ -81,6 +96,8 @@ def seed_demo(
                 "(create a new database or drop this one first)"
             )
         builder = _Builder(conn, seed, digest, bounds.starts_on.year, until, last)
+        if scale == "region-year":
+            builder.schools = region_year_schools()
         summary = builder.run(report)
     return summary
 
@@ -95,13 +112,14 @@ class _Builder:
         self.rng = stream(seed, "global")
         self.accounts: list[DemoAccount] = []
         self.account_ids = stream(seed, "accounts")
+        self.schools: tuple[SchoolSpec, ...] = SCHOOLS
 
     def run(self, report: Progress) -> DemoSummary:
-        rows, n = self.rows, len(SCHOOLS)
+        rows, n = self.rows, len(self.schools)
         region, munis = self._geography()
         scales = self._templates()
         states: list[SchoolState] = []
-        for i, spec in enumerate(SCHOOLS, start=1):
+        for i, spec in enumerate(self.schools, start=1):
             st = SchoolState(spec, new_id(self.rng), stream(self.seed, spec.key), self.bounds)
             rows.add("schools", st.id, munis[spec.municipality], spec.name, spec.short_name,
                      TIMEZONE)
@@ -252,6 +270,16 @@ class _Builder:
         mother = other.people[chosen.guardians[0]]
         mother.name, mother.birth_date = parent.name, parent.birth_date
         mother.account_id = parent.account_id
+
+
+def region_year_schools() -> tuple[SchoolSpec, ...]:
+    """The region at benchmark size (~9,000 students): the town schools get twice the
+    parallel classes (at most four, А–Г); the small rural schools stay as they are."""
+    return tuple(
+        replace(s, letters=(min(4, 2 * s.letters[0]), min(4, 2 * s.letters[1])))
+        if s.class_size[1] >= 16 else s
+        for s in SCHOOLS
+    )
 
 
 def _skip_key_checks_if_allowed(conn: psycopg.Connection[Any]) -> None:

@@ -1,0 +1,212 @@
+"""Entry point of the benchmark suite: `python -m bench.run` (or `make bench`).
+
+Seeds (once) a region-year and a first-quarter database in their own embedded folder
+(.zhurnal/bench), starts the real server (`zhurnal serve`, production settings) against
+them, and prints one table. See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from rich.console import Console
+from rich.table import Table
+
+from bench import floors
+from bench.data import DATA_DIR, prepare
+from bench.fixtures import Fixtures, discover
+from bench.load import run_load
+from bench.scenarios import (
+    floor_latencies,
+    latencies,
+    open_session,
+    percentile,
+    requests_for,
+    throughput,
+)
+from bench.server import real_server
+from bench.statements import count_per_request
+from db.engine import DatabaseUrls, libpq_dsn
+
+console = Console(width=150)
+MB = 1024 * 1024
+
+
+@dataclass
+class Row:
+    scenario: str
+    p50_ms: float | None
+    p90_ms: float | None
+    rps: float | None
+    statements: int | None
+    peak_rss_mb: float | None
+    floor_p50_ms: float
+    floor_p90_ms: float
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.p50_ms / self.floor_p50_ms if self.p50_ms is not None else None
+
+
+def _ms(values: list[float], q: float) -> float:
+    return percentile(values, q) * 1000
+
+
+def measure(urls: DatabaseUrls, fx: Fixtures, *, n: int, total: int, concurrency: int,
+            only: set[str] | None = None, log: Path | None = None) -> list[Row]:
+    """Each scenario: sequential latencies, throughput at `concurrency`, and its floor."""
+    rows: list[Row] = []
+    with real_server(urls, workers=1, log=log) as (base, memory), \
+            psycopg.connect(libpq_dsn(urls.owner)) as conn:
+        conn.execute("SELECT set_config('zhurnal.school_ids', "
+                     "(SELECT string_agg(id::text, ',') FROM schools), false)")
+        conn.commit()
+
+        async def server_side() -> dict[str, tuple[list[float], float, int] | None]:
+            out: dict[str, tuple[list[float], float, int] | None] = {}
+            limits = httpx.Limits(max_connections=concurrency * 2)
+            async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+                session = await open_session(client, fx)
+                for name, request in requests_for(fx, session).items():
+                    if only and name not in only:
+                        continue
+                    if request is None:
+                        out[name] = None
+                        continue
+                    memory.reset()
+                    console.print(f"  {name}…", highlight=False)
+                    k = max(2, n // 3) if name == "login" else n
+                    times = await latencies(client, request, k)
+                    m = max(concurrency, total // 3) if name == "login" else total
+                    rps = await throughput(client, request, m, concurrency)
+                    memory.sample()
+                    out[name] = (times, rps, memory.peak_worker)
+            return out
+
+        measured = asyncio.run(server_side())
+        for name, got in measured.items():
+            fn: Callable[[], bytes] = (lambda f=floors.FLOORS[name]: f(conn, fx))  # noqa: E731
+            k = max(2, n // 3) if name == "login" else n
+            ftimes = floor_latencies(fn, k)
+            if got is None:
+                rows.append(Row(name, None, None, None, None, None, _ms(ftimes, 50),
+                                _ms(ftimes, 90), "n/a: no aggregate field yet (issue 6)"))
+                continue
+            times, rps, peak = got
+            rows.append(Row(name, _ms(times, 50), _ms(times, 90), rps, None, peak / MB,
+                            _ms(ftimes, 50), _ms(ftimes, 90)))
+    return rows
+
+
+def _fmt(value: float | None, spec: str = ".1f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def table(rows: list[Row], concurrency: int) -> Table:
+    t = Table(title="zhurnal benchmark (region-year data, 1 worker, production settings)")
+    for col in ("scenario", "p50 ms", "p90 ms", f"req/s @{concurrency}", "SQL/req",
+                "peak RSS MB", "floor p50 ms", "floor p90 ms", "p50 / floor"):
+        t.add_column(col, justify="left" if col == "scenario" else "right")
+    for r in rows:
+        t.add_row(r.scenario, _fmt(r.p50_ms), _fmt(r.p90_ms), _fmt(r.rps),
+                  "n/a" if r.statements is None else str(r.statements), _fmt(r.peak_rss_mb, ".0f"),
+                  _fmt(r.floor_p50_ms, ".2f"), _fmt(r.floor_p90_ms, ".2f"),
+                  _fmt(r.ratio, ".1f") + ("×" if r.ratio is not None else ""))
+    return t
+
+
+def machine() -> dict[str, Any]:
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) // 1024 for line in
+                Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+    return {"cpus": os.cpu_count(), "cpu": model, "memory_mb": mem,
+            "loadavg": os.getloadavg(), "python": platform.python_version()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", type=int, default=50, help="timed sequential requests each")
+    parser.add_argument("--total", type=int, default=160, help="requests for req/s")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--users", type=int, default=50, help="load run users")
+    parser.add_argument("--seconds", type=float, default=150, help="load run length")
+    parser.add_argument("--no-load", action="store_true", help="skip the load run")
+    parser.add_argument("--out", type=Path, default=DATA_DIR.with_name("bench-results.json"))
+    args = parser.parse_args(argv)
+    log = DATA_DIR.with_name("bench-server.log")
+    results: dict[str, Any] = {"machine_before": machine()}
+
+    data = prepare(log=console.print)
+    with psycopg.connect(libpq_dsn(data.full.owner)) as conn:
+        fx = discover(conn)
+    with psycopg.connect(libpq_dsn(data.quarter.owner)) as conn:
+        fx_q = discover(conn)
+    console.print(f"journal: {fx.journal_students} students × {fx.lesson_count} lessons "
+                  f"({fx.period_from}–{fx.period_to}); diary {fx.diary_from}–{fx.diary_to}; "
+                  f"setMarks: 30 marks into lessons of a group of {len(fx.write_students)}")
+
+    rows = measure(data.full, fx, n=args.n, total=args.total, concurrency=args.concurrency,
+                   log=log)
+    counts = count_per_request(data.full, fx)
+    for r in rows:
+        r.statements = counts.get(r.scenario)
+    console.print(table(rows, args.concurrency))
+    results["rows"] = [asdict(r) | {"ratio": r.ratio} for r in rows]
+    results["statements"] = counts
+
+    # The same journal (first quarter) on the first-quarter database and on the full year.
+    q_rows = measure(data.quarter, fx_q, n=args.n, total=args.total,
+                     concurrency=args.concurrency, only={"journal"}, log=log)
+    full_j = next(r for r in rows if r.scenario == "journal")
+    q_j = q_rows[0]
+    console.print(f"journal, first quarter: p50 {q_j.p50_ms:.1f} ms on the first-quarter "
+                  f"database, {full_j.p50_ms:.1f} ms on the full year: ratio "
+                  f"{full_j.p50_ms / q_j.p50_ms:.2f} (floor {q_j.floor_p50_ms:.2f} vs "  # type: ignore[operator]
+                  f"{full_j.floor_p50_ms:.2f} ms)")
+    results["journal_quarter_db"] = asdict(q_j)
+
+    if not args.no_load:
+        with real_server(data.full, workers=2, log=log) as (base, memory):
+            load = run_load(base, fx, users=args.users, seconds=args.seconds)
+            memory.sample()
+        per_kind = {k: {"n": len(v), "p50_ms": load.latency(50, k) * 1000,
+                        "p90_ms": load.latency(90, k) * 1000} for k, v in load.by_kind.items()}
+        console.print(f"load: {args.users} users, {load.seconds:.0f} s, 2 workers: "
+                      f"{load.requests} requests, {load.errors} errors, "
+                      f"{load.throughput:.1f} req/s, p50 {load.latency(50) * 1000:.0f} ms, "
+                      f"p90 {load.latency(90) * 1000:.0f} ms; peak RSS "
+                      f"{memory.peak_worker / MB:.0f} MB per process, "
+                      f"{memory.peak_total / MB:.0f} MB the whole server")
+        for kind, v in per_kind.items():
+            console.print(f"  {kind}: {v['n']} requests, p50 {v['p50_ms']:.0f} ms, "
+                          f"p90 {v['p90_ms']:.0f} ms")
+        for e in load.first_errors:
+            console.print(f"  error: {e}")
+        results["load"] = {"users": args.users, "seconds": load.seconds,
+                           "requests": load.requests, "errors": load.errors,
+                           "throughput": load.throughput, "p50_ms": load.latency(50) * 1000,
+                           "p90_ms": load.latency(90) * 1000, "by_kind": per_kind,
+                           "peak_worker_mb": memory.peak_worker / MB,
+                           "peak_total_mb": memory.peak_total / MB,
+                           "first_errors": load.first_errors}
+    results["machine_after"] = machine()
+    args.out.write_text(json.dumps(results, indent=2, default=str))
+    console.print(f"results written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()

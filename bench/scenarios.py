@@ -1,0 +1,172 @@
+"""The scenarios of issue 8 as GraphQL requests, and how each is timed."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bench.fixtures import Fixtures
+
+LOGIN = """
+mutation Login($input: LoginInput!) {
+  login(input: $input) { tokens { accessToken } errors { field code message } }
+}"""
+
+JOURNAL = """
+query Journal($groupId: ID!, $periodId: ID!) {
+  journal(groupId: $groupId, periodId: $periodId) {
+    group { id name }
+    period { id name startsOn endsOn }
+    gradingSystem { id name labels }
+    lessons { id date lessonNumber status topic homework lessonType teacher isSubstitution }
+    students {
+      id fullName startsOn endsOn marks attendance
+      extraMarks { id workDate label }
+      average periodGrade
+    }
+  }
+}"""
+
+DIARY = """
+query Diary($studentId: ID!, $from: Date!, $to: Date!) {
+  diary(studentId: $studentId, from: $from, to: $to) {
+    studentId studentName
+    days {
+      date
+      lessons {
+        lessonId lessonNumber status subject teacher topic homework homeworkLinks homeworkDueOn
+        marks { label workType comment }
+        attendance lateMinutes
+      }
+      homeworkDue { subject homework }
+      workMarks { label }
+    }
+  }
+}"""
+
+SET_MARKS = """
+mutation SetMarks($input: SetMarksInput!) {
+  setMarks(input: $input) {
+    marks { id }
+    errors { field code message }
+  }
+}"""
+
+
+class BenchError(RuntimeError):
+    """A request that did not succeed: the benchmark stops rather than time failures."""
+
+
+async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any],
+               token: str | None = None) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = await client.post("/graphql", json={"query": query, "variables": variables},
+                                 headers=headers)
+    if response.status_code != 200:
+        raise BenchError(f"HTTP {response.status_code}: {response.text[:300]}")
+    body = response.json()
+    if body.get("errors"):
+        raise BenchError(f"GraphQL errors: {body['errors']}")
+    data = body["data"]
+    for value in data.values():
+        if isinstance(value, dict) and value.get("errors"):
+            raise BenchError(f"user errors: {value['errors']}")
+    return data
+
+
+@dataclass
+class Session:
+    """The tokens of the scenarios' viewers (logged in once)."""
+
+    teacher: str
+    student: str
+
+
+async def login(client: httpx.AsyncClient, login: str, password: str) -> str:
+    data = await post(client, LOGIN, {"input": {"login": login, "password": password}})
+    return str(data["login"]["tokens"]["accessToken"])
+
+
+async def open_session(client: httpx.AsyncClient, fx: Fixtures) -> Session:
+    return Session(await login(client, fx.teacher_login, fx.password),
+                   await login(client, fx.student_login, fx.password))
+
+
+Request = Callable[[httpx.AsyncClient], Awaitable[Any]]
+
+
+def requests_for(fx: Fixtures, session: Session) -> dict[str, Request | None]:
+    """One request of each scenario; None where the API has no such field yet."""
+
+    async def journal(client: httpx.AsyncClient) -> None:
+        data = await post(client, JOURNAL, fx.journal_vars, session.teacher)
+        if data["journal"] is None:
+            raise BenchError("the journal is null: the teacher cannot read it?")
+
+    async def diary(client: httpx.AsyncClient) -> None:
+        data = await post(client, DIARY, fx.diary_vars, session.student)
+        if data["diary"] is None:
+            raise BenchError("the diary is null")
+
+    async def set_marks(client: httpx.AsyncClient) -> None:
+        data = await post(client, SET_MARKS, fx.set_marks_vars(), session.teacher)
+        if len(data["setMarks"]["marks"]) != 30:
+            raise BenchError("setMarks did not write 30 marks")
+
+    async def do_login(client: httpx.AsyncClient) -> None:
+        await login(client, fx.teacher_login, fx.password)
+
+    # No district aggregate in the schema yet (issue 6): only its floor is measured.
+    return {"journal": journal, "diary": diary, "setMarks": set_marks, "district": None,
+            "login": do_login}
+
+
+def percentile(values: list[float], q: float) -> float:
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def latencies(client: httpx.AsyncClient, request: Request, n: int) -> list[float]:
+    """`n` requests one after another (after 2 untimed warm-up requests), in seconds."""
+    for _ in range(2):
+        await request(client)
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        await request(client)
+        times.append(time.perf_counter() - t)
+    return times
+
+
+async def throughput(client: httpx.AsyncClient, request: Request, n: int,
+                     concurrency: int) -> float:
+    """Requests per second with `concurrency` requests in flight, `n` in all."""
+    left = n
+
+    async def worker() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await request(client)
+
+    t = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return n / (time.perf_counter() - t)
+
+
+def floor_latencies(fn: Callable[[], bytes], n: int) -> list[float]:
+    for _ in range(2):
+        fn()
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return times

@@ -1,0 +1,293 @@
+"""The SQL of the aggregates: one statement per section, grouped in PostgreSQL.
+
+Every statement starts from the same scope: the study groups of the asked schools (subject
+name and grade level filtered), each with its row key. The key columns are NULL for the
+dimensions not grouped by (parameters `by_*`), so one fixed text serves every grouping and no
+input is ever spliced into SQL. Figures are counts; Python applies the suppression rule.
+
+A group's grade level is its class's, or for a cross-class group the youngest class of its
+members (as the journal's grading rule). Dates are the school's: entry times are compared with
+the lesson or work day in the school's time zone.
+
+The five-point bands and numbers come from the `five_point` grading template (migration
+0002): «2» [0, 50), «3» [50, 70), «4» [70, 85), «5» [85, 100] on the 0–100 axis, points 25,
+60, 77.5 and 92.5. A mark of any scale is placed by its value's point.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+SCOPE = """
+WITH sc AS MATERIALIZED (
+  SELECT g.school_id, g.id AS group_id, g.name AS group_name, g.subject_id,
+         g.academic_year_id, s.municipality_id, s.timezone, sub.name AS subject_name,
+         coalesce(
+           (SELECT c.grade_level FROM classes c
+             WHERE c.school_id = g.school_id AND c.id = g.class_id),
+           (SELECT min(c.grade_level) FROM group_memberships gm
+              JOIN enrollments e ON e.school_id = gm.school_id AND e.student_id = gm.student_id
+              JOIN classes c ON c.school_id = e.school_id AND c.id = e.class_id
+               AND c.academic_year_id = g.academic_year_id
+             WHERE gm.school_id = g.school_id AND gm.group_id = g.id)) AS grade_level,
+         coalesce(st.min_group_size, 5) AS min_size,
+         coalesce(st.mark_deadline_days, 7) AS deadline_days
+  FROM study_groups g
+  JOIN schools s ON s.id = g.school_id
+  JOIN academic_years y ON y.school_id = g.school_id AND y.id = g.academic_year_id
+   AND y.starts_on <= :date_to AND y.ends_on >= :date_from
+  JOIN subjects sub ON sub.school_id = g.school_id AND sub.id = g.subject_id
+  LEFT JOIN school_settings st ON st.school_id = g.school_id
+  WHERE g.school_id = ANY (CAST(:school_ids AS uuid[]))
+    AND (CAST(:subject_name AS text) IS NULL OR sub.name = CAST(:subject_name AS text))
+),
+scope AS MATERIALIZED (
+  SELECT sc.*,
+         CASE WHEN :by_school THEN sc.school_id END AS k_school,
+         CASE WHEN :by_school OR :by_municipality THEN sc.municipality_id END AS k_muni,
+         CASE WHEN :by_grade_level THEN sc.grade_level END AS k_level,
+         CASE WHEN :by_subject THEN sc.subject_name END AS k_subject
+  FROM sc
+  WHERE CAST(:grade_levels AS int[]) IS NULL
+     OR sc.grade_level = ANY (CAST(:grade_levels AS int[]))
+),
+held AS MATERIALIZED (
+  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, sc.school_id, sc.group_id,
+         l.id AS lesson_id, l.date, l.lesson_type_id,
+         (l.topic_entered_at IS NOT NULL
+          AND (l.topic_entered_at AT TIME ZONE sc.timezone)::date <= l.date) AS topic_on_time,
+         (l.attendance_entered_at IS NOT NULL
+          AND (l.attendance_entered_at AT TIME ZONE sc.timezone)::date <= l.date)
+           AS attendance_on_time,
+         (nullif(btrim(l.homework), '') IS NOT NULL
+          OR jsonb_array_length(l.homework_links) > 0) AS has_homework,
+         (l.homework_entered_at IS NOT NULL
+          AND (l.homework_entered_at AT TIME ZONE sc.timezone)::date <= l.date)
+           AS homework_on_time
+  FROM scope sc
+  JOIN lessons l ON l.school_id = sc.school_id AND l.group_id = sc.group_id
+   AND l.date BETWEEN :date_from AND :date_to AND l.status = 'held'
+)
+"""
+
+KEY = "k_school, k_muni, k_level, k_subject"
+
+# The rows: every key with a group that had members in the range, with the figures the
+# suppression rule needs (how many schools, the school's own threshold).
+ROWS = text(SCOPE + f"""
+, k AS (
+  SELECT {KEY}, count(DISTINCT sc.school_id) AS schools, min(sc.min_size) AS min_size
+  FROM scope sc
+  WHERE EXISTS (SELECT 1 FROM group_memberships gm
+                 WHERE gm.school_id = sc.school_id AND gm.group_id = sc.group_id
+                   AND gm.starts_on <= :date_to
+                   AND (gm.ends_on IS NULL OR gm.ends_on >= :date_from))
+  GROUP BY {KEY}
+)
+SELECT k.*, s.name AS school_name, m.name AS municipality_name
+FROM k
+LEFT JOIN schools s ON s.id = k.k_school
+LEFT JOIN municipalities m ON m.id = k.k_muni
+ORDER BY m.name NULLS FIRST, s.name NULLS FIRST, k.k_level NULLS FIRST,
+         k.k_subject NULLS FIRST
+""")
+
+MARKS = text(SCOPE + f"""
+, five AS (
+  SELECT tv.label, tv.ordinal, tv.point, tv.numeric_value AS n, tv.range_low, tv.range_high,
+         lead(tv.point) OVER (ORDER BY tv.ordinal) AS next_point,
+         lead(tv.numeric_value) OVER (ORDER BY tv.ordinal) AS next_n
+  FROM grading_template_values tv
+  JOIN grading_templates t ON t.id = tv.template_id AND t.code = 'five_point'
+),
+vals AS MATERIALIZED (
+  -- each value of the schools' scales once: its band and its number on the five-point scale
+  SELECT v.school_id, v.id, v.point, v.counts_as_pass, gs.kind <> 'pass_fail' AS graded,
+         (SELECT f.n FROM five f
+           WHERE v.point >= f.range_low AND (v.point < f.range_high OR f.range_high = 100)
+           ORDER BY f.ordinal DESC LIMIT 1) AS band,
+         (SELECT CASE WHEN f.next_point IS NULL OR v.point <= f.point THEN f.n
+                      ELSE f.n + (f.next_n - f.n) * (v.point - f.point)
+                                 / (f.next_point - f.point) END
+            FROM five f WHERE f.point <= v.point OR f.ordinal = 1
+           ORDER BY f.point DESC LIMIT 1) AS five_n
+  FROM mark_values v
+  JOIN grading_systems gs ON gs.school_id = v.school_id AND gs.id = v.system_id
+  WHERE v.school_id = ANY (CAST(:school_ids AS uuid[]))
+),
+m AS (
+  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, mk.student_id, vals.*
+  FROM scope sc
+  JOIN marks mk ON mk.school_id = sc.school_id AND mk.group_id = sc.group_id
+   AND mk.work_date BETWEEN :date_from AND :date_to AND NOT mk.excluded_from_average
+  JOIN vals ON vals.school_id = mk.school_id AND vals.id = mk.value_id
+),
+per_student AS (
+  SELECT {KEY}, student_id,
+         bool_and(counts_as_pass) AS passing,
+         bool_and(counts_as_pass) AND bool_or(graded)
+           AND coalesce(bool_and(band >= 4) FILTER (WHERE graded), false) AS quality
+  FROM m GROUP BY {KEY}, student_id
+),
+students AS (
+  SELECT {KEY}, count(*) AS students, count(*) FILTER (WHERE passing) AS passing,
+         count(*) FILTER (WHERE quality) AS quality
+  FROM per_student GROUP BY {KEY}
+),
+figures AS (
+  SELECT {KEY}, count(*) AS marks, count(*) FILTER (WHERE graded) AS graded,
+         count(*) FILTER (WHERE graded AND band = 2) AS band2,
+         count(*) FILTER (WHERE graded AND band = 3) AS band3,
+         count(*) FILTER (WHERE graded AND band = 4) AS band4,
+         count(*) FILTER (WHERE graded AND band = 5) AS band5,
+         avg(point) FILTER (WHERE graded) AS average_point,
+         avg(five_n) FILTER (WHERE graded) AS average_five
+  FROM m GROUP BY {KEY}
+)
+SELECT f.*, s.students, s.passing, s.quality
+FROM figures f
+JOIN students s ON s.k_school IS NOT DISTINCT FROM f.k_school
+ AND s.k_muni IS NOT DISTINCT FROM f.k_muni AND s.k_level IS NOT DISTINCT FROM f.k_level
+ AND s.k_subject IS NOT DISTINCT FROM f.k_subject
+""")
+
+# Student-lessons: each member of a group on the day of each held lesson; an absence is an
+# attendance row of kind absent, ill or excused (late is present).
+ATTENDANCE = text(SCOPE + f"""
+, sl AS (
+  SELECT DISTINCT h.k_school, h.k_muni, h.k_level, h.k_subject, h.school_id, h.lesson_id,
+         gm.student_id
+  FROM held h
+  JOIN group_memberships gm ON gm.school_id = h.school_id AND gm.group_id = h.group_id
+   AND gm.starts_on <= h.date AND (gm.ends_on IS NULL OR gm.ends_on >= h.date)
+)
+SELECT {KEY}, count(DISTINCT sl.student_id) AS students, count(*) AS student_lessons,
+       count(a.id) FILTER (WHERE a.kind IN ('absent', 'ill', 'excused')) AS absent_lessons,
+       count(a.id) FILTER (WHERE a.kind = 'absent') AS absent,
+       count(a.id) FILTER (WHERE a.kind = 'ill') AS ill,
+       count(a.id) FILTER (WHERE a.kind = 'excused') AS excused,
+       count(a.id) FILTER (WHERE a.kind = 'late') AS late
+FROM sl
+LEFT JOIN attendance a ON a.school_id = sl.school_id AND a.lesson_id = sl.lesson_id
+ AND a.student_id = sl.student_id
+GROUP BY {KEY}
+""")
+
+_MARK_TIMES = """
+mt AS (
+  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, sc.school_id, sc.group_id,
+         (mk.entered_at AT TIME ZONE sc.timezone)::date
+           <= mk.work_date + sc.deadline_days AS on_time
+  FROM scope sc
+  JOIN marks mk ON mk.school_id = sc.school_id AND mk.group_id = sc.group_id
+   AND mk.work_date BETWEEN :date_from AND :date_to
+),
+-- one entry per held lesson and per mark, so one GROUP BY counts both
+entries AS (
+  SELECT k_school, k_muni, k_level, k_subject, school_id, group_id, 1 AS lesson,
+         topic_on_time::int AS topic, attendance_on_time::int AS attendance,
+         has_homework::int AS homework, (has_homework AND homework_on_time)::int AS homework_ok,
+         0 AS mark, 0 AS mark_ok
+  FROM held
+  UNION ALL
+  SELECT k_school, k_muni, k_level, k_subject, school_id, group_id, 0, 0, 0, 0, 0, 1,
+         on_time::int
+  FROM mt
+)
+"""
+
+_TIMELINESS_FIGURES = """
+  sum(lesson) AS lessons, sum(topic) AS topic_on_time, sum(attendance) AS attendance_on_time,
+  sum(homework) AS with_homework, sum(homework_ok) AS homework_on_time,
+  sum(mark) AS marks, sum(mark_ok) AS marks_on_time
+"""
+
+TIMELINESS = text(SCOPE + f"""
+, {_MARK_TIMES}
+SELECT {KEY}, {_TIMELINESS_FIGURES} FROM entries GROUP BY {KEY}
+""")
+
+# The groups with the least timely journals: on-time entries over expected entries (topic and
+# attendance of every held lesson, homework where given, every mark); groups without a held
+# lesson are left out. Teachers' names come from zhurnal_staff_names (migration 0004), which
+# returns staff only, and only for the rows kept.
+WORST_GROUPS = text(SCOPE + f"""
+, {_MARK_TIMES},
+per_group AS (
+  SELECT school_id, group_id, {_TIMELINESS_FIGURES}
+  FROM entries GROUP BY school_id, group_id HAVING sum(lesson) > 0
+),
+ranked AS (
+  SELECT pg.*,
+         (topic_on_time + attendance_on_time + homework_on_time + marks_on_time)::numeric
+         / (2 * lessons + with_homework + marks) AS score
+  FROM per_group pg
+  ORDER BY score, group_id
+  LIMIT :limit
+)
+SELECT r.*, sc.group_name, sc.subject_name, sc.grade_level, s.name AS school_name,
+       ARRAY(SELECT n.full_name
+               FROM zhurnal_staff_names(ARRAY(
+                      SELECT ta.teacher_id FROM teacher_assignments ta
+                       WHERE ta.school_id = r.school_id AND ta.group_id = r.group_id
+                         AND ta.starts_on <= :date_to
+                         AND (ta.ends_on IS NULL OR ta.ends_on >= :date_from))) n
+              ORDER BY n.full_name) AS teachers
+FROM ranked r
+JOIN scope sc ON sc.school_id = r.school_id AND sc.group_id = r.group_id
+JOIN schools s ON s.id = r.school_id
+ORDER BY r.score, sc.group_name, r.group_id
+""")
+
+# Planned hours of the periods overlapping the range, pro-rated by the calendar days of the
+# period inside the range; held lessons of the range; both by lesson type (its code, which
+# schools share).
+CURRICULUM = text(SCOPE + f"""
+, entries AS (
+  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, lt.code, lt.name,
+         cl.planned_hours
+           * ((least(p.ends_on, :date_to) - greatest(p.starts_on, :date_from) + 1)::numeric
+              / (p.ends_on - p.starts_on + 1)) AS planned,
+         0 AS held
+  FROM scope sc
+  JOIN curriculum_lines cl ON cl.school_id = sc.school_id AND cl.group_id = sc.group_id
+  JOIN periods p ON p.school_id = cl.school_id AND p.id = cl.period_id
+   AND p.starts_on <= :date_to AND p.ends_on >= :date_from
+  JOIN lesson_types lt ON lt.school_id = cl.school_id AND lt.id = cl.lesson_type_id
+  UNION ALL
+  SELECT h.k_school, h.k_muni, h.k_level, h.k_subject, lt.code, lt.name, 0, 1
+  FROM held h
+  LEFT JOIN lesson_types lt ON lt.school_id = h.school_id AND lt.id = h.lesson_type_id
+)
+SELECT {KEY}, code, min(name) AS name, sum(planned) AS planned, sum(held) AS held
+FROM entries GROUP BY {KEY}, code ORDER BY code NULLS LAST
+""")
+
+# Period grades expected: each member of a group at the end of a period of the group's scheme
+# (by grade level) that overlaps the range and is closed or over. Missing: no grade at all.
+PERIOD_GRADES = text(SCOPE + f"""
+, expected AS (
+  SELECT DISTINCT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, sc.school_id,
+         sc.subject_id, sc.academic_year_id, p.id AS period_id, gm.student_id
+  FROM scope sc
+  JOIN grade_level_schemes gls ON gls.school_id = sc.school_id
+   AND gls.academic_year_id = sc.academic_year_id AND gls.grade_level = sc.grade_level
+  JOIN periods p ON p.school_id = gls.school_id AND p.scheme_id = gls.scheme_id
+   AND p.starts_on <= :date_to AND p.ends_on >= :date_from
+   AND (CAST(:period_id AS uuid) IS NULL OR p.id = CAST(:period_id AS uuid))
+   AND (p.closed_at IS NOT NULL OR p.ends_on < (now() AT TIME ZONE sc.timezone)::date)
+  JOIN group_memberships gm ON gm.school_id = sc.school_id AND gm.group_id = sc.group_id
+   AND gm.starts_on <= p.ends_on AND (gm.ends_on IS NULL OR gm.ends_on >= p.ends_on)
+)
+SELECT {KEY}, count(DISTINCT e.student_id) AS students, count(*) AS expected,
+       count(gr.id) FILTER (WHERE gr.state = 'graded') AS graded,
+       count(gr.id) FILTER (WHERE gr.state = 'deferred') AS deferred,
+       count(gr.id) FILTER (WHERE gr.state = 'not_attested') AS not_attested,
+       count(gr.id) FILTER (WHERE gr.state = 'exempt') AS exempt,
+       count(*) FILTER (WHERE gr.id IS NULL) AS missing
+FROM expected e
+LEFT JOIN grades gr ON gr.school_id = e.school_id AND gr.student_id = e.student_id
+ AND gr.subject_id = e.subject_id AND gr.academic_year_id = e.academic_year_id
+ AND gr.kind = 'period' AND gr.period_id = e.period_id
+GROUP BY {KEY}
+""")

@@ -1,0 +1,546 @@
+"""Aggregates for officers and dashboards: figures, suppression, reach, and the officer role."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from psycopg import errors
+from sqlalchemy import update
+
+from db import models as m
+from db.engine import DatabaseUrls, owner_session
+from db.settings import OFFICER_ROLE
+from db.tenancy import set_tenant
+from schema.ids import to_global_id
+from tests.factories import TwoSchools
+from tests.journal_factory import JournalGroup, make_journal_group
+from tests.sql_counter import count_statements
+
+Q1 = ("2015-09-01", "2015-10-31")
+TZ = ZoneInfo("Asia/Yakutsk")
+
+AGGREGATES = """
+query Aggregates($filter: AggregateFilter!, $groupBy: [AggregateDimension!]) {
+  aggregates(filter: $filter, groupBy: $groupBy) {
+    from to groupBy
+    rows {
+      schoolId schoolName municipalityId municipalityName gradeLevel subjectName threshold
+      marks { suppressed students marks gradedMarks bands { twos threes fours fives }
+              averagePoint averageFivePoint successRate qualityRate }
+      attendance { suppressed students studentLessons absentLessons rate absent ill excused
+                   late }
+      timeliness { lessonsHeld topicOnTime attendanceOnTime lessonsWithHomework
+                   homeworkOnTime marks marksOnTime topicShare attendanceShare homeworkShare
+                   marksShare overallShare }
+      curriculum { lessonTypeCode lessonTypeName plannedHours held fulfilment }
+      periodGrades { suppressed students expected graded deferred notAttested exempt missing }
+    }
+  }
+}
+"""
+WORST = """
+query Worst($filter: AggregateFilter!, $limit: Int!) {
+  aggregates(filter: $filter) {
+    worstGroups(limit: $limit) {
+      schoolName groupName subjectName gradeLevel teacherNames
+      timeliness { lessonsHeld overallShare topicShare }
+    }
+  }
+}
+"""
+ROWS_ONLY = """
+query Rows($filter: AggregateFilter!) {
+  aggregates(filter: $filter) { rows { schoolName marks { students } } }
+}
+"""
+PEOPLE = """
+query People($schoolId: ID!) { people(schoolId: $schoolId) { edges { node { fullName } } } }
+"""
+NODE = "query Node($id: ID!) { node(id: $id) { id ... on Person { fullName } } }"
+OFFICER_READS = """
+query { me { login officerRegion } schools { edges { node { name } } }
+        apiTokens(first: 5) { edges { node { name } } } }
+"""
+
+
+@dataclass
+class World:
+    subject: str
+    small_subject: str
+    big: JournalGroup  # school A, 6 students, marks, absences, late entries
+    small: JournalGroup  # school A, 3 students
+    other: JournalGroup  # school B, 5 students, lessons only
+
+
+def _at(day: date, *, days_late: int = 0) -> datetime:
+    return datetime.combine(day + timedelta(days=days_late), time(10), tzinfo=TZ)
+
+
+def _own_subject(s: object, jg: JournalGroup, name: str) -> uuid.UUID:
+    from sqlalchemy.orm import Session
+
+    assert isinstance(s, Session)
+    subject = m.Subject(school_id=jg.school.id, id=uuid.uuid4(), name=name, short_name=name[:50])
+    s.add(subject)
+    s.flush()
+    s.execute(update(m.StudyGroup).where(m.StudyGroup.school_id == jg.school.id,
+                                         m.StudyGroup.id == jg.group_id)
+              .values(subject_id=subject.id))
+    return subject.id
+
+
+@pytest.fixture(scope="module")
+def world(database: DatabaseUrls, schools: TwoSchools) -> World:
+    tag = uuid.uuid4().hex[:8]
+    w = World(subject=f"Агрегаты {tag}", small_subject=f"Агрегаты малая {tag}",
+              big=make_journal_group(database.owner, schools.a, students=6, lessons=10),
+              small=make_journal_group(database.owner, schools.a, students=3, lessons=2),
+              other=make_journal_group(database.owner, schools.b, students=5, lessons=10))
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.a.id, schools.b.id])
+        big_subject = _own_subject(s, w.big, w.subject)
+        _own_subject(s, w.other, w.subject)
+        _own_subject(s, w.small, w.small_subject)
+        setup, sid, day = w.big.setup, schools.a.id, w.big.lesson_dates[0]
+        plan = {0: ["5", "5"], 1: ["4", "5"], 2: ["3", "4"], 3: ["2", "3"], 4: ["4"]}
+        for i, labels in plan.items():
+            for label in labels:
+                s.add(m.Mark(school_id=sid, group_id=w.big.group_id, lesson_id=w.big.lesson_ids[0],
+                             student_id=w.big.students[i], work_date=day,
+                             work_type_id=setup.work_type_ids["classwork"],
+                             value_id=setup.value_ids[label],
+                             entered_at=_at(day, days_late=19 if i == 3 else 0)))
+        for student in w.small.students:
+            s.add(m.Mark(school_id=sid, group_id=w.small.group_id, lesson_id=w.small.lesson_ids[0],
+                         student_id=student, work_date=w.small.lesson_dates[0],
+                         work_type_id=setup.work_type_ids["classwork"],
+                         value_id=setup.value_ids["5"], entered_at=_at(w.small.lesson_dates[0])))
+        for i, kind in enumerate(["absent", "ill", "excused", "late"]):
+            s.add(m.Attendance(school_id=sid, lesson_id=w.big.lesson_ids[i],
+                               student_id=w.big.students[i], kind=m.AttendanceKind(kind),
+                               late_minutes=5 if kind == "late" else None))
+        for n, (lesson_id, lesson_day) in enumerate(zip(w.big.lesson_ids, w.big.lesson_dates,
+                                                        strict=True)):
+            values: dict[str, object] = {"topic": f"Тема {n}"}
+            if n < 8:
+                values["topic_entered_at"] = _at(lesson_day, days_late=0 if n < 5 else 2)
+            if n < 9:
+                values["attendance_entered_at"] = _at(lesson_day)
+            if n < 4:
+                values["homework"] = f"Упражнение {n}"
+                values["homework_entered_at"] = _at(lesson_day, days_late=0 if n < 2 else 1)
+            s.execute(update(m.Lesson).where(m.Lesson.school_id == sid, m.Lesson.id == lesson_id)
+                      .values(**values))
+        q1 = setup.period_ids[0]
+        for i, state in enumerate([m.GradeState.GRADED, m.GradeState.DEFERRED,
+                                   m.GradeState.NOT_ATTESTED]):
+            s.add(m.Grade(school_id=sid, academic_year_id=schools.a.year_id,
+                          student_id=w.big.students[i], subject_id=big_subject,
+                          kind=m.GradeKind.PERIOD, period_id=q1, group_id=w.big.group_id,
+                          state=state,
+                          value_id=setup.value_ids["5"] if state == m.GradeState.GRADED else None,
+                          deferred_until=date(2015, 11, 30)
+                          if state == m.GradeState.DEFERRED else None))
+        s.add(m.CurriculumLine(school_id=sid, group_id=w.big.group_id, period_id=q1,
+                               lesson_type_id=setup.lesson_type_id, planned_hours=Decimal(20)))
+    return w
+
+
+def ask(gql, token: str, *, group_by: list[str] | None = None, query: str = AGGREGATES,
+        **filter_: object) -> dict:
+    variables: dict[str, object] = {"filter": {"from": Q1[0], "to": Q1[1], **filter_}}
+    if group_by is not None:
+        variables["groupBy"] = group_by
+    return gql.post(query, variables, token=token)
+
+
+def rows(gql, token: str, **kwargs: object) -> list[dict]:
+    body = ask(gql, token, **kwargs)
+    assert "errors" not in body, body
+    return body["data"]["aggregates"]["rows"]
+
+
+def by_school(found: list[dict]) -> dict[str, dict]:
+    return {r["schoolName"]: r for r in found}
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+
+def test_aggregates_by_school_gives_marks_on_the_axis(gql, token_for, schools: TwoSchools,
+                                                      world: World) -> None:
+    # given the regional officer
+    officer = token_for(schools.officer_logins["region"])
+    # when they ask for the subject by school over the first quarter
+    found = by_school(rows(gql, officer, subjectName=world.subject))
+    # then school A's marks: 5 5 | 4 5 | 3 4 | 2 3 | 4, the sixth student without marks
+    a = found[schools.a.name]
+    assert a["schoolId"] == to_global_id("School", schools.a.id)
+    assert a["municipalityId"] == to_global_id("Municipality", schools.a.municipality_id)
+    assert a["municipalityName"] == "г. Альфа" and a["threshold"] == 5
+    assert a["marks"] == {
+        "suppressed": False, "students": 5, "marks": 9, "gradedMarks": 9,
+        "bands": {"twos": 1, "threes": 2, "fours": 3, "fives": 3},
+        # (3 × 92.5 + 3 × 77.5 + 2 × 60 + 25) / 9 and (15 + 12 + 6 + 2) / 9
+        "averagePoint": 72.78, "averageFivePoint": 3.89,
+        "successRate": 0.8, "qualityRate": 0.6,
+    }
+    # and school B, without marks, has none (nothing to suppress)
+    assert found[schools.b.name]["marks"]["students"] == 0
+    assert found[schools.b.name]["marks"]["suppressed"] is False
+
+
+def test_aggregates_attendance_timeliness_curriculum_and_period_grades(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given the administrator of school A
+    admin = token_for(schools.a.logins["admin"])
+    # when they ask for their school
+    (a,) = rows(gql, admin, subjectName=world.subject)
+    # then 6 students × 10 lessons with н, б, у (absences) and оп (present, late)
+    assert a["attendance"] == {"suppressed": False, "students": 6, "studentLessons": 60,
+                               "absentLessons": 3, "rate": 0.95, "absent": 1, "ill": 1,
+                               "excused": 1, "late": 1}
+    # topics on the day for 5 of 10 lessons, attendance for 9, homework 2 of 4, marks 7 of 9
+    assert a["timeliness"] == {
+        "lessonsHeld": 10, "topicOnTime": 5, "attendanceOnTime": 9, "lessonsWithHomework": 4,
+        "homeworkOnTime": 2, "marks": 9, "marksOnTime": 7, "topicShare": 0.5,
+        "attendanceShare": 0.9, "homeworkShare": 0.5, "marksShare": 0.7778,
+        "overallShare": 0.697}  # (5 + 9 + 2 + 7) / (2 × 10 + 4 + 9)
+    # 10 lessons held of 20 planned hours for the quarter
+    assert a["curriculum"] == [{"lessonTypeCode": "journal_lesson", "lessonTypeName": "Урок",
+                                "plannedHours": 20.0, "held": 10, "fulfilment": 0.5}]
+    # one grade given, one deferred, one «н/а», three not entered for the first quarter
+    assert a["periodGrades"] == {"suppressed": False, "students": 6, "expected": 6,
+                                 "graded": 1, "deferred": 1, "notAttested": 1, "exempt": 0,
+                                 "missing": 3}
+
+
+def test_aggregates_of_fewer_students_than_the_threshold_are_suppressed(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given a group of 3 students with its own subject
+    officer = token_for(schools.officer_logins["muni_a"])
+    # when the municipal officer asks for that subject
+    (a,) = rows(gql, officer, subjectName=world.small_subject)
+    # then every figure computed from the students is null and flagged
+    assert a["marks"] == {"suppressed": True, "students": None, "marks": None,
+                          "gradedMarks": None, "bands": None, "averagePoint": None,
+                          "averageFivePoint": None, "successRate": None, "qualityRate": None}
+    assert a["attendance"]["suppressed"] is True and a["attendance"]["rate"] is None
+    assert a["periodGrades"]["suppressed"] is True and a["periodGrades"]["missing"] is None
+    # but the staff's timeliness is not about students and stays
+    assert a["timeliness"]["lessonsHeld"] == 2
+
+
+def test_aggregates_over_several_schools_combine_the_students(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given the regional officer
+    officer = token_for(schools.officer_logins["region"])
+    # when they ask for one row over the region, and rows by municipality and grade level
+    (total,) = rows(gql, officer, subjectName=world.subject, group_by=[])
+    munis = rows(gql, officer, subjectName=world.subject, group_by=["MUNICIPALITY",
+                                                                     "GRADE_LEVEL"])
+    # then the total holds both schools' students at the multi-school threshold
+    assert total["schoolId"] is None and total["municipalityId"] is None
+    assert total["threshold"] == 5
+    assert total["attendance"]["students"] == 11
+    assert total["attendance"]["studentLessons"] == 110
+    assert total["periodGrades"]["expected"] == 11 and total["periodGrades"]["missing"] == 8
+    assert sorted((r["municipalityName"], r["gradeLevel"], r["schoolName"]) for r in munis) == [
+        ("г. Альфа", 6, None), ("г. Бета", 6, None)]
+
+
+def test_aggregates_by_subject_match_subjects_by_name_across_schools(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given a read_aggregates token of the region, issued by the regional officer
+    officer = token_for(schools.officer_logins["region"])
+    issued = gql.post("""mutation($input: IssueApiTokenInput!) {
+      issueApiToken(input: $input) { secret errors { field code } } }""",
+                      {"input": {"name": "dashboard", "scopes": ["READ_AGGREGATES"],
+                                 "region": True}}, token=officer)["data"]["issueApiToken"]
+    assert issued["errors"] == []
+    # when the token asks by subject
+    found = rows(gql, issued["secret"], subjectName=world.subject, group_by=["SUBJECT"])
+    # then one row for the subject across both schools
+    assert [(r["subjectName"], r["attendance"]["students"]) for r in found] == [
+        (world.subject, 11)]
+
+
+def test_aggregates_worst_groups_name_groups_and_teachers_but_no_student(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given the regional officer
+    officer = token_for(schools.officer_logins["region"])
+    # when they ask for the least timely groups of the subject
+    body = gql.post(WORST, {"filter": {"from": Q1[0], "to": Q1[1],
+                                       "subjectName": world.subject}, "limit": 5},
+                    token=officer)
+    # then school B's group (nothing entered on time) comes first, then school A's
+    assert "errors" not in body, body
+    worst = body["data"]["aggregates"]["worstGroups"]
+    assert [(g["schoolName"], g["timeliness"]["overallShare"]) for g in worst] == [
+        (schools.b.name, 0.0), (schools.a.name, 0.697)]
+    assert worst[1]["teacherNames"] == ["ФамилияTeacher Имя" + world.big.teacher_login
+                                        .split(".j")[1].split(".")[0]]
+    assert worst[1]["groupName"].endswith("Русский язык")
+    # and no student's name appears anywhere
+    assert "ФамилияS" not in json.dumps(body, ensure_ascii=False)
+
+
+def test_aggregates_worst_groups_limit_out_of_range_is_refused(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given
+    officer = token_for(schools.officer_logins["region"])
+    # when
+    body = gql.post(WORST, {"filter": {"from": Q1[0], "to": Q1[1]}, "limit": 0}, token=officer)
+    # then
+    assert body["errors"][0]["extensions"]["argument"] == "limit"
+
+
+def test_aggregates_with_a_period_use_its_days(gql, token_for, schools: TwoSchools,
+                                               world: World) -> None:
+    # given the administrator of school A and its second quarter
+    admin = token_for(schools.a.logins["admin"])
+    q2 = to_global_id("Period", world.big.setup.period_ids[1])
+    # when they ask for the whole year, limited to the second quarter
+    body = gql.post(AGGREGATES, {"filter": {
+        "from": "2015-09-01", "to": "2016-05-31", "subjectName": world.subject,
+        "schoolIds": [to_global_id("School", schools.a.id)], "periodId": q2}}, token=admin)
+    # then the range is the quarter's, which has none of the first quarter's lessons
+    assert "errors" not in body, body
+    report = body["data"]["aggregates"]
+    assert (report["from"], report["to"]) == ("2015-11-09", "2015-12-27")
+    (a,) = report["rows"]
+    assert a["timeliness"]["lessonsHeld"] == 0 and a["marks"]["students"] == 0
+
+
+@pytest.mark.parametrize(("filter_", "argument"), [
+    ({"from": "2015-10-01", "to": "2015-09-01"}, "filter.to"),
+    ({"from": "2015-09-01", "to": "2017-09-01"}, "filter.to"),
+    ({"gradeLevels": [12]}, "filter.gradeLevels"),
+    ({"schoolIds": ["bm90IGFuIGlk"]}, "filter.schoolIds.0"),
+    ({"periodId": "placeholder"}, "filter.periodId"),
+])
+def test_aggregates_bad_filter_names_the_argument(gql, token_for, schools: TwoSchools,
+                                                  world: World, filter_: dict,
+                                                  argument: str) -> None:
+    # given a period asked for two schools at once, or another bad filter
+    if filter_.get("periodId") == "placeholder":
+        filter_ = {"periodId": to_global_id("Period", world.big.setup.period_ids[0]),
+                   "schoolIds": [to_global_id("School", schools.a.id),
+                                 to_global_id("School", schools.b.id)]}
+    officer = token_for(schools.officer_logins["region"])
+    # when
+    body = gql.post(AGGREGATES, {"filter": {"from": Q1[0], "to": Q1[1], **filter_}},
+                    token=officer)
+    # then
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
+
+
+def test_aggregates_period_of_another_school_is_refused_like_a_missing_one(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given school B's administrator and a period of school A
+    admin_b = token_for(schools.b.logins["admin"])
+    school_b = [to_global_id("School", schools.b.id)]
+    # when they name it, or a period that does not exist
+    theirs = gql.post(AGGREGATES, {"filter": {"from": Q1[0], "to": Q1[1], "schoolIds": school_b,
+                                              "periodId": to_global_id(
+                                                  "Period", world.big.setup.period_ids[0])}},
+                      token=admin_b)
+    missing = gql.post(AGGREGATES, {"filter": {"from": Q1[0], "to": Q1[1], "schoolIds": school_b,
+                                               "periodId": to_global_id("Period", uuid.uuid4())}},
+                       token=admin_b)
+    # then both are the same refusal
+    assert theirs["errors"][0]["message"] == missing["errors"][0]["message"]
+
+
+# --- who may ask ------------------------------------------------------------------------------
+
+
+def test_aggregates_municipal_officer_sees_only_their_municipality(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given the officer of school A's municipality
+    officer = token_for(schools.officer_logins["muni_a"])
+    # when they ask for everything, for school B by id, and for school B's municipality
+    everything = rows(gql, officer, subjectName=world.subject)
+    school_b = rows(gql, officer, subjectName=world.subject,
+                    schoolIds=[to_global_id("School", schools.b.id)])
+    muni_b = rows(gql, officer, subjectName=world.subject,
+                  municipalityId=to_global_id("Municipality", schools.b.municipality_id))
+    # then only school A, and nothing of school B
+    assert [r["schoolName"] for r in everything] == [schools.a.name]
+    assert school_b == [] and muni_b == []
+
+
+@pytest.mark.parametrize("who", ["teacher", "class_teacher", "student", "guardian", "b_admin"])
+def test_aggregates_of_school_a_for_others_is_empty(gql, token_for, schools: TwoSchools,
+                                                    world: World, who: str) -> None:
+    # given a member of school A who is no administrator, or school B's administrator
+    login = schools.b.logins["admin"] if who == "b_admin" else schools.a.logins[who]
+    # when they ask for school A's figures
+    found = rows(gql, token_for(login), subjectName=world.subject,
+                 schoolIds=[to_global_id("School", schools.a.id)])
+    # then they get nothing
+    assert found == []
+
+
+def test_aggregates_teacher_of_the_group_gets_nothing(gql, token_for, schools: TwoSchools,
+                                                      world: World) -> None:
+    # given the teacher of the group itself
+    teacher = token_for(world.big.teacher_login)
+    # when they ask without naming a school
+    # then nothing: teachers read their journal, not aggregates
+    assert rows(gql, teacher, subjectName=world.subject) == []
+
+
+def test_aggregates_anonymous_is_unauthenticated(gql, world: World) -> None:
+    # when
+    body = gql.post(AGGREGATES, {"filter": {"from": Q1[0], "to": Q1[1]}})
+    # then
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+# --- the officer role and the statement count -------------------------------------------------
+
+
+def test_aggregates_of_an_officer_run_under_the_officer_role(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given an officer and an administrator
+    officer = token_for(schools.officer_logins["region"])
+    admin = token_for(schools.a.logins["admin"])
+    # when each asks for aggregates
+    with count_statements() as as_officer:
+        rows(gql, officer, subjectName=world.subject)
+    with count_statements() as as_admin:
+        rows(gql, admin, subjectName=world.subject)
+    # then the officer's transaction switched role, the administrator's did not
+    switch = f"SET LOCAL ROLE {OFFICER_ROLE}"
+    assert switch in as_officer.statements
+    assert switch not in as_admin.statements
+
+
+def test_aggregates_statement_count_does_not_grow_with_schools(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given the regional officer
+    officer = token_for(schools.officer_logins["region"])
+    # when they ask for one school, then for both
+    counts = []
+    for ids in ([schools.a.id], [schools.a.id, schools.b.id]):
+        with count_statements() as counter:
+            found = rows(gql, officer, subjectName=world.subject,
+                         schoolIds=[to_global_id("School", i) for i in ids])
+        assert len(found) == len(ids)
+        counts.append(counter.count)
+    # then the same number of statements: the rows, then one per section
+    assert counts[0] == counts[1]
+    assert counts[0] <= 14, counts
+
+
+def test_officer_reads_work_under_the_officer_role(gql, token_for,
+                                                   schools: TwoSchools) -> None:
+    # given the regional officer
+    officer = token_for(schools.officer_logins["region"])
+    # when they read who they are, the schools and their tokens
+    with count_statements() as counter:
+        body = gql.post(OFFICER_READS, token=officer)
+    # then every field answers, under the officer role
+    assert "errors" not in body, body
+    assert body["data"]["me"]["officerRegion"] is True
+    assert {schools.a.name, schools.b.name} <= {
+        e["node"]["name"] for e in body["data"]["schools"]["edges"]}
+    assert f"SET LOCAL ROLE {OFFICER_ROLE}" in counter.statements
+
+
+def test_officer_people_and_person_node_return_nothing(gql, token_for,
+                                                       schools: TwoSchools) -> None:
+    # given the regional officer under the officer role
+    officer = token_for(schools.officer_logins["region"])
+    # when they list school A's people and fetch a student by id
+    people = gql.post(PEOPLE, {"schoolId": to_global_id("School", schools.a.id)},
+                      token=officer)
+    node = gql.post(NODE, {"id": to_global_id("Person", schools.a.people["student"])},
+                    token=officer)
+    # then nothing, and no error
+    assert people == {"data": {"people": {"edges": []}}}
+    assert node == {"data": {"node": None}}
+
+
+def test_the_officer_role_reads_staff_names_only_through_the_function(
+    app_conn: psycopg.Connection, schools: TwoSchools
+) -> None:
+    # given a transaction as the officer role with school A set
+    app_conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)", (str(schools.a.id),))
+    app_conn.execute(f"SET LOCAL ROLE {OFFICER_ROLE}")
+    # when it asks the function for a teacher and a student
+    found = app_conn.execute(
+        "SELECT id, full_name FROM zhurnal_staff_names(%s)",
+        ([schools.a.people["teacher"], schools.a.people["student"]],)).fetchall()
+    # then it gets the teacher's name only
+    assert found == [(schools.a.people["teacher"], "Teacherов A")]
+    # and a deliberate select of names is refused
+    with pytest.raises(errors.InsufficientPrivilege):
+        app_conn.execute("SELECT last_name FROM persons")
+
+
+def test_the_officer_role_gets_no_staff_name_of_another_school(
+    app_conn: psycopg.Connection, schools: TwoSchools
+) -> None:
+    # given a transaction as the officer role with school A set
+    app_conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)", (str(schools.a.id),))
+    app_conn.execute(f"SET LOCAL ROLE {OFFICER_ROLE}")
+    # when it asks for school B's teacher
+    found = app_conn.execute("SELECT id FROM zhurnal_staff_names(%s)",
+                             ([schools.b.people["teacher"]],)).fetchall()
+    # then nothing
+    assert found == []
+
+
+def test_officer_journal_is_null_as_for_a_missing_group(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given the regional officer, under the officer role
+    officer = token_for(schools.officer_logins["region"])
+    # when they ask for a journal page of school A
+    journal = gql.post("""query($g: ID!, $p: ID!) { journal(groupId: $g, periodId: $p) {
+                            group { name } } }""",
+                       {"g": to_global_id("StudyGroup", world.big.group_id),
+                        "p": to_global_id("Period", world.big.setup.period_ids[0])},
+                       token=officer)
+    # then null, and no statement the role would refuse was run
+    assert journal == {"data": {"journal": None}}
+
+
+def test_a_refusal_by_the_officer_role_is_reported_without_the_statement() -> None:
+    # given an error raised by PostgreSQL under the officer role, as a resolver would get it
+    from graphql import GraphQLError
+    from sqlalchemy.exc import ProgrammingError
+
+    from server.graphql import _officer_refusal
+
+    refused = ProgrammingError("SELECT last_name FROM persons WHERE id = 'x'", {},
+                               errors.InsufficientPrivilege("permission denied"))
+    error = GraphQLError(str(refused), original_error=refused, path=["people"])
+    # when it is reported
+    reported = _officer_refusal(error)
+    # then as FORBIDDEN, without the statement
+    assert reported.extensions == {"code": "FORBIDDEN"} and reported.path == ["people"]
+    assert "SELECT" not in reported.message
+    # and any other error is left alone
+    other = GraphQLError("boom")
+    assert _officer_refusal(other) is other
