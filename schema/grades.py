@@ -24,9 +24,9 @@ from schema.classes import StudyGroup
 from schema.errors import UserError, UserInputError, bad_argument
 from schema.grading import GradingSystem, MarkValue
 from schema.ids import from_global_id, try_uuid
+from schema.marks import person_or_none, readable_rows
 from schema.people import Person
 from schema.subjects import Subject
-from tenants.rules import is_staff, may_read_journal
 
 GradeKindEnum = strawberry.enum(
     models.GradeKind, name="GradeKind",
@@ -40,35 +40,7 @@ GradeStateEnum = strawberry.enum(
 
 async def readable_grades(info: Info, rows: Sequence[models.Grade]) -> list[bool]:
     """Per grade: readable with its group's journal or with the student's diary."""
-    access = info.context.access
-    groups = await info.context.loaders.by_id(models.StudyGroup).load_many(
-        [r.group_id for r in rows if r.group_id is not None])
-    group_of = {g.id: g for g in groups if g is not None}
-    out: list[bool] = []
-    staff: list[int] = []
-    for n, row in enumerate(rows):
-        m = access.membership(row.school_id)
-        group = group_of.get(row.group_id) if row.group_id else None
-        journal = group is not None and may_read_journal(access, row.school_id, group.id,
-                                                         group.class_id)
-        own = m is not None and (row.student_id == m.person_id or row.student_id in m.child_ids)
-        out.append(journal or own)
-        if not out[-1] and is_staff(access, row.school_id):
-            staff.append(n)
-    if staff:
-        # Staff read a diary exactly when they may see the student (tenants/visibility.py).
-        persons = await info.context.loaders.visible_person.load_many(
-            [rows[n].student_id for n in staff])
-        for n, person in zip(staff, persons, strict=True):
-            out[n] = person is not None
-    return out
-
-
-async def _person(info: Info, person_id: uuid.UUID | None) -> Person | None:
-    if person_id is None:
-        return None
-    row = await info.context.loaders.visible_person.load(person_id)
-    return Person.from_model(row) if row else None
+    return await readable_rows(info, rows, [None] * len(rows), [r.group_id for r in rows])
 
 
 async def _label(info: Info, value_id: uuid.UUID | None) -> str | None:
@@ -151,11 +123,11 @@ class Grade(relay.Node):
 
     @strawberry.field(description="The student; null when the viewer may not see them.")
     async def student(self, info: Info) -> Person | None:
-        return await _person(info, self.student_ref)
+        return await person_or_none(info, self.student_ref)
 
     @strawberry.field(description="Who set the grade last; null when unknown or not visible.")
     async def set_by(self, info: Info) -> Person | None:
-        return await _person(info, self.set_by_ref)
+        return await person_or_none(info, self.set_by_ref)
 
     @strawberry.field(description="The subject (предмет).")
     async def subject(self, info: Info) -> Subject | None:

@@ -45,11 +45,14 @@ class AttendanceInputKind(enum.Enum):
 
 
 async def readable_rows(info: Info, rows: Sequence[Any], lesson_ids: Sequence[uuid.UUID | None],
-                        group_ids: Sequence[uuid.UUID]) -> list[bool]:
+                        group_ids: Sequence[uuid.UUID | None]) -> list[bool]:
     """Per row (with `school_id` and `student_id`): whether the viewer may read it — the
     group's journal, the substitute of its lesson, or the student's diary."""
     access = info.context.access
-    groups = await info.context.loaders.by_id(models.StudyGroup).load_many(list(group_ids))
+    loaded = await info.context.loaders.by_id(models.StudyGroup).load_many(
+        [g for g in group_ids if g is not None])
+    by_id = {g.id: g for g in loaded if g is not None}
+    groups = [by_id.get(g) if g is not None else None for g in group_ids]
     out: list[bool] = []
     diary: list[int] = []
     for n, (row, lesson_id, group) in enumerate(zip(rows, lesson_ids, groups, strict=True)):
