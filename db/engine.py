@@ -88,9 +88,13 @@ def owner_session(url: URL) -> Iterator[Session]:
         yield session
 
 
-def app_engine(url: URL, *, pool_size: int = 10) -> AsyncEngine:
+def app_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
+               statement_timeout_ms: int | None = None) -> AsyncEngine:
+    options = {"options": f"-c statement_timeout={statement_timeout_ms}"} \
+        if statement_timeout_ms else {}
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True, pool_timeout=5
+        url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True,
+        pool_timeout=pool_timeout, connect_args=options,
     )
 
 

@@ -40,7 +40,8 @@ def create_app(
     urls = urls or resolve_urls()
     settings = settings or ServerSettings.from_env()
     ensure_current(urls.owner)
-    engine = app_engine(urls.app)
+    engine = app_engine(urls.app, pool_timeout=settings.pool_timeout_seconds,
+                        statement_timeout_ms=settings.statement_timeout_ms)
     sessions = app_sessions(engine)
     # One LISTEN connection per process, as the application role (LISTEN needs no privilege).
     listener = DiaryListener(libpq_dsn(urls.app), sessions)

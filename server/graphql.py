@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from datetime import timedelta
@@ -11,6 +12,8 @@ from typing import Any, NoReturn
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from psycopg.errors import InFailedSqlTransaction, InsufficientPrivilege
 from sqlalchemy import text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,6 +40,8 @@ from server.settings import ServerSettings
 from server.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
 from tenants.access import ANONYMOUS, AccessContext, resolve_access, resolve_api_token
 from tenants.rules import reads_only_aggregates
+
+log = logging.getLogger("zhurnal.graphql")
 
 
 def viewer_resolver(settings: ServerSettings, authorization: str) -> Reauthenticate | None:
@@ -191,6 +196,27 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         root_value: Any,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        try:
+            result, request_id = await self._execute_in_transaction(
+                request, request_adapter, sub_response, context, root_value, request_data)
+        except DATABASE_TROUBLE as err:
+            return database_unavailable(sub_response, err)
+        if any(isinstance(e.original_error, DATABASE_TROUBLE) for e in result.errors or ()):
+            return database_unavailable(sub_response, next(
+                e.original_error for e in result.errors or ()
+                if isinstance(e.original_error, DATABASE_TROUBLE)))
+        sub_response.headers["X-Request-Id"] = request_id
+        return result
+
+    async def _execute_in_transaction(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> tuple[ExecutionResult, str]:
         async with self.sessions() as session:
             await session.begin()
             access = await self._access(request, session)
@@ -211,8 +237,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
                 await session.rollback()
             else:
                 await session.commit()
-        sub_response.headers["X-Request-Id"] = ctx.request_id
-        return result
+        return result, ctx.request_id
 
     async def _access(self, request: Request, session: AsyncSession) -> AccessContext:
         """The viewer from the bearer token: an integrator token or a signed access token.
@@ -222,3 +247,18 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
 
 
 
+
+
+# The pool ran dry, the server is unreachable or restarting, or a statement ran past the
+# statement timeout: the request changed nothing and may simply be sent again.
+DATABASE_TROUBLE = (SATimeoutError, OperationalError, InterfaceError)
+
+
+def database_unavailable(sub_response: Response, err: BaseException) -> ExecutionResult:
+    log.warning("database unavailable: %s", str(err).strip().splitlines()[0] if str(err).strip()
+                else type(err).__name__)
+    sub_response.status_code = 503
+    sub_response.headers["Retry-After"] = "1"
+    return ExecutionResult(data=None, errors=[GraphQLError(
+        "the database is busy or unavailable; nothing was changed: retry in a moment",
+        extensions={"code": "SERVICE_UNAVAILABLE", "retryable": True})])

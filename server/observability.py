@@ -300,7 +300,9 @@ class ProductionErrors(MaskErrors):
         return GraphQLError(
             f"internal error: quote request id {request_id} to the operator",
             nodes=error.nodes, source=error.source, positions=error.positions, path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id})
+            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            # kept (never shown): the view still tells database trouble apart (a 503)
+            original_error=error.original_error)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         out = []

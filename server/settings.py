@@ -22,6 +22,9 @@ class ServerSettings:
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_window_minutes: int = 15
+    # A slow database gives a clear, retryable error instead of a hung request.
+    statement_timeout_ms: int = 15_000
+    pool_timeout_seconds: float = 5.0
 
     @property
     def mask_errors(self) -> bool:
@@ -55,6 +58,8 @@ class ServerSettings:
                 os.environ.get("ZHURNAL_LOGIN_FAILURES_PER_ACCOUNT", "5")),
             login_failures_per_address=int(
                 os.environ.get("ZHURNAL_LOGIN_FAILURES_PER_ADDRESS", "20")),
+            statement_timeout_ms=int(os.environ.get("ZHURNAL_STATEMENT_TIMEOUT_MS", "15000")),
+            pool_timeout_seconds=float(os.environ.get("ZHURNAL_POOL_TIMEOUT_SECONDS", "5")),
         )
 
 
