@@ -21,13 +21,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from db.formula_injection import neutralise
 from resolvers.printing import ABSENCE_CODES, PrintedJournal
 
 if TYPE_CHECKING:
     from resolvers.report_sql import MonthlyReport
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-QUOTE = "'"
 
 Value = str | int | float | date | None
 
@@ -38,10 +37,7 @@ def safe_cell(value: object) -> str | int | float | date | None:
     without the control characters XLSX cannot hold."""
     if value is None or (isinstance(value, int | float | date) and not isinstance(value, bool)):
         return value  # type: ignore[return-value]
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if text.startswith(FORMULA_TRIGGERS):
-        return QUOTE + text
-    return text
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 def write_row(sheet: Worksheet, row: int, values: Sequence[object], *, bold: bool = False

@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
+from db.formula_injection import restore_text
 from db.oneroster import columns as c
-from db.oneroster.csvfile import restore_text
 from db.oneroster.export import Scope, export_oneroster
 from db.oneroster.import_ import ImportFailed, import_oneroster
 from db.tenancy import set_tenant

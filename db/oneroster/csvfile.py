@@ -11,28 +11,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from db.formula_injection import neutralise
+
 # Ids of rows that have no table of their own (line items, class-teacher enrollments, …):
 # uuid5 of this namespace and the database ids they are made of, so every export repeats them.
 NAMESPACE = uuid.UUID("6f1c3a52-8a7e-4c1e-9a53-2f0d6c4b9e10")
 
-# OWASP "CSV injection": a cell a spreadsheet would read as a formula starts with one of these.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def derived_id(*parts: object) -> str:
     return str(uuid.uuid5(NAMESPACE, "/".join(str(p) for p in parts)))
-
-
-def neutralise(text: str) -> str:
-    """Prefix a would-be formula with a single quote, as OWASP recommends; the import strips it."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def restore_text(text: str) -> str:
-    """The inverse of `neutralise` for a cell read back."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
 
 
 def iso_datetime(moment: datetime) -> str:

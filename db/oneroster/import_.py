@@ -37,8 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from db import models as m
 from db.audit import Actor, Change, record, snapshot
 from db.engine import app_sessions
+from db.formula_injection import restore_text
 from db.oneroster import columns as c
-from db.oneroster.csvfile import Row, parse, read_directory, restore_text
+from db.oneroster.csvfile import Row, parse, read_directory
 from db.tenancy import set_tenant_async
 
 ROLE_MAP = {
