@@ -23,29 +23,33 @@ WITH m AS (
     AND gm.starts_on <= CAST(:day_to AS date)
     AND (gm.ends_on IS NULL OR gm.ends_on >= CAST(:day_from AS date))
 ),
-l AS (
+l AS MATERIALIZED (
   SELECT l.school_id, l.id, l.date, l.lesson_number, l.status, l.topic, l.homework,
          l.homework_links, l.homework_due_on, sub.name AS subject,
-         CASE WHEN t.id IS NOT NULL THEN {FULL_NAME.format(p="t")} END AS teacher
+         coalesce(l.actual_teacher_id, l.scheduled_teacher_id) AS teacher_id
   FROM m
   JOIN lessons l ON l.school_id = m.school_id AND l.group_id = m.group_id
    AND l.date BETWEEN m.f AND m.t
   JOIN study_groups g ON g.school_id = l.school_id AND g.id = l.group_id
   JOIN subjects sub ON sub.school_id = g.school_id AND sub.id = g.subject_id
-  LEFT JOIN persons t ON t.school_id = l.school_id
-   AND t.id = coalesce(l.actual_teacher_id, l.scheduled_teacher_id)
 ),
 lesson_rows AS (
   SELECT json_agg(json_build_array(
-           l.date, l.id, l.lesson_number, l.status, l.subject, l.teacher, l.topic, l.homework,
+           l.date, l.id, l.lesson_number, l.status, l.subject,
+           -- looked up by a plain column: under RLS an expression such as coalesce() is not
+           -- leakproof, so `t.id = coalesce(...)` could not use the key and scanned the school
+           (SELECT {FULL_NAME.format(p="t")} FROM persons t
+             WHERE t.school_id = l.school_id AND t.id = l.teacher_id),
+           l.topic, l.homework,
            l.homework_links, l.homework_due_on,
            (SELECT coalesce(json_agg(json_build_array(v.label, w.name, mk.comment)
                                      ORDER BY mk.entered_at, mk.id), '[]')
             FROM marks mk
             JOIN mark_values v ON v.school_id = mk.school_id AND v.id = mk.value_id
             JOIN work_types w ON w.school_id = mk.school_id AND w.id = mk.work_type_id
-            WHERE mk.school_id = l.school_id AND mk.lesson_id = l.id
-              AND mk.student_id = :student_id),
+            -- a lesson's marks carry its date (mark_writes), which the index leads with
+            WHERE mk.school_id = l.school_id AND mk.student_id = :student_id
+              AND mk.work_date = l.date AND mk.lesson_id = l.id),
            {sql_case("a.kind", ATTENDANCE_CODES)}, a.late_minutes)
          ORDER BY l.date, l.lesson_number NULLS LAST, l.subject, l.id) AS items
   FROM l

@@ -12,23 +12,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, func, literal, or_, select, true, union_all, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
-    Account,
     ApiToken,
-    Guardianship,
-    Lesson,
     Municipality,
-    OfficerRole,
-    Person,
-    PersonRole,
-    RefreshToken,
     School,
-    SchoolClass,
     SchoolRole,
-    TeacherAssignment,
     TokenScope,
 )
 from db.tenancy import set_tenant_async
@@ -88,40 +79,39 @@ class AccessContext:
 ANONYMOUS = AccessContext()
 
 
+ACCESS = text("SELECT kind, school_id, target, detail FROM zhurnal_access(:account, :session)")
+
+# The kinds of `zhurnal_access` rows that are relations, by the membership field they fill.
+RELATIONS = frozenset({"taught_group_ids", "substitute_lesson_ids", "led_class_ids", "child_ids"})
+
+
 async def resolve_access(
     session: AsyncSession, account_id: uuid.UUID, session_id: uuid.UUID | None = None
 ) -> AccessContext:
-    """A person's session: their own person rows first (the self RLS policy shows exactly
-    those), then the relations that drive permissions. A logged-out session is anonymous."""
-    await set_tenant_async(session, [], account_id)
-    live = (
-        exists().where(RefreshToken.id == session_id, RefreshToken.account_id == account_id,
-                       RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > func.now())
-        if session_id is not None else true()
-    )
-    rows = (
-        await session.execute(
-            select(Account.login, (Account.is_active & live).label("is_active"),
-                   Person.school_id, Person.id, PersonRole.role)
-            .select_from(Account)
-            .outerjoin(Person, Person.account_id == Account.id)
-            .outerjoin(PersonRole, (PersonRole.school_id == Person.school_id)
-                       & (PersonRole.person_id == Person.id))
-            .where(Account.id == account_id)
-        )
-    ).all()
-    if not rows or not rows[0].is_active:
+    """A person's session, in one statement: `zhurnal_access` (migration 0006) checks the
+    account and the login session, finds the account's person in each school, their roles,
+    the officer reach and the relations, and scopes the transaction's RLS setting to the
+    schools found. No rows: the account is inactive or the session logged out (anonymous)."""
+    rows = (await session.execute(ACCESS, {"account": account_id, "session": session_id})).all()
+    if not rows:
         return ANONYMOUS
+    login = None
     persons: dict[uuid.UUID, uuid.UUID] = {}
     roles: dict[uuid.UUID, set[SchoolRole]] = {}
-    for row in rows:
-        if row.school_id is not None:
-            persons[row.school_id] = row.id
-            if row.role is not None:
-                roles.setdefault(row.school_id, set()).add(row.role)
-    municipalities, regions, officer_schools = await _officer_reach(session, account_id)
-    await set_tenant_async(session, set(persons) | officer_schools, account_id)
-    related = await _relations(session, list(persons.values())) if persons else {}
+    related: dict[uuid.UUID, dict[str, set[uuid.UUID]]] = {}
+    reach: dict[str, set[uuid.UUID]] = {"municipality": set(), "region": set(),
+                                        "officer_school": set()}
+    for kind, school_id, target, detail in rows:
+        if kind == "account":
+            login = detail
+        elif kind == "person":
+            persons[school_id] = target
+        elif kind == "role":
+            roles.setdefault(school_id, set()).add(SchoolRole(detail))
+        elif kind in RELATIONS:
+            related.setdefault(school_id, {}).setdefault(kind, set()).add(target)
+        else:
+            reach[kind].add(target)
     memberships = {
         school_id: SchoolMembership(
             school_id=school_id,
@@ -133,56 +123,13 @@ async def resolve_access(
     }
     return AccessContext(
         account_id=account_id,
-        login=rows[0].login,
+        login=login,
         session_id=session_id,
         memberships=memberships,
-        officer_municipality_ids=municipalities,
-        officer_region_ids=regions,
-        officer_school_ids=officer_schools,
+        officer_municipality_ids=frozenset(reach["municipality"]),
+        officer_region_ids=frozenset(reach["region"]),
+        officer_school_ids=frozenset(reach["officer_school"]),
     )
-
-
-async def _officer_reach(
-    session: AsyncSession, account_id: uuid.UUID
-) -> tuple[frozenset[uuid.UUID], frozenset[uuid.UUID], frozenset[uuid.UUID]]:
-    rows = (
-        await session.execute(
-            select(OfficerRole.municipality_id, OfficerRole.region_id, School.id)
-            .select_from(OfficerRole)
-            .outerjoin(Municipality, (Municipality.id == OfficerRole.municipality_id)
-                       | (Municipality.region_id == OfficerRole.region_id))
-            .outerjoin(School, School.municipality_id == Municipality.id)
-            .where(OfficerRole.account_id == account_id)
-        )
-    ).all()
-    return (
-        frozenset(r.municipality_id for r in rows if r.municipality_id),
-        frozenset(r.region_id for r in rows if r.region_id),
-        frozenset(r.id for r in rows if r.id),
-    )
-
-
-async def _relations(
-    session: AsyncSession, person_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, set[uuid.UUID]]]:
-    """Groups taught, lessons substituted, classes led and children: one statement."""
-    taught = select(literal("taught_group_ids"), TeacherAssignment.school_id,
-                    TeacherAssignment.group_id).where(
-        TeacherAssignment.teacher_id.in_(person_ids))
-    substituted = select(literal("substitute_lesson_ids"), Lesson.school_id, Lesson.id).where(
-        Lesson.actual_teacher_id.in_(person_ids),
-        Lesson.actual_teacher_id.is_distinct_from(Lesson.scheduled_teacher_id),
-    )
-    led = select(literal("led_class_ids"), SchoolClass.school_id, SchoolClass.id).where(
-        SchoolClass.class_teacher_id.in_(person_ids))
-    children = select(literal("child_ids"), Guardianship.school_id,
-                      Guardianship.student_id).where(Guardianship.guardian_id.in_(person_ids))
-    out: dict[uuid.UUID, dict[str, set[uuid.UUID]]] = {}
-    for kind, school_id, target in (
-        await session.execute(union_all(taught, substituted, led, children))
-    ).all():
-        out.setdefault(school_id, {}).setdefault(kind, set()).add(target)
-    return out
 
 
 async def resolve_api_token(session: AsyncSession, token_hash: bytes) -> AccessContext:

@@ -325,45 +325,94 @@ def test_even_the_owner_is_refused_by_the_append_only_trigger(
         owner_conn.execute(statement, params)
 
 
-# --- the self policy -------------------------------------------------------------------------
+# --- the access function ----------------------------------------------------------------------
 
 
-def test_with_only_the_account_set_the_viewer_sees_just_their_own_person_and_roles(
+def _access(conn: psycopg.Connection, account_id: uuid.UUID | None,
+            session_id: uuid.UUID | None = None) -> set[tuple[str, uuid.UUID | None, str]]:
+    rows = conn.execute("SELECT kind, school_id, target, detail FROM zhurnal_access(%s, %s)",
+                        (account_id, session_id)).fetchall()
+    return {(kind, school, target if detail is None else detail)
+            for kind, school, target, detail in rows}
+
+
+def _setting(conn: psycopg.Connection) -> set[uuid.UUID]:
+    return {r[0] for r in conn.execute("SELECT unnest(zhurnal_school_ids())")}
+
+
+def test_with_only_the_account_set_no_row_of_any_school_is_visible(
+    app_conn: psycopg.Connection, schools: TwoSchools, account_of,
+) -> None:
+    # given only the account of school A's teacher set (no school): no self policy remains
+    _set_account(app_conn, account_of(schools.a.id, schools.a.people["teacher"]))
+    # when every tenant table is read
+    counts = {table: _count(app_conn, table) for table in _tenant_tables(app_conn)}
+    # then nothing is visible, the viewer's own person row included
+    assert {t: n for t, n in counts.items() if n} == {}
+
+
+def test_the_access_function_finds_the_viewers_persons_roles_and_relations_only(
     app_conn: psycopg.Connection, owner_conn: psycopg.Connection, schools: TwoSchools,
     account_of,
 ) -> None:
-    # given only the account of school A's teacher set (no school)
+    # given school A's teacher, and what the owner knows about them
     teacher = schools.a.people["teacher"]
-    _set_account(app_conn, account_of(schools.a.id, teacher))
-    expected_roles = _ids(owner_conn, "person_roles", "school_id = %s AND person_id = %s",
-                          (schools.a.id, teacher))
-    # when persons, person_roles and every other tenant table are read
-    persons = app_conn.execute("SELECT school_id, id FROM persons").fetchall()
-    roles = _ids(app_conn, "person_roles")
-    others = {
-        table: _count(app_conn, table)
-        for table in _tenant_tables(app_conn) if table not in ("persons", "person_roles")
-    }
-    # then the teacher's own row and roles are visible, and nothing else
-    assert persons == [(schools.a.id, teacher)]
-    assert roles == expected_roles
-    assert roles
-    assert {t: n for t, n in others.items() if n} == {}
+    account = account_of(schools.a.id, teacher)
+    roles = {r[0] for r in owner_conn.execute(
+        "SELECT role::text FROM person_roles WHERE school_id = %s AND person_id = %s",
+        (schools.a.id, teacher))}
+    groups = {r[0] for r in owner_conn.execute(
+        "SELECT group_id FROM teacher_assignments WHERE school_id = %s AND teacher_id = %s",
+        (schools.a.id, teacher))}
+    # when the application role (no school set) asks the access function
+    found = _access(app_conn, account)
+    # then it returns the account, the one person, its roles and the groups taught, nothing
+    # of school B, and the transaction now sees school A only
+    login = owner_conn.execute("SELECT login FROM accounts WHERE id = %s",
+                               (account,)).fetchone()[0]
+    assert ("account", None, login) in found
+    assert {(s, t) for k, s, t in found if k == "person"} == {(schools.a.id, teacher)}
+    assert {t for k, s, t in found if k == "role"} == roles and roles
+    assert {t for k, s, t in found if k == "taught_group_ids"} == groups and groups
+    assert {s for k, s, t in found if s is not None} == {schools.a.id}
+    assert _setting(app_conn) == {schools.a.id}
+    assert _ids(app_conn, "persons", "school_id = %s", (schools.b.id,)) == set()
+    assert teacher in _ids(app_conn, "persons")
 
 
-def test_the_self_policy_does_not_allow_writing_the_own_row(
+def test_the_access_function_fails_closed_for_an_unknown_or_inactive_account(
+    app_conn: psycopg.Connection, owner_conn: psycopg.Connection, schools: TwoSchools,
+    account_of,
+) -> None:
+    # given a transaction that had school B set, and school A's teacher's account deactivated
+    account = account_of(schools.a.id, schools.a.people["teacher"])
+    owner_conn.execute("UPDATE accounts SET is_active = false WHERE id = %s", (account,))
+    owner_conn.commit()
+    _set_schools(app_conn, schools.b.id)
+    try:
+        # when the function is asked for that account, for an unknown one, for a dead session
+        inactive = _access(app_conn, account)
+        unknown = _access(app_conn, uuid.uuid4())
+    finally:
+        owner_conn.execute("UPDATE accounts SET is_active = true WHERE id = %s", (account,))
+        owner_conn.commit()
+    live_account = account_of(schools.a.id, schools.a.people["student"])
+    dead_session = _access(app_conn, live_account, uuid.uuid4())
+    # then no rows, and the setting is cleared: not even school B stays visible
+    assert (inactive, unknown, dead_session) == (set(), set(), set())
+    assert _setting(app_conn) == set()
+    assert _count(app_conn, "persons") == 0
+
+
+def test_the_officer_role_may_not_call_the_access_function(
     app_conn: psycopg.Connection, schools: TwoSchools, account_of,
 ) -> None:
-    # given only the account of school A's teacher set
-    teacher = schools.a.people["teacher"]
-    _set_account(app_conn, account_of(schools.a.id, teacher))
-    # when the teacher's own row is updated and deleted
-    updated = app_conn.execute(
-        "UPDATE persons SET last_name = 'X' WHERE id = %s", (teacher,)).rowcount
-    deleted = app_conn.execute("DELETE FROM person_roles WHERE person_id = %s",
-                               (teacher,)).rowcount
-    # then nothing changes: the self policies are read-only
-    assert (updated, deleted) == (0, 0)
+    # given a transaction under the officer role
+    account = account_of(schools.a.id, schools.a.people["teacher"])
+    app_conn.execute(f"SET LOCAL ROLE {OFFICER_ROLE}")
+    # when it calls the access function, then it is refused
+    with pytest.raises(errors.InsufficientPrivilege):
+        _access(app_conn, account)
 
 
 # --- login and officer roles -----------------------------------------------------------------
