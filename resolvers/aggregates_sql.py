@@ -3,7 +3,13 @@
 Every statement starts from the same scope: the study groups of the asked schools (subject
 name and grade level filtered), each with its row key. The key columns are NULL for the
 dimensions not grouped by (parameters `by_*`), so one fixed text serves every grouping and no
-input is ever spliced into SQL. Figures are counts; Python applies the suppression rule.
+input is ever spliced into SQL. Figures are counts and sums, so rows can be added up;
+Python applies the suppression rule.
+
+Grouped by period (one school only), a group's row splits into one per period of its scheme
+(by the group's grade level) that overlaps the range, each covering the dates of the range
+inside that period (`d_from`, `d_to`): a school with quarters in some grades and trimesters in
+others gets rows for both schemes' periods.
 
 A group's grade level is its class's, or for a cross-class group the youngest class of its
 members (as the journal's grading rule). Dates are the school's: entry times are compared with
@@ -18,7 +24,10 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-SCOPE = """
+# A school without settings suppresses figures of fewer students than this.
+DEFAULT_MIN_SIZE = 5
+
+SCOPE = f"""
 WITH sc AS MATERIALIZED (
   SELECT g.school_id, g.id AS group_id, g.name AS group_name, g.subject_id,
          g.academic_year_id, s.municipality_id, s.timezone, sub.name AS subject_name,
@@ -30,7 +39,7 @@ WITH sc AS MATERIALIZED (
               JOIN classes c ON c.school_id = e.school_id AND c.id = e.class_id
                AND c.academic_year_id = g.academic_year_id
              WHERE gm.school_id = g.school_id AND gm.group_id = g.id)) AS grade_level,
-         coalesce(st.min_group_size, 5) AS min_size,
+         coalesce(st.min_group_size, {DEFAULT_MIN_SIZE}) AS min_size,
          coalesce(st.mark_deadline_days, 7) AS deadline_days
   FROM study_groups g
   JOIN schools s ON s.id = g.school_id
@@ -41,19 +50,35 @@ WITH sc AS MATERIALIZED (
   WHERE g.school_id = ANY (CAST(:school_ids AS uuid[]))
     AND (CAST(:subject_name AS text) IS NULL OR sub.name = CAST(:subject_name AS text))
 ),
+-- a row per group, or per group and period of its scheme when grouped by period; d_from and
+-- d_to are the dates the row's figures cover (the range, or its part inside the period). The
+-- facts are filtered by the range as well, so the planner can still narrow them by it.
 scope AS MATERIALIZED (
   SELECT sc.*,
          CASE WHEN :by_school THEN sc.school_id END AS k_school,
          CASE WHEN :by_school OR :by_municipality THEN sc.municipality_id END AS k_muni,
          CASE WHEN :by_grade_level THEN sc.grade_level END AS k_level,
-         CASE WHEN :by_subject THEN sc.subject_name END AS k_subject
+         CASE WHEN :by_subject THEN sc.subject_name END AS k_subject,
+         pp.id AS k_period,
+         coalesce(pp.d_from, CAST(:date_from AS date)) AS d_from,
+         coalesce(pp.d_to, CAST(:date_to AS date)) AS d_to
   FROM sc
-  WHERE CAST(:grade_levels AS int[]) IS NULL
-     OR sc.grade_level = ANY (CAST(:grade_levels AS int[]))
+  LEFT JOIN LATERAL (
+    SELECT p.id, greatest(p.starts_on, CAST(:date_from AS date)) AS d_from,
+           least(p.ends_on, CAST(:date_to AS date)) AS d_to
+    FROM grade_level_schemes gls
+    JOIN periods p ON p.school_id = gls.school_id AND p.scheme_id = gls.scheme_id
+     AND p.starts_on <= :date_to AND p.ends_on >= :date_from
+    WHERE :by_period AND gls.school_id = sc.school_id
+      AND gls.academic_year_id = sc.academic_year_id AND gls.grade_level = sc.grade_level
+  ) pp ON true
+  WHERE (CAST(:grade_levels AS int[]) IS NULL
+         OR sc.grade_level = ANY (CAST(:grade_levels AS int[])))
+    AND (NOT :by_period OR pp.id IS NOT NULL)
 ),
 held AS MATERIALIZED (
-  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, sc.school_id, sc.group_id,
-         l.id AS lesson_id, l.date, l.lesson_type_id,
+  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, sc.k_period, sc.school_id,
+         sc.group_id, l.id AS lesson_id, l.date, l.lesson_type_id,
          (l.topic_entered_at IS NOT NULL
           AND (l.topic_entered_at AT TIME ZONE sc.timezone)::date <= l.date) AS topic_on_time,
          (l.attendance_entered_at IS NOT NULL
@@ -67,31 +92,53 @@ held AS MATERIALIZED (
   FROM scope sc
   JOIN lessons l ON l.school_id = sc.school_id AND l.group_id = sc.group_id
    AND l.date BETWEEN :date_from AND :date_to AND l.status = 'held'
+   AND l.date BETWEEN sc.d_from AND sc.d_to
 )
 """
 
-KEY = "k_school, k_muni, k_level, k_subject"
+KEY = "k_school, k_muni, k_level, k_subject, k_period"
+
+# The asked schools with their municipality and threshold, whether they have rows or not (the
+# monthly report lists every school of its reach, even in a month without lessons).
+SCHOOLS = text(f"""
+SELECT s.id AS school_id, s.name AS school_name, s.municipality_id,
+       m.name AS municipality_name, coalesce(st.min_group_size, {DEFAULT_MIN_SIZE}) AS min_size
+FROM schools s
+JOIN municipalities m ON m.id = s.municipality_id
+LEFT JOIN school_settings st ON st.school_id = s.id
+WHERE s.id = ANY (CAST(:school_ids AS uuid[]))
+ORDER BY m.name, s.name, s.id
+""")
+
+
+def _key(alias: str) -> str:
+    return ", ".join(f"{alias}.{k}" for k in KEY.split(", "))
+
 
 # The rows: every key with a group that had members in the range, with the figures the
-# suppression rule needs (how many schools, the school's own threshold).
+# suppression rule needs (how many schools, the school's own threshold), and the period's
+# name and dates when grouped by period.
 ROWS = text(SCOPE + f"""
 , k AS (
   SELECT {KEY}, count(DISTINCT sc.school_id) AS schools, min(sc.min_size) AS min_size
   FROM scope sc
   WHERE EXISTS (SELECT 1 FROM group_memberships gm
                  WHERE gm.school_id = sc.school_id AND gm.group_id = sc.group_id
-                   AND gm.starts_on <= :date_to
-                   AND (gm.ends_on IS NULL OR gm.ends_on >= :date_from))
+                   AND gm.starts_on <= sc.d_to
+                   AND (gm.ends_on IS NULL OR gm.ends_on >= sc.d_from))
   GROUP BY {KEY}
 )
-SELECT k.*, s.name AS school_name, m.name AS municipality_name
+SELECT k.*, s.name AS school_name, m.name AS municipality_name, p.name AS period_name,
+       p.starts_on AS period_starts_on, p.ends_on AS period_ends_on
 FROM k
 LEFT JOIN schools s ON s.id = k.k_school
 LEFT JOIN municipalities m ON m.id = k.k_muni
-ORDER BY m.name NULLS FIRST, s.name NULLS FIRST, k.k_level NULLS FIRST,
-         k.k_subject NULLS FIRST
+LEFT JOIN periods p ON p.school_id = ANY (CAST(:school_ids AS uuid[])) AND p.id = k.k_period
+ORDER BY m.name NULLS FIRST, s.name NULLS FIRST, p.starts_on NULLS FIRST, p.ends_on,
+         p.name, k.k_level NULLS FIRST, k.k_subject NULLS FIRST
 """)
 
+# Sums, not averages, so rows can be added up (the monthly report's subtotals).
 MARKS = text(SCOPE + f"""
 , five AS (
   SELECT tv.label, tv.ordinal, tv.point, tv.numeric_value AS n, tv.range_low, tv.range_high,
@@ -116,10 +163,11 @@ vals AS MATERIALIZED (
   WHERE v.school_id = ANY (CAST(:school_ids AS uuid[]))
 ),
 m AS (
-  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, mk.student_id, vals.*
+  SELECT {_key("sc")}, mk.student_id, vals.*
   FROM scope sc
   JOIN marks mk ON mk.school_id = sc.school_id AND mk.group_id = sc.group_id
-   AND mk.work_date BETWEEN :date_from AND :date_to AND NOT mk.excluded_from_average
+   AND mk.work_date BETWEEN :date_from AND :date_to
+   AND mk.work_date BETWEEN sc.d_from AND sc.d_to AND NOT mk.excluded_from_average
   JOIN vals ON vals.school_id = mk.school_id AND vals.id = mk.value_id
 ),
 per_student AS (
@@ -140,8 +188,8 @@ figures AS (
          count(*) FILTER (WHERE graded AND band = 3) AS band3,
          count(*) FILTER (WHERE graded AND band = 4) AS band4,
          count(*) FILTER (WHERE graded AND band = 5) AS band5,
-         avg(point) FILTER (WHERE graded) AS average_point,
-         avg(five_n) FILTER (WHERE graded) AS average_five
+         coalesce(sum(point) FILTER (WHERE graded), 0) AS sum_point,
+         coalesce(sum(five_n) FILTER (WHERE graded), 0) AS sum_five
   FROM m GROUP BY {KEY}
 )
 SELECT f.*, s.students, s.passing, s.quality
@@ -149,14 +197,14 @@ FROM figures f
 JOIN students s ON s.k_school IS NOT DISTINCT FROM f.k_school
  AND s.k_muni IS NOT DISTINCT FROM f.k_muni AND s.k_level IS NOT DISTINCT FROM f.k_level
  AND s.k_subject IS NOT DISTINCT FROM f.k_subject
+ AND s.k_period IS NOT DISTINCT FROM f.k_period
 """)
 
 # Student-lessons: each member of a group on the day of each held lesson; an absence is an
 # attendance row of kind absent, ill or excused (late is present).
 ATTENDANCE = text(SCOPE + f"""
 , sl AS (
-  SELECT DISTINCT h.k_school, h.k_muni, h.k_level, h.k_subject, h.school_id, h.lesson_id,
-         gm.student_id
+  SELECT DISTINCT {_key("h")}, h.school_id, h.lesson_id, gm.student_id
   FROM held h
   JOIN group_memberships gm ON gm.school_id = h.school_id AND gm.group_id = h.group_id
    AND gm.starts_on <= h.date AND (gm.ends_on IS NULL OR gm.ends_on >= h.date)
@@ -173,25 +221,25 @@ LEFT JOIN attendance a ON a.school_id = sl.school_id AND a.lesson_id = sl.lesson
 GROUP BY {KEY}
 """)
 
-_MARK_TIMES = """
+_MARK_TIMES = f"""
 mt AS (
-  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, sc.school_id, sc.group_id,
+  SELECT {_key("sc")}, sc.school_id, sc.group_id,
          (mk.entered_at AT TIME ZONE sc.timezone)::date
            <= mk.work_date + sc.deadline_days AS on_time
   FROM scope sc
   JOIN marks mk ON mk.school_id = sc.school_id AND mk.group_id = sc.group_id
    AND mk.work_date BETWEEN :date_from AND :date_to
+   AND mk.work_date BETWEEN sc.d_from AND sc.d_to
 ),
 -- one entry per held lesson and per mark, so one GROUP BY counts both
 entries AS (
-  SELECT k_school, k_muni, k_level, k_subject, school_id, group_id, 1 AS lesson,
+  SELECT {KEY}, school_id, group_id, 1 AS lesson,
          topic_on_time::int AS topic, attendance_on_time::int AS attendance,
          has_homework::int AS homework, (has_homework AND homework_on_time)::int AS homework_ok,
          0 AS mark, 0 AS mark_ok
   FROM held
   UNION ALL
-  SELECT k_school, k_muni, k_level, k_subject, school_id, group_id, 0, 0, 0, 0, 0, 1,
-         on_time::int
+  SELECT {KEY}, school_id, group_id, 0, 0, 0, 0, 0, 1, on_time::int
   FROM mt
 )
 """
@@ -225,7 +273,7 @@ ranked AS (
   ORDER BY score, group_id
   LIMIT :limit
 )
-SELECT r.*, sc.group_name, sc.subject_name, sc.grade_level, s.name AS school_name,
+SELECT r.*, g.group_name, g.subject_name, g.grade_level, s.name AS school_name,
        ARRAY(SELECT n.full_name
                FROM zhurnal_staff_names(ARRAY(
                       SELECT ta.teacher_id FROM teacher_assignments ta
@@ -234,46 +282,48 @@ SELECT r.*, sc.group_name, sc.subject_name, sc.grade_level, s.name AS school_nam
                          AND (ta.ends_on IS NULL OR ta.ends_on >= :date_from))) n
               ORDER BY n.full_name) AS teachers
 FROM ranked r
-JOIN scope sc ON sc.school_id = r.school_id AND sc.group_id = r.group_id
+JOIN sc g ON g.school_id = r.school_id AND g.group_id = r.group_id
 JOIN schools s ON s.id = r.school_id
-ORDER BY r.score, sc.group_name, r.group_id
+ORDER BY r.score, g.group_name, r.group_id
 """)
 
-# Planned hours of the periods overlapping the range, pro-rated by the calendar days of the
-# period inside the range; held lessons of the range; both by lesson type (its code, which
+# Planned hours of the periods overlapping the row's dates, pro-rated by the calendar days of
+# the period inside them; held lessons of those dates; both by lesson type (its code, which
 # schools share).
 CURRICULUM = text(SCOPE + f"""
 , entries AS (
-  SELECT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, lt.code, lt.name,
+  SELECT {_key("sc")}, lt.code, lt.name,
          cl.planned_hours
-           * ((least(p.ends_on, :date_to) - greatest(p.starts_on, :date_from) + 1)::numeric
+           * ((least(p.ends_on, sc.d_to) - greatest(p.starts_on, sc.d_from) + 1)::numeric
               / (p.ends_on - p.starts_on + 1)) AS planned,
          0 AS held
   FROM scope sc
   JOIN curriculum_lines cl ON cl.school_id = sc.school_id AND cl.group_id = sc.group_id
   JOIN periods p ON p.school_id = cl.school_id AND p.id = cl.period_id
-   AND p.starts_on <= :date_to AND p.ends_on >= :date_from
+   AND p.starts_on <= sc.d_to AND p.ends_on >= sc.d_from
   JOIN lesson_types lt ON lt.school_id = cl.school_id AND lt.id = cl.lesson_type_id
   UNION ALL
-  SELECT h.k_school, h.k_muni, h.k_level, h.k_subject, lt.code, lt.name, 0, 1
+  SELECT {_key("h")}, lt.code, lt.name, 0, 1
   FROM held h
   LEFT JOIN lesson_types lt ON lt.school_id = h.school_id AND lt.id = h.lesson_type_id
 )
 SELECT {KEY}, code, min(name) AS name, sum(planned) AS planned, sum(held) AS held
-FROM entries GROUP BY {KEY}, code ORDER BY code NULLS LAST
+FROM entries GROUP BY {KEY}, code
 """)
 
 # Period grades expected: each member of a group at the end of a period of the group's scheme
-# (by grade level) that overlaps the range and is closed or over. Missing: no grade at all.
+# (by grade level) that overlaps the range (the row's period, when grouped by period) and is
+# closed or over. Missing: no grade at all.
 PERIOD_GRADES = text(SCOPE + f"""
 , expected AS (
-  SELECT DISTINCT sc.k_school, sc.k_muni, sc.k_level, sc.k_subject, sc.school_id,
-         sc.subject_id, sc.academic_year_id, p.id AS period_id, gm.student_id
+  SELECT DISTINCT {_key("sc")}, sc.school_id, sc.subject_id, sc.academic_year_id,
+         p.id AS period_id, gm.student_id
   FROM scope sc
   JOIN grade_level_schemes gls ON gls.school_id = sc.school_id
    AND gls.academic_year_id = sc.academic_year_id AND gls.grade_level = sc.grade_level
   JOIN periods p ON p.school_id = gls.school_id AND p.scheme_id = gls.scheme_id
    AND p.starts_on <= :date_to AND p.ends_on >= :date_from
+   AND (sc.k_period IS NULL OR p.id = sc.k_period)
    AND (CAST(:period_id AS uuid) IS NULL OR p.id = CAST(:period_id AS uuid))
    AND (p.closed_at IS NOT NULL OR p.ends_on < (now() AT TIME ZONE sc.timezone)::date)
   JOIN group_memberships gm ON gm.school_id = sc.school_id AND gm.group_id = sc.group_id

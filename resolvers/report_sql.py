@@ -1,93 +1,58 @@
 """The monthly monitoring report (regulation 6.2): a region's month by municipality and school,
-in one statement, with no personal data.
+with no personal data.
 
-A minimal set of indicators computed here until the officers' aggregates (issue 6,
-resolvers/aggregates.py) can feed the report: students, lessons held, topics entered on the
-day, marks, the average mark on the common 0–100 axis, «успеваемость» (share of marks that
-count as a pass) and «качество» (share of marks at 70 or more on the axis: «4» and «5» of the
-five-point scale), the attendance rate and absences by reason.
+The figures are the officers' aggregates: the statements of resolvers/aggregates_sql.py
+grouped by school over the month's dates, turned into figures by the same functions as
+`aggregates` (resolvers/aggregates.py), so the report and `aggregates` cannot disagree. A
+municipality's subtotal and the total add up their schools' counts (numerators and
+denominators, never percentages) and are then computed and suppressed as a row of
+`aggregates` over those schools: below the school's own threshold for one school, below
+MULTI_SCHOOL_THRESHOLD for several.
 
-The statement runs as the officer database role (no privilege on names or free text) and
-under RLS scoped to the schools of the viewer's reach. A figure computed from fewer than
-`MIN_STUDENTS` students is suppressed, so a small school cannot be re-identified.
+The statements run as the officer database role (no privilege on names or free text) and
+under RLS scoped to the schools of the viewer's reach.
 """
 
 from __future__ import annotations
 
+import operator
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.settings import OFFICER_ROLE
-
-MIN_STUDENTS = 5
-QUALITY_FROM = 70  # on the 0–100 axis: the lower bound of «4» in the five-point template
+from resolvers import aggregates_sql as sql
+from resolvers.aggregates import (
+    MULTI_SCHOOL_THRESHOLD,
+    SECTIONS,
+    Figures,
+    attendance_aggregate,
+    curriculum_aggregates,
+    mark_aggregate,
+    period_grade_aggregate,
+    row_threshold,
+    statement_params,
+    timeliness_aggregate,
+)
+from schema.aggregates import (
+    AggregateDimension,
+    AttendanceAggregate,
+    CurriculumAggregate,
+    MarkAggregate,
+    PeriodGradeAggregate,
+    TimelinessAggregate,
+)
 
 MONTH_NAMES = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
                "сентябрь", "октябрь", "ноябрь", "декабрь"]
-
-MONTHLY = text(f"""
-WITH sc AS (
-  SELECT s.id, s.name, s.timezone, m.name AS municipality
-  FROM schools s JOIN municipalities m ON m.id = s.municipality_id
-  WHERE s.id = ANY(:school_ids)
-),
-l AS (
-  SELECT l.school_id, l.id, l.group_id, l.date, l.topic, l.topic_entered_at, sc.timezone
-  FROM sc JOIN lessons l ON l.school_id = sc.id AND l.status = 'held'
-   AND l.date BETWEEN :starts_on AND :ends_on
-),
-held AS (
-  SELECT school_id, count(*) AS lessons,
-         count(*) FILTER (WHERE nullif(btrim(topic), '') IS NOT NULL
-                            AND (topic_entered_at AT TIME ZONE timezone)::date <= date)
-           AS topics_on_time
-  FROM l GROUP BY school_id
-),
-slots AS (
-  -- each student expected at each held lesson of their group: the attendance denominator
-  SELECT l.school_id, count(*) AS slots, count(DISTINCT gm.student_id) AS students
-  FROM l JOIN group_memberships gm ON gm.school_id = l.school_id AND gm.group_id = l.group_id
-   AND gm.starts_on <= l.date AND (gm.ends_on IS NULL OR gm.ends_on >= l.date)
-  GROUP BY l.school_id
-),
-att AS (
-  SELECT l.school_id,
-         count(*) FILTER (WHERE a.kind = 'absent') AS absent,
-         count(*) FILTER (WHERE a.kind = 'ill') AS ill,
-         count(*) FILTER (WHERE a.kind = 'excused') AS excused,
-         count(*) FILTER (WHERE a.kind = 'late') AS late
-  FROM l JOIN attendance a ON a.school_id = l.school_id AND a.lesson_id = l.id
-  GROUP BY l.school_id
-),
-mk AS (
-  SELECT mk.school_id, count(*) AS marks, sum(v.point) AS points,
-         count(*) FILTER (WHERE v.counts_as_pass) AS passing,
-         count(*) FILTER (WHERE v.range_low >= {QUALITY_FROM}) AS quality,
-         count(DISTINCT mk.student_id) AS marked_students
-  FROM sc JOIN marks mk ON mk.school_id = sc.id AND mk.work_date BETWEEN :starts_on AND :ends_on
-  JOIN mark_values v ON v.school_id = mk.school_id AND v.id = mk.value_id
-  GROUP BY mk.school_id
-)
-SELECT sc.municipality, sc.name AS school,
-       coalesce(slots.students, 0) AS students, coalesce(held.lessons, 0) AS lessons,
-       coalesce(held.topics_on_time, 0) AS topics_on_time, coalesce(slots.slots, 0) AS slots,
-       coalesce(att.absent, 0) AS absent, coalesce(att.ill, 0) AS ill,
-       coalesce(att.excused, 0) AS excused, coalesce(att.late, 0) AS late,
-       coalesce(mk.marks, 0) AS marks, coalesce(mk.points, 0) AS points,
-       coalesce(mk.passing, 0) AS passing, coalesce(mk.quality, 0) AS quality,
-       coalesce(mk.marked_students, 0) AS marked_students
-FROM sc
-LEFT JOIN held ON held.school_id = sc.id
-LEFT JOIN slots ON slots.school_id = sc.id
-LEFT JOIN att ON att.school_id = sc.id
-LEFT JOIN mk ON mk.school_id = sc.id
-ORDER BY sc.municipality, sc.name, sc.id
-""")
+# The sections whose counts add up field by field (curriculum adds up by lesson type).
+SUMMED = ("marks", "attendance", "timeliness", "period_grades")
 
 REACH = text("""
 SELECT s.id FROM schools s JOIN municipalities m ON m.id = s.municipality_id
@@ -96,75 +61,126 @@ WHERE s.id = ANY(:school_ids) AND (CAST(:municipality AS text) IS NULL
 """)
 
 
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """A section's row without its key columns."""
+    return {k: v for k, v in row.items() if not k.startswith("k_")}
+
+
+def _least(a: str | None, b: str | None) -> str | None:
+    return min((n for n in (a, b) if n is not None), default=None)
+
+
 @dataclass
 class Counts:
-    """The numerators and denominators of one row; sums of them make the subtotals."""
+    """The counts and sums of one line by section (None: no row, as in `aggregates`), and its
+    curriculum by lesson type code; adding two adds every count up."""
 
-    students: int = 0
-    lessons: int = 0
-    topics_on_time: int = 0
-    slots: int = 0
-    absent: int = 0
-    ill: int = 0
-    excused: int = 0
-    late: int = 0
-    marks: int = 0
-    points: Decimal = Decimal(0)
-    passing: int = 0
-    quality: int = 0
-    marked_students: int = 0
+    sections: dict[str, dict[str, Any] | None] = field(
+        default_factory=lambda: dict.fromkeys(SUMMED))
+    curriculum: dict[str | None, dict[str, Any]] = field(default_factory=dict)
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(**{k: getattr(self, k) + getattr(other, k)
-                         for k in self.__dataclass_fields__})
-
-
-def share(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+        sections: dict[str, dict[str, Any] | None] = {}
+        for name in SUMMED:
+            mine, theirs = self.sections[name], other.sections[name]
+            sections[name] = (theirs if mine is None else mine if theirs is None
+                              else {k: mine[k] + theirs[k] for k in mine})
+        curriculum = dict(self.curriculum)
+        for code, theirs in other.curriculum.items():
+            mine = curriculum.get(code)
+            curriculum[code] = theirs if mine is None else {
+                "code": code, "name": _least(mine["name"], theirs["name"]),
+                "planned": mine["planned"] + theirs["planned"],
+                "held": mine["held"] + theirs["held"]}
+        return Counts(sections, curriculum)
 
 
 @dataclass
 class MonthlyRow:
+    """A school's line, or (school None) a subtotal of a municipality or the total."""
+
     municipality: str
-    school: str | None  # None: the municipality's subtotal (or the total, when both are None)
+    school: str | None
     counts: Counts
+    schools: int = 1
+    min_size: int = MULTI_SCHOOL_THRESHOLD
 
-    def values(self, min_students: int) -> list[object]:
-        c = self.counts
-        hidden = c.students < min_students
-        few_marked = c.marked_students < min_students
+    def __add__(self, other: MonthlyRow) -> MonthlyRow:
+        return MonthlyRow(self.municipality, None, self.counts + other.counts,
+                          self.schools + other.schools, min(self.min_size, other.min_size))
 
-        def guard(value: object, suppressed: bool) -> object:
-            return "<" + str(min_students) if suppressed else value
+    @property
+    def threshold(self) -> int:
+        return row_threshold(self.schools, self.min_size)
 
-        missed = c.absent + c.ill + c.excused
+    @property
+    def marks(self) -> MarkAggregate:
+        return mark_aggregate(self.counts.sections["marks"], self.threshold)
+
+    @property
+    def attendance(self) -> AttendanceAggregate:
+        return attendance_aggregate(self.counts.sections["attendance"], self.threshold)
+
+    @property
+    def timeliness(self) -> TimelinessAggregate:
+        return timeliness_aggregate(self.counts.sections["timeliness"])
+
+    @property
+    def curriculum(self) -> list[CurriculumAggregate]:
+        return curriculum_aggregates(self.counts.curriculum.values())
+
+    @property
+    def period_grades(self) -> PeriodGradeAggregate:
+        return period_grade_aggregate(self.counts.sections["period_grades"], self.threshold)
+
+    def values(self) -> list[object]:
+        """The line's cells under HEADERS; a student-based figure from fewer students than
+        the threshold (none included) reads «<N»."""
+        n = self.threshold
+        marks, attendance, grades = self.marks, self.attendance, self.period_grades
+        timely, plan = self.timeliness, self.counts.curriculum.values()
+        planned = sum((Decimal(c["planned"]) for c in plan), Decimal(0))
+
+        def guard(section: MarkAggregate | AttendanceAggregate | PeriodGradeAggregate,
+                  *cells: object) -> list[object]:
+            hidden = section.suppressed or (section.students or 0) < n
+            return [f"<{n}" if hidden else cell for cell in cells]
+
         return [
             self.municipality, self.school or "Итого",
-            guard(c.students, hidden),
-            c.lessons,
-            share(c.topics_on_time, c.lessons),
-            guard(c.marks, few_marked),
-            guard(round(float(c.points) / c.marks, 1) if c.marks else None, few_marked),
-            guard(share(c.passing, c.marks), few_marked),
-            guard(share(c.quality, c.marks), few_marked),
-            guard(share(c.slots - missed, c.slots), hidden),
-            guard(c.absent, hidden), guard(c.ill, hidden), guard(c.excused, hidden),
-            guard(c.late, hidden),
+            *guard(attendance, attendance.students),
+            timely.lessons_held,
+            percent(timely.topic_share), percent(timely.attendance_share),
+            percent(timely.homework_share), percent(timely.marks_share),
+            float(planned.quantize(Decimal("0.1"), ROUND_HALF_UP)),
+            percent(sum(c["held"] for c in plan) / planned if planned else None),
+            *guard(marks, marks.marks, marks.average_point, percent(marks.success_rate),
+                   percent(marks.quality_rate)),
+            *guard(attendance, percent(attendance.rate), attendance.absent, attendance.ill,
+                   attendance.excused, attendance.late),
+            *guard(grades, grades.expected, grades.deferred, grades.missing),
         ]
 
 
+def percent(share: float | Decimal | None) -> float | None:
+    """A share (0–1) as a percentage with at most two decimals."""
+    return None if share is None else round(float(share) * 100, 2)
+
+
 HEADERS = ["Муниципалитет", "Школа", "Учащихся", "Уроков проведено",
-           "Темы в день урока, %", "Отметок", "Средняя отметка (0–100)", "Успеваемость, %",
-           "Качество, %", "Посещаемость, %", "Пропуски н", "Пропуски б", "Пропуски у",
-           "Опоздания оп"]
+           "Темы в день урока, %", "Посещаемость в день урока, %", "ДЗ в день урока, %",
+           "Отметки в срок, %", "Часов по плану", "Уроков к плану, %", "Отметок",
+           "Средняя отметка (0–100)", "Успеваемость, %", "Качество, %", "Посещаемость, %",
+           "Пропуски н", "Пропуски б", "Пропуски у", "Опоздания оп",
+           "Итоговых ожидалось", "Итоговых отсрочено", "Итоговых нет"]
 
 
 @dataclass
 class MonthlyReport:
     month: date  # its first day
     scope: str
-    min_students: int = MIN_STUDENTS
-    rows: list[MonthlyRow] = field(default_factory=list)
+    rows: list[MonthlyRow] = field(default_factory=list)  # the schools'
+    min_students: int = MULTI_SCHOOL_THRESHOLD  # of the lines over several schools
 
     @property
     def title(self) -> str:
@@ -173,28 +189,39 @@ class MonthlyReport:
 
     @property
     def note(self) -> str:
-        return (f"Показатели, рассчитанные менее чем по {self.min_students} учащимся, скрыты "
-                f"(«<{self.min_students}»). Средняя отметка — по общей шкале 0–100; "
-                f"успеваемость — доля положительных отметок; качество — доля отметок "
-                f"от {QUALITY_FROM} по шкале 0–100 («4» и «5»).")
+        return (f"Показатели, рассчитанные по меньшему числу учащихся, чем порог школы "
+                f"(по умолчанию {sql.DEFAULT_MIN_SIZE}; для итогов по нескольким школам "
+                f"{self.min_students}), скрыты («<N»). Итоги складывают числители и "
+                f"знаменатели школ. Средняя отметка — по общей шкале 0–100; успеваемость — доля "
+                f"учащихся без неудовлетворительных отметок; качество — доля учащихся, у "
+                f"которых все отметки «4» и «5»; в срок — в день урока, отметки — в срок, "
+                f"установленный школой (по умолчанию 7 дней); уроков к плану — проведённые "
+                f"уроки к плановым часам месяца; итоговые — отметки за периоды, закончившиеся "
+                f"или закрытые, пересекающие месяц.")
 
     @property
     def headers(self) -> list[str]:
         return HEADERS
 
-    def table_rows(self) -> list[list[object]]:
+    def lines(self) -> list[MonthlyRow]:
         """Schools, then each municipality's subtotal after its schools, then the total."""
-        out: list[list[object]] = []
-        total = Counts()
+        out: list[MonthlyRow] = []
+        subtotals: list[MonthlyRow] = []
         for municipality in dict.fromkeys(r.municipality for r in self.rows):
-            subtotal = Counts()
-            for row in (r for r in self.rows if r.municipality == municipality):
-                out.append(row.values(self.min_students))
-                subtotal += row.counts
-            out.append(MonthlyRow(municipality, None, subtotal).values(self.min_students))
-            total += subtotal
-        out.append(MonthlyRow(self.scope, None, total).values(self.min_students))
+            schools = [r for r in self.rows if r.municipality == municipality]
+            out += schools
+            subtotals.append(_total(schools, municipality))
+            out.append(subtotals[-1])
+        out.append(_total(subtotals, self.scope))
         return out
+
+    def table_rows(self) -> list[list[object]]:
+        return [line.values() for line in self.lines()]
+
+
+def _total(rows: list[MonthlyRow], name: str) -> MonthlyRow:
+    total = reduce(operator.add, rows) if rows else MonthlyRow(name, None, Counts(), 0)
+    return replace(total, municipality=name, school=None)
 
 
 def month_span(month: str) -> tuple[date, date]:
@@ -215,13 +242,21 @@ async def report_schools(session: AsyncSession, reach: frozenset[uuid.UUID],
 
 
 async def monthly_report(session: AsyncSession, *, school_ids: list[uuid.UUID], month: str,
-                         scope: str, min_students: int = MIN_STUDENTS) -> MonthlyReport:
+                         scope: str) -> MonthlyReport:
     """The report over these schools (RLS must already let the transaction see them). The
     rest of the transaction runs as the officer role: end it after this call."""
     first, last = month_span(month)
     await session.execute(text(f"SET LOCAL ROLE {OFFICER_ROLE}"))
-    result = await session.execute(MONTHLY, {"school_ids": school_ids, "starts_on": first,
-                                             "ends_on": last})
-    rows = [MonthlyRow(r.municipality, r.school, Counts(**{
-        k: getattr(r, k) for k in Counts.__dataclass_fields__})) for r in result]
-    return MonthlyReport(month=first, scope=scope, min_students=min_students, rows=rows)
+    params = statement_params(school_ids, first, last, [AggregateDimension.SCHOOL])
+    schools = (await session.execute(sql.SCHOOLS, params)).all()
+    figures = Figures(session, params)
+    sections = {name: await figures.section(name) for name in SECTIONS}
+    rows = []
+    for s in schools:
+        key = (s.school_id, s.municipality_id, None, None, None)
+        counts = Counts(
+            {name: _plain(sections[name][key][0]) if key in sections[name] else None
+             for name in SUMMED},
+            {r["code"]: _plain(r) for r in sections["curriculum"].get(key, [])})
+        rows.append(MonthlyRow(s.municipality_name, s.school_name, counts, 1, s.min_size))
+    return MonthlyReport(month=first, scope=scope, rows=rows)

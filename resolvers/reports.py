@@ -16,11 +16,6 @@ from tenants.permissions import IsAuthenticated
 from tenants.rules import aggregate_school_ids
 
 
-def _number(value: object) -> float | None:
-    """A report cell as a number; suppressed («<5») and empty cells are null."""
-    return float(value) if isinstance(value, int | float) else None
-
-
 async def monthly(
     info: Info,
     *,
@@ -44,23 +39,13 @@ async def monthly(
         await set_tenant_async(own, school_ids, info.context.access.account_id)
         report = await monthly_report(own, school_ids=school_ids, month=month,
                                       scope=municipality or "все школы")
-    rows = []
-    for cells in report.table_rows():
-        (muni, school, students, lessons, topics, marks, average, passing, quality,
-         attendance, *absences) = cells
-        rows.append(MonthlyReportRow(
-            municipality=str(muni), school=None if school == "Итого" else str(school),
-            students=_int(students), lessons_held=int(lessons),  # type: ignore[call-overload]
-            topics_on_time_percent=_number(topics), marks=_int(marks),
-            average_point=_number(average), pass_percent=_number(passing),
-            quality_percent=_number(quality), attendance_percent=_number(attendance),
-            absences=[_int(a) for a in absences]))
     return MonthlyReport(title=report.title, note=report.note,
-                         min_students=report.min_students, rows=rows)
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) else None
+                         min_students=report.min_students, rows=[MonthlyReportRow(
+                             municipality=line.municipality, school=line.school,
+                             threshold=line.threshold, marks=line.marks,
+                             attendance=line.attendance, timeliness=line.timeliness,
+                             curriculum=line.curriculum, period_grades=line.period_grades)
+                             for line in report.lines()])
 
 
 @strawberry.type

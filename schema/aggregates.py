@@ -26,6 +26,12 @@ class AggregateDimension(enum.Enum):
     SUBJECT = strawberry.enum_value("subject", description="One row per subject name (subjects "
                                                            "are matched by name across "
                                                            "schools).")
+    PERIOD = strawberry.enum_value("period", description="One row per period (четверть, "
+                                                         "триместр…) of the school's period "
+                                                         "schemes that overlaps the range, "
+                                                         "each over the dates inside the "
+                                                         "period; only when `filter.schoolIds` "
+                                                         "names exactly one school.")
 
 
 @strawberry.input(description="Which schools, grades, subjects and dates an aggregate report "
@@ -174,8 +180,9 @@ class Figures(Protocol):
     async def worst_groups(self, limit: int) -> list[GroupTimeliness]: ...
 
 
-# (school id, municipality id, grade level, subject name), None where not grouped by it.
-Key = tuple[uuid.UUID | None, uuid.UUID | None, int | None, str | None]
+# (school id, municipality id, grade level, subject name, period id), None where not grouped
+# by it.
+Key = tuple[uuid.UUID | None, uuid.UUID | None, int | None, str | None, uuid.UUID | None]
 
 
 @strawberry.type(description="One row of an aggregate report: its key (the dimensions grouped "
@@ -191,6 +198,14 @@ class AggregateRow:
                                                            "it.")
     subject_name: str | None = strawberry.field(description="The subject name, when grouped by "
                                                             "it.")
+    period_id: strawberry.ID | None = strawberry.field(
+        description="The period (global id of `Period`), when grouped by period.")
+    period_name: str | None = strawberry.field(description="The period's name, e.g. «1 "
+                                                           "четверть».")
+    period_starts_on: date | None = strawberry.field(description="The period's first day.")
+    period_ends_on: date | None = strawberry.field(description="The period's last day (the "
+                                                               "row's figures cover only the "
+                                                               "part inside the range).")
     threshold: int = strawberry.field(description="The fewest students a figure of this row "
                                                   "may be computed from.")
     key: strawberry.Private[Key]

@@ -32,6 +32,7 @@ query Aggregates($filter: AggregateFilter!, $groupBy: [AggregateDimension!]) {
     from to groupBy
     rows {
       schoolId schoolName municipalityId municipalityName gradeLevel subjectName threshold
+      periodId periodName periodStartsOn periodEndsOn
       marks { suppressed students marks gradedMarks bands { twos threes fours fives }
               averagePoint averageFivePoint successRate qualityRate }
       attendance { suppressed students studentLessons absentLessons rate absent ill excused
@@ -365,6 +366,163 @@ def test_aggregates_period_of_another_school_is_refused_like_a_missing_one(
                        token=admin_b)
     # then both are the same refusal
     assert theirs["errors"][0]["message"] == missing["errors"][0]["message"]
+
+
+# --- per period, when one school is asked -----------------------------------------------------
+
+TRIMESTERS = [("1 триместр (агрегаты)", date(2015, 9, 1), date(2015, 11, 30)),
+              ("2 триместр (агрегаты)", date(2015, 12, 1), date(2016, 2, 28)),
+              ("3 триместр (агрегаты)", date(2016, 3, 1), date(2016, 5, 31))]
+AUTUMN = ("2015-09-01", "2015-12-31")
+
+
+@dataclass
+class Trimesters:
+    subject: str
+    group: JournalGroup  # grade 11 of school A: 5 students, 6 lessons in T1 and 6 in T2
+    period_ids: list[uuid.UUID]
+
+
+@pytest.fixture(scope="module")
+def trimesters(database: DatabaseUrls, schools: TwoSchools, world: World) -> Trimesters:
+    """School A's grade 11 studies in trimesters, its grade 6 (the world's) in quarters."""
+    group = make_journal_group(database.owner, schools.a, students=5, lessons=12,
+                               first_day=date(2015, 11, 23))
+    t = Trimesters(f"{world.subject} (триместры)", group, [])
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.a.id])
+        sid = schools.a.id
+        _own_subject(s, group, t.subject)
+        s.execute(update(m.SchoolClass).where(m.SchoolClass.school_id == sid,
+                                              m.SchoolClass.id == group.class_id)
+                  .values(grade_level=11))
+        scheme = m.PeriodScheme(school_id=sid, id=uuid.uuid4(), academic_year_id=schools.a.year_id,
+                                name="Триместры (агрегаты)", kind=m.SchemeKind.TRIMESTERS)
+        s.add(scheme)
+        s.flush()
+        for n, (name, starts, ends) in enumerate(TRIMESTERS, start=1):
+            period = m.Period(school_id=sid, id=uuid.uuid4(), scheme_id=scheme.id, ordinal=n,
+                              name=name, starts_on=starts, ends_on=ends)
+            s.add(period)
+            t.period_ids.append(period.id)
+        s.add(m.GradeLevelScheme(school_id=sid, academic_year_id=schools.a.year_id,
+                                 grade_level=11, scheme_id=scheme.id))
+    return t
+
+
+def by_period(found: list[dict]) -> list[tuple]:
+    return [(r["subjectName"], r["periodName"], r["periodStartsOn"], r["periodEndsOn"],
+             r["timeliness"]["lessonsHeld"]) for r in found]
+
+
+def test_aggregates_by_period_give_a_row_per_period_of_the_school(
+    gql, token_for, schools: TwoSchools, world: World
+) -> None:
+    # given the administrator of school A, whose grade 6 has quarters
+    admin = token_for(schools.a.logins["admin"])
+    # when they ask for the autumn by school and period
+    found = rows(gql, admin, subjectName=world.subject, group_by=["SCHOOL", "PERIOD"],
+                 schoolIds=[to_global_id("School", schools.a.id)], **{"from": AUTUMN[0],
+                                                                      "to": AUTUMN[1]})
+    # then a row per quarter overlapping the autumn, with the quarter in its key
+    q1, q2 = world.big.setup.period_ids[:2]
+    assert [(r["schoolName"], r["periodId"]) for r in found] == [
+        (schools.a.name, to_global_id("Period", q1)), (schools.a.name, to_global_id("Period", q2))]
+    assert by_period(found) == [
+        (None, "1 четверть", "2015-09-01", "2015-10-31", 10),
+        (None, "2 четверть", "2015-11-09", "2015-12-27", 0)]
+    first, second = found
+    # and each period's figures: the first quarter holds the marks, absences, plan and grades
+    assert first["marks"]["students"] == 5 and first["attendance"]["studentLessons"] == 60
+    assert first["curriculum"] == [{"lessonTypeCode": "journal_lesson", "lessonTypeName": "Урок",
+                                    "plannedHours": 20.0, "held": 10, "fulfilment": 0.5}]
+    assert (first["periodGrades"]["expected"], first["periodGrades"]["deferred"],
+            first["periodGrades"]["missing"]) == (6, 1, 3)
+    # the second has no lesson, and its 6 grades are all missing
+    assert second["marks"]["students"] == 0 and second["attendance"]["studentLessons"] == 0
+    assert (second["periodGrades"]["expected"], second["periodGrades"]["missing"]) == (6, 6)
+
+
+def test_aggregates_by_period_follow_each_grades_scheme(
+    gql, token_for, schools: TwoSchools, world: World, trimesters: Trimesters
+) -> None:
+    # given school A with quarters in grade 6 and trimesters in grade 11
+    officer = token_for(schools.officer_logins["region"])
+    school_a = [to_global_id("School", schools.a.id)]
+    # when the officer asks for the autumn by subject and period, and by school alone
+    found = [r for r in rows(gql, officer, group_by=["SUBJECT", "PERIOD"], schoolIds=school_a,
+                             **{"from": AUTUMN[0], "to": AUTUMN[1]})
+             if r["subjectName"] in (world.subject, trimesters.subject)]
+    (whole,) = rows(gql, officer, subjectName=trimesters.subject, schoolIds=school_a,
+                    **{"from": AUTUMN[0], "to": AUTUMN[1]})
+    # then the quarters' subject has quarter rows, the trimesters' subject trimester rows, the
+    # second trimester cut at the end of the range in the figures but not in the key
+    assert sorted(by_period(found)) == sorted([
+        (trimesters.subject, "1 триместр (агрегаты)", "2015-09-01", "2015-11-30", 6),
+        (trimesters.subject, "2 триместр (агрегаты)", "2015-12-01", "2016-02-28", 6),
+        (world.subject, "1 четверть", "2015-09-01", "2015-10-31", 10),
+        (world.subject, "2 четверть", "2015-11-09", "2015-12-27", 0)])
+    tri = [r for r in found if r["subjectName"] == trimesters.subject]
+    assert [r["periodId"] for r in tri] == [to_global_id("Period", p)
+                                            for p in trimesters.period_ids[:2]]
+    # and the periods add up to the range: 12 lessons of 5 students, 10 grades missing
+    assert whole["timeliness"]["lessonsHeld"] == sum(
+        r["timeliness"]["lessonsHeld"] for r in tri) == 12
+    assert whole["attendance"]["studentLessons"] == sum(
+        r["attendance"]["studentLessons"] for r in tri) == 60
+    assert whole["periodGrades"]["missing"] == sum(
+        r["periodGrades"]["missing"] for r in tri) == 10
+
+
+@pytest.mark.parametrize("schools_asked", ["none", "both"])
+def test_aggregates_by_period_need_exactly_one_school(
+    gql, token_for, schools: TwoSchools, world: World, schools_asked: str
+) -> None:
+    # given the regional officer asking by period for every school, or for two
+    officer = token_for(schools.officer_logins["region"])
+    filter_ = {} if schools_asked == "none" else {"schoolIds": [
+        to_global_id("School", schools.a.id), to_global_id("School", schools.b.id)]}
+    # when
+    body = ask(gql, officer, group_by=["PERIOD"], **filter_)
+    # then refused, naming groupBy
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "argument": "groupBy"}
+    assert "exactly one school" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("who", ["b_admin", "muni_a"])
+def test_aggregates_by_period_of_another_schools_periods_are_empty(
+    gql, token_for, schools: TwoSchools, world: World, who: str
+) -> None:
+    # given school B's administrator asking for school A, and school A's municipal officer
+    # asking for school B
+    login, other = ((schools.b.logins["admin"], schools.a.id) if who == "b_admin"
+                    else (schools.officer_logins["muni_a"], schools.b.id))
+    # when they ask for that school's periods
+    found = rows(gql, token_for(login), subjectName=world.subject, group_by=["PERIOD"],
+                 schoolIds=[to_global_id("School", other)])
+    # then nothing, as for a school that does not exist
+    nowhere = rows(gql, token_for(login), subjectName=world.subject, group_by=["PERIOD"],
+                   schoolIds=[to_global_id("School", uuid.uuid4())])
+    assert found == nowhere == []
+
+
+def test_aggregates_by_period_keep_one_statement_per_section(
+    gql, token_for, schools: TwoSchools, world: World, trimesters: Trimesters
+) -> None:
+    # given school A's administrator
+    admin = token_for(schools.a.logins["admin"])
+    counts = []
+    for group_by in (["SCHOOL"], ["SCHOOL", "PERIOD"]):
+        # when they ask every section by school, then by school and period
+        with count_statements() as counter:
+            found = rows(gql, admin, group_by=group_by,
+                         schoolIds=[to_global_id("School", schools.a.id)],
+                         **{"from": AUTUMN[0], "to": AUTUMN[1]})
+        counts.append(counter.count)
+    # then several rows, and the same statements: the rows, then one per section
+    assert len(found) >= 4
+    assert counts[0] == counts[1], counts
 
 
 # --- who may ask ------------------------------------------------------------------------------

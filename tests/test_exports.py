@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
-from resolvers.report_sql import Counts, MonthlyReport, MonthlyRow, month_span
+from resolvers.report_sql import month_span
 from resolvers.spreadsheets import safe_cell
 from schema.ids import to_global_id
 from tests.factories import TwoSchools
@@ -507,20 +507,8 @@ def test_safe_cell_neutralises_formula_triggers(value: object, written: object) 
     assert safe_cell(value) == written
 
 
-def test_monthly_rows_compute_shares_and_suppress_small_counts() -> None:
-    # given a school of 6 students and one of 3, in one municipality
-    big = Counts(students=6, lessons=10, topics_on_time=5, slots=60, absent=3, ill=2, excused=1,
-                 late=4, marks=10, points=700, passing=9, quality=6, marked_students=6)
-    small = Counts(students=3, lessons=4, slots=12, marks=2, points=150, passing=2,
-                   marked_students=2)
-    report = MonthlyReport(month=date(2015, 11, 1), scope="область",
-                           rows=[MonthlyRow("г. Альфа", "Школа 1", big),
-                                 MonthlyRow("г. Альфа", "Школа 2", small)])
-    # when
-    rows = report.table_rows()
-    # then
-    assert rows[0][2:] == [6, 10, 50.0, 10, 70.0, 90.0, 60.0, 90.0, 3, 2, 1, 4]
-    assert rows[1][2:] == ["<5", 4, 0.0, "<5", "<5", "<5", "<5", "<5", "<5", "<5", "<5", "<5"]
-    assert rows[2][1] == "Итого" and rows[2][2] == 9  # the municipality: 9 students
-    assert rows[3][0] == "область"
+def test_a_month_spans_its_days() -> None:
     assert month_span("2016-02") == (date(2016, 2, 1), date(2016, 2, 29))
+    assert month_span("2015-11") == (date(2015, 11, 1), date(2015, 11, 30))
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        month_span("2015-1")
