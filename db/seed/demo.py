@@ -97,7 +97,7 @@ def seed_demo(
             )
         builder = _Builder(conn, seed, digest, bounds.starts_on.year, until, last)
         if scale == "region-year":
-            builder.schools = region_year_schools()
+            builder.schools, builder.dense = region_year_schools(), True
         summary = builder.run(report)
     return summary
 
@@ -113,6 +113,7 @@ class _Builder:
         self.accounts: list[DemoAccount] = []
         self.account_ids = stream(seed, "accounts")
         self.schools: tuple[SchoolSpec, ...] = SCHOOLS
+        self.dense = False  # the marking density (build_journal)
 
     def run(self, report: Progress) -> DemoSummary:
         rows, n = self.rows, len(self.schools)
@@ -156,7 +157,8 @@ class _Builder:
             pending: Future[dict[str, int]] | None = None
             for i, st in enumerate(states, start=1):
                 batch = Rows()
-                journal = build_journal(st, batch, until=self.until, last=self.last)
+                journal = build_journal(st, batch, until=self.until, last=self.last,
+                                        dense=self.dense)
                 add_grades(st, batch, journal, self.until)
                 lessons += journal.lessons
                 marks += journal.marks
@@ -273,10 +275,11 @@ class _Builder:
 
 
 def region_year_schools() -> tuple[SchoolSpec, ...]:
-    """The region at benchmark size (~9,000 students): the town schools get twice the
-    parallel classes (at most four, А–Г); the small rural schools stay as they are."""
+    """The region at benchmark size (~9,000 students): the town schools get three times the
+    parallel classes in grades 1–9 and twice in 10–11 (at most four, А–Г); the small rural
+    schools stay as they are."""
     return tuple(
-        replace(s, letters=(min(4, 2 * s.letters[0]), min(4, 2 * s.letters[1])))
+        replace(s, letters=(min(4, 3 * s.letters[0]), min(4, 2 * s.letters[1])))
         if s.class_size[1] >= 16 else s
         for s in SCHOOLS
     )

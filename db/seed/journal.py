@@ -20,6 +20,10 @@ _ENDS = {n: end for n, _, end in BELLS}
 _STARTS = {n: start for n, start, _ in BELLS}
 _USUAL_WORK = (("Работа на уроке", 0.6), ("Домашняя работа", 0.25),
                ("Самостоятельная работа", 0.1), ("Проверочная работа", 0.05))
+# Dense marking (the region-year): an oral round or a checked homework marks several students,
+# a short written work marks the whole group.
+_ORAL_WORK = (("Работа на уроке", 0.7), ("Домашняя работа", 0.3))
+_WRITTEN_WORK = (("Самостоятельная работа", 0.65), ("Проверочная работа", 0.35))
 
 
 @dataclass
@@ -70,16 +74,22 @@ class _Context:
     clock: _Clock
     students: list[uuid.UUID]
     ability: list[float]
+    dense: bool
 
 
-def build_journal(st: SchoolState, rows: Rows, *, until: date, last: date) -> Journal:
+def build_journal(st: SchoolState, rows: Rows, *, until: date, last: date,
+                  dense: bool = False) -> Journal:
+    """`dense` marks as Russian teachers do at the year's scale: marks in most lessons, several
+    students each, and a written work for the whole group about one lesson in five (7–8 marks
+    a held lesson of grades 2–11 instead of the demo's 3)."""
     rng, school = st.rng, st.id
     rnd = rng.random
     journal = Journal()
     clock = _Clock(rng, until)
     students = list(st.ability)
     index = {s: i for i, s in enumerate(students)}
-    ctx = _Context(st, rows, journal, clock, students, [st.ability[s] for s in students])
+    ctx = _Context(st, rows, journal, clock, students, [st.ability[s] for s in students],
+                   dense)
     public = public_holidays(st.year.starts_on.year)
     days_cache: dict[tuple[str, bool], list[date]] = {}
 
@@ -175,7 +185,18 @@ def _marks(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID, 
         chosen = [i for i in present if rnd() < 0.95]
     elif ltype in ("lab", "practical"):
         work = "Лабораторная работа" if ltype == "lab" else "Практическая работа"
-        chosen = [i for i in present if rnd() < 0.4]
+        share = 0.75 if ctx.dense else 0.4
+        chosen = [i for i in present if rnd() < share]
+    elif ctx.dense:
+        r = rnd()
+        if not present or r >= 0.9:
+            return
+        if r < 0.2:
+            work = _pick(rng, _WRITTEN_WORK)
+            chosen = [i for i in present if rnd() < 0.9]
+        else:
+            work = _pick(rng, _ORAL_WORK)
+            chosen = rng.sample(present, min(len(present), 2 + int(rnd() * 6)))
     elif present and rnd() < 0.6:
         work = _pick(rng, _USUAL_WORK)
         chosen = rng.sample(present, min(len(present), 1 + int(rnd() * 4)))
