@@ -5,6 +5,8 @@ server when the last of them exits, so the CLI, several uvicorn workers and the 
 one data folder safely. Two gaps are closed here: a process killed by a signal never ran its
 exit hook (so SIGTERM becomes a normal exit), and a process that died anyway would hold the
 server forever (so dead processes are dropped from the list on start and on exit).
+The first gap is closed only where the command line asks for it (`exit_cleanly_on_sigterm`):
+in any other process that starts the server, pytest above all, SIGTERM keeps its meaning.
 """
 
 from __future__ import annotations
@@ -58,7 +60,6 @@ def _start_server(data_dir: Path) -> Any:
             "or set DATABASE_URL to a PostgreSQL server"
         ) from err
     _forget_dead_holders(data_dir, pgserver)
-    _exit_cleanly_on_sigterm()
     try:
         server = pgserver.get_server(data_dir, cleanup_mode="stop")
         # Registered after pgserver's own hook, so it runs first (atexit is LIFO).
@@ -101,11 +102,13 @@ def _forget_dead_holders(data_dir: Path, pgserver: Any) -> None:
             pids_file.write_text(json.dumps(alive))
 
 
-def _exit_cleanly_on_sigterm() -> None:
-    """SIGTERM (systemd, uvicorn's supervisor, `kill`) runs exit hooks like Ctrl-C does.
+def exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (systemd, uvicorn's supervisor, `kill`) runs exit hooks like Ctrl-C does, so
+    the embedded server is released; the command line calls this, nothing else should.
 
     uvicorn captures the signal while serving and re-raises it after a graceful shutdown;
-    with this handler in place that re-raise ends the process through `sys.exit`."""
+    with this handler in place that re-raise ends the process through `sys.exit`. Installed
+    only over the default action and only from the main thread."""
     if threading.current_thread() is not threading.main_thread():
         return
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:

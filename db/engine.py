@@ -88,10 +88,18 @@ def owner_session(url: URL) -> Iterator[Session]:
         yield session
 
 
+# Seconds a new connection may take: a server that accepts but never answers (a host gone
+# mid-restart, a firewall dropping packets) is a retryable error, not a request hung for minutes.
+CONNECT_TIMEOUT_SECONDS = 5
+
+
 def app_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
                statement_timeout_ms: int | None = None) -> AsyncEngine:
-    options = {"options": f"-c statement_timeout={statement_timeout_ms}"} \
-        if statement_timeout_ms else {}
+    """The request pool. After a database restart its connections are dead: pool_pre_ping
+    finds each one on checkout and replaces it, so the first request after the restart works."""
+    options: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    if statement_timeout_ms:
+        options["options"] = f"-c statement_timeout={statement_timeout_ms}"
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True,
         pool_timeout=pool_timeout, connect_args=options,

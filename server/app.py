@@ -27,6 +27,7 @@ from server.observability import (
 )
 from server.security import EdgeMiddleware, cors_options
 from server.settings import ServerSettings
+from server.shutdown import ShutdownCutoff
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -74,5 +75,8 @@ def create_app(
             Middleware(RequestObserver, metrics=metrics),
             Middleware(CORSMiddleware, **cors_options(settings.cors_origins)),
             Middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes),
+            # Innermost: a request cut off by the end of a graceful shutdown gets a 503 with
+            # its CORS headers and request id, and is logged as such.
+            Middleware(ShutdownCutoff),
         ],
     )

@@ -43,6 +43,10 @@ err = Console(stderr=True)
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")]
 Workers = Annotated[int, typer.Option(min=1, max=64, help="Number of server processes.")]
+GracefulTimeout = Annotated[float, typer.Option(
+    min=1, max=600, help="On SIGTERM or Ctrl-C: seconds the requests in flight get to finish "
+                         "before they are cancelled.")]
+GRACEFUL_SECONDS = 20.0  # under the 30 s a container orchestrator waits before SIGKILL
 
 
 def fail(message: str) -> typer.Exit:
@@ -51,8 +55,10 @@ def fail(message: str) -> typer.Exit:
 
 
 def _urls():
+    from db.embedded import exit_cleanly_on_sigterm
     from db.engine import check_reachable, resolve_urls
 
+    exit_cleanly_on_sigterm()  # a `kill` releases the embedded server (its exit hooks run)
     try:
         urls = resolve_urls()
         check_reachable(urls.owner)
@@ -99,11 +105,12 @@ def seed_demo(
 
 
 @app.command("serve")
-def serve(host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1) -> None:
+def serve(host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1,
+          graceful_timeout: GracefulTimeout = GRACEFUL_SECONDS) -> None:
     """Serve the GraphQL API with uvicorn (the database must be migrated)."""
     urls = _urls()
     _require_current(urls)
-    _run(host, port, workers)
+    _run(host, port, workers, graceful_timeout)
 
 
 @app.command("demo")
@@ -509,12 +516,23 @@ def _check_port(host: str, port: int) -> None:
             raise fail(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
 
-def _run(host: str, port: int, workers: int) -> None:
+def _run(host: str, port: int, workers: int, graceful_timeout: float = GRACEFUL_SECONDS
+         ) -> None:
+    import signal
+
     import uvicorn
 
     _check_port(host, port)
-    uvicorn.run("server.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", proxy_headers=True)
+    try:
+        uvicorn.run("server.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="info", proxy_headers=True,
+                    timeout_graceful_shutdown=graceful_timeout)
+    except SystemExit as stop:
+        # uvicorn re-raises SIGTERM once the requests in flight are done, and
+        # exit_cleanly_on_sigterm turns it into SystemExit(143): a stop that was asked for and
+        # carried out is a normal end of serving (exit 0), as with several workers.
+        if stop.code != 128 + signal.SIGTERM:
+            raise
 
 
 def main() -> None:  # pragma: no cover

@@ -19,6 +19,7 @@ HOLD = textwrap.dedent(
     import sys, psycopg
     from pathlib import Path
     from db import embedded
+    embedded.exit_cleanly_on_sigterm()  # as the command line does (server/cli.py)
     url = embedded.start(Path(sys.argv[1]), "zhurnal")
     with psycopg.connect(url) as c:
         c.execute("SELECT 1")
