@@ -21,7 +21,6 @@ from db.audit import Change, record, snapshot
 from resolvers.mutations import actor
 from schema.errors import ErrorCode, UserError, UserInputError, not_found, user_error
 from schema.ids import from_global_id
-from tenants.rules import require_admin
 
 T = TypeVar("T")
 M = TypeVar("M", bound=models.Base)
@@ -55,22 +54,6 @@ async def row_in_school(
         select(model).where(model.school_id == school_id,  # type: ignore[attr-defined]
                             model.id == row_id)  # type: ignore[attr-defined]
     )
-
-
-async def access_for_admin(
-    info: Info, model: type[M], type_name: str, value: str, field: str, what: str
-) -> M:
-    """The object the mutation changes, in a school the viewer administers: NOT_FOUND when it
-    is missing or of a school the viewer is not a member of, FORBIDDEN for another role."""
-    row_id = from_global_id(value, type_name, field)
-    row = await info.context.session.scalar(
-        select(model).where(model.id == row_id)  # type: ignore[attr-defined]
-    )
-    access = info.context.access
-    if row is None or access.membership(row.school_id) is None:
-        raise not_found(field, what)
-    require_admin(access, row.school_id, field)
-    return row
 
 
 async def access_in_school(

@@ -18,7 +18,6 @@ from db.audit import snapshot
 from resolvers.roster_access import (
     Audit,
     Errors,
-    access_for_admin,
     access_in_school,
     access_person,
     check_in_year,
@@ -26,6 +25,7 @@ from resolvers.roster_access import (
     row_in_school,
     year_of,
 )
+from resolvers.school_config import access_for_admin
 from schema.errors import ErrorCode, UserInputError, user_error
 from schema.ids import from_global_id
 from schema.roster import (
@@ -139,8 +139,8 @@ async def class_name(info: Info, school_id: uuid.UUID, class_id: uuid.UUID) -> s
 async def enroll_student(
     info: Info, data: EnrollStudentInput
 ) -> tuple[models.Enrollment, None, models.SchoolClass]:
-    school_class = await access_for_admin(info, models.SchoolClass, "SchoolClass",
-                                          data.class_id, "input.classId", "class")
+    school_class = await access_for_admin(info, models.SchoolClass,
+                                          data.class_id, "SchoolClass", "input.classId", "class")
     school_id = school_class.school_id
     year = await year_of(info.context.session, school_id, school_class.academic_year_id)
     errors = Errors()
@@ -165,8 +165,9 @@ async def enroll_student(
 async def transfer_student(
     info: Info, data: TransferStudentInput
 ) -> tuple[models.Enrollment, models.Enrollment, models.SchoolClass]:
-    school_class = await access_for_admin(info, models.SchoolClass, "SchoolClass",
-                                          data.to_class_id, "input.toClassId", "class")
+    school_class = await access_for_admin(info, models.SchoolClass,
+                                          data.to_class_id, "SchoolClass",
+                                          "input.toClassId", "class")
     session = info.context.session
     school_id = school_class.school_id
     year = await year_of(session, school_id, school_class.academic_year_id)
@@ -216,7 +217,7 @@ async def transfer_student(
 async def move_to_subgroup(
     info: Info, data: MoveToSubgroupInput
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
-    group = await access_for_admin(info, models.StudyGroup, "StudyGroup", data.to_group_id,
+    group = await access_for_admin(info, models.StudyGroup, data.to_group_id, "StudyGroup",
                                    "input.toGroupId", "study group")
     if group.kind is not models.GroupKind.SUBGROUP:
         raise user_error("input.toGroupId", ErrorCode.INVALID,
@@ -274,7 +275,7 @@ def require_cross_class(group: models.StudyGroup, field: str) -> None:
 async def add_group_member(
     info: Info, data: AddGroupMemberInput
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
-    group = await access_for_admin(info, models.StudyGroup, "StudyGroup", data.group_id,
+    group = await access_for_admin(info, models.StudyGroup, data.group_id, "StudyGroup",
                                    "input.groupId", "study group")
     require_cross_class(group, "input.groupId")
     session = info.context.session
@@ -312,15 +313,16 @@ async def end_group_membership(
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
     session = info.context.session
     if data.membership_id is not None:
-        membership = await access_for_admin(info, models.GroupMembership, "GroupMembership",
-                                            data.membership_id, "input.membershipId",
+        membership = await access_for_admin(info, models.GroupMembership,
+                                            data.membership_id, "GroupMembership",
+                                            "input.membershipId",
                                             "group membership")
         parent = await row_in_school(session, models.StudyGroup, membership.school_id,
                                      membership.group_id)
         assert parent is not None  # a foreign key guarantees it
         group = parent
     elif data.group_id is not None and data.student_id is not None:
-        group = await access_for_admin(info, models.StudyGroup, "StudyGroup", data.group_id,
+        group = await access_for_admin(info, models.StudyGroup, data.group_id, "StudyGroup",
                                        "input.groupId", "study group")
         student = await access_in_school(info, models.Person, "Person", group.school_id,
                                          data.student_id, "input.studentId", "student")

@@ -18,7 +18,6 @@ from db.audit import snapshot
 from resolvers.roster_access import (
     Audit,
     Errors,
-    access_for_admin,
     access_in_school,
     access_person,
     check_span,
@@ -26,6 +25,7 @@ from resolvers.roster_access import (
     row_in_school,
     year_of,
 )
+from resolvers.school_config import access_for_admin
 from schema.errors import ErrorCode, UserInputError
 from schema.ids import from_global_id
 from schema.roster import (
@@ -72,8 +72,9 @@ async def letter_taken(info: Info, school_class: models.SchoolClass) -> bool:
 
 
 async def create_class(info: Info, data: CreateClassInput) -> models.SchoolClass:
-    year = await access_for_admin(info, models.AcademicYear, "AcademicYear",
-                                  data.academic_year_id, "input.academicYearId", "academic year")
+    year = await access_for_admin(info, models.AcademicYear,
+                                  data.academic_year_id, "AcademicYear",
+                                  "input.academicYearId", "academic year")
     errors = Errors()
     if not 1 <= data.grade_level <= 11:
         errors.add("input.gradeLevel", ErrorCode.OUT_OF_RANGE, "must be between 1 and 11")
@@ -98,7 +99,7 @@ async def create_class(info: Info, data: CreateClassInput) -> models.SchoolClass
 
 
 async def update_class(info: Info, data: UpdateClassInput) -> models.SchoolClass:
-    row = await access_for_admin(info, models.SchoolClass, "SchoolClass", data.id, "input.id",
+    row = await access_for_admin(info, models.SchoolClass, data.id, "SchoolClass", "input.id",
                                  "class")
     before = snapshot(row)
     errors = Errors()
@@ -164,8 +165,9 @@ async def create_study_group(info: Info, data: CreateStudyGroupInput) -> models.
             errors.add("input.classId", ErrorCode.REQUIRED, "a whole-class group needs a class")
             errors.raise_any()
         assert data.class_id is not None
-        school_class = await access_for_admin(info, models.SchoolClass, "SchoolClass",
-                                              data.class_id, "input.classId", "class")
+        school_class = await access_for_admin(info, models.SchoolClass,
+                                              data.class_id, "SchoolClass",
+                                              "input.classId", "class")
         school_id, year_id = school_class.school_id, school_class.academic_year_id
         if data.academic_year_id is not None and from_global_id(
                 data.academic_year_id, "AcademicYear", "input.academicYearId") != year_id:
@@ -180,8 +182,9 @@ async def create_study_group(info: Info, data: CreateStudyGroupInput) -> models.
                        "a cross-class group needs an academic year")
             errors.raise_any()
         assert data.academic_year_id is not None
-        year_row = await access_for_admin(info, models.AcademicYear, "AcademicYear",
-                                          data.academic_year_id, "input.academicYearId",
+        year_row = await access_for_admin(info, models.AcademicYear,
+                                          data.academic_year_id, "AcademicYear",
+                                          "input.academicYearId",
                                           "academic year")
         school_id, year_id = year_row.school_id, year_row.id
         if data.class_id is not None:
@@ -230,8 +233,8 @@ async def create_study_group(info: Info, data: CreateStudyGroupInput) -> models.
 
 
 async def split_class(info: Info, data: SplitClassInput) -> models.Split:
-    school_class = await access_for_admin(info, models.SchoolClass, "SchoolClass",
-                                          data.class_id, "input.classId", "class")
+    school_class = await access_for_admin(info, models.SchoolClass,
+                                          data.class_id, "SchoolClass", "input.classId", "class")
     session = info.context.session
     school_id = school_class.school_id
     year = await year_of(session, school_id, school_class.academic_year_id)
@@ -350,7 +353,7 @@ async def overlapping_assignment(
 
 
 async def assign_teacher(info: Info, data: AssignTeacherInput) -> models.TeacherAssignment:
-    group = await access_for_admin(info, models.StudyGroup, "StudyGroup", data.group_id,
+    group = await access_for_admin(info, models.StudyGroup, data.group_id, "StudyGroup",
                                    "input.groupId", "study group")
     year = await year_of(info.context.session, group.school_id, group.academic_year_id)
     errors = Errors()
@@ -376,7 +379,7 @@ async def assign_teacher(info: Info, data: AssignTeacherInput) -> models.Teacher
 async def end_teacher_assignment(
     info: Info, data: EndTeacherAssignmentInput
 ) -> models.TeacherAssignment:
-    row = await access_for_admin(info, models.TeacherAssignment, "TeacherAssignment", data.id,
+    row = await access_for_admin(info, models.TeacherAssignment, data.id, "TeacherAssignment",
                                  "input.id", "teacher assignment")
     group = await row_in_school(info.context.session, models.StudyGroup, row.school_id,
                                 row.group_id)

@@ -52,7 +52,8 @@ async def fetch(session: AsyncSession, model: type[T], value: str, type_name: st
 
 async def access_for_admin(info: Info, model: type[T], value: str, type_name: str, field: str,
                            what: str) -> T:
-    """A configuration object the viewer administers, for a write."""
+    """The object a mutation changes, in a school the viewer administers: NOT_FOUND when it
+    is missing or of a school the viewer is not a member of, FORBIDDEN for another role."""
     row = await fetch(info.context.session, model, value, type_name, field)
     school_id: Any = getattr(row, "school_id", None)
     if row is None or info.context.access.membership(school_id) is None:
