@@ -27,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    CondPageBreak,
     Flowable,
     KeepTogether,
     PageBreak,
@@ -287,30 +288,125 @@ def journal_pdf(journals: Sequence[PrintedJournal], *, printed_on: date | None =
 
 # --- the monthly report ----------------------------------------------------------------------
 
-# Narrow columns: break the long words where a typesetter would, not mid-syllable at random.
-HEADER_BREAKS = {"Успеваемость": "Успевае-\nмость", "Посещаемость": "Посещае-\nмость",
-                 "Опоздания": "Опозда-\nния", "проведено": "прове-\nдено"}
+# The 20 indicators do not fit one A4 row legibly: three tables by subject, each after the
+# municipality and the school again (header names as in report_sql.HEADERS; a header in none
+# of them goes to a last table, so a new column is never dropped from the print).
+MONTHLY_TABLES = [
+    ("Контингент и отметки",
+     ["Учащихся", "Отметок", "Средняя отметка (0–100)", "Успеваемость, %", "Качество, %"]),
+    ("Посещаемость и своевременность заполнения журнала",
+     ["Посещаемость, %", "Пропуски н", "Пропуски б", "Пропуски у", "Опоздания оп",
+      "Уроков проведено", "Темы в день урока, %", "Посещаемость в день урока, %",
+      "ДЗ в день урока, %", "Отметки в срок, %"]),
+    ("Выполнение учебного плана и итоговые отметки",
+     ["Часов по плану", "Уроков к плану, %", "Итоговых ожидалось", "Итоговых отсрочено",
+      "Итоговых нет"]),
+]
+OTHER_TABLE = "Другие показатели"
+REPORT_SIZE, REPORT_HEADER_SIZE = 7.5, 7  # pt; both print legibly on A4
+MUNICIPALITY_W, SCHOOL_W = 95, 170
+CELL_PAD = 2.5
+FRAME_HEIGHT = PAGE[1] - 2 * MARGIN - 12  # SimpleDocTemplate's frame pads 6 pt each side
+ORPHAN_HEIGHT = 40 * mm  # a caption, the header and a few rows
+SUBTOTAL_BACKGROUND, TOTAL_BACKGROUND = colors.Color(0.95, 0.95, 0.95), colors.Color(0.86,
+                                                                                      0.86, 0.86)
+# Header words wrap at spaces only: a word wider than its column overflows rather than split.
+REPORT_HEADER = ParagraphStyle("zReportHeader", fontName=FONT_BOLD, fontSize=REPORT_HEADER_SIZE,
+                               leading=REPORT_HEADER_SIZE * 1.2, alignment=TA_CENTER,
+                               splitLongWords=False)
+REPORT_CELL, REPORT_CELL_BOLD = _style(REPORT_SIZE), _style(REPORT_SIZE, bold=True)
 
 
-def _narrow(header: str) -> str:
-    for word, broken in HEADER_BREAKS.items():
-        header = header.replace(word, broken)
-    return header
+def monthly_groups(headers: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """The tables as (caption, column indexes into `headers`), the two name columns left out."""
+    index = {h: i for i, h in enumerate(headers)}
+    groups = [(caption, [index[h] for h in names if h in index])
+              for caption, names in MONTHLY_TABLES]
+    grouped = {i for _, columns in groups for i in columns}
+    rest = [i for i in range(2, len(headers)) if i not in grouped]
+    return [g for g in groups if g[1]] + ([(OTHER_TABLE, rest)] if rest else [])
 
 
-def monthly_pdf(report: MonthlyReport) -> bytes:
-    headers = [para(_narrow(h), _style(6, bold=True, center=True)) for h in report.headers]
-    body = [[para(v, _style(6.5)) if i < 2 else ("" if v is None else str(v).replace(".", ","))
-             for i, v in enumerate(values)] for values in report.table_rows()]
-    subtotal = [("FONT", (0, r), (-1, r), FONT_BOLD, 6.5)
-                for r, values in enumerate(report.table_rows(), start=1)
-                if values[1] == "Итого"]
-    widths = [85, 150] + [(WIDTH - 235) / (len(report.headers) - 2)] * (len(report.headers) - 2)
-    story: list[Flowable] = [
-        para(report.title, TITLE), Spacer(1, 2 * mm), para(report.note, SMALL),
-        Spacer(1, 4 * mm),
-        _table([headers, *body], widths, size=6.5,
-               extra=[("ALIGN", (2, 1), (-1, -1), "RIGHT"), *subtotal]),
-        Spacer(1, 4 * mm), para(f"Сформировано {date.today():%d.%m.%Y}", SMALL),
-    ]
-    return render(story, title=report.title, footer=report.title)
+def _decimals(values: Sequence[object]) -> int:
+    """The most fractional digits (two at most) among a column's numbers, so that its commas
+    line up."""
+    return min(2, max((len(repr(v).partition(".")[2]) for v in values if isinstance(v, float)),
+                      default=0))
+
+
+def _figure(value: object, decimals: int) -> str:
+    """A number the Russian way (thousands apart by a no-break space, a decimal comma); text
+    («<5») as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    spec = f",.{decimals}f" if isinstance(value, float) else ","
+    return format(value, spec).replace(",", "\u00a0").replace(".", ",")
+
+
+def _column_widths(headers: Sequence[str], cells: Sequence[Sequence[str]],
+                   room: float) -> list[float]:
+    """Each column at least as wide as its longest header word and widest figure; the room
+    left is shared so that the columns come out as even as those minimums allow."""
+    register_fonts()
+    pad = 2 * CELL_PAD + 1
+    least = [max([pdfmetrics.stringWidth(w, FONT_BOLD, REPORT_HEADER_SIZE) for w in h.split()]
+                 + [pdfmetrics.stringWidth(c, FONT_BOLD, REPORT_SIZE) for c in column]) + pad
+             for h, column in zip(headers, zip(*cells, strict=True) if cells else
+                                  [()] * len(headers), strict=True)]
+    if sum(least) >= room:
+        return least
+    even = sorted(least)
+    for k in range(len(even), 0, -1):  # the k narrowest share what the others leave them
+        share = (room - sum(even[k:])) / k
+        if share >= even[k - 1]:
+            return [max(width, share) for width in least]
+    return least  # not reached: k = 1 always fits
+
+
+def _monthly_table(report: MonthlyReport, rows: list[list[object]],
+                   columns: list[int]) -> Table:
+    headers = [report.headers[i] for i in columns]
+    decimals = {i: _decimals([row[i] for row in rows]) for i in columns}
+    figures = [[_figure(row[i], decimals[i]) for i in columns] for row in rows]
+    widths = _column_widths(headers, figures, WIDTH - MUNICIPALITY_W - SCHOOL_W)
+    data: list[list[Any]] = [[para(h, REPORT_HEADER) for h in report.headers[:2]]
+                             + [para(h, REPORT_HEADER) for h in headers]]
+    extra: list[tuple[Any, ...]] = [("ALIGN", (2, 1), (-1, -1), "RIGHT"),
+                                    ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+                                    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD),
+                                    ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD)]
+    for r, (row, cells) in enumerate(zip(rows, figures, strict=True), start=1):
+        total = row[1] == "Итого"
+        style = REPORT_CELL_BOLD if total else REPORT_CELL
+        data.append([para(row[0], style), para(row[1], style), *cells])
+        if total:
+            last = r == len(rows)
+            extra += [("FONT", (2, r), (-1, r), FONT_BOLD, REPORT_SIZE),
+                      ("BACKGROUND", (0, r), (-1, r),
+                       TOTAL_BACKGROUND if last else SUBTOTAL_BACKGROUND)]
+    return _table(data, [MUNICIPALITY_W, SCHOOL_W, *widths], size=REPORT_SIZE, extra=extra)
+
+
+def monthly_story(report: MonthlyReport, printed_on: date) -> list[Flowable]:
+    """The title, the note on suppressed figures, then a table per group of indicators."""
+    rows = report.table_rows()
+    story: list[Flowable] = [para(report.title, TITLE), Spacer(1, 2 * mm),
+                             para(report.note, SMALL)]
+    for n, (caption, columns) in enumerate(monthly_groups(report.headers), start=1):
+        section = [Spacer(1, 5 * mm), para(f"{n}. {caption}", HEADING), Spacer(1, 2 * mm),
+                   _monthly_table(report, rows, columns)]
+        # a table that fits a page starts on the next one rather than split; a longer one
+        # starts here, unless its caption would stand alone at the foot of the page
+        if sum(f.wrap(WIDTH, PAGE[1])[1] for f in section) <= FRAME_HEIGHT:
+            story.append(KeepTogether(section))
+        else:
+            story += [CondPageBreak(ORPHAN_HEIGHT), *section]
+    story += [Spacer(1, 4 * mm), para(f"Сформировано {printed_on:%d.%m.%Y}", SMALL)]
+    return story
+
+
+def monthly_pdf(report: MonthlyReport, *, printed_on: date | None = None) -> bytes:
+    return render(monthly_story(report, printed_on or date.today()), title=report.title,
+                  footer=report.title)

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openpyxl
@@ -25,11 +26,13 @@ from sqlalchemy import select, update
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
-from resolvers.report_sql import month_span
+from resolvers.pdf import MONTHLY_TABLES, OTHER_TABLE, monthly_groups, monthly_pdf
+from resolvers.report_sql import HEADERS, MonthlyReport, MonthlyRow, month_span
 from resolvers.spreadsheets import safe_cell
 from schema.ids import to_global_id
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
+from tests.test_reports import counts
 
 ZHURNAL = str(Path(sys.executable).parent / "zhurnal")
 Q1 = 0
@@ -472,6 +475,87 @@ def test_monthly_report_pdf_names_the_schools(
     text = pdf_text(response.content)
     assert schools.a.name in text and schools.b.name in text
     assert "ноябрь 2015" in text
+
+
+def text_runs(body: bytes) -> list[tuple[str, str, float]]:
+    """Every line of text the PDF draws, as (text, font name, size)."""
+    runs: list[tuple[str, str, float]] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: float) -> None:
+        if text.strip():
+            runs.append((text.strip(), str((font or {}).get("/BaseFont", "")), size))
+
+    for pdf_page in PdfReader(io.BytesIO(body)).pages:
+        pdf_page.extract_text(visitor_text=visit)
+    return runs
+
+
+def broken_header_words(text: str, headers: list[str], prose: str) -> set[str]:
+    """Header words that never print whole, and pieces of them a line break left: a token
+    that is a word's start or end but no word of the headers or of the note and title."""
+    words = {w for h in headers for w in h.split()}
+    tokens = {t.rstrip("-\u00ad") for line in text.splitlines() for t in line.split()}
+    pieces = {t for t in tokens - words - set(prose.split())
+              if any(t != w and (w.startswith(t) or w.endswith(t)) for w in words)}
+    return (words - tokens) | pieces
+
+
+def check_monthly_layout(body: bytes, report: MonthlyReport, schools: list[str]) -> None:
+    text = pdf_text(body)
+    prose = f"{report.title} {report.note} Итого"  # words that may start a header word
+    assert broken_header_words(text, report.headers, prose) == set()
+    assert report.note.split(".")[0] in " ".join(text.split())  # the suppression note
+    for n, (caption, _) in enumerate(MONTHLY_TABLES, start=1):
+        assert f"{n}. {caption}" in text
+    for school in schools:  # a line in each of the three tables
+        assert text.count(school) == len(MONTHLY_TABLES), school
+    runs = text_runs(body)
+    assert min(size for _, _, size in runs) >= 6.5
+    totals = [font for line, font, _ in runs if line.startswith("Итого")]
+    assert totals and all(font.endswith("DejaVuSans-Bold") for font in totals)
+    schools_fonts = [font for line, font, _ in runs if line in schools]
+    assert schools_fonts and not any(f.endswith("Bold") for f in schools_fonts)
+
+
+def test_monthly_report_pdf_prints_three_readable_tables(
+    http: httpx.Client, token_for, schools: TwoSchools,
+) -> None:
+    # when the regional officer prints November
+    response = get(http, "/exports/monthly-report.pdf", {"month": "2015-11"},
+                   token_for(schools.officer_logins["region"]))
+    # then the indicators come in three tables that repeat the school, no header word is
+    # split, nothing prints below 6.5 pt, subtotals and the total are bold
+    assert response.status_code == 200, response.text
+    check_monthly_layout(response.content, MonthlyReport(date(2015, 11, 1), "все школы"),
+                         [schools.a.name, schools.b.name])
+
+
+def test_monthly_report_pdf_of_many_schools_repeats_the_header_on_every_page() -> None:
+    # given a region of 8 municipalities of 6 schools, a small one among them
+    rows = [MonthlyRow(f"Район {m}", f"Школа № {m}{s}",
+                       counts(3 if (m, s) == (1, 1) else 40 + s, lessons=100 + 50 * s,
+                              absent=s, passing=30, planned=1000 + s))
+            for m in range(1, 9) for s in range(1, 7)]
+    report = MonthlyReport(month=date(2015, 11, 1), scope="область", rows=rows)
+    # when
+    body = monthly_pdf(report, printed_on=date(2015, 12, 1))
+    # then the tables run over several pages, each page's rows under the header
+    pages = [p.extract_text() or "" for p in PdfReader(io.BytesIO(body)).pages]
+    assert len(pages) > len(MONTHLY_TABLES)
+    assert all("Муниципалитет" in text and "Школа" in text for text in pages)
+    check_monthly_layout(body, report, [r.school for r in rows if r.school])
+    text = pdf_text(body)
+    assert "<5" in text  # the small school's figures are suppressed
+    assert "1 001,0" in text.replace("\u00a0", " ")  # hours, the thousands set apart
+    assert "Сформировано 01.12.2015" in text
+
+
+def test_every_indicator_of_the_monthly_report_has_its_table() -> None:
+    groups = monthly_groups(HEADERS)
+    assert [caption for caption, _ in groups] == [c for c, _ in MONTHLY_TABLES]
+    assert sorted(i for _, columns in groups for i in columns) == list(range(2, len(HEADERS)))
+    # and a column no table names yet is printed all the same, in a last table
+    assert monthly_groups([*HEADERS, "Новый показатель"])[-1] == (OTHER_TABLE, [len(HEADERS)])
 
 
 def test_monthly_report_with_a_bad_month_is_a_bad_request(
