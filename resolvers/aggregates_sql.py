@@ -115,6 +115,11 @@ def _key(alias: str) -> str:
     return ", ".join(f"{alias}.{k}" for k in KEY.split(", "))
 
 
+def _same_key(a: str, b: str) -> str:
+    """Two rows of the same key (NULL in a dimension not grouped by equals NULL)."""
+    return " AND ".join(f"{a}.{k} IS NOT DISTINCT FROM {b}.{k}" for k in KEY.split(", "))
+
+
 # The rows: every key with a group that had members in the range, with the figures the
 # suppression rule needs (how many schools, the school's own threshold), and the period's
 # name and dates when grouped by period.
@@ -202,23 +207,42 @@ JOIN students s ON s.k_school IS NOT DISTINCT FROM f.k_school
 
 # Student-lessons: each member of a group on the day of each held lesson; an absence is an
 # attendance row of kind absent, ill or excused (late is present).
+# A student's memberships of one group never overlap (roster_enrollment refuses it), so each
+# (held lesson, member) pair appears once without a DISTINCT over every student-lesson; the
+# few attendance rows (absences and lateness only) are counted apart and joined by key.
 ATTENDANCE = text(SCOPE + f"""
 , sl AS (
-  SELECT DISTINCT {_key("h")}, h.school_id, h.lesson_id, gm.student_id
+  SELECT {_key("h")}, gm.student_id, count(*) AS lessons
   FROM held h
   JOIN group_memberships gm ON gm.school_id = h.school_id AND gm.group_id = h.group_id
    AND gm.starts_on <= h.date AND (gm.ends_on IS NULL OR gm.ends_on >= h.date)
+  GROUP BY {_key("h")}, gm.student_id
+),
+st AS (
+  SELECT {KEY}, count(*) AS students, sum(lessons) AS student_lessons
+  FROM sl GROUP BY {KEY}
+),
+ab AS (
+  SELECT {_key("h")},
+         count(*) FILTER (WHERE a.kind IN ('absent', 'ill', 'excused')) AS absent_lessons,
+         count(*) FILTER (WHERE a.kind = 'absent') AS absent,
+         count(*) FILTER (WHERE a.kind = 'ill') AS ill,
+         count(*) FILTER (WHERE a.kind = 'excused') AS excused,
+         count(*) FILTER (WHERE a.kind = 'late') AS late
+  FROM held h
+  JOIN attendance a ON a.school_id = h.school_id AND a.lesson_id = h.lesson_id
+  WHERE EXISTS (SELECT 1 FROM group_memberships gm
+                 WHERE gm.school_id = h.school_id AND gm.group_id = h.group_id
+                   AND gm.student_id = a.student_id AND gm.starts_on <= h.date
+                   AND (gm.ends_on IS NULL OR gm.ends_on >= h.date))
+  GROUP BY {_key("h")}
 )
-SELECT {KEY}, count(DISTINCT sl.student_id) AS students, count(*) AS student_lessons,
-       count(a.id) FILTER (WHERE a.kind IN ('absent', 'ill', 'excused')) AS absent_lessons,
-       count(a.id) FILTER (WHERE a.kind = 'absent') AS absent,
-       count(a.id) FILTER (WHERE a.kind = 'ill') AS ill,
-       count(a.id) FILTER (WHERE a.kind = 'excused') AS excused,
-       count(a.id) FILTER (WHERE a.kind = 'late') AS late
-FROM sl
-LEFT JOIN attendance a ON a.school_id = sl.school_id AND a.lesson_id = sl.lesson_id
- AND a.student_id = sl.student_id
-GROUP BY {KEY}
+SELECT {_key("st")}, st.students, st.student_lessons,
+       coalesce(ab.absent_lessons, 0) AS absent_lessons, coalesce(ab.absent, 0) AS absent,
+       coalesce(ab.ill, 0) AS ill, coalesce(ab.excused, 0) AS excused,
+       coalesce(ab.late, 0) AS late
+FROM st
+LEFT JOIN ab ON {_same_key("ab", "st")}
 """)
 
 _MARK_TIMES = f"""
