@@ -250,7 +250,8 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
 
 
 # The pool ran dry, the server is unreachable or restarting, or a statement ran past the
-# statement timeout: the request changed nothing and may simply be sent again.
+# statement timeout: the request may be sent again. Its transaction was rolled back, unless
+# the connection broke during COMMIT itself: a write is retried safely with its clientKey.
 DATABASE_TROUBLE = (SATimeoutError, OperationalError, InterfaceError)
 
 
@@ -260,5 +261,6 @@ def database_unavailable(sub_response: Response, err: BaseException) -> Executio
     sub_response.status_code = 503
     sub_response.headers["Retry-After"] = "1"
     return ExecutionResult(data=None, errors=[GraphQLError(
-        "the database is busy or unavailable; nothing was changed: retry in a moment",
+        "the database is busy or unavailable: retry in a moment (a write with the same "
+        "clientKey, so it is applied once)",
         extensions={"code": "SERVICE_UNAVAILABLE", "retryable": True})])
