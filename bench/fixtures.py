@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 
 from schema.ids import to_global_id
+from server.passwords import hash_password
 
 Conn = psycopg.Connection[Any]
 
@@ -35,7 +36,9 @@ class Fixtures:
     work_type_id: uuid.UUID
     value_id: uuid.UUID
     value_label: str
-    municipality_id: uuid.UUID | None
+    municipality_id: uuid.UUID
+    officer_login: str  # a municipal officer of municipality_id (the district scenario)
+    district_schools: int = 0
     lesson_count: int = 0
     _next_lesson: int = field(default=0, repr=False)
 
@@ -55,6 +58,15 @@ class Fixtures:
     def diary_vars(self) -> dict[str, str]:
         return {"studentId": to_global_id("Person", self.student_id),
                 "from": self.diary_from.isoformat(), "to": self.diary_to.isoformat()}
+
+    @property
+    def district_vars(self) -> dict[str, Any]:
+        """The municipality's schools over the journal's quarter (the same dates in every
+        school on quarters), a row per school."""
+        return {"filter": {"municipalityId": to_global_id("Municipality", self.municipality_id),
+                           "from": self.period_from.isoformat(),
+                           "to": self.period_to.isoformat()},
+                "groupBy": ["SCHOOL"]}
 
     def set_marks_vars(self, marks: int = 30) -> dict[str, Any]:
         lesson, _ = self.next_write_lesson()
@@ -104,9 +116,39 @@ def _first_period(conn: Conn, group: uuid.UUID) -> tuple[uuid.UUID, date, date] 
     return (row[0], row[1], row[2]) if row else None
 
 
+def _largest_municipality(conn: Conn) -> tuple[uuid.UUID, int]:
+    """The municipality with the most schools (by name on a tie)."""
+    row = conn.execute("""
+        SELECT m.id, count(*) FROM municipalities m JOIN schools s ON s.municipality_id = m.id
+        GROUP BY m.id, m.name ORDER BY count(*) DESC, m.name LIMIT 1""").fetchone()
+    if row is None:
+        raise LookupError("no municipality has a school: is the database seeded?")
+    return row[0], int(row[1])
+
+
+def officer_of(conn: Conn, municipality: uuid.UUID, password: str) -> str:
+    """The login of a municipal officer of the municipality; when it has none, one is created
+    (committed) the way db/seed/demo.py creates `belogorsk`: an account and an officer role."""
+    row = conn.execute("""
+        SELECT a.login FROM officer_roles o JOIN accounts a ON a.id = o.account_id
+        WHERE o.municipality_id = %s AND a.is_active ORDER BY a.login LIMIT 1""",
+        (municipality,)).fetchone()
+    if row is not None:
+        return str(row[0])
+    login = f"bench.officer.{str(municipality)[:8]}"
+    account = uuid.uuid4()
+    conn.execute("INSERT INTO accounts (id, login, password_hash) VALUES (%s, %s, %s)",
+                 (account, login, hash_password(password)))
+    conn.execute("""
+        INSERT INTO officer_roles (id, account_id, region_id, municipality_id, title)
+        VALUES (%s, %s, NULL, %s, 'Управление образования (benchmark)')""",
+        (uuid.uuid4(), account, municipality))
+    conn.commit()  # the server logs in with it from its own connections
+    return login
+
+
 def discover(conn: Conn, *, teacher_login: str = "g1.teacher",
-             student_login: str = "g1.student", password: str = "demo",
-             municipality: str | None = "г. Белогорск") -> Fixtures:
+             student_login: str = "g1.student", password: str = "demo") -> Fixtures:
     """Pick the journal, the diary week and the lessons to write marks into."""
     conn.execute("SELECT set_config('zhurnal.school_ids', "
                  "(SELECT string_agg(id::text, ',') FROM schools), false)")
@@ -157,11 +199,9 @@ def discover(conn: Conn, *, teacher_login: str = "g1.teacher",
     # The diary week: the second full week of the second month (ordinary school days).
     day = start[0] + timedelta(days=40)
     monday = day - timedelta(days=day.weekday())
-    muni = None
-    if municipality:
-        found = conn.execute("SELECT id FROM municipalities WHERE name = %s",
-                             (municipality,)).fetchone()
-        muni = found[0] if found else None
+    # The district: the municipality with the most schools, read by its officer.
+    muni, district_schools = _largest_municipality(conn)
+    officer = officer_of(conn, muni, password)
     count = conn.execute("""SELECT count(*) FROM lessons WHERE group_id = %s
                             AND date BETWEEN %s AND %s""", (journal, p_from, p_to)).fetchone()
     return Fixtures(
@@ -170,6 +210,7 @@ def discover(conn: Conn, *, teacher_login: str = "g1.teacher",
         journal_students=size, period_id=period, period_from=p_from, period_to=p_to,
         diary_from=monday, diary_to=monday + timedelta(days=6), write_group=write,
         write_students=members, write_lessons=lessons, work_type_id=used[0],
-        value_id=used[1], value_label=used[2], municipality_id=muni,
+        value_id=used[1], value_label=used[2], municipality_id=muni, officer_login=officer,
+        district_schools=district_schools,
         lesson_count=int(count[0]) if count else 0,
     )

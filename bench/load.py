@@ -53,7 +53,6 @@ async def _load(base: str, fx: Fixtures, users: int, seconds: float) -> LoadResu
             while time.perf_counter() < stop:
                 kind = rng.choices(kinds, weights)[0]
                 request = requests[kind]
-                assert request is not None
                 t = time.perf_counter()
                 try:
                     await request(client)

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from bench.fixtures import Fixtures
-from bench.scenarios import open_session, requests_for
+from bench.scenarios import BenchError, open_session, requests_for
 from db.engine import DatabaseUrls
 from tests.server_fixture import running_server
 from tests.sql_counter import count_statements
@@ -30,12 +30,13 @@ def count_per_request(urls: DatabaseUrls, fx: Fixtures) -> dict[str, int | None]
             async with httpx.AsyncClient(base_url=base, timeout=60) as client:
                 session = await open_session(client, fx)
                 for name, request in requests_for(fx, session).items():
-                    if request is None:
-                        counts[name] = None
+                    try:
+                        await request(client)  # warm: the first request of a name may differ
+                        with count_statements() as counter:
+                            await request(client)
+                    except BenchError:
+                        counts[name] = None  # failed (the timed run reports why)
                         continue
-                    await request(client)  # warm: the first request of a name may differ
-                    with count_statements() as counter:
-                        await request(client)
                     counts[name] = counter.count
 
         asyncio.run(run())

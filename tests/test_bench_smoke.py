@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import date
+from typing import Any
 
+import httpx
 import psycopg
 
 from bench import floors
 from bench.fixtures import discover
 from bench.load import run_load
 from bench.run import measure, table
+from bench.scenarios import DISTRICT, login, post
 from bench.server import real_server
 from bench.statements import count_per_request
 from db.engine import DatabaseUrls, libpq_dsn
 from db.seed import seed_demo
+from schema.ids import to_global_id
 from tests.scratch import scratch_database
+
+
+def _district_report(base: str, officer: str, variables: dict[str, Any]) -> list[Any]:
+    async def run() -> list[Any]:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            token = await login(client, officer, "demo")
+            return list((await post(client, DISTRICT, variables, token))["aggregates"]["rows"])
+
+    return asyncio.run(run())
 
 
 def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrls) -> None:
@@ -23,19 +38,41 @@ def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrl
         seed_demo(urls.owner, year=2015, until=date(2015, 9, 20))
         with psycopg.connect(libpq_dsn(urls.owner)) as conn:
             fx = discover(conn)
-            for floor in floors.FLOORS.values():
-                assert floor(conn, fx)
+            outputs = {name: floor(conn, fx) for name, floor in floors.FLOORS.items()}
+            most = conn.execute("""
+                SELECT m.name, count(*) FROM schools s JOIN municipalities m
+                ON m.id = s.municipality_id GROUP BY m.name ORDER BY count(*) DESC""").fetchall()
 
         # when
         rows = measure(urls, fx, n=2, total=4, concurrency=2)
         counts = count_per_request(urls, fx)
         with real_server(urls, workers=1) as (base, _memory):
             load = run_load(base, fx, users=3, seconds=2)
+            report = _district_report(base, fx.officer_login, fx.district_vars)
 
     # then
     by_name = {r.scenario: r for r in rows}
     assert set(by_name) == {"journal", "diary", "setMarks", "district", "login"}
-    assert by_name["journal"].p50_ms is not None and by_name["district"].p50_ms is None
-    assert counts["journal"] and counts["diary"] and counts["district"] is None
+    assert all(r.p50_ms is not None and r.rps for r in rows), rows
+    assert all(counts[name] for name in by_name), counts
     assert load.requests > 0 and load.errors == 0, load.first_errors
     assert table(rows, 2).row_count == 5
+    # The district: the municipality with the most schools (Белогорск, 4), its officer.
+    assert most[0] == ("г. Белогорск", 4) and most[1][1] < 4
+    assert fx.officer_login == "belogorsk" and fx.district_schools == 4
+    # The floor fetches comparable figures: the same schools, marks, bands, held lessons and
+    # student-lessons as the API's report.
+    floor = json.loads(outputs["district"])
+    assert all(len(floor[k]) == 4 for k in ("schools", "marks", "timeliness", "attendance"))
+    api = {r["schoolId"]: r for r in report}
+    assert set(api) == {to_global_id("School", s[0]) for s in floor["schools"]}
+    for school, n, graded, twos, threes, fours, fives, *_ in floor["marks"]:
+        marks = api[to_global_id("School", school)]["marks"]
+        assert (marks["marks"], marks["gradedMarks"]) == (n, graded)
+        assert marks["bands"] == {"twos": twos, "threes": threes, "fours": fours, "fives": fives}
+    for school, held, *_ in floor["timeliness"]:
+        assert api[to_global_id("School", school)]["timeliness"]["lessonsHeld"] == held
+    for school, students, student_lessons, *_ in floor["attendance"]:
+        attendance = api[to_global_id("School", school)]["attendance"]
+        assert (attendance["students"], attendance["studentLessons"]) == (
+            students, student_lessons)
