@@ -85,7 +85,7 @@ sys AS (
 l AS (
   SELECT l.school_id, l.id, l.date, l.lesson_number, l.status, l.topic, l.homework,
          lt.name AS lesson_type,
-         CASE WHEN t.id IS NOT NULL THEN {FULL_NAME.format(p="t")} END AS teacher,
+         coalesce(l.actual_teacher_id, l.scheduled_teacher_id) AS teacher_id,
          (l.actual_teacher_id IS NOT NULL
           AND l.actual_teacher_id IS DISTINCT FROM l.scheduled_teacher_id) AS is_substitution,
          row_number() OVER (ORDER BY l.date, l.lesson_number NULLS LAST, l.id) AS idx
@@ -93,8 +93,6 @@ l AS (
   JOIN lessons l ON l.school_id = g.school_id AND l.group_id = g.id
    AND l.date BETWEEN p.starts_on AND p.ends_on
   LEFT JOIN lesson_types lt ON lt.school_id = l.school_id AND lt.id = l.lesson_type_id
-  LEFT JOIN persons t ON t.school_id = l.school_id
-   AND t.id = coalesce(l.actual_teacher_id, l.scheduled_teacher_id)
 ),
 s AS (
   -- a student with several memberships in the period shows once, over their whole span
@@ -106,7 +104,7 @@ s AS (
   GROUP BY gm.school_id, gm.student_id
 ),
 lm AS (
-  SELECT mk.student_id, mk.lesson_id, mk.id, mk.entered_at, v.label, v.numeric_value,
+  SELECT mk.student_id, l.idx, mk.id, mk.entered_at, v.label, v.numeric_value,
          v.point, v.system_id, w.weight, mk.excluded_from_average
   FROM l
   JOIN marks mk ON mk.school_id = l.school_id AND mk.lesson_id = l.id
@@ -122,21 +120,29 @@ xm AS (
   JOIN mark_values v ON v.school_id = mk.school_id AND v.id = mk.value_id
   JOIN work_types w ON w.school_id = mk.school_id AND w.id = mk.work_type_id
 ),
+-- Each student's cells as a map lesson index -> text, then the dense arrays by index. (A join
+-- of students × lessons to the cells themselves is planned as nested loops under RLS, whose
+-- row estimates are 1, and grew with students × lessons × marks.)
 cm AS MATERIALIZED (
-  SELECT student_id, lesson_id, string_agg(label, ' ' ORDER BY entered_at, id) AS labels
-  FROM lm GROUP BY student_id, lesson_id
+  SELECT student_id, jsonb_object_agg(idx, labels) AS m
+  FROM (SELECT student_id, idx, string_agg(label, ' ' ORDER BY entered_at, id) AS labels
+        FROM lm GROUP BY student_id, idx) c
+  GROUP BY student_id
 ),
 att AS MATERIALIZED (
-  SELECT a.student_id, a.lesson_id, {sql_case("a.kind", ATTENDANCE_CODES)} AS code
+  SELECT a.student_id, jsonb_object_agg(l.idx, {sql_case("a.kind", ATTENDANCE_CODES)}) AS m
   FROM l JOIN attendance a ON a.school_id = l.school_id AND a.lesson_id = l.id
+  GROUP BY a.student_id
 ),
 cells AS MATERIALIZED (
-  SELECT s.student_id, array_agg(cm.labels ORDER BY l.idx) AS marks,
-         array_agg(att.code ORDER BY l.idx) AS attendance
-  FROM s CROSS JOIN l
-  LEFT JOIN cm ON cm.student_id = s.student_id AND cm.lesson_id = l.id
-  LEFT JOIN att ON att.student_id = s.student_id AND att.lesson_id = l.id
-  GROUP BY s.student_id
+  SELECT x.student_id, array_agg(x.marks ->> l.idx::text ORDER BY l.idx) AS marks,
+         array_agg(x.attendance ->> l.idx::text ORDER BY l.idx) AS attendance
+  FROM (SELECT s.student_id, cm.m AS marks, att.m AS attendance
+        FROM s
+        LEFT JOIN cm ON cm.student_id = s.student_id
+        LEFT JOIN att ON att.student_id = s.student_id) x
+  CROSS JOIN l
+  GROUP BY x.student_id
 ),
 counted AS MATERIALIZED (
   -- the inputs of the average: (number, weight, axis point, system) of each mark that counts
@@ -156,18 +162,25 @@ extra AS MATERIALIZED (
   FROM xm GROUP BY student_id
 ),
 pg AS MATERIALIZED (
+  -- the page's students only: the subject's grades of the period span the whole school
   SELECT gr.student_id, gr.state, v.label
   FROM g CROSS JOIN p
-  JOIN grades gr ON gr.school_id = g.school_id AND gr.academic_year_id = g.academic_year_id
+  JOIN s ON true
+  JOIN grades gr ON gr.school_id = g.school_id AND gr.student_id = s.student_id
+   AND gr.academic_year_id = g.academic_year_id
    AND gr.subject_id = g.subject_id AND gr.kind = 'period' AND gr.period_id = p.id
   LEFT JOIN mark_values v ON v.school_id = gr.school_id AND v.id = gr.value_id
 )
 SELECT g.school_id, g.class_id, g.id, g.name,
   (SELECT row_to_json(p) FROM p) AS period,
   (SELECT row_to_json(sys) FROM sys) AS grading_system,
+  -- teachers by a plain column (as the diary): under RLS `t.id = coalesce(...)` is not
+  -- leakproof, cannot use the key, and scanned the school's persons for every lesson
   (SELECT coalesce(json_agg(json_build_array(
             l.id, l.date, l.lesson_number, l.status, l.topic, l.homework, l.lesson_type,
-            l.teacher, l.is_substitution) ORDER BY l.idx), '[]') FROM l) AS lessons,
+            (SELECT {FULL_NAME.format(p="t")} FROM persons t
+              WHERE t.school_id = l.school_id AND t.id = l.teacher_id),
+            l.is_substitution) ORDER BY l.idx), '[]') FROM l) AS lessons,
   (SELECT coalesce(json_agg(json_build_array(
             s.student_id, {FULL_NAME.format(p="pe")}, s.starts_on, s.ends_on,
             coalesce(cells.marks, '{{}}'), coalesce(cells.attendance, '{{}}'),
