@@ -171,6 +171,10 @@ class _Builder:
                 pending.result()
                 report("marks", n, n)
         self.conn.commit()
+        # Statistics now, not when autovacuum gets to it: until then the planner would guess
+        # (a bulk load of millions of rows leaves every table's estimate far off).
+        self.conn.execute("ANALYZE")
+        self.conn.commit()
         students = sum(1 for st in states for p in st.people.values() if "student" in p.roles)
         return DemoSummary(n, students, lessons, marks, list(self.accounts))
 
