@@ -421,7 +421,7 @@ def test_journal_statement_count_does_not_grow_with_students_or_lessons(
     assert len(small_page["students"]) == 5 and len(small_page["lessons"]) == 10
     assert len(big_page["students"]) == 30 and len(big_page["lessons"]) == 45
     assert small_count == big_count == admin_count
-    assert big_count <= 6  # issue 8: the access context included
+    assert big_count == 2  # issue 8 (at most 6): the access context's one call and the page
 
 
 def test_journal_cell_gives_marks_and_attendance_with_versions(
