@@ -404,6 +404,33 @@ def test_the_access_function_fails_closed_for_an_unknown_or_inactive_account(
     assert _count(app_conn, "persons") == 0
 
 
+def test_the_access_function_works_when_its_owner_is_subject_to_rls(
+    owner_conn: psycopg.Connection, schools: TwoSchools, account_of,
+) -> None:
+    # given the function owned by a role without superuser or BYPASSRLS, as on a managed
+    # PostgreSQL (here the tests' owner is a superuser, whom RLS never applies to); all of it
+    # inside the owner's transaction, which the fixture rolls back
+    teacher = schools.a.people["teacher"]
+    account = account_of(schools.a.id, teacher)
+    probe = f"zhurnal_probe_{uuid.uuid4().hex[:8]}"
+    owner_conn.execute(f"CREATE ROLE {probe} NOSUPERUSER NOBYPASSRLS")
+    owner_conn.execute(f"""GRANT SELECT ON accounts, refresh_tokens, persons, person_roles,
+        officer_roles, municipalities, schools, teacher_assignments, lessons, classes,
+        guardianships TO {probe}""")
+    owner_conn.execute(f"ALTER FUNCTION zhurnal_access(uuid, uuid) OWNER TO {probe}")
+    owner_conn.execute(f"SET LOCAL ROLE {probe}")
+    premise = _count(owner_conn, "persons")  # RLS applies to it: no school set, no rows
+    owner_conn.execute("RESET ROLE")
+    owner_conn.execute("SET LOCAL ROLE zhurnal_app")
+    # when the application role asks it for school A's teacher
+    found = _access(owner_conn, account)
+    # then it still finds the teacher's person and roles, and scopes the transaction to A
+    assert premise == 0
+    assert {(s, t) for k, s, t in found if k == "person"} == {(schools.a.id, teacher)}
+    assert {t for k, s, t in found if k == "role"}
+    assert _setting(owner_conn) == {schools.a.id}
+
+
 def test_the_officer_role_may_not_call_the_access_function(
     app_conn: psycopg.Connection, schools: TwoSchools, account_of,
 ) -> None:
