@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
-    ApiToken,
-    Municipality,
-    School,
     SchoolRole,
     TokenScope,
 )
-from db.tenancy import set_tenant_async
 
 
 @dataclass(frozen=True)
@@ -132,41 +127,22 @@ async def resolve_access(
     )
 
 
+TOKEN_ACCESS = text("SELECT kind, target, detail FROM zhurnal_token_access(:token_hash)")
+
+
 async def resolve_api_token(session: AsyncSession, token_hash: bytes) -> AccessContext:
-    """An integrator token: its scopes over the schools of its reach; no person behind it."""
-    token = await session.scalar(
-        select(ApiToken).where(
-            ApiToken.token_hash == token_hash,
-            ApiToken.revoked_at.is_(None),
-            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > func.now()),
-        )
-    )
+    """An integrator token, in one statement (`zhurnal_token_access`, migration 0007): its
+    scopes over the schools of its reach, no person behind it; its use is recorded to the
+    minute. No rows: unknown, revoked or expired (anonymous)."""
+    rows = (await session.execute(TOKEN_ACCESS, {"token_hash": token_hash})).all()
+    token = next((r for r in rows if r.kind == "token"), None)
     if token is None:
         return ANONYMOUS
-    school_ids = set(
-        (
-            await session.scalars(
-                select(School.id)
-                .join(Municipality, Municipality.id == School.municipality_id)
-                .where(or_(School.id == token.reach_school_id,
-                           Municipality.id == token.reach_municipality_id,
-                           Municipality.region_id == token.reach_region_id))
-            )
-        ).all()
-    )
-    now = datetime.now(UTC)
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
-        await session.execute(
-            update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=func.now())
-        )
-    await set_tenant_async(session, school_ids)
     return AccessContext(
-        token_id=token.id,
-        login=f"token:{token.name}",
-        scopes=frozenset(TokenScope(s) for s in token.scopes),
-        token_school_ids=frozenset(school_ids),
+        token_id=token.target,
+        login=f"token:{token.detail}",
+        scopes=frozenset(TokenScope(r.detail) for r in rows if r.kind == "scope"),
+        token_school_ids=frozenset(r.target for r in rows if r.kind == "school"),
     )
 
 
-# Recording every use would turn each read into a write; a minute is precise enough.
-LAST_USED_GRANULARITY = timedelta(minutes=1)

@@ -431,6 +431,20 @@ def test_the_access_function_works_when_its_owner_is_subject_to_rls(
     assert _setting(owner_conn) == {schools.a.id}
 
 
+def test_the_token_function_fails_closed_for_an_unknown_token(
+    app_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    # given a transaction that had school B set
+    _set_schools(app_conn, schools.b.id)
+    # when an unknown token's hash is asked for
+    rows = app_conn.execute("SELECT * FROM zhurnal_token_access(%s)",
+                            (b"\x00" * 32,)).fetchall()
+    # then no rows, and the setting is cleared
+    assert rows == []
+    assert _setting(app_conn) == set()
+    assert _count(app_conn, "persons") == 0
+
+
 def test_the_officer_role_may_not_call_the_access_function(
     app_conn: psycopg.Connection, schools: TwoSchools, account_of,
 ) -> None:
