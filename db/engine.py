@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 
 import psycopg
 from sqlalchemy import Engine, create_engine
@@ -76,9 +77,22 @@ def check_reachable(url: URL) -> None:
         ) from err
 
 
-@lru_cache(maxsize=4)
+_OWNER_ENGINES: OrderedDict[URL, Engine] = OrderedDict()
+_OWNER_ENGINES_LOCK = threading.Lock()
+OWNER_ENGINES_KEPT = 4
+
+
 def owner_engine(url: URL) -> Engine:
-    return create_engine(url, pool_pre_ping=True)
+    """The owner's engine for a database, kept for the few databases a process works on. An
+    engine pushed out is disposed of, so its pooled connections are closed, not left to the
+    garbage collector (a psycopg ResourceWarning, an error in the tests)."""
+    with _OWNER_ENGINES_LOCK:
+        engine = _OWNER_ENGINES.pop(url, None) or create_engine(url, pool_pre_ping=True)
+        _OWNER_ENGINES[url] = engine
+        while len(_OWNER_ENGINES) > OWNER_ENGINES_KEPT:
+            _, oldest = _OWNER_ENGINES.popitem(last=False)
+            oldest.dispose()
+    return engine
 
 
 @contextmanager
