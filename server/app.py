@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
 from schema.root import schema_for
+from server.diary_cache import DiaryCache
 from server.exports import Exports
 from server.graphql import ZhurnalGraphQL
 from server.notifications import DiaryListener
@@ -46,8 +47,12 @@ def create_app(
     sessions = app_sessions(engine)
     # One LISTEN connection per process, as the application role (LISTEN needs no privilege).
     listener = DiaryListener(libpq_dsn(urls.app), sessions)
+    diary_cache = None
+    if settings.diary_cache_entries > 0:
+        diary_cache = DiaryCache(max_entries=settings.diary_cache_entries)
+        listener.watch(diary_cache)
     graphql = ZhurnalGraphQL(schema_for(settings), sessions=sessions, settings=settings,
-                             listener=listener)
+                             listener=listener, diary_cache=diary_cache)
     configure_logging()
     metrics = Metrics(engine)
 

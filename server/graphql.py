@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any, NoReturn
 
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
@@ -35,7 +36,9 @@ from db.settings import OFFICER_ROLE
 from resolvers.events import Reauthenticate, SocketContext
 from resolvers.loaders import Loaders
 from schema.context import Context
+from server.diary_cache import DiaryCache, Lookup
 from server.notifications import DiaryListener
+from server.observability import current_request
 from server.settings import ServerSettings
 from server.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
 from tenants.access import ANONYMOUS, AccessContext, resolve_access, resolve_api_token
@@ -90,14 +93,27 @@ class _SubscriptionsOnly(BaseGraphQLTransportWSHandler[SocketContext, None]):
 def _is_query(request_data: GraphQLRequestData) -> bool:
     """Whether the HTTP operation is a query (not a mutation); a document that does not parse
     is not, and execution reports it."""
+    return _is_query_document(request_data.query or "", request_data.operation_name)
+
+
+@lru_cache(maxsize=512)
+def _is_query_document(query: str, name: str | None) -> bool:
+    # Front ends send the same few documents again and again (as the ParserCache assumes).
     try:
-        document = parse(request_data.query or "")
+        document = parse(query)
     except GraphQLError:
         return False
-    name = request_data.operation_name
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
                   and (name is None or (d.name is not None and d.name.value == name))]
     return len(operations) == 1 and operations[0].operation == OperationType.QUERY
+
+
+def _observe_cached(request_data: GraphQLRequestData) -> None:
+    """The request log and metrics name a cached answer's operation as an executed one's."""
+    info = current_request()
+    if info is not None:
+        info.operation = request_data.operation_name or "anonymous"
+        info.operation_type = "query"
 
 
 def _officer_refusal(error: GraphQLError) -> GraphQLError:
@@ -130,6 +146,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
     def __init__(
         self, schema: Any, *, sessions: async_sessionmaker[AsyncSession],
         settings: ServerSettings, listener: DiaryListener | None = None,
+        diary_cache: DiaryCache | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None,
                          allow_queries_via_get=False, multipart_uploads_enabled=False,
@@ -138,6 +155,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self.sessions = sessions
         self.settings = settings
         self.listener = listener
+        self.diary_cache = diary_cache
 
     def decode_json(self, data: str | bytes) -> object:
         # Bytes that are not UTF-8, or nesting deep enough to exhaust the recursion limit, are
@@ -221,6 +239,11 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
             await session.begin()
             access = await self._access(request, session)
             as_officer = reads_only_aggregates(access) and _is_query(request_data)
+            cached = self._cached_diary(access, request_data) if not as_officer else None
+            if cached is not None and (data := self.diary_cache.get(cached)) is not None:  # type: ignore[union-attr]
+                await session.commit()
+                _observe_cached(request_data)
+                return ExecutionResult(data=data, errors=None), context["request_id"]
             if as_officer:
                 # DESIGN.md: officers' reads run as a role with no privilege on personal data,
                 # so no resolver can leak a name even by mistake (transaction-local).
@@ -237,7 +260,17 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
                 await session.rollback()
             else:
                 await session.commit()
+                if cached is not None and result.data is not None:
+                    self.diary_cache.put(cached, result.data, access.school_ids)  # type: ignore[union-attr]
         return result, ctx.request_id
+
+    def _cached_diary(self, access: AccessContext, request_data: GraphQLRequestData
+                      ) -> Lookup | None:
+        """The diary cache's key for this request, if it is a diary query it may answer."""
+        if self.diary_cache is None or not isinstance(request_data.query, str):
+            return None
+        return self.diary_cache.lookup(access, request_data.query, request_data.operation_name,
+                                       request_data.variables)
 
     async def _access(self, request: Request, session: AsyncSession) -> AccessContext:
         """The viewer from the bearer token: an integrator token or a signed access token.

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import psycopg
 from sqlalchemy import and_, or_, select, tuple_
@@ -64,6 +65,14 @@ class DiaryNotice:
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed diary notification: %.200s", payload)
             return None
+
+
+class Watcher(Protocol):
+    """Something that must hear every notice at once (the diary cache)."""
+
+    def heard(self, notice: DiaryNotice) -> None: ...
+
+    def connected(self, listening: bool) -> None: ...
 
 
 class InboxOverflow(Exception):
@@ -128,8 +137,22 @@ class DiaryListener:
         self._incoming: list[DiaryNotice] = []
         self._arrived = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._watchers: list[Watcher] = []
         self.listening = asyncio.Event()
         self.stopped = False
+
+    def watch(self, watcher: Watcher) -> None:
+        """Tell `watcher` every notice as soon as it is heard, and whether the listener is
+        connected (notices are lost while it is not)."""
+        self._watchers.append(watcher)
+
+    def _connected(self, listening: bool) -> None:
+        if listening:
+            self.listening.set()
+        else:
+            self.listening.clear()
+        for watcher in self._watchers:
+            watcher.connected(listening)
 
     async def start(self, *, wait: float = 5.0) -> None:
         """Start listening; waits (briefly) for LISTEN so a just-started server hears writes
@@ -148,7 +171,7 @@ class DiaryListener:
             with suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
-        self.listening.clear()
+        self._connected(False)
         for inboxes in list(self._inboxes.values()):
             for inbox in list(inboxes):
                 inbox.end()
@@ -181,13 +204,15 @@ class DiaryListener:
                     application_name=LISTENER_APPLICATION_NAME)
                 async with conn:
                     await conn.execute(f"LISTEN {DIARY_CHANNEL}")
-                    self.listening.set()
+                    self._connected(True)
                     delay = self._backoff[0]
                     log.info("listening for diary events on %s", DIARY_CHANNEL)
                     while True:
                         async for n in conn.notifies(timeout=self._keepalive):
                             notice = DiaryNotice.parse(n.payload, datetime.now(UTC))
                             if notice is not None:
+                                for watcher in self._watchers:
+                                    watcher.heard(notice)
                                 self._incoming.append(notice)
                                 self._arrived.set()
                         # An idle connection that died silently shows up here, not in notifies.
@@ -200,7 +225,7 @@ class DiaryListener:
                 log.warning("diary listener disconnected (%s); retrying in %.1fs",
                             str(err).strip().splitlines()[0] if str(err).strip() else
                             type(err).__name__, delay)
-            self.listening.clear()
+            self._connected(False)
             await asyncio.sleep(delay)
             delay = min(delay * 2, self._backoff[1])
 

@@ -25,6 +25,8 @@ class ServerSettings:
     # A slow database gives a clear, retryable error instead of a hung request.
     statement_timeout_ms: int = 15_000
     pool_timeout_seconds: float = 5.0
+    # Diary answers kept per viewer until their data changes (server/diary_cache.py); 0: off.
+    diary_cache_entries: int = 2000
 
     @property
     def mask_errors(self) -> bool:
@@ -60,6 +62,7 @@ class ServerSettings:
                 os.environ.get("ZHURNAL_LOGIN_FAILURES_PER_ADDRESS", "20")),
             statement_timeout_ms=int(os.environ.get("ZHURNAL_STATEMENT_TIMEOUT_MS", "15000")),
             pool_timeout_seconds=float(os.environ.get("ZHURNAL_POOL_TIMEOUT_SECONDS", "5")),
+            diary_cache_entries=int(os.environ.get("ZHURNAL_DIARY_CACHE_ENTRIES", "2000")),
         )
 
 

@@ -22,6 +22,9 @@ TEST_SETTINGS = ServerSettings(
     # Every test comes from 127.0.0.1: only the per-login limit applies to the suite (the
     # per-address limit is tested with its own server and forwarded addresses).
     login_failures_per_address=1_000_000,
+    # Off: many tests write with the owner and read at once, which would race the change
+    # notification; tests/test_diary_cache.py runs a server with it on.
+    diary_cache_entries=0,
 )
 
 
