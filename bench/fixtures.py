@@ -41,6 +41,7 @@ class Fixtures:
     district_schools: int = 0
     lesson_count: int = 0
     _next_lesson: int = field(default=0, repr=False)
+    _next_diary: int = field(default=0, repr=False)
 
     def next_write_lesson(self) -> tuple[uuid.UUID, date]:
         """Each write goes to the next lesson of the group, round the year."""
@@ -58,6 +59,14 @@ class Fixtures:
     def diary_vars(self) -> dict[str, str]:
         return {"studentId": to_global_id("Person", self.student_id),
                 "from": self.diary_from.isoformat(), "to": self.diary_to.isoformat()}
+
+    def next_diary_vars(self) -> dict[str, str]:
+        """A week starting one day later at each call (round 250 days from the first school
+        day): never the same question twice in a run, so never answered from the cache."""
+        start = self.period_from + timedelta(days=self._next_diary % 250)
+        self._next_diary += 1
+        return {"studentId": to_global_id("Person", self.student_id),
+                "from": start.isoformat(), "to": (start + timedelta(days=6)).isoformat()}
 
     @property
     def district_vars(self) -> dict[str, Any]:

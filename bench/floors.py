@@ -293,5 +293,5 @@ def login(conn: Conn, fx: Fixtures) -> bytes:
     return _dump({"account": row[0]})
 
 
-FLOORS = {"journal": journal, "diary": diary, "setMarks": set_marks, "district": district,
-          "login": login}
+FLOORS = {"journal": journal, "diary": diary, "diary cached": diary, "setMarks": set_marks,
+          "district": district, "login": login}

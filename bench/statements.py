@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ import httpx
 from bench.fixtures import Fixtures
 from bench.scenarios import BenchError, open_session, requests_for
 from db.engine import DatabaseUrls
-from tests.server_fixture import running_server
+from tests.server_fixture import TEST_SETTINGS, running_server
 from tests.sql_counter import count_statements
 
 
@@ -24,7 +25,8 @@ def count_per_request(urls: DatabaseUrls, fx: Fixtures) -> dict[str, int | None]
     counts: dict[str, int | None] = {}
     # The in-process server's request log would land in the table's console: quiet it.
     logging.getLogger("zhurnal.requests").setLevel(logging.WARNING)
-    with running_server(urls) as base:
+    # With the diary cache on, as `zhurnal serve` runs (the tests' server keeps it off).
+    with running_server(urls, replace(TEST_SETTINGS, diary_cache_entries=2000)) as base:
 
         async def run() -> None:
             async with httpx.AsyncClient(base_url=base, timeout=60) as client:
