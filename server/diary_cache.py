@@ -18,9 +18,10 @@ Safety, in this order:
   arrived is not stored (epochs), so a write committed during a read cannot stay hidden.
 - **Only while listening.** While the listener is disconnected events are lost: nothing is
   read from or stored in the cache, and it is emptied when the listener connects again.
-- **Bounded.** Entries live at most `ttl` seconds (what no event announces: a new membership,
-  a renamed subject or teacher) and at most `max_entries` are kept (least recently used out),
-  each as compact JSON (~10 KB for a week: 2,000 entries are ~20 MB of a worker).
+- **Bounded.** Entries live at most `ttl` seconds, so what no event announces (a lesson added,
+  deleted, moved to another day or given to a substitute; a new membership; a renamed subject
+  or teacher) shows at most that late. At most `max_entries` are kept (least recently used
+  out), each as compact JSON (~10 KB a week: 2,000 entries are ~20 MB of a worker).
 
 An event reaches the process 6–30 ms after its commit; a read in that window may still get
 the answer from before the write, as a read that started just before the commit would.
