@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -66,13 +67,18 @@ def prepare(data_dir: Path = DATA_DIR, log=print) -> BenchData:
         # quarter (the next day, so the quarter's last lessons are held too).
         stop = None if until is None else date.fromordinal(until.toordinal() + 1)
         summary = seed_demo(urls.owner, year=year, until=stop, scale="region-year")
-        log(f"seeded {what} ({urls.owner.database}): {summary.students} students, "
-            f"{summary.lessons} lessons, {summary.marks} marks in "
-            f"{time.perf_counter() - started:.0f} s")
+        elapsed = time.perf_counter() - started
         # As an operator would after a bulk load: otherwise autovacuum runs through the new
         # tables during the first measurements.
         with psycopg.connect(libpq_dsn(urls.owner), autocommit=True) as conn:
             conn.execute("VACUUM (ANALYZE)")
+            size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        # The seeding ran in this process: its peak resident memory so far is the seeder's
+        # (issue 8: the region-year load within 2 GB).
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        log(f"seeded {what} ({urls.owner.database}): {summary.students} students, "
+            f"{summary.lessons} lessons, {summary.marks} marks in {elapsed:.0f} s; "
+            f"database {size[0] / 2**30 if size else 0:.2f} GB, seeding peak RSS {peak:.0f} MB")
     return BenchData(year, full, quarter)
 
 
