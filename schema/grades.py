@@ -18,13 +18,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.conversion import convert_value
 from schema.calendar import AcademicYear, Period
 from schema.classes import StudyGroup
-from schema.errors import UserError, UserInputError, bad_argument
+from schema.errors import UserError
 from schema.grading import GradingSystem, MarkValue
-from schema.ids import from_global_id, try_uuid
-from schema.marks import person_or_none, readable_rows
+from schema.ids import try_uuid
+from schema.marks import person_or_none, readable_rows, target_system, value_in_system
 from schema.people import Person
 from schema.subjects import Subject
 
@@ -95,15 +94,11 @@ class Grade(relay.Node):
         system_id: Annotated[strawberry.ID, strawberry.argument(
             description="The target grading system (global id of a `GradingSystem`).")],
     ) -> MarkValue | None:
-        try:
-            target = from_global_id(system_id, "GradingSystem", "systemId")
-        except UserInputError:
-            raise bad_argument("systemId", "is not the id of a GradingSystem") from None
+        target = target_system(system_id)
         if self.value_ref is None:
             return None
-        row = await convert_value(info.context.loaders, self.value_ref, target,
-                                  await self._relevant_day(info))
-        return MarkValue.from_model(row) if row else None
+        return await value_in_system(info, self.value_ref, target,
+                                     await self._relevant_day(info))
 
     async def _relevant_day(self, info: Info) -> date:
         loaders = info.context.loaders

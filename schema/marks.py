@@ -74,6 +74,22 @@ async def readable_rows(info: Info, rows: Sequence[Any], lesson_ids: Sequence[uu
     return out
 
 
+def target_system(system_id: str) -> uuid.UUID:
+    """The `systemId` argument of a `valueIn` field (marks and grades)."""
+    try:
+        return from_global_id(system_id, "GradingSystem", "systemId")
+    except UserInputError:
+        raise bad_argument("systemId", "is not the id of a GradingSystem") from None
+
+
+async def value_in_system(info: Info, value_ref: uuid.UUID, target: uuid.UUID, day: date
+                          ) -> MarkValue | None:
+    """A value read in another grading system of its school on `day` (resolvers/conversion.py);
+    null for a system of another school."""
+    row = await convert_value(info.context.loaders, value_ref, target, day)
+    return MarkValue.from_model(row) if row else None
+
+
 async def person_or_none(info: Info, person_id: uuid.UUID | None) -> Person | None:
     if person_id is None:
         return None
@@ -120,12 +136,8 @@ class Mark(relay.Node):
         system_id: Annotated[strawberry.ID, strawberry.argument(
             description="The target grading system (global id of a `GradingSystem`).")],
     ) -> MarkValue | None:
-        try:
-            target = from_global_id(system_id, "GradingSystem", "systemId")
-        except UserInputError:
-            raise bad_argument("systemId", "is not the id of a GradingSystem") from None
-        row = await convert_value(info.context.loaders, self.value_ref, target, self.work_date)
-        return MarkValue.from_model(row) if row else None
+        target = target_system(system_id)
+        return await value_in_system(info, self.value_ref, target, self.work_date)
 
     @strawberry.field(name="valueId", description="Global id of the value (type `MarkValue`).")
     def value_gid(self) -> strawberry.ID:
