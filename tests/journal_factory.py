@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
@@ -179,3 +179,17 @@ def make_journal_group(
             result.lesson_dates.append(day)
         s.flush()
     return result
+
+
+def transfer(owner_url: URL, from_group: JournalGroup, to_group: JournalGroup,
+             student: uuid.UUID, *, last_day: date) -> None:
+    """A mid-year move: the student leaves `from_group` after `last_day` and is a member of
+    `to_group` from the next day (as roster transfers keep history)."""
+    with owner_session(owner_url) as s:
+        set_tenant(s, [from_group.school.id])
+        s.execute(update(m.GroupMembership)
+                  .where(m.GroupMembership.group_id == from_group.group_id,
+                         m.GroupMembership.student_id == student)
+                  .values(ends_on=last_day))
+        s.add(m.GroupMembership(school_id=from_group.school.id, group_id=to_group.group_id,
+                                student_id=student, starts_on=last_day + timedelta(days=1)))

@@ -14,7 +14,7 @@ from db.tenancy import set_tenant
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
-from tests.test_marks import TZ, add_lesson, gid, sql, today
+from tests.test_marks import TZ, add_lesson, fields, gid, sql, today
 
 SET_ATTENDANCE = """
 mutation Set($input: SetAttendanceInput!) { setAttendance(input: $input) {
@@ -51,10 +51,6 @@ def audit_of(database: DatabaseUrls, jg: JournalGroup, entity: str, ids: list[An
 def entered_at(database: DatabaseUrls, jg: JournalGroup, lesson: uuid.UUID) -> Any:
     return sql(database, jg.school.id, "SELECT attendance_entered_at FROM lessons "
                "WHERE school_id = :school AND id = :l", l=lesson)[0][0]
-
-
-def fields(result: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(e["field"], e["code"]) for e in result["errors"]]
 
 
 @pytest.fixture()

@@ -15,7 +15,7 @@ from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
 from tests.factories import TwoSchools
-from tests.journal_factory import JournalGroup, make_journal_group
+from tests.journal_factory import JournalGroup, make_journal_group, transfer
 from tests.sql_counter import count_statements
 from tests.test_journal import MarkSpec, add_attendance, add_marks, gid, issue_read_token
 
@@ -109,14 +109,7 @@ def test_diary_follows_a_mid_year_transfer(
     g1 = make_journal_group(database.owner, schools.a, students=1, lessons=4)
     g2 = make_journal_group(database.owner, schools.a, students=1, lessons=4)
     mover, day_d = g1.students[0], g1.lesson_dates[1]
-    with owner_session(database.owner) as s:
-        set_tenant(s, [g1.school.id])
-        s.execute(update(m.GroupMembership)
-                  .where(m.GroupMembership.group_id == g1.group_id,
-                         m.GroupMembership.student_id == mover)
-                  .values(ends_on=day_d))
-        s.add(m.GroupMembership(school_id=g1.school.id, group_id=g2.group_id,
-                                student_id=mover, starts_on=day_d + timedelta(days=1)))
+    transfer(database.owner, g1, g2, mover, last_day=day_d)
     # when
     diary = diary_of(gql, token_for(g1.student_logins[0]), mover, FIRST,
                      g1.lesson_dates[3])

@@ -25,7 +25,7 @@ from websockets.typing import Subprotocol
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
-from schema.ids import to_global_id
+from schema.ids import to_global_id as gid
 from server.notifications import LISTENER_APPLICATION_NAME, DiaryListener
 from server.tokens import issue_access_token
 from tests.factories import TwoSchools
@@ -114,9 +114,6 @@ def token(database: DatabaseUrls, login: str) -> str:
     assert account_id is not None, login
     return issue_access_token(SECRET, account_id, minutes=5)[0]
 
-
-def gid(type_name: str, value: uuid.UUID) -> str:
-    return to_global_id(type_name, value)
 
 
 async def open_socket(url: str, authorization: str | None) -> ClientConnection:

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
-from schema.ids import to_global_id
+from schema.ids import to_global_id as gid
 from tests.factories import PASSWORD, SchoolFixture, TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
@@ -71,9 +71,6 @@ mutation Close($input: CloseAcademicYearInput!) { closeAcademicYear(input: $inpu
 
 _counter = itertools.count(1)
 
-
-def gid(type_name: str, value: uuid.UUID) -> str:
-    return to_global_id(type_name, value)
 
 
 def sql(database: DatabaseUrls, school_id: uuid.UUID, query: str, **params: Any) -> list[Any]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from db.engine import DatabaseUrls, owner_session
-from schema.ids import to_global_id
+from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
 from tests.sql_counter import count_statements
 
@@ -79,9 +79,6 @@ def values(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return [{"label": label, "rangeLow": low, "rangeHigh": high, "point": point,
              "countsAsPass": ok, "numericValue": num} for label, low, high, point, ok, num in rows]
 
-
-def gid(type_name: str, value: uuid.UUID) -> str:
-    return to_global_id(type_name, value)
 
 
 def unique(prefix: str) -> str:

@@ -20,9 +20,9 @@ from sqlalchemy import func, select, update
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
-from schema.ids import to_global_id
+from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
-from tests.journal_factory import JournalGroup, make_journal_group
+from tests.journal_factory import JournalGroup, make_journal_group, transfer
 from tests.sql_counter import count_statements
 
 JOURNAL = """
@@ -76,9 +76,6 @@ class MarkSpec:
     excluded: bool = False
     work_date: date | None = None
 
-
-def gid(type_name: str, value: uuid.UUID) -> str:
-    return to_global_id(type_name, value)
 
 
 def page_vars(jg: JournalGroup, period: int = Q1) -> dict[str, str]:
@@ -239,14 +236,7 @@ def test_journal_keeps_a_transferred_students_marks_for_their_dates(
     g1 = make_journal_group(database.owner, schools.a, students=2, lessons=6)
     g2 = make_journal_group(database.owner, schools.a, students=1, lessons=6)
     mover, day_d = g1.students[0], g1.lesson_dates[2]
-    with owner_session(database.owner) as s:
-        set_tenant(s, [g1.school.id])
-        s.execute(update(m.GroupMembership)
-                  .where(m.GroupMembership.group_id == g1.group_id,
-                         m.GroupMembership.student_id == mover)
-                  .values(ends_on=day_d))
-        s.add(m.GroupMembership(school_id=g1.school.id, group_id=g2.group_id,
-                                student_id=mover, starts_on=day_d + timedelta(days=1)))
+    transfer(database.owner, g1, g2, mover, last_day=day_d)
     add_marks(database, g1, [MarkSpec(0, 0, "5"), MarkSpec(0, 2, "4")])
     g2_mover = MarkSpec(0, 4, "3")
     with owner_session(database.owner) as s:

@@ -16,7 +16,7 @@ from strawberry import relay
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
-from schema.ids import to_global_id
+from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
@@ -73,9 +73,6 @@ def execute(database: DatabaseUrls, school_id: uuid.UUID, statement: str, **para
 def raw_id(global_id: str) -> uuid.UUID:
     return uuid.UUID(relay.GlobalID.from_id(global_id).node_id)
 
-
-def gid(type_name: str, value: uuid.UUID) -> str:
-    return to_global_id(type_name, value)
 
 
 def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:

@@ -14,7 +14,7 @@ from strawberry import relay
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
-from schema.ids import to_global_id
+from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
@@ -39,9 +39,6 @@ NODE = "query Node($id: ID!) { node(id: $id) { id ... on Mark { value version } 
 
 TZ = ZoneInfo("Asia/Yakutsk")
 
-
-def gid(type_name: str, value: uuid.UUID) -> str:
-    return to_global_id(type_name, value)
 
 
 def sql(database: DatabaseUrls, school_id: uuid.UUID, query: str, **params: Any) -> list[Any]:

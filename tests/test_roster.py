@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
-from schema.ids import to_global_id
+from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
 from tests.sql_counter import count_statements
 
@@ -148,9 +148,6 @@ mutation($input: EndGroupMembershipInput!) {{
 }}
 """
 
-
-def gid(type_name: str, value: uuid.UUID) -> str:
-    return to_global_id(type_name, value)
 
 
 # --- building rows as the owner --------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from strawberry import relay
 
 from db.engine import DatabaseUrls, owner_session
-from schema.ids import to_global_id
+from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 
@@ -51,9 +51,6 @@ def sql(database: DatabaseUrls, school_id: uuid.UUID, query: str, **params: Any)
 def raw_id(global_id: str) -> uuid.UUID:
     return uuid.UUID(relay.GlobalID.from_id(global_id).node_id)
 
-
-def gid(type_name: str, value: uuid.UUID) -> str:
-    return to_global_id(type_name, value)
 
 
 def codes(payload: dict[str, Any]) -> list[tuple[str | None, str]]:
