@@ -125,7 +125,6 @@ class DiaryCache:
         self._student_epoch: dict[uuid.UUID, int] = {}
         self._school_epoch: dict[uuid.UUID, int] = {}
         self.listening = False
-        self.hits = self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -156,10 +155,8 @@ class DiaryCache:
         if entry is None or time.monotonic() - entry.stored_at > self.ttl:
             if entry is not None:
                 self._drop(lookup.key)
-            self.misses += 1
             return None
         self._entries.move_to_end(lookup.key)
-        self.hits += 1
         return json.loads(entry.data)
 
     def put(self, lookup: Lookup, data: dict[str, Any], schools: frozenset[uuid.UUID]) -> None:

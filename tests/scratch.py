@@ -29,17 +29,12 @@ def scratch_database(like: DatabaseUrls, *, migrate: bool = True,
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"{copy}')
     urls = DatabaseUrls(owner=like.owner.set(database=name), app=like.app.set(database=name))
-    # owner_engine() caches a few engines only: one pushed out while its connections are open
-    # would leak them, so both engines are held here and disposed of explicitly.
-    shared, scratch = owner_engine(like.owner), owner_engine(urls.owner)
     try:
         if migrate and template is None:
             upgrade(urls.owner)
         yield urls
     finally:
-        scratch.dispose()
-        if owner_engine(like.owner) is not shared:
-            shared.dispose()
+        owner_engine(urls.owner).dispose()  # its pooled connections, before the drop
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
