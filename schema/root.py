@@ -39,6 +39,7 @@ from schema.grading import (
     GradingTemplate,
     MarkValue,
 )
+from schema.inputs import plan_inputs
 from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
 from schema.people import Person
@@ -119,8 +120,10 @@ def schema_extensions(settings: ServerSettings | None = None
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                             types=NODE_TYPES, extensions=schema_extensions())
+    built = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                              types=NODE_TYPES, extensions=schema_extensions())
+    plan_inputs(built)
+    return built
 
 
 schema = build_schema()
