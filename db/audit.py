@@ -1,7 +1,8 @@
 """Writing the audit log: one row per change, in the transaction of the change.
 
 The database fills `seq`, `occurred_at`, `prev_hash` and `hash` (a trigger serialises each
-school's chain); the application role may insert but never update or delete.
+school's chain); the application role may insert but never update or delete. Bulk journal
+writes log in the statement that writes (`logging`): the database builds the row states.
 """
 
 from __future__ import annotations
@@ -13,8 +14,23 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import (
+    CTE,
+    FromClause,
+    Select,
+    String,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal,
+    null,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import AuditEntry, Base
 
@@ -95,3 +111,47 @@ async def record(session: AsyncSession, actor: Actor, *changes: Change) -> None:
             for c in changes
         ],
     )
+
+
+# The columns a data-modifying CTE returns for `logging`, besides the table's own.
+LOG_BEFORE, LOG_AFTER, LOG_RECORDED_AT = "log_before", "log_after", "log_recorded_at"
+LOGGED = frozenset({LOG_BEFORE, LOG_AFTER, LOG_RECORDED_AT})
+
+
+def state_in_sql(table: FromClause) -> ColumnElement[Any]:
+    """`snapshot` computed by the database: the row as JSON, without school_id and secrets."""
+    state: ColumnElement[Any] = func.to_jsonb(table.table_valued(), type_=JSONB)
+    for key in ("school_id", *sorted(SECRET_COLUMNS)):
+        if key in table.c:
+            state = state.op("-", return_type=JSONB)(literal(key))
+    return state
+
+
+def actor_params(actor: Actor) -> dict[str, Any]:
+    """The parameters of a `logging` statement that name who writes."""
+    return {"log_account_id": actor.account_id, "log_person_id": actor.person_id,
+            "log_token_id": actor.token_id, "log_request_id": actor.request_id}
+
+
+def logging(written: CTE, action: str, entity: str) -> Select[Any]:
+    """`SELECT * FROM written` that also appends one audit row per written row, in the same
+    statement. `written` is an INSERT, UPDATE or DELETE … RETURNING with the rows' `school_id`
+    and `id`, and any of LOG_BEFORE, LOG_AFTER (states, see `state_in_sql`) and
+    LOG_RECORDED_AT (the client's time). The writer is given at execution (`actor_params`),
+    so the statement can be built once."""
+    c = written.c
+
+    def given(name: str) -> Any:
+        return c[name] if name in c else null()
+
+    rows = select(
+        c.school_id, func.gen_random_uuid(), given(LOG_RECORDED_AT),
+        bindparam("log_account_id", type_=Uuid), bindparam("log_person_id", type_=Uuid),
+        bindparam("log_token_id", type_=Uuid), literal(action), literal(entity), c.id,
+        given(LOG_BEFORE), given(LOG_AFTER), bindparam("log_request_id", type_=String))
+    log = insert(AuditEntry).from_select(
+        ["school_id", "id", "recorded_at", "actor_account_id", "actor_person_id",
+         "actor_token_id", "action", "entity", "entity_id", "before", "after", "request_id"],
+        rows).cte("logged")
+    # the states stay in the database: the caller gets the written rows only
+    return select(*(col for col in c if col.key not in LOGGED)).add_cte(log)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 from strawberry.types import Info
 
@@ -19,10 +19,10 @@ from resolvers import receipts
 from resolvers.closing import require_period_open
 from resolvers.mark_targets import (
     MAX_ENTRIES,
-    audit_state,
     check_recorded_at,
     check_writer,
     decode,
+    delete_rows,
     from_state,
     insert_rows,
     load_lessons,
@@ -174,34 +174,23 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
     if errors:
         raise UserInputError(*errors)
 
-    writer = access.person_id(school_id)
+    who = actor(info, school_id)
     inserted = await insert_rows(session, ATTENDANCE, [
         {"school_id": school_id, "id": uuid.uuid4(), "lesson_id": lesson.id, "entered_at": now,
-         "entered_by_id": writer, "version": 1, **values} for values in new])
-    updated = await update_rows(session, ATTENDANCE, school_id, changed, extra={
-        "entered_at": now, "entered_by_id": writer, "version": ATTENDANCE.c.version + 1})
+         "entered_by_id": who.person_id, "version": 1, **values} for values in new], who)
+    updated = await update_rows(session, ATTENDANCE, school_id, [
+        {**values, "entered_at": now, "entered_by_id": who.person_id} for values in changed], who)
     written = {r.student_id: r for r in [*inserted.values(), *updated.values()]}
-    changes = [Change(school_id=school_id, action="create", entity="attendance", entity_id=r.id,
-                      after=audit_state(ATTENDANCE, r), recorded_at=recorded_at[r.student_id])
-               for r in inserted.values()]
-    changes += [Change(school_id=school_id, action="update", entity="attendance",
-                       entity_id=r.id, before=audit_state(ATTENDANCE, existing[r.student_id]),
-                       after=audit_state(ATTENDANCE, r), recorded_at=recorded_at[r.student_id])
-                for r in updated.values()]
-    if removed:
-        await session.execute(delete(ATTENDANCE).where(
-            ATTENDANCE.c.school_id == school_id, ATTENDANCE.c.id.in_([r.id for r in removed])))
-        changes += [Change(school_id=school_id, action="delete", entity="attendance",
-                           entity_id=r.id, before=audit_state(ATTENDANCE, r),
-                           recorded_at=recorded_at[r.student_id]) for r in removed]
+    await delete_rows(session, ATTENDANCE, school_id,
+                      [{"id": r.id, "recorded_at": recorded_at[r.student_id]} for r in removed],
+                      who)
     if lesson.attendance_entered_at is None:
         # The first entry of the lesson's attendance, for timeliness reports (flushed by apply).
         before_lesson = audit.snapshot(lesson)
         lesson.attendance_entered_at = now
-        changes.append(Change(school_id=school_id, action="update", entity="lessons",
-                              entity_id=lesson.id, before=before_lesson,
-                              after=audit.snapshot(lesson)))
-    await audit.record(session, actor(info, school_id), *changes)
+        await audit.record(session, who, Change(
+            school_id=school_id, action="update", entity="lessons", entity_id=lesson.id,
+            before=before_lesson, after=audit.snapshot(lesson)))
     gone = {r.student_id for r in removed}
     for student in students:
         assert student is not None

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +26,7 @@ from strawberry.types import Info
 
 from db import audit, models
 from db.audit import Change
+from resolvers.grading_uses import GROUP_GRADE_LEVEL
 from resolvers.mutations import actor
 from resolvers.school_config import access_for_admin
 from resolvers.timeliness import deadlines
@@ -33,34 +35,34 @@ from schema.grades import CloseAcademicYearInput, ClosePeriodInput
 from tenants.access import AccessContext
 from tenants.rules import is_admin
 
-LOCKS = text("""
+# The lock rows of `req` (group_id, day pairs, defined by the caller) as the CTE `locks`.
+LOCK_CTES = f"""
+lock_groups AS (
+  SELECT req.group_id, req.day, sg.school_id, sg.academic_year_id,
+         {GROUP_GRADE_LEVEL} AS grade_level
+  FROM req JOIN study_groups sg ON sg.id = req.group_id
+),
+locks AS (
+  SELECT g.group_id, g.day, y.name AS year_name, y.status AS year_status,
+         (SELECT p.name FROM period_schemes ps
+          JOIN periods p ON p.school_id = ps.school_id AND p.scheme_id = ps.id
+          WHERE ps.school_id = g.school_id AND ps.academic_year_id = g.academic_year_id
+            AND (ps.id = lvl.scheme_id OR lvl.scheme_id IS NULL)
+            AND g.day BETWEEN p.starts_on AND p.ends_on AND p.closed_at IS NOT NULL
+          ORDER BY p.ends_on LIMIT 1) AS closed_period
+  FROM lock_groups g
+  JOIN academic_years y ON y.school_id = g.school_id AND y.id = g.academic_year_id
+  LEFT JOIN grade_level_schemes lvl ON lvl.school_id = g.school_id
+   AND lvl.academic_year_id = g.academic_year_id AND lvl.grade_level = g.grade_level
+)"""
+
+LOCKS = text(f"""
 WITH req AS (
   SELECT DISTINCT r.group_id, r.day
   FROM unnest(CAST(:group_ids AS uuid[]), CAST(:days AS date[])) AS r(group_id, day)
-),
-g AS (
-  SELECT req.group_id, req.day, sg.school_id, sg.academic_year_id,
-         coalesce(c.grade_level, (
-           SELECT min(c2.grade_level) FROM group_memberships gm
-           JOIN enrollments e ON e.school_id = gm.school_id AND e.student_id = gm.student_id
-           JOIN classes c2 ON c2.school_id = e.school_id AND c2.id = e.class_id
-           WHERE gm.school_id = sg.school_id AND gm.group_id = sg.id)) AS grade_level
-  FROM req
-  JOIN study_groups sg ON sg.school_id = :school_id AND sg.id = req.group_id
-  LEFT JOIN classes c ON c.school_id = sg.school_id AND c.id = sg.class_id
-)
-SELECT g.group_id, g.day, y.name AS year_name, y.status AS year_status,
-       (SELECT p.name FROM period_schemes ps
-        JOIN periods p ON p.school_id = ps.school_id AND p.scheme_id = ps.id
-        WHERE ps.school_id = g.school_id AND ps.academic_year_id = g.academic_year_id
-          AND (ps.id = lvl.scheme_id OR lvl.scheme_id IS NULL)
-          AND g.day BETWEEN p.starts_on AND p.ends_on AND p.closed_at IS NOT NULL
-        ORDER BY p.ends_on LIMIT 1) AS closed_period
-FROM g
-JOIN academic_years y ON y.school_id = g.school_id AND y.id = g.academic_year_id
-LEFT JOIN grade_level_schemes lvl ON lvl.school_id = g.school_id
- AND lvl.academic_year_id = g.academic_year_id AND lvl.grade_level = g.grade_level
-""")
+  JOIN study_groups sg ON sg.school_id = :school_id AND sg.id = r.group_id
+), {LOCK_CTES}
+SELECT * FROM locks""")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,11 @@ async def period_locks(session: AsyncSession, school_id: uuid.UUID,
     rows = await session.execute(LOCKS, {"school_id": school_id,
                                          "group_ids": [g for g, _ in pairs],
                                          "days": [d for _, d in pairs]})
+    return locks_of(rows)
+
+
+def locks_of(rows: Iterable[Any]) -> dict[tuple[uuid.UUID, date], Lock]:
+    """LOCK_CTES' rows as locks; a pair without a lock is left out."""
     out: dict[tuple[uuid.UUID, date], Lock] = {}
     for r in rows:
         archived = r.year_status == models.YearStatus.ARCHIVED.value
@@ -115,20 +122,18 @@ async def require_period_open(session: AsyncSession, access: AccessContext,
                               field: str) -> None:
     """Refuse a non-administrator's write of the group's entry dated `day` when the period
     holding that day is closed (FORBIDDEN on `field`); refuse anyone's write into an archived
-    year. For many entries at once use `require_journal_writable`."""
+    year. For many entries at once read `period_locks` and use `require_unlocked`."""
     locks = await period_locks(session, school_id, [(group_id, day)])
     error = lock_error(access, school_id, locks.get((group_id, day)), field)
     if error is not None:
         raise UserInputError(error)
 
 
-async def require_journal_writable(session: AsyncSession, access: AccessContext,
-                                   school_id: uuid.UUID,
-                                   entries: Iterable[tuple[uuid.UUID, date, str]]) -> None:
-    """`require_period_open` for many (group, day, field) entries in one statement; every
-    refused entry is reported."""
-    entries = list(entries)
-    locks = await period_locks(session, school_id, [(g, d) for g, d, _ in entries])
+def require_unlocked(access: AccessContext, school_id: uuid.UUID,
+                     locks: dict[tuple[uuid.UUID, date], Lock],
+                     entries: Iterable[tuple[uuid.UUID, date, str]]) -> None:
+    """Refuse the (group, day, field) entries that `locks` forbid this viewer: every refused
+    entry is reported, each on its field."""
     errors = [e for g, d, f in entries
               if (e := lock_error(access, school_id, locks.get((g, d)), f)) is not None]
     if errors:

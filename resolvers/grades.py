@@ -4,9 +4,8 @@ grades, overdue deferrals, and closing periods and years.
 The rules live beside their code: conversion in resolvers/conversion.py, averages and year
 grades in resolvers/averages.py, grade writes in resolvers/grade_writes.py and
 resolvers/year_grade_writes.py, closing and the
-locks it puts on the journal in resolvers/closing.py (`require_period_open`,
-`require_journal_writable` and `require_year_writable` are re-exported here for the journal's
-writes).
+locks it puts on the journal in resolvers/closing.py (`require_period_open` and
+`require_year_writable` are re-exported here for the journal's writes).
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from resolvers import grade_writes as writes
 from resolvers import year_grade_writes as year_writes
 from resolvers.averages import Average, school_rules, student_average
 from resolvers.closing import (
-    require_journal_writable,
     require_period_open,
     require_year_writable,
 )
@@ -62,8 +60,7 @@ from tenants.access import AccessContext
 from tenants.permissions import IsAuthenticated
 from tenants.rules import can_read_structure, is_admin, is_staff, may_read_journal
 
-__all__ = ["GradesMutation", "GradesQuery", "require_journal_writable", "require_period_open",
-           "require_year_writable"]
+__all__ = ["GradesMutation", "GradesQuery", "require_period_open", "require_year_writable"]
 
 
 async def convert_value_query(

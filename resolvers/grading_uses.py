@@ -9,10 +9,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Enrollment, GradingSystemUse, GroupMembership, SchoolClass, StudyGroup
+from db.models import GradingSystemUse, StudyGroup
 
 
 def pick(uses: Sequence[GradingSystemUse], subject_id: uuid.UUID, grade: int | None
@@ -25,28 +25,28 @@ def pick(uses: Sequence[GradingSystemUse], subject_id: uuid.UUID, grade: int | N
     return ranked[0].system_id if ranked else None
 
 
+# A group's grade level, as SQL over `sg` (a study_groups row): its class's, or for a
+# cross-class group the youngest of its members' classes. Also used by closing.LOCK_CTES and
+# journal_context, so the three cannot disagree.
+GROUP_GRADE_LEVEL = """coalesce(
+  (SELECT c.grade_level FROM classes c WHERE c.school_id = sg.school_id AND c.id = sg.class_id),
+  (SELECT min(c2.grade_level) FROM group_memberships gm
+   JOIN enrollments e ON e.school_id = gm.school_id AND e.student_id = gm.student_id
+   JOIN classes c2 ON c2.school_id = e.school_id AND c2.id = e.class_id
+   WHERE gm.school_id = sg.school_id AND gm.group_id = sg.id))"""
+
+GRADE_LEVELS = text(f"""
+SELECT sg.id, {GROUP_GRADE_LEVEL} AS grade_level FROM study_groups sg
+WHERE sg.id = ANY (CAST(:ids AS uuid[]))""")
+
+
 async def grade_levels(session: AsyncSession, groups: Sequence[StudyGroup]
                        ) -> dict[uuid.UUID, int | None]:
-    """Grade level of each group, in at most two statements."""
-    class_ids = {g.class_id for g in groups if g.class_id}
-    grades: dict[uuid.UUID, int | None] = {}
-    if class_ids:
-        rows = await session.execute(select(SchoolClass.id, SchoolClass.grade_level)
-                                     .where(SchoolClass.id.in_(class_ids)))
-        by_class = dict(rows.all())
-        grades.update({g.id: by_class.get(g.class_id) for g in groups if g.class_id})
-    cross = [g.id for g in groups if g.class_id is None]
-    if cross:
-        rows = await session.execute(
-            select(GroupMembership.group_id, func.min(SchoolClass.grade_level))
-            .join(Enrollment, (Enrollment.school_id == GroupMembership.school_id)
-                  & (Enrollment.student_id == GroupMembership.student_id))
-            .join(SchoolClass, (SchoolClass.school_id == Enrollment.school_id)
-                  & (SchoolClass.id == Enrollment.class_id))
-            .where(GroupMembership.group_id.in_(cross))
-            .group_by(GroupMembership.group_id))
-        grades.update(dict(rows.all()))
-    return grades
+    """Grade level of each group, in one statement."""
+    if not groups:
+        return {}
+    rows = await session.execute(GRADE_LEVELS, {"ids": [g.id for g in groups]})
+    return {r.id: r.grade_level for r in rows}
 
 
 async def systems_for_groups(session: AsyncSession, groups: Sequence[StudyGroup]

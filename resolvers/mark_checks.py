@@ -6,16 +6,15 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import models
-from resolvers.grading_uses import systems_for_groups
 from schema.errors import ErrorCode, UserError
 from schema.marks import MarkEntryInput
+
+if TYPE_CHECKING:
+    from resolvers.journal_context import GroupRef, LessonRef
 
 MAX_COMMENT = 1000
 Scales = dict[uuid.UUID, tuple[str, list[tuple[str, uuid.UUID]]]]
@@ -30,29 +29,11 @@ class Entry:
     raw: MarkEntryInput
     student_id: uuid.UUID
     target_field: str
-    group: models.StudyGroup | None = None
-    lesson: models.Lesson | None = None
+    group: GroupRef | None = None
+    lesson: LessonRef | None = None
     work_date: date | None = None
     existing: Row[Any] | None = None
     values: dict[str, Any] = field(default_factory=dict)
-
-
-async def system_values(session: AsyncSession, groups: list[models.StudyGroup]
-                        ) -> tuple[dict[uuid.UUID, uuid.UUID | None],
-                                   Scales]:
-    """The grading system of each group, and each system's name and values by ordinal."""
-    systems = await systems_for_groups(session, groups)
-    wanted = {s for s in systems.values() if s}
-    scales: Scales = {}
-    if wanted:
-        v, g = models.MarkValue, models.GradingSystem
-        rows = await session.execute(
-            select(g.id, g.name, v.label, v.id.label("value_id"))
-            .join(v, (v.school_id == g.school_id) & (v.system_id == g.id))
-            .where(g.id.in_(wanted)).order_by(g.id, v.ordinal))
-        for r in rows:
-            scales.setdefault(r.id, (r.name, []))[1].append((r.label, r.value_id))
-    return systems, scales
 
 
 def conflict_message(what: str, current: str, version: int) -> str:

@@ -6,16 +6,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table, bindparam, column, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, column, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
-from db.audit import jsonable
+from db.audit import (
+    LOG_AFTER,
+    LOG_BEFORE,
+    LOG_RECORDED_AT,
+    Actor,
+    actor_params,
+    jsonable,
+    logging,
+    state_in_sql,
+)
 from schema.errors import ErrorCode, UserError, UserInputError
 from schema.ids import from_global_id
 from tenants.access import AccessContext
@@ -50,16 +60,6 @@ async def load_lessons(session: AsyncSession, ids: Iterable[uuid.UUID]
     if not wanted:
         return {}
     rows = await session.scalars(select(models.Lesson).where(models.Lesson.id.in_(wanted)))
-    return {r.id: r for r in rows}
-
-
-async def load_groups(session: AsyncSession, ids: Iterable[uuid.UUID]
-                      ) -> dict[uuid.UUID, models.StudyGroup]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    rows = await session.scalars(select(models.StudyGroup)
-                                 .where(models.StudyGroup.id.in_(wanted)))
     return {r.id: r for r in rows}
 
 
@@ -161,40 +161,91 @@ def from_state(table: Table, state: dict[str, Any]) -> SimpleNamespace:
     return SimpleNamespace(**out)
 
 
-def unnest(table: Table, rows: Sequence[dict[str, Any]]) -> Any:
-    """The rows as `unnest(:a, :b, …) AS v(a, b, …)`: one array parameter per column, so the
-    statement's text (and SQLAlchemy's compiled cache entry) is the same for 5 rows or 500."""
-    keys = list(rows[0])
-    arrays = [bindparam(f"v_{k}", [r[k] for r in rows], type_=ARRAY(table.c[k].type))
-              for k in keys]
-    return func.unnest(*arrays).table_valued(
+def unnest(table: Table, keys: Sequence[str]) -> Any:
+    """`unnest(:v_a, :v_b, …) AS v(a, b, …)`: one array parameter per column (`arrays` gives
+    their values), so the statement's text (and SQLAlchemy's compiled cache entry) is the same
+    for 5 rows or 500."""
+    params = [bindparam(f"v_{k}", type_=ARRAY(table.c[k].type)) for k in keys]
+    return func.unnest(*params).table_valued(
         *(column(k, table.c[k].type) for k in keys)).render_derived(name="v")
 
 
-async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]
+def arrays(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The values of `unnest`'s parameters: rows all have the same keys."""
+    return {f"v_{k}": [r[k] for r in rows] for k in rows[0]}
+
+
+# The statements are built once per table and set of columns, then run with parameters: to
+# build one costs more than a millisecond.
+
+@lru_cache
+def _inserting(table: Table, keys: tuple[str, ...]) -> Select[Any]:
+    v = unnest(table, keys)
+    written = (insert(table).from_select(keys, select(*(v.c[k] for k in keys)))
+               .returning(*table.c, state_in_sql(table).label(LOG_AFTER),
+                          table.c.recorded_at.label(LOG_RECORDED_AT))
+               .cte("written"))
+    return logging(written, "create", table.name)
+
+
+@lru_cache
+def _updating(table: Table, keys: tuple[str, ...]) -> Select[Any]:
+    v = unnest(table, keys)
+    old = table.alias("old")
+    written = (update(table)
+               .where(table.c.school_id == bindparam("in_school"), table.c.id == v.c.id,
+                      old.c.school_id == table.c.school_id, old.c.id == table.c.id)
+               .values({**{k: v.c[k] for k in keys if k != "id"},
+                        "version": table.c.version + 1})
+               .returning(*table.c, state_in_sql(old).label(LOG_BEFORE),
+                          state_in_sql(table).label(LOG_AFTER),
+                          table.c.recorded_at.label(LOG_RECORDED_AT))
+               .cte("written"))
+    return logging(written, "update", table.name)
+
+
+@lru_cache
+def _deleting(table: Table) -> Select[Any]:
+    v = unnest(table, ("id", "recorded_at"))
+    written = (delete(table).where(table.c.school_id == bindparam("in_school"),
+                                   table.c.id == v.c.id)
+               .returning(*table.c, state_in_sql(table).label(LOG_BEFORE),
+                          v.c.recorded_at.label(LOG_RECORDED_AT))
+               .cte("written"))
+    return logging(written, "delete", table.name)
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]],
+                      actor: Actor) -> dict[uuid.UUID, Row[Any]]:
+    """`INSERT … SELECT FROM unnest(…) RETURNING *`, by id (rows carry their own ids), with
+    a "create" audit row each (after: the row; recorded at its `recorded_at`), in the same
+    statement."""
+    if not rows:
+        return {}
+    result = await session.execute(_inserting(table, tuple(rows[0])),
+                                   {**arrays(rows), **actor_params(actor)})
+    return {r.id: r for r in result}
+
+
+async def update_rows(session: AsyncSession, table: Table, school_id: uuid.UUID,
+                      rows: Sequence[dict[str, Any]], actor: Actor
                       ) -> dict[uuid.UUID, Row[Any]]:
-    """`INSERT … SELECT FROM unnest(…) RETURNING *`, by id (rows carry their own ids)."""
-    if not rows:
-        return {}
-    v = unnest(table, rows)
-    keys = list(rows[0])
-    stmt = (insert(table).from_select(keys, select(*(v.c[k] for k in keys)))
-            .returning(*table.c))
-    return {r.id: r for r in await session.execute(stmt)}
-
-
-async def update_rows(
-    session: AsyncSession, table: Table, school_id: uuid.UUID, rows: Sequence[dict[str, Any]],
-    *, extra: dict[str, Any],
-) -> dict[uuid.UUID, Row[Any]]:
     """`UPDATE table SET … FROM unnest(…) AS v WHERE id = v.id`: many rows, each with its own
-    values, in one statement. `rows` all have the same keys, `id` among them; `extra` sets
-    the same expression on every row."""
+    values (the same keys, `id` among them), in one statement that also bumps each version
+    and appends an "update" audit row each. The state before is read from the table joined to
+    itself: that join sees the rows as they were."""
     if not rows:
         return {}
-    v = unnest(table, rows)
-    stmt = (update(table)
-            .where(table.c.school_id == school_id, table.c.id == v.c.id)
-            .values({**{k: v.c[k] for k in rows[0] if k != "id"}, **extra})
-            .returning(*table.c))
-    return {r.id: r for r in await session.execute(stmt)}
+    result = await session.execute(_updating(table, tuple(rows[0])), {
+        **arrays(rows), **actor_params(actor), "in_school": school_id})
+    return {r.id: r for r in result}
+
+
+async def delete_rows(session: AsyncSession, table: Table, school_id: uuid.UUID,
+                      rows: Sequence[dict[str, Any]], actor: Actor) -> None:
+    """Delete rows by `id`, each with a "delete" audit row recorded at its `recorded_at` (the
+    client's time of the removal), in one statement."""
+    if rows:
+        await session.execute(_deleting(table), {
+            **arrays([{"id": r["id"], "recorded_at": r["recorded_at"]} for r in rows]),
+            **actor_params(actor), "in_school": school_id})

@@ -13,35 +13,31 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from db import audit, models
-from db.audit import Change
+from db import models
 from resolvers import receipts
-from resolvers.closing import require_journal_writable, require_period_open
+from resolvers.closing import require_period_open, require_unlocked
+from resolvers.journal_context import GroupRef, LessonRef, WriteContext, read_context
 from resolvers.mark_checks import (
     Entry,
-    Scales,
     conflict_message,
     label_of,
     mark_columns,
-    system_values,
 )
 from resolvers.mark_targets import (
     MAX_ENTRIES,
     add_once,
-    audit_state,
     check_recorded_at,
     check_writer,
     decode,
+    delete_rows,
     from_state,
     insert_rows,
-    load_groups,
     load_lessons,
-    member_spans,
     membership_error,
     row_state,
     update_rows,
@@ -96,13 +92,17 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
     top_group = decode(input.group_id, "StudyGroup", "input.groupId", [])
     existing = await load_marks(session, {e.values["mark_id"] for e in entries
                                           if e.values.get("mark_id")})
-    lessons = await load_lessons(session, [e.values["lesson_id"] for e in entries
-                                           if e.values.get("lesson_id")]
-                                 + [r.lesson_id for r in existing.values() if r.lesson_id])
-    groups = await load_groups(session, [top_group] * bool(top_group)
-                               + [les.group_id for les in lessons.values()]
-                               + [r.group_id for r in existing.values()])
-    resolve_targets(input, entries, existing, lessons, groups, top_group, errors)
+    ctx = await read_context(
+        session,
+        lesson_ids=[e.values["lesson_id"] for e in entries if e.values.get("lesson_id")]
+        + [r.lesson_id for r in existing.values() if r.lesson_id],
+        group_ids=[top_group] * bool(top_group) + [r.group_id for r in existing.values()],
+        group_days=[(top_group, input.work_date)] * bool(top_group and input.work_date)
+        + [(r.group_id, r.work_date) for r in existing.values()],
+        student_ids=[e.student_id for e in entries if not e.values.get("mark_id")],
+        work_type_ids=[e.values["work_type_id"] for e in entries
+                       if e.values.get("work_type_id")])
+    resolve_targets(input, entries, existing, ctx.lessons, ctx.groups, top_group, errors)
     placed = [e for e in entries if e.group is not None]
     school_ids = {e.group.school_id for e in placed if e.group}
     if len(school_ids) > 1:
@@ -119,27 +119,17 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
         # Past this point errors describe students and marks: only for those who may write.
         raise UserInputError(*errors)
 
-    rules = await deadlines(session, school_id)
+    rules = ctx.rules[school_id]
     now = datetime.now(UTC)
-    used_groups = list({e.group.id: e.group for e in entries if e.group}.values())
-    systems, scales = await system_values(session, used_groups)
-    work_type_ids = {e.values["work_type_id"] for e in entries if e.values.get("work_type_id")}
-    work_types = set((await session.scalars(
-        select(models.WorkType.id).where(models.WorkType.school_id == school_id,
-                                         models.WorkType.id.in_(work_type_ids)))).all()
-                     ) if work_type_ids else set()
-    spans = await member_spans(session, school_id, [g.id for g in used_groups],
-                               [e.student_id for e in entries if e.existing is None])
     for e in entries:
-        validate_entry(e, access=access, school_id=school_id, rules=rules, now=now,
-                       systems=systems, scales=scales, work_types=work_types, spans=spans,
+        validate_entry(e, access=access, school_id=school_id, rules=rules, now=now, ctx=ctx,
                        errors=errors, out=out)
     if errors:
         raise UserInputError(*errors)
-    # Closed periods and archived years (regulation 5.7, 5.10): one statement for the batch.
-    await require_journal_writable(session, access, school_id,
-                                   [(e.group.id, e.work_date, e.path) for e in entries
-                                    if e.group is not None and e.work_date is not None])
+    # Closed periods and archived years (regulation 5.7, 5.10).
+    require_unlocked(access, school_id, ctx.locks,
+                     [(e.group.id, e.work_date, e.path) for e in entries
+                      if e.group is not None and e.work_date is not None])
     await write_marks(info, school_id, entries, now, out)
     if key is not None:
         await receipts.store(session, access, school_id, client_key=key, operation="setMarks",
@@ -183,8 +173,8 @@ def parse_entries(input: SetMarksInput, errors: list[UserError]) -> list[Entry]:
 
 
 def resolve_targets(input: SetMarksInput, entries: list[Entry], existing: dict[uuid.UUID, Any],
-                    lessons: dict[uuid.UUID, models.Lesson],
-                    groups: dict[uuid.UUID, models.StudyGroup], top_group: uuid.UUID | None,
+                    lessons: dict[uuid.UUID, LessonRef],
+                    groups: dict[uuid.UUID, GroupRef], top_group: uuid.UUID | None,
                     errors: list[UserError]) -> None:
     """Each entry's group, lesson and work date: a changed mark's own, else its lesson's,
     else the input's group and day."""
@@ -228,9 +218,7 @@ def resolve_targets(input: SetMarksInput, entries: list[Entry], existing: dict[u
 
 
 def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadlines,
-                   now: datetime, systems: dict[uuid.UUID, uuid.UUID | None],
-                   scales: Scales,
-                   work_types: set[uuid.UUID], spans: Any, errors: list[UserError],
+                   now: datetime, ctx: WriteContext, errors: list[UserError],
                    out: Outcome) -> None:
     """Check one entry and fill `e.values` with the columns it writes (empty: nothing)."""
     assert e.group is not None and e.work_date is not None
@@ -250,7 +238,7 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
         add_once(errors, e.target_field if e.lesson else "input.workDate", ErrorCode.INVALID,
                  f"the work of {e.work_date.isoformat()} has not happened yet")
     if row is None:
-        problem = membership_error(spans, e.group.id, e.student_id, e.work_date,
+        problem = membership_error(ctx.spans, e.group.id, e.student_id, e.work_date,
                                    f"{path}.studentId")
         if problem:
             errors.append(problem)
@@ -258,11 +246,11 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
             raw.expected_version != row.version:
         out.conflicts.append(row)
         errors.append(UserError(field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
-                                message=conflict_message("mark", f"«{label_of(row, scales)}»",
+                                message=conflict_message("mark", f"«{label_of(row, ctx.scales)}»",
                                                          row.version)))
     recorded = check_recorded_at(raw.recorded_at, now, f"{path}.recordedAt", errors)
     if not raw.remove:
-        changes = mark_columns(e, systems, scales, work_types, errors)
+        changes = mark_columns(e, ctx.systems, ctx.scales, ctx.work_types, errors)
     try:
         require_open_window(access, school_id, rules, e.work_date, now, path)
     except UserInputError as refusal:
@@ -285,7 +273,7 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
 async def write_marks(info: Info, school_id: uuid.UUID, entries: list[Entry], now: datetime,
                       out: Outcome) -> None:
     session = info.context.session
-    writer = info.context.access.person_id(school_id)
+    who = actor(info, school_id)
     new = [e for e in entries if e.existing is None and e.values]
     changed = [(e, e.existing) for e in entries
                if e.existing is not None and e.values and not e.values.get("remove")]
@@ -294,26 +282,17 @@ async def write_marks(info: Info, school_id: uuid.UUID, entries: list[Entry], no
     fresh = [(e, {"school_id": school_id, "id": uuid.uuid4(),
                   "group_id": e.group.id if e.group else None,
                   "lesson_id": e.lesson.id if e.lesson else None, "student_id": e.student_id,
-                  "work_date": e.work_date, "entered_at": now, "entered_by_id": writer,
+                  "work_date": e.work_date, "entered_at": now, "entered_by_id": who.person_id,
                   "version": 1, **e.values}) for e in new]
-    by_id = await insert_rows(session, MARKS, [values for _, values in fresh])
+    by_id = await insert_rows(session, MARKS, [values for _, values in fresh], who)
     created = [(e, by_id[values["id"]]) for e, values in fresh]
     by_id.update(await update_rows(
-        session, MARKS, school_id, [{"id": row.id, **e.values} for e, row in changed],
-        extra={"entered_at": now, "entered_by_id": writer, "version": MARKS.c.version + 1}))
-    if removed:
-        await session.execute(delete(MARKS).where(
-            MARKS.c.school_id == school_id, MARKS.c.id.in_([row.id for _, row in removed])))
-    changes = [Change(school_id=school_id, action="create", entity="marks", entity_id=r.id,
-                      after=audit_state(MARKS, r), recorded_at=e.values.get("recorded_at"))
-               for e, r in created]
-    changes += [Change(school_id=school_id, action="update", entity="marks", entity_id=row.id,
-                       before=audit_state(MARKS, row), after=audit_state(MARKS, by_id[row.id]),
-                       recorded_at=e.values.get("recorded_at")) for e, row in changed]
-    changes += [Change(school_id=school_id, action="delete", entity="marks", entity_id=row.id,
-                       before=audit_state(MARKS, row), recorded_at=e.raw.recorded_at)
-                for e, row in removed]
-    await audit.record(session, actor(info, school_id), *changes)
+        session, MARKS, school_id, [{"id": row.id, "entered_at": now,
+                                     "entered_by_id": who.person_id, **e.values}
+                                    for e, row in changed], who))
+    await delete_rows(session, MARKS, school_id,
+                      [{"id": row.id, "recorded_at": e.raw.recorded_at} for e, row in removed],
+                      who)
     made = {id(e): r for e, r in created}
     for e in entries:
         if id(e) in made:
@@ -366,9 +345,6 @@ async def delete_mark(info: Info, input: DeleteMarkInput, out: Outcome) -> uuid.
         raise UserInputError(UserError(
             field="input.expectedVersion", code=ErrorCode.CONFLICT,
             message=conflict_message("mark", f"«{label}»", row.version)))
-    await session.execute(delete(MARKS).where(MARKS.c.school_id == row.school_id,
-                                              MARKS.c.id == row.id))
-    await audit.record(session, actor(info, row.school_id), Change(
-        school_id=row.school_id, action="delete", entity="marks", entity_id=row.id,
-        before=audit_state(MARKS, row)))
+    await delete_rows(session, MARKS, row.school_id, [{"id": row.id, "recorded_at": None}],
+                      actor(info, row.school_id))
     return row.id

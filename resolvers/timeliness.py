@@ -29,6 +29,12 @@ class Deadlines:
     mark_deadline_days: int
     posting_window_days: int | None
 
+    @classmethod
+    def of(cls, timezone: str, mark_deadline_days: int | None,
+           posting_window_days: int | None) -> Deadlines:
+        """From a school's settings: without settings, the regulation's 7 days for marks."""
+        return cls(ZoneInfo(timezone), mark_deadline_days or 7, posting_window_days)
+
     def local_day(self, moment: datetime) -> date:
         return moment.astimezone(self.timezone).date()
 
@@ -51,8 +57,7 @@ async def deadlines(session: AsyncSession, school_id: uuid.UUID) -> Deadlines:
                SchoolSettings.posting_window_days)
         .outerjoin(SchoolSettings, SchoolSettings.school_id == School.id)
         .where(School.id == school_id))).one()
-    return Deadlines(ZoneInfo(row.timezone), row.mark_deadline_days or 7,
-                     row.posting_window_days)
+    return Deadlines.of(row.timezone, row.mark_deadline_days, row.posting_window_days)
 
 
 def late_warning(field: str, what: str, deadline: str) -> UserWarning:

@@ -325,9 +325,22 @@ def test_set_marks_changes_and_removes_marks_with_audit(
     rows = marks_of(database, jg)
     assert [(r.version, r.comment) for r in rows] == [(2, "x")]
     ids = [uuid.UUID(relay.GlobalID.from_id(mk["id"]).node_id) for mk in made]
-    actions = [(a.action, a.entity_id) for a in audit_of(database, jg.school.id, ids)]
-    assert actions == [("create", ids[0]), ("create", ids[1]), ("update", ids[0]),
-                       ("delete", ids[1])]
+    audit = audit_of(database, jg.school.id, ids)
+    assert [(a.action, a.entity_id) for a in audit] == [
+        ("create", ids[0]), ("create", ids[1]), ("update", ids[0]), ("delete", ids[1])]
+    # the states are the rows as they were and became, written by the statement that wrote
+    # them: JSON of every column but school_id, as db.audit.snapshot keeps them
+    created, _, updated, deleted = audit
+    assert created.before is None and "school_id" not in created.after
+    assert set(created.after) == {c.key for c in m.Mark.__table__.columns} - {"school_id"}
+    assert (created.after["id"], created.after["version"], created.after["comment"]) == (
+        str(ids[0]), 1, "x")
+    assert updated.before == created.after
+    assert (updated.after["version"], updated.after["comment"]) == (2, "x")
+    assert updated.after["value_id"] != created.after["value_id"]
+    assert deleted.after is None and deleted.before == audit[1].after
+    assert datetime.fromisoformat(updated.after["entered_at"]) > \
+        datetime.fromisoformat(created.after["entered_at"])
 
 
 def test_set_marks_conflict_carries_the_current_version_and_writes_nothing(
