@@ -174,6 +174,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, default=50, help="load run users")
     parser.add_argument("--seconds", type=float, default=150, help="load run length")
     parser.add_argument("--no-load", action="store_true", help="skip the load run")
+    parser.add_argument("--only", help="comma-separated scenarios to measure (and no quarter "
+                                       "comparison), e.g. --only setMarks,diary")
     parser.add_argument("--out", type=Path, default=DATA_DIR.with_name("bench-results.json"))
     args = parser.parse_args(argv)
     log = DATA_DIR.with_name("bench-server.log")
@@ -188,8 +190,9 @@ def main(argv: list[str] | None = None) -> None:
                   f"({fx.period_from}–{fx.period_to}); diary {fx.diary_from}–{fx.diary_to}; "
                   f"setMarks: 30 marks into lessons of a group of {len(fx.write_students)}")
 
+    only = set(args.only.split(",")) if args.only else None
     rows = measure(data.full, fx, n=args.n, total=args.total, concurrency=args.concurrency,
-                   log=log)
+                   only=only, log=log)
     counts = count_per_request(data.full, fx)
     for r in rows:
         r.statements = counts.get(r.scenario)
@@ -200,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     results["rows"] = [asdict(r) | {"ratio": r.ratio} for r in rows]
     results["statements"] = counts
 
+    if only:
+        return
     # The same journal (first quarter) on the first-quarter database and on the full year.
     q_rows = measure(data.quarter, fx_q, n=args.n, total=args.total,
                      concurrency=args.concurrency, only={"journal"}, log=log)

@@ -57,7 +57,7 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
                          ) -> AttendanceOutcome:
     session, access = info.context.session, info.context.access
     key = receipts.check_key(input.client_key)
-    fingerprint = receipts.digest(input)
+    fingerprint = receipts.digest(input, key)
     stored = await receipts.replay(session, access, client_key=key, operation="setAttendance",
                                    fingerprint=fingerprint)
     if stored is not None:

@@ -74,7 +74,7 @@ async def load_marks(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UU
 async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
     session, access = info.context.session, info.context.access
     key = receipts.check_key(input.client_key)
-    fingerprint = receipts.digest(input)
+    fingerprint = receipts.digest(input, key)
     stored = await receipts.replay(session, access, client_key=key, operation="setMarks",
                                    fingerprint=fingerprint)
     if stored is not None:

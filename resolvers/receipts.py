@@ -31,8 +31,11 @@ def plain(value: Any) -> Any:
     return value if value is None or isinstance(value, str | int | float) else repr(jsonable(value))
 
 
-def digest(input: object) -> str:
-    """A fingerprint of the whole input: a reused key with other input is a client bug."""
+def digest(input: object, client_key: str | None) -> str:
+    """A fingerprint of the whole input: a reused key with other input is a client bug.
+    Without a key there is nothing to compare it with (and 30 marks take a millisecond)."""
+    if client_key is None:
+        return ""
     text = json.dumps(plain(input), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
