@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +23,7 @@ from schema.auth import (
 )
 from schema.errors import ErrorCode, UserError, user_error
 from server.observability import current_request
-from server.passwords import hash_password, verify_password
+from server.passwords import hash_password, verified
 from server.ratelimit import LoginGuard
 from server.settings import ServerSettings
 from server.tokens import issue_access_token, new_secret, secret_hash
@@ -57,7 +56,7 @@ async def log_in(
         )
     ).one_or_none()
     digest = row.password_hash if row else _DUMMY_HASH
-    ok = await asyncio.to_thread(verify_password, digest, password)
+    ok = await verified(digest, password)
     if row is None or not ok or not row.is_active:
         raise _bad_credentials()
     await session.execute(

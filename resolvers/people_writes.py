@@ -6,7 +6,6 @@ visibility, so an id of another school (or one the viewer may not see) is NOT_FO
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 import uuid
@@ -34,7 +33,7 @@ from schema.people import (
     UnlinkGuardianInput,
     UpdatePersonInput,
 )
-from server.passwords import hash_password
+from server.passwords import hashed
 from tenants.access import AccessContext
 from tenants.rules import require_admin
 
@@ -365,7 +364,7 @@ async def set_person_account(info: Info, data: SetPersonAccountInput) -> models.
     if account_id is None:
         assert data.password is not None
         account_id = uuid.uuid4()
-        digest = await asyncio.to_thread(hash_password, data.password)
+        digest = await hashed(data.password)
         # Explicit columns: the application role may insert these and nothing else.
         await session.execute(insert(models.Account).values(
             id=account_id, login=login, password_hash=digest, is_active=True))
