@@ -1,9 +1,10 @@
 """Writing marks: `setMarks` (a lesson or a journal page at once) and `deleteMark`.
 
-All or nothing, in a constant number of statements whatever the number of marks: the
-lessons, groups, memberships, values and existing marks are read in one statement each, and
-the marks written with one INSERT, one UPDATE … FROM (VALUES …), one DELETE and one audit
-insert. Timeliness (regulation 5.6) is a warning, never a refusal.
+All or nothing, in a constant number of statements whatever the number of marks: the marks
+being changed are read (and locked) in one statement, everything else the checks need in one
+more (resolvers/journal_context.py), and the marks written with one INSERT, one UPDATE and one
+DELETE, each appending its own audit rows. Timeliness (regulation 5.6) is a warning, never a
+refusal.
 """
 
 from __future__ import annotations
