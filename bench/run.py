@@ -166,6 +166,20 @@ def machine() -> dict[str, Any]:
             "loadavg": os.getloadavg(), "python": platform.python_version()}
 
 
+def compare_quarter(quarter: DatabaseUrls, fx_q: Fixtures, rows: list[Row],
+                    args: argparse.Namespace, log: Path) -> dict[str, Any]:
+    """The same journal (first quarter) on the first-quarter database and on the full year."""
+    q_rows = measure(quarter, fx_q, n=args.n, total=args.total,
+                     concurrency=args.concurrency, only={"journal"}, log=log)
+    full_j = next(r for r in rows if r.scenario == "journal")
+    q_j = q_rows[0]
+    console.print(f"journal, first quarter: p50 {q_j.p50_ms:.1f} ms on the first-quarter "
+                  f"database, {full_j.p50_ms:.1f} ms on the full year: ratio "
+                  f"{full_j.p50_ms / q_j.p50_ms:.2f} (floor {q_j.floor_p50_ms:.2f} vs "  # type: ignore[operator]
+                  f"{full_j.floor_p50_ms:.2f} ms)")
+    return asdict(q_j)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=50, help="timed sequential requests each")
@@ -175,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=150, help="load run length")
     parser.add_argument("--no-load", action="store_true", help="skip the load run")
     parser.add_argument("--only", help="comma-separated scenarios to measure (and no quarter "
-                                       "comparison), e.g. --only setMarks,diary")
+                                       "comparison), e.g. --only setMarks,diary; the load run "
+                                       "still runs unless --no-load")
     parser.add_argument("--out", type=Path, default=DATA_DIR.with_name("bench-results.json"))
     args = parser.parse_args(argv)
     log = DATA_DIR.with_name("bench-server.log")
@@ -203,25 +218,15 @@ def main(argv: list[str] | None = None) -> None:
     results["rows"] = [asdict(r) | {"ratio": r.ratio} for r in rows]
     results["statements"] = counts
 
-    if only:
-        return
-    # The same journal (first quarter) on the first-quarter database and on the full year.
-    q_rows = measure(data.quarter, fx_q, n=args.n, total=args.total,
-                     concurrency=args.concurrency, only={"journal"}, log=log)
-    full_j = next(r for r in rows if r.scenario == "journal")
-    q_j = q_rows[0]
-    console.print(f"journal, first quarter: p50 {q_j.p50_ms:.1f} ms on the first-quarter "
-                  f"database, {full_j.p50_ms:.1f} ms on the full year: ratio "
-                  f"{full_j.p50_ms / q_j.p50_ms:.2f} (floor {q_j.floor_p50_ms:.2f} vs "  # type: ignore[operator]
-                  f"{full_j.floor_p50_ms:.2f} ms)")
-    results["journal_quarter_db"] = asdict(q_j)
+    if not only:
+        results["journal_quarter_db"] = compare_quarter(data.quarter, fx_q, rows, args, log)
 
     if not args.no_load:
         with real_server(data.full, workers=2, log=log) as (base, memory):
             load = run_load(base, fx, users=args.users, seconds=args.seconds)
             memory.sample()
-        per_kind = {k: {"n": len(v), "p50_ms": load.latency(50, k) * 1000,
-                        "p90_ms": load.latency(90, k) * 1000} for k, v in load.by_kind.items()}
+        per_kind = {k: {"n": n, "p50_ms": p50 * 1000, "p90_ms": p90 * 1000}
+                    for k, (n, p50, p90) in load.by_kind.items()}
         console.print(f"load: {args.users} users, {load.seconds:.0f} s, 2 workers: "
                       f"{load.requests} requests, {load.errors} errors, "
                       f"{load.throughput:.1f} req/s, p50 {load.latency(50) * 1000:.0f} ms, "

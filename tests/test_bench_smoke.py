@@ -56,6 +56,7 @@ def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrl
     assert all(r.p50_ms is not None and r.rps for r in rows), rows
     assert all(counts[name] for name in by_name), counts
     assert load.requests > 0 and load.errors == 0, load.first_errors
+    assert set(load.by_kind) == {"diary", "journal", "setMarks"}, load.by_kind
     assert table(rows, 2).row_count == 6
     # The district: the municipality with the most schools (Белогорск, 4), its officer.
     assert most[0] == ("г. Белогорск", 4) and most[1][1] < 4
