@@ -233,7 +233,8 @@ async def update_rows(session: AsyncSession, table: Table, school_id: uuid.UUID,
     """`UPDATE table SET … FROM unnest(…) AS v WHERE id = v.id`: many rows, each with its own
     values (the same keys, `id` among them), in one statement that also bumps each version
     and appends an "update" audit row each. The state before is read from the table joined to
-    itself: that join sees the rows as they were."""
+    itself: that join sees the rows as they were (callers have locked them FOR UPDATE, so no
+    other change can come between)."""
     if not rows:
         return {}
     result = await session.execute(_updating(table, tuple(rows[0])), {
