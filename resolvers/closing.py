@@ -43,7 +43,7 @@ lock_groups AS (
   FROM req JOIN study_groups sg ON sg.id = req.group_id
 ),
 locks AS (
-  SELECT g.group_id, g.day, y.name AS year_name, y.status AS year_status,
+  SELECT g.school_id, g.group_id, g.day, y.name AS year_name, y.status AS year_status,
          (SELECT p.name FROM period_schemes ps
           JOIN periods p ON p.school_id = ps.school_id AND p.scheme_id = ps.id
           WHERE ps.school_id = g.school_id AND ps.academic_year_id = g.academic_year_id
@@ -60,9 +60,8 @@ LOCKS = text(f"""
 WITH req AS (
   SELECT DISTINCT r.group_id, r.day
   FROM unnest(CAST(:group_ids AS uuid[]), CAST(:days AS date[])) AS r(group_id, day)
-  JOIN study_groups sg ON sg.school_id = :school_id AND sg.id = r.group_id
 ), {LOCK_CTES}
-SELECT * FROM locks""")
+SELECT * FROM locks WHERE school_id = :school_id""")
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ SELECT
 # PostgreSQL keeps planning it anew for each request: the plan it would reuse (psycopg
 # prepares a statement run 5 times on a connection) costs more in its estimate, though it runs
 # in 1.5 ms. Every part is a lookup by key, so the reused plan is right whatever the values;
-# the setting lasts to the end of the request's transaction (other writes gain by it too).
+# the setting lasts to the end of the request's transaction (the document's other writes,
+# key lookups too, plan the same way).
 GENERIC_PLANS = text("SET LOCAL plan_cache_mode = force_generic_plan")
 
 

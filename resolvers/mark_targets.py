@@ -138,12 +138,6 @@ def row_state(table: Table, row: Any) -> dict[str, Any]:
     return {c.key: jsonable(getattr(row, c.key)) for c in table.columns}
 
 
-def audit_state(table: Table, row: Any) -> dict[str, Any]:
-    """A row as the audit log keeps it (db.audit.snapshot of a Core row: no school_id)."""
-    return {c.key: jsonable(getattr(row, c.key)) for c in table.columns
-            if c.key != "school_id"}
-
-
 def from_state(table: Table, state: dict[str, Any]) -> SimpleNamespace:
     """A stored `row_state` back as an object with typed attributes."""
     out: dict[str, Any] = {}
@@ -244,9 +238,8 @@ async def update_rows(session: AsyncSession, table: Table, school_id: uuid.UUID,
 
 async def delete_rows(session: AsyncSession, table: Table, school_id: uuid.UUID,
                       rows: Sequence[dict[str, Any]], actor: Actor) -> None:
-    """Delete rows by `id`, each with a "delete" audit row recorded at its `recorded_at` (the
-    client's time of the removal), in one statement."""
+    """Delete rows, given as {"id", "recorded_at"}, each with a "delete" audit row recorded at
+    its `recorded_at` (the client's time of the removal), in one statement."""
     if rows:
         await session.execute(_deleting(table), {
-            **arrays([{"id": r["id"], "recorded_at": r["recorded_at"]} for r in rows]),
-            **actor_params(actor), "in_school": school_id})
+            **arrays(rows), **actor_params(actor), "in_school": school_id})
