@@ -28,6 +28,7 @@ from resolvers.roster_writes import (
     assign_teacher,
     create_class,
     create_study_group,
+    delete_teacher_assignment,
     end_teacher_assignment,
     split_class,
     update_class,
@@ -44,6 +45,8 @@ from schema.roster import (
     CreateClassPayload,
     CreateStudyGroupInput,
     CreateStudyGroupPayload,
+    DeleteTeacherAssignmentInput,
+    DeleteTeacherAssignmentPayload,
     EndGroupMembershipInput,
     EndTeacherAssignmentInput,
     EnrollmentPayload,
@@ -218,6 +221,18 @@ class RosterMutation:
         row, errors = await apply(info, lambda: end_teacher_assignment(info, input))
         return TeacherAssignmentPayload(
             assignment=TeacherAssignmentNode.from_model(row) if row else None, errors=errors)
+
+    @strawberry.mutation(description="Delete a teacher assignment made by mistake; refused once "
+                                     "the journal records the teacher in the group on its days "
+                                     "(end it instead) (school administrator).",
+                         permission_classes=[IsAuthenticated])
+    async def delete_teacher_assignment(
+        self, info: Info, input: Input[DeleteTeacherAssignmentInput]
+    ) -> DeleteTeacherAssignmentPayload:
+        deleted, errors = await apply(info, lambda: delete_teacher_assignment(info, input))
+        return DeleteTeacherAssignmentPayload(
+            deleted_teacher_assignment_id=strawberry.ID(deleted) if deleted else None,
+            errors=errors)
 
     @strawberry.mutation(description="Enroll a student with no enrollment then into a class "
                                      "and its whole-class groups (school administrator).",

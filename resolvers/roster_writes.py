@@ -9,7 +9,9 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 from strawberry import UNSET
 from strawberry.types import Info
 
@@ -26,12 +28,13 @@ from resolvers.roster_access import (
     year_of,
 )
 from resolvers.school_config import access_for_admin
-from schema.errors import ErrorCode, UserInputError
+from schema.errors import ErrorCode, UserError, UserInputError
 from schema.ids import from_global_id
 from schema.roster import (
     AssignTeacherInput,
     CreateClassInput,
     CreateStudyGroupInput,
+    DeleteTeacherAssignmentInput,
     EndTeacherAssignmentInput,
     NewGroupKind,
     SplitClassInput,
@@ -395,3 +398,49 @@ async def end_teacher_assignment(
     await audit.write()
     return row
 
+
+
+async def journal_entries_under(info: Info, row: models.TeacherAssignment) -> tuple[int, int]:
+    """What the journal records of the teacher in the group on the assignment's days: lessons
+    they were scheduled for or taught, and marks and attendance they entered."""
+    lesson, mark, visit = models.Lesson, models.Mark, models.Attendance
+    last = row.ends_on or date.max
+
+    def on_its_days(day: InstrumentedAttribute[date]) -> ColumnElement[bool]:
+        return and_(day >= row.starts_on, day <= last)
+
+    lessons = (select(func.count()).select_from(lesson).where(
+        lesson.school_id == row.school_id, lesson.group_id == row.group_id,
+        on_its_days(lesson.date),
+        or_(lesson.scheduled_teacher_id == row.teacher_id,
+            lesson.actual_teacher_id == row.teacher_id))).scalar_subquery()
+    marks = (select(func.count()).select_from(mark).where(
+        mark.school_id == row.school_id, mark.group_id == row.group_id,
+        mark.entered_by_id == row.teacher_id, on_its_days(mark.work_date))).scalar_subquery()
+    visits = (select(func.count()).select_from(visit).join(
+        lesson, and_(lesson.school_id == visit.school_id, lesson.id == visit.lesson_id)).where(
+        visit.school_id == row.school_id, lesson.group_id == row.group_id,
+        visit.entered_by_id == row.teacher_id, on_its_days(lesson.date))).scalar_subquery()
+    counts = (await info.context.session.execute(select(lessons, marks + visits))).one()
+    return int(counts[0]), int(counts[1])
+
+
+async def delete_teacher_assignment(info: Info, data: DeleteTeacherAssignmentInput) -> str:
+    """An assignment made by mistake. Once the journal records the teacher in the group on its
+    days, it was no mistake: deleting it would rewrite who was responsible for those lessons
+    and marks, so it is refused and the assignment must be ended instead."""
+    row = await access_for_admin(info, models.TeacherAssignment, data.id, "TeacherAssignment",
+                                 "input.id", "teacher assignment")
+    lessons, entries = await journal_entries_under(info, row)
+    if lessons or entries:
+        raise UserInputError(UserError(
+            field="input.id", code=ErrorCode.INVALID,
+            message=f"the journal records this teacher in the group on the assignment's days "
+                    f"({lessons} lesson(s), {entries} mark(s) or attendance entr(ies)); end "
+                    f"the assignment with endTeacherAssignment instead"))
+    before = snapshot(row)
+    await info.context.session.delete(row)
+    audit = Audit(info, row.school_id)
+    audit.deleted(row, before)
+    await audit.write()
+    return data.id

@@ -108,6 +108,11 @@ class EndTeacherAssignmentInput:
     ends_on: date = strawberry.field(description="Last day the teacher teaches the group.")
 
 
+@strawberry.input(description="Delete a teacher assignment made by mistake.")
+class DeleteTeacherAssignmentInput:
+    id: strawberry.ID = strawberry.field(description="The assignment (`TeacherAssignment`).")
+
+
 @strawberry.input(description="The subgroup chosen for a student in one split of a class.")
 class SubgroupChoiceInput:
     split_id: strawberry.ID = strawberry.field(description="A split of the class.")
@@ -191,6 +196,13 @@ class SplitClassPayload:
 @strawberry.type(description="Result of `assignTeacher` and `endTeacherAssignment`.")
 class TeacherAssignmentPayload:
     assignment: TeacherAssignment | None = strawberry.field(description="The assignment.")
+    errors: list[UserError] = strawberry.field(description=ERRORS_DESCRIPTION)
+
+
+@strawberry.type(description="Result of `deleteTeacherAssignment`.")
+class DeleteTeacherAssignmentPayload:
+    deleted_teacher_assignment_id: strawberry.ID | None = strawberry.field(
+        description="Global id of the deleted assignment; null when refused.")
     errors: list[UserError] = strawberry.field(description=ERRORS_DESCRIPTION)
 
 

@@ -120,6 +120,12 @@ mutation($input: EndTeacherAssignmentInput!) {{
 }}
 """
 
+DELETE_TEACHER_ASSIGNMENT = f"""
+mutation($input: DeleteTeacherAssignmentInput!) {{
+  deleteTeacherAssignment(input: $input) {{ deletedTeacherAssignmentId {ERRORS} }}
+}}
+"""
+
 ENROLLMENT = f"""enrollment {{ enrollmentId startsOn endsOn student {{ id }} }}
     previousEnrollment {{ enrollmentId startsOn endsOn }} schoolClass {{ id }} {ERRORS}"""
 
@@ -907,6 +913,8 @@ def mutation_cases(world: World, schools: TwoSchools) -> dict[str, tuple[str, st
             "startsOn": "2015-09-01"}),
         "endTeacherAssignment": (END_TEACHER_ASSIGNMENT, "endTeacherAssignment", {
             "id": gid("TeacherAssignment", world.ids["assignment"]), "endsOn": "2015-12-31"}),
+        "deleteTeacherAssignment": (DELETE_TEACHER_ASSIGNMENT, "deleteTeacherAssignment", {
+            "id": gid("TeacherAssignment", world.ids["assignment"])}),
         "enrollStudent": (ENROLL_STUDENT, "enrollStudent", {
             "classId": cls, "studentId": gid("Person", world.loose_student),
             "startsOn": "2015-10-01"}),
@@ -954,8 +962,8 @@ def refusal_world(database: DatabaseUrls, schools: TwoSchools) -> World:
 @pytest.mark.parametrize("viewer", list(VIEWERS))
 @pytest.mark.parametrize("operation", [
     "createClass", "updateClass", "createStudyGroup", "splitClass", "assignTeacher",
-    "endTeacherAssignment", "enrollStudent", "transferStudent", "moveToSubgroup",
-    "addGroupMember", "endGroupMembership"])
+    "endTeacherAssignment", "deleteTeacherAssignment", "enrollStudent", "transferStudent",
+    "moveToSubgroup", "addGroupMember", "endGroupMembership"])
 def test_roster_mutation_is_refused_to_other_roles_and_schools(
     gql, token_for, database: DatabaseUrls, schools: TwoSchools, refusal_world: World,
     operation: str, viewer: str
