@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry import relay
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
 
 from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
@@ -47,6 +47,7 @@ from schema.schools import Municipality, School
 from schema.subjects import LessonType, Subject, WorkType
 from schema.timetable import TimetableSlot
 from schema.tokens import ApiToken
+from server.documents import ParseOffLoop, ValidateOffLoop
 from server.limits import limit_extensions
 from server.observability import OperationObserver, ProductionErrors
 from tenants.permissions import IsAuthenticated
@@ -109,9 +110,9 @@ def schema_extensions(settings: ServerSettings | None = None
     introspection = settings.introspection if settings is not None else True
     extensions: list[Callable[[], SchemaExtension]] = [
         *limit_extensions(introspection=introspection),
-        # Front ends send the same few documents again and again: parse and validate each once.
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        # Parsed and validated once per document, off the event loop.
+        ParseOffLoop,
+        ValidateOffLoop,
         OperationObserver,
     ]
     if settings is not None and settings.mask_errors:

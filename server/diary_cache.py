@@ -38,10 +38,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType
 from graphql.language import StringValueNode, VariableNode
 
 from schema.ids import from_global_id
+from server.documents import parse_bounded
 from server.notifications import DiaryNotice
 from tenants.access import AccessContext
 
@@ -61,7 +62,8 @@ def diary_argument(query: str, operation_name: str | None) -> tuple[str, str] | 
     """For a query whose only root field is `diary` (no directive on it): how its `studentId`
     is given, ("variable", name) or ("literal", value). None for any other document."""
     try:
-        document = parse(query)
+        # From the cache the edge filled off the event loop (server/documents.py).
+        document = parse_bounded(query)
     except GraphQLError:
         return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

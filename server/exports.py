@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
+from psycopg.errors import InsufficientPrivilege
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,6 +25,7 @@ from starlette.routing import Route
 from strawberry import relay
 
 from db.engine import transaction
+from db.tenancy import set_officer_role_async
 from resolvers.pdf import journal_pdf, monthly_pdf
 from resolvers.printing import MayRead, printed_class_journal, printed_journal
 from resolvers.report_sql import MonthlyReport, month_span, monthly_report, report_schools
@@ -30,7 +33,7 @@ from resolvers.spreadsheets import journal_workbook, monthly_workbook
 from server.graphql import viewer_resolver
 from server.settings import ServerSettings
 from tenants.access import AccessContext
-from tenants.rules import aggregate_school_ids, may_read_journal
+from tenants.rules import aggregate_school_ids, may_read_journal, reads_only_aggregates
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -122,7 +125,18 @@ class Exports:
                     access = await resolve(session)
                     if not access.is_authenticated:
                         raise UNAUTHENTICATED
-                    return await handler(request, session, access)
+                    if not reads_only_aggregates(access):
+                        return await handler(request, session, access)
+                    # As on /graphql: an officer reads as the role without privilege on
+                    # personal data, on every route. What would need it (a journal) fails
+                    # closed in PostgreSQL, and is answered as anything else not theirs.
+                    await set_officer_role_async(session)
+                    try:
+                        return await handler(request, session, access)
+                    except DBAPIError as err:
+                        if isinstance(err.orig, InsufficientPrivilege):
+                            raise NOT_FOUND from None
+                        raise
             except ExportError as e:
                 return e.response()
         return endpoint

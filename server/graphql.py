@@ -7,15 +7,15 @@ import logging
 import time
 import uuid
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any, NoReturn
 
+from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from psycopg.errors import InFailedSqlTransaction, InsufficientPrivilege
-from sqlalchemy import text
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
@@ -32,11 +32,12 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from db.engine import transaction
-from db.settings import OFFICER_ROLE
+from db.tenancy import set_officer_role_async
 from resolvers.events import Reauthenticate, SocketContext
 from resolvers.loaders import Loaders
 from schema.context import Context
 from server.diary_cache import DiaryCache, Lookup
+from server.documents import SeveralOperations, chosen_operation, parse_bounded
 from server.notifications import DiaryListener
 from server.observability import current_request
 from server.settings import ServerSettings
@@ -90,22 +91,30 @@ class _SubscriptionsOnly(BaseGraphQLTransportWSHandler[SocketContext, None]):
         await super().handle_subscribe(message)
 
 
-def _is_query(request_data: GraphQLRequestData) -> bool:
-    """Whether the HTTP operation is a query (not a mutation); a document that does not parse
-    is not, and execution reports it."""
-    return _is_query_document(request_data.query or "", request_data.operation_name)
-
-
-@lru_cache(maxsize=512)
-def _is_query_document(query: str, name: str | None) -> bool:
-    # Front ends send the same few documents again and again (as the ParserCache assumes).
+async def _operation(request_data: GraphQLRequestData) -> OperationDefinitionNode | None:
+    """The operation that will run, parsed off the event loop into the cache execution then
+    reads. None when the document does not parse or names no such operation: nothing runs,
+    and execution reports why. A document with several operations and no operationName is
+    the request's mistake (400), never "the first one"."""
+    if not isinstance(request_data.query, str):
+        return None
     try:
-        document = parse(query)
+        document = await run_in_threadpool(parse_bounded, request_data.query)
     except GraphQLError:
-        return False
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)
-                  and (name is None or (d.name is not None and d.name.value == name))]
-    return len(operations) == 1 and operations[0].operation == OperationType.QUERY
+        return None
+    try:
+        return chosen_operation(document, request_data.operation_name)
+    except SeveralOperations as err:
+        raise HTTPException(400, str(err)) from err
+
+
+def _request_fields(body: dict[str, Any]) -> None:
+    """Strawberry checks `query`, `variables` and `extensions`; a non-string operationName
+    would reach caches keyed on it and fail there (a 500), so it is the client's 400 here."""
+    name = body.get("operationName")
+    if name is not None and not isinstance(name, str):
+        raise HTTPException(400, "The GraphQL operation's `operationName` must be a string "
+                                 "or null, if provided.")
 
 
 def _observe_cached(request_data: GraphQLRequestData) -> None:
@@ -165,6 +174,15 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         except (UnicodeDecodeError, RecursionError) as err:
             raise json.JSONDecodeError(f"not JSON: {type(err).__name__}", "", 0) from err
 
+    def parse_json(self, data: str | bytes) -> Any:
+        body = super().parse_json(data)
+        if isinstance(body, dict):
+            _request_fields(body)
+        elif not isinstance(body, list):  # a list is a batch, refused with its own words
+            raise HTTPException(400, "the request body must be a JSON object: "
+                                     "{\"query\": \"...\", \"variables\": {...}}")
+        return body
+
     def encode_json(self, data: object) -> str:
         # Cyrillic as UTF-8, not \\u escapes: a third of the bytes for Russian text.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -214,9 +232,11 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         root_value: Any,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        operation = await _operation(request_data)
         try:
             result, request_id = await self._execute_in_transaction(
-                request, request_adapter, sub_response, context, root_value, request_data)
+                request, request_adapter, sub_response, context, root_value, request_data,
+                operation)
         except DATABASE_TROUBLE as err:
             return database_unavailable(sub_response, err)
         if any(isinstance(e.original_error, DATABASE_TROUBLE) for e in result.errors or ()):
@@ -234,11 +254,15 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         context: Any,
         root_value: Any,
         request_data: GraphQLRequestData,
+        operation: OperationDefinitionNode | None,
     ) -> tuple[ExecutionResult, str]:
         async with self.sessions() as session:
             await session.begin()
             access = await self._access(request, session)
-            as_officer = reads_only_aggregates(access) and _is_query(request_data)
+            # The role follows the operation that runs; only a mutation (which writes as the
+            # application role and checks its own permissions) goes without it.
+            as_officer = reads_only_aggregates(access) and not (
+                operation is not None and operation.operation == OperationType.MUTATION)
             cached = self._cached_diary(access, request_data) if not as_officer else None
             if cached is not None and (data := self.diary_cache.get(cached)) is not None:  # type: ignore[union-attr]
                 await session.commit()
@@ -247,7 +271,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
             if as_officer:
                 # DESIGN.md: officers' reads run as a role with no privilege on personal data,
                 # so no resolver can leak a name even by mistake (transaction-local).
-                await session.execute(text(f"SET LOCAL ROLE {OFFICER_ROLE}"))
+                await set_officer_role_async(session)
             ctx = Context(request_id=context["request_id"], session=session,
                           loaders=Loaders(session, access), settings=self.settings,
                           access=access)
