@@ -257,7 +257,14 @@ class _Planner:
             self.plan.new_accounts.append(NewAccount(row.external_id, row.login, password))
             return account_id
         holder = state.holders.get(existing)
-        if holder is not None and holder.id != pid:
+        if holder is None:
+            # Not of this school: an account is never bound by its login (its holder redeems a
+            # link code), and the words are those of any taken login, wherever it is used.
+            self.problem(row, "login", f"login «{row.login}» is taken: choose another one for a "
+                                       "new account; to give the person an account they "
+                                       "already have, leave the cell empty and issue a link "
+                                       "code (createAccountLinkCode)", "duplicate")
+        elif holder.id != pid:
             self.problem(row, "login", f"login «{row.login}» belongs to another person of the "
                                        f"school (code «{holder.external_id or '—'}»)", "duplicate")
         return existing

@@ -59,8 +59,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("relation", "Кем приходится", "relation", False,
            "For guardians: мать, отец, опекун, …", ("Степень родства",)),
     Column("login", "Логин", "login", False,
-           "Optional: a new account is created with a one-time password, or the person is "
-           "linked to the existing account of this login"),
+           "Optional: a new account with this login and a one-time password; a login "
+           "that is taken is refused (an existing account is bound by a link code)"),
 )
 
 ROLE_WORDS: dict[str, SchoolRole] = {

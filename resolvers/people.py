@@ -17,6 +17,7 @@ from resolvers.people_writes import (
     link_guardian,
     revoke_role,
     set_person_account,
+    unbind_person_account,
     unlink_guardian,
     update_person,
 )
@@ -35,6 +36,8 @@ from schema.people import (
     SchoolRoleEnum,
     SetPersonAccountInput,
     SetPersonAccountPayload,
+    UnbindPersonAccountInput,
+    UnbindPersonAccountPayload,
     UnlinkGuardianInput,
     UpdatePersonInput,
     UpdatePersonPayload,
@@ -130,6 +133,12 @@ async def set_account(info: Info, input: Input[SetPersonAccountInput]
     return SetPersonAccountPayload(person=_person(row), errors=errors)
 
 
+async def unbind_account(info: Info, input: Input[UnbindPersonAccountInput]
+                         ) -> UnbindPersonAccountPayload:
+    row, errors = await apply(info, lambda: unbind_person_account(info, input))
+    return UnbindPersonAccountPayload(person=_person(row), errors=errors)
+
+
 @strawberry.type
 class PeopleQuery:
     people: relay.Connection[Person] = strawberry.field(
@@ -166,6 +175,11 @@ class PeopleMutation:
         description="End a guardian–student link (school administrators).")
     set_person_account: SetPersonAccountPayload = strawberry.field(
         resolver=set_account, permission_classes=[IsAuthenticated],
-        description="Give a person a login: link them to the existing account of that login "
-                    "(the same human in another school, no password) or create a new "
-                    "account with a password (school administrators).")
+        description="Give a person a new account with a login and password (school "
+                    "administrators). An existing account is never bound by its login: "
+                    "issue a link code (`createAccountLinkCode`) that its holder redeems.")
+    unbind_person_account: UnbindPersonAccountPayload = strawberry.field(
+        resolver=unbind_account, permission_classes=[IsAuthenticated],
+        description="Take the login away from a person of the school; the account stays, "
+                    "with its password, for its other schools (school administrators; not "
+                    "their own).")

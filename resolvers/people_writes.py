@@ -22,7 +22,7 @@ from strawberry.types.unset import UnsetType
 from db import models
 from db.audit import Change, record, snapshot
 from resolvers.mutations import actor
-from schema.errors import ErrorCode, UserError, UserInputError, not_found
+from schema.errors import ErrorCode, UserError, UserInputError, not_found, user_error
 from schema.ids import from_global_id
 from schema.people import (
     CreatePersonInput,
@@ -30,6 +30,7 @@ from schema.people import (
     LinkGuardianInput,
     RevokeRoleInput,
     SetPersonAccountInput,
+    UnbindPersonAccountInput,
     UnlinkGuardianInput,
     UpdatePersonInput,
 )
@@ -325,10 +326,19 @@ async def unlink_guardian(info: Info, data: UnlinkGuardianInput
     return guardian, student
 
 
+# The same words whether the login is unknown or another school's: a school learns nothing
+# about accounts outside it from a refused link (an existing account takes a link code).
+LINK_NEEDS_CODE = ("a new account needs a password; to give the person an account they "
+                   "already have, issue a link code (createAccountLinkCode) and let them "
+                   "redeem it")
+LOGIN_TAKEN = ("this login is taken: choose another one for a new account; to give the person "
+               "an account they already have, issue a link code (createAccountLinkCode)")
+
+
 async def set_person_account(info: Info, data: SetPersonAccountInput) -> models.Person:
-    """Link to the account of this login (the same human in another school) or create one.
-    Linking needs no password: the administrator vouches for the person, and the account's
-    holder keeps the password they have."""
+    """Create an account with this login and password for the person. An account that exists
+    is never bound by its login: its holder redeems a link code instead (account_link_writes),
+    so no administrator can take over another school's (or an officer's) account."""
     session = info.context.session
     person = await access_person_by_id(info, data.person_id, "input.personId")
     check = Checker([])
@@ -342,40 +352,54 @@ async def set_person_account(info: Info, data: SetPersonAccountInput) -> models.
     else:
         existing = await session.scalar(
             select(models.Account.id).where(models.Account.login == login))
-    if existing is not None:
-        if data.password is not None:
-            check.add("input.password", ErrorCode.INVALID,
-                      "must be omitted: this login belongs to an existing account, which "
-                      "the person will share")
-        holder = await session.scalar(select(models.Person.id).where(
-            models.Person.school_id == person.school_id,
-            models.Person.account_id == existing).limit(1))
-        if holder is not None:
-            check.add("input.login", ErrorCode.DUPLICATE,
-                      "this account already belongs to another person of the school")
+    # Under RLS: only a holder in this school is found, whom the administrator may see anyway.
+    holder = existing and await session.scalar(select(models.Person.id).where(
+        models.Person.school_id == person.school_id,
+        models.Person.account_id == existing).limit(1))
+    if holder:
+        check.add("input.login", ErrorCode.DUPLICATE,
+                  "this account already belongs to another person of the school")
     elif data.password is None:
-        check.add("input.password", ErrorCode.REQUIRED, "a new account needs a password")
+        check.add("input.password", ErrorCode.REQUIRED, LINK_NEEDS_CODE)
     elif not PASSWORD_MIN <= len(data.password) <= PASSWORD_MAX:
         check.add("input.password", ErrorCode.INVALID,
                   f"must be {PASSWORD_MIN}–{PASSWORD_MAX} characters")
+    elif existing is not None:
+        check.add("input.login", ErrorCode.DUPLICATE, LOGIN_TAKEN)
     check.raise_if_any()
-    changes: list[Change] = []
-    account_id = existing
-    if account_id is None:
-        assert data.password is not None
-        account_id = uuid.uuid4()
-        digest = await hashed(data.password)
-        # Explicit columns: the application role may insert these and nothing else.
-        await session.execute(insert(models.Account).values(
-            id=account_id, login=login, password_hash=digest, is_active=True))
-        changes.append(Change(school_id=person.school_id, action="create", entity="accounts",
-                              entity_id=account_id,
-                              after={"id": str(account_id), "login": login,
-                                     "is_active": True}))
+    assert data.password is not None
+    account_id = uuid.uuid4()
+    digest = await hashed(data.password)
+    # Explicit columns: the application role may insert these and nothing else.
+    await session.execute(insert(models.Account).values(
+        id=account_id, login=login, password_hash=digest, is_active=True))
     before = snapshot(person)
     person.account_id = account_id
     await session.flush()
-    changes.append(Change(school_id=person.school_id, action="update", entity="persons",
-                          entity_id=person.id, before=before, after=snapshot(person)))
-    await record(session, actor(info, person.school_id), *changes)
+    await record(session, actor(info, person.school_id),
+                 Change(school_id=person.school_id, action="create", entity="accounts",
+                        entity_id=account_id,
+                        after={"id": str(account_id), "login": login, "is_active": True}),
+                 Change(school_id=person.school_id, action="update", entity="persons",
+                        entity_id=person.id, before=before, after=snapshot(person)))
+    return person
+
+
+async def unbind_person_account(info: Info, data: UnbindPersonAccountInput) -> models.Person:
+    """Take the login away from a person of the school; the account itself stays (it may
+    belong to the same human in other schools) and keeps its password."""
+    session = info.context.session
+    person = await access_person_by_id(info, data.person_id, "input.personId")
+    if person.account_id is None:
+        raise user_error("input.personId", ErrorCode.INVALID, "the person has no account")
+    if person.id == info.context.access.person_id(person.school_id):
+        # Also keeps the school from losing its last administrator who can log in.
+        raise user_error("input.personId", ErrorCode.INVALID,
+                         "you cannot unbind your own account; another administrator can")
+    before = snapshot(person)
+    person.account_id = None
+    await session.flush()
+    await record(session, actor(info, person.school_id),
+                 Change(school_id=person.school_id, action="update", entity="persons",
+                        entity_id=person.id, before=before, after=snapshot(person)))
     return person

@@ -204,18 +204,23 @@ class UnlinkGuardianInput:
     student_id: strawberry.ID = strawberry.field(description="The student.")
 
 
-@strawberry.input(description="Give a person a login. When an account with this login exists "
-                              "(the same human in another school), the person is linked to it "
-                              "and `password` must be omitted; otherwise a new account is "
-                              "created with `password`.")
+@strawberry.input(description="Give a person a new account with this login and password. An "
+                              "account that already exists (the same human in another "
+                              "school) is never bound by its login: issue a link code "
+                              "(`createAccountLinkCode`) that its holder redeems.")
 class SetPersonAccountInput:
     person_id: strawberry.ID = strawberry.field(description="The person; must have no account "
                                                             "yet.")
     login: str = strawberry.field(description="3–60 characters of a–z, 0–9, «.», «_», «-»; "
-                                              "stored lowercased.")
+                                              "stored lowercased; must not be taken.")
     password: str | None = strawberry.field(
-        default=None, description="Password of a new account, at least 8 characters; omit it "
-                                  "when linking an existing account.")
+        default=None, description="Password of the new account, 8–256 characters; required.")
+
+
+@strawberry.input(description="Take the login away from a person of the school.")
+class UnbindPersonAccountInput:
+    person_id: strawberry.ID = strawberry.field(
+        description="The person; must have an account, and must not be the viewer.")
 
 
 @strawberry.type(description="Result of `createPerson`.")
@@ -248,4 +253,11 @@ class GuardianshipPayload:
 class SetPersonAccountPayload:
     person: Person | None = strawberry.field(description="The person, now with a login; null "
                                                          "on error.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was written.")
+
+
+@strawberry.type(description="Result of `unbindPersonAccount`.")
+class UnbindPersonAccountPayload:
+    person: Person | None = strawberry.field(description="The person, now without a login; "
+                                                         "null on error.")
     errors: list[UserError] = strawberry.field(description="Why nothing was written.")

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
+from resolvers.account_links import AccountLinksMutation
 from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
 from resolvers.auth import AuthMutation
@@ -83,7 +84,8 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
                              "errors nothing was written.")
 class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
-               LessonsMutation, MarksMutation, GradesMutation, ImportsMutation):
+               LessonsMutation, MarksMutation, GradesMutation, ImportsMutation,
+               AccountLinksMutation):
     pass
 
 

@@ -112,3 +112,13 @@ def reads_only_aggregates(access: AccessContext) -> bool:
     if access.scopes is not None:
         return bool(access.scopes) and access.scopes <= {TokenScope.READ_AGGREGATES}
     return access.is_officer and not access.memberships
+
+
+def require_own_account(access: AccessContext, field: str | None) -> None:
+    """Only a person logged in with their own account may bind it to a school; never a token,
+    and never an officer, whose account must stay outside every school (a membership would
+    take their requests out of the officer database role)."""
+    if access.account_id is None or access.scopes is not None:
+        raise forbidden(field, "only a person logged in with their own account may do this")
+    if access.is_officer:
+        raise forbidden(field, "an officer's account cannot belong to a school")

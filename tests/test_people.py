@@ -113,6 +113,24 @@ mutation SetAccount($input: SetPersonAccountInput!) {
 }
 """
 
+UNBIND_PERSON_ACCOUNT = """
+mutation Unbind($input: UnbindPersonAccountInput!) {
+  unbindPersonAccount(input: $input) {
+    person { id hasAccount login }
+    errors { field code message }
+  }
+}
+"""
+
+CREATE_LINK_CODE = """
+mutation CreateCode($input: CreateAccountLinkCodeInput!) {
+  createAccountLinkCode(input: $input) {
+    person { id } code expiresAt
+    errors { field code message }
+  }
+}
+"""
+
 
 # --- helpers -------------------------------------------------------------------------------
 
@@ -177,6 +195,7 @@ def school_state(database: DatabaseUrls, school_id: uuid.UUID) -> tuple[Any, ...
                (SELECT md5(string_agg(g::text, ',' ORDER BY g.id)) FROM guardianships g
                  WHERE g.school_id = %(school)s),
                (SELECT count(*) FROM audit_log WHERE school_id = %(school)s),
+               (SELECT count(*) FROM account_link_codes WHERE school_id = %(school)s),
                (SELECT count(*) FROM accounts)
     """)[0]
 
@@ -630,6 +649,12 @@ def _refusal_case(name: str, database: DatabaseUrls, schools: TwoSchools
         "setPersonAccount": lambda: (SET_PERSON_ACCOUNT, {"input": {
             "personId": person_gid(student()), "login": f"refused.{tag()}",
             "password": "a long password"}}, "setPersonAccount"),
+        "unbindPersonAccount": lambda: (UNBIND_PERSON_ACCOUNT, {"input": {
+            "personId": person_gid(add_person(database, a.id, f"Привязов{tag()}",
+                                              m.SchoolRole.STUDENT, login=f"bound.{tag()}"))}},
+            "unbindPersonAccount"),
+        "createAccountLinkCode": lambda: (CREATE_LINK_CODE, {"input": {
+            "personId": person_gid(student())}}, "createAccountLinkCode"),
     }
     return cases[name]()
 
@@ -642,7 +667,8 @@ def _unlink_case(student: Callable[[], uuid.UUID], guardian: Callable[..., uuid.
 
 
 MUTATIONS = ["createPerson", "updatePerson", "grantRole", "revokeRole", "linkGuardian",
-             "unlinkGuardian", "setPersonAccount"]
+             "unlinkGuardian", "setPersonAccount", "unbindPersonAccount",
+             "createAccountLinkCode"]
 
 
 @pytest.mark.parametrize("who", NON_ADMINS)
@@ -952,50 +978,6 @@ def test_set_person_account_with_bad_input_names_the_fields_and_writes_nothing(
     assert [(e["field"], e["code"]) for e in has_one["errors"]] == [
         ("input.personId", "INVALID")]
     assert school_state(database, schools.a.id) == before
-
-
-def test_set_person_account_links_a_parent_of_two_schools_to_one_login(
-    gql, token_for, database: DatabaseUrls, schools: TwoSchools
-) -> None:
-    # given: the same parent, created by each school's administrator
-    login, password = f"parent.{tag()}", "родительский пароль"
-    token_a, token_b = token_for(schools.a.logins["admin"]), token_for(schools.b.logins["admin"])
-    in_a = payload(gql.post(CREATE_PERSON, {"input": {
-        "schoolId": school_gid(schools.a.id), "lastName": "Двушколов", "firstName": "Анна",
-        "roles": ["GUARDIAN"]}}, token=token_a), "createPerson")["person"]["id"]
-    in_b = payload(gql.post(CREATE_PERSON, {"input": {
-        "schoolId": school_gid(schools.b.id), "lastName": "Двушколова", "firstName": "Анна",
-        "roles": ["GUARDIAN"]}}, token=token_b), "createPerson")["person"]["id"]
-    created = payload(gql.post(SET_PERSON_ACCOUNT, {"input": {
-        "personId": in_a, "login": login, "password": password}}, token=token_a),
-        "setPersonAccount")
-    before_b = school_state(database, schools.b.id)
-    # when
-    with_password = payload(gql.post(SET_PERSON_ACCOUNT, {"input": {
-        "personId": in_b, "login": login.upper(), "password": "another password"}},
-        token=token_b), "setPersonAccount")
-    unchanged_b = school_state(database, schools.b.id)
-    linked = payload(gql.post(SET_PERSON_ACCOUNT, {"input": {
-        "personId": in_b, "login": login.upper()}}, token=token_b), "setPersonAccount")
-    # then
-    assert created["errors"] == []
-    assert [(e["field"], e["code"]) for e in with_password["errors"]] == [
-        ("input.password", "INVALID")]
-    assert unchanged_b == before_b
-    assert linked["errors"] == [] and linked["person"]["login"] == login
-    body = gql.post(ME, token=token_for(login))
-    assert "errors" not in body, body
-    me = body["data"]["me"]
-    assert me["login"] == login
-    assert sorted((s["school"]["name"], s["person"]["fullName"], s["roles"])
-                  for s in me["schools"]) == sorted([
-        (schools.a.name, "Двушколов Анна", ["GUARDIAN"]),
-        (schools.b.name, "Двушколова Анна", ["GUARDIAN"])])
-    # the old password still opens both schools; the link made no new account
-    logged_in = gql.post(LOGIN, {"input": {"login": login, "password": password}})
-    assert logged_in["data"]["login"]["errors"] == []
-    assert [(a,) for a, *_ in audit_rows(database, schools.b.id, "persons",
-                                         _node_id(in_b))] == [("create",), ("update",)]
 
 
 def test_set_person_account_of_a_login_already_used_in_the_school_is_duplicate(

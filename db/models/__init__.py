@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per domain; importing this package registers them all."""
 
+from db.models.account_links import AccountLinkCode
 from db.models.accounts import Account, ApiToken, OfficerRole, RefreshToken, TokenScope
 from db.models.audit import AuditEntry
 from db.models.base import Base
@@ -46,6 +47,7 @@ from db.models.timetable import Bell, TimetableSlot
 __all__ = [
     "AcademicYear",
     "Account",
+    "AccountLinkCode",
     "ApiToken",
     "Attendance",
     "AttendanceKind",
