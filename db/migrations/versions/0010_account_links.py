@@ -1,7 +1,7 @@
 """Account link codes, and officers kept out of schools.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 A school administrator could bind any account of the region to one of their persons by its
 login alone. Binding an existing account now takes a one-time code that the administrator
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
