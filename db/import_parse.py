@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from db.logins import LOGIN_PATTERN, LOGIN_RULE, normalize_login
 from db.models import SchoolRole
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -23,7 +24,6 @@ EXTERNAL_ID_MAX = 64
 RELATION_MAX = 32
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 # The same rule as setPersonAccount's: logins are lower-case ASCII.
-LOGIN_PATTERN = re.compile(r"[a-z0-9._-]{3,60}")
 
 
 @dataclass(frozen=True)
@@ -379,10 +379,9 @@ def parse_row(row: int, cells: dict[str, str], titles: dict[str, str], today: da
     login: str | None = None
     login_text = cells.get("login", "").strip()
     if login_text:
-        login = login_text.lower()
+        login = normalize_login(login_text)
         if not LOGIN_PATTERN.fullmatch(login):
-            r.add("login", f"«{login_text}» is not a login: 3–60 characters of a–z, 0–9, «.», "
-                           "«_» and «-»")
+            r.add("login", f"«{login_text}» is not a login: {LOGIN_RULE}")
             login = None
     if len(problems) > before:
         return None

@@ -220,6 +220,7 @@ def token(
     from sqlalchemy import select
 
     from db.engine import owner_session
+    from db.logins import normalize_login
     from db.models import Account
     from server.settings import ServerSettings
     from server.tokens import issue_access_token
@@ -227,7 +228,7 @@ def token(
     urls = _urls()
     _require_current(urls)
     with owner_session(urls.owner) as session:
-        account = session.scalar(select(Account).where(Account.login == login.lower()))
+        account = session.scalar(select(Account).where(Account.login == normalize_login(login)))
         if account is None or not account.is_active:
             raise fail(f"no active account with login '{login}'")
         account_id = account.id
