@@ -7,7 +7,6 @@ visibility, so an id of another school (or one the viewer may not see) is NOT_FO
 from __future__ import annotations
 
 import contextlib
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
