@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -19,6 +20,7 @@ from db.models import SchoolRole
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_LINES = 2 * MAX_ROWS
 NAME_MAX = 100
 EXTERNAL_ID_MAX = 64
 RELATION_MAX = 32
@@ -178,8 +180,7 @@ def sniff_delimiter(text: str) -> str:
 def read_csv(data: bytes) -> Table:
     text = decode_text(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    lines = [(reader.line_num, row) for row in reader]
-    return _table(lines)
+    return _table((reader.line_num, row) for row in reader)
 
 
 def _cell_text(value: object) -> str:
@@ -205,22 +206,38 @@ def read_xlsx(data: bytes) -> Table:
                                             f"not a readable XLSX workbook ({e})")) from None
     try:
         sheet = workbook.worksheets[0]
-        lines = [(i, [_cell_text(v) for v in values])
-                 for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        return _table((i, [_cell_text(v) for v in values])
+                      for i, values in enumerate(sheet.iter_rows(values_only=True), start=1))
     finally:
         workbook.close()
-    return _table(lines)
 
 
-def _table(lines: list[tuple[int, list[str]]]) -> Table:
-    lines = [(n, [c.strip() for c in cells]) for n, cells in lines]
-    nonempty = [(n, cells) for n, cells in lines if any(cells)]
-    if not nonempty:
+def _too_long(what: str) -> ImportFileError:
+    return ImportFileError(ImportProblem(
+        None, None, None, f"more than {what}: one import takes at most {MAX_ROWS} rows; "
+                          "split the file"))
+
+
+def _table(lines: Iterable[tuple[int, list[str]]]) -> Table:
+    """Read lines until the row cap is passed, and no further: a file of a million rows is
+    refused after 20,001 of them, not after reading them all."""
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for count, (n, raw) in enumerate(lines, start=1):
+        if count > MAX_LINES:
+            # blank lines cost time to read too (a sheet may declare a million of them)
+            raise _too_long(f"{MAX_LINES} lines, blank ones included")
+        cells = [c.strip() for c in raw]
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            continue
+        rows.append((n, cells))
+        if len(rows) > MAX_ROWS:
+            raise _too_long(f"{MAX_ROWS} rows")
+    if header is None:
         raise ImportFileError(ImportProblem(None, None, None, "the file is empty"))
-    (_, header), *rows = nonempty
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(ImportProblem(None, None, None,
-                                            f"more than {MAX_ROWS} rows; split the file"))
     return Table(header=header, rows=rows)
 
 
