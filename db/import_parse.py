@@ -11,19 +11,21 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from db.logins import LOGIN_PATTERN, LOGIN_RULE, normalize_login
 from db.models import SchoolRole
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+MAX_LINES = 2 * MAX_ROWS
 NAME_MAX = 100
 EXTERNAL_ID_MAX = 64
 RELATION_MAX = 32
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 # The same rule as setPersonAccount's: logins are lower-case ASCII.
-LOGIN_PATTERN = re.compile(r"[a-z0-9._-]{3,60}")
 
 
 @dataclass(frozen=True)
@@ -178,8 +180,7 @@ def sniff_delimiter(text: str) -> str:
 def read_csv(data: bytes) -> Table:
     text = decode_text(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    lines = [(reader.line_num, row) for row in reader]
-    return _table(lines)
+    return _table((reader.line_num, row) for row in reader)
 
 
 def _cell_text(value: object) -> str:
@@ -205,22 +206,38 @@ def read_xlsx(data: bytes) -> Table:
                                             f"not a readable XLSX workbook ({e})")) from None
     try:
         sheet = workbook.worksheets[0]
-        lines = [(i, [_cell_text(v) for v in values])
-                 for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+        return _table((i, [_cell_text(v) for v in values])
+                      for i, values in enumerate(sheet.iter_rows(values_only=True), start=1))
     finally:
         workbook.close()
-    return _table(lines)
 
 
-def _table(lines: list[tuple[int, list[str]]]) -> Table:
-    lines = [(n, [c.strip() for c in cells]) for n, cells in lines]
-    nonempty = [(n, cells) for n, cells in lines if any(cells)]
-    if not nonempty:
+def _too_long(what: str) -> ImportFileError:
+    return ImportFileError(ImportProblem(
+        None, None, None, f"more than {what}: one import takes at most {MAX_ROWS} rows; "
+                          "split the file"))
+
+
+def _table(lines: Iterable[tuple[int, list[str]]]) -> Table:
+    """Read lines until the row cap is passed, and no further: a file of a million rows is
+    refused after 20,001 of them, not after reading them all."""
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str]]] = []
+    for count, (n, raw) in enumerate(lines, start=1):
+        if count > MAX_LINES:
+            # blank lines cost time to read too (a sheet may declare a million of them)
+            raise _too_long(f"{MAX_LINES} lines, blank ones included")
+        cells = [c.strip() for c in raw]
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            continue
+        rows.append((n, cells))
+        if len(rows) > MAX_ROWS:
+            raise _too_long(f"{MAX_ROWS} rows")
+    if header is None:
         raise ImportFileError(ImportProblem(None, None, None, "the file is empty"))
-    (_, header), *rows = nonempty
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(ImportProblem(None, None, None,
-                                            f"more than {MAX_ROWS} rows; split the file"))
     return Table(header=header, rows=rows)
 
 
@@ -379,10 +396,9 @@ def parse_row(row: int, cells: dict[str, str], titles: dict[str, str], today: da
     login: str | None = None
     login_text = cells.get("login", "").strip()
     if login_text:
-        login = login_text.lower()
+        login = normalize_login(login_text)
         if not LOGIN_PATTERN.fullmatch(login):
-            r.add("login", f"«{login_text}» is not a login: 3–60 characters of a–z, 0–9, «.», "
-                           "«_» and «-»")
+            r.add("login", f"«{login_text}» is not a login: {LOGIN_RULE}")
             login = None
     if len(problems) > before:
         return None

@@ -7,6 +7,7 @@ writing (db/import_apply.py) run in the caller's transaction; both the command l
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -30,7 +31,9 @@ async def run_import(session: AsyncSession, school_id: uuid.UUID, data: bytes, f
     """Read, check and (unless a dry run or a problem) write the file. On problems nothing was
     written by this call, and the caller must not commit anything else of it either."""
     try:
-        parsed = parse_file(data, file_name, today)
+        # In a worker thread: a 0.5 MB workbook took seconds to read, and on the event loop
+        # every other request of the process waited for it.
+        parsed = await asyncio.to_thread(parse_file, data, file_name, today)
     except ImportFileError as e:
         return ImportResult(problems=capped(e.problems), dry_run=dry_run)
     if progress:

@@ -61,6 +61,8 @@ CREATE POLICY own_roles ON person_roles FOR SELECT TO {APP_ROLE}
 
 # The password hash is readable by the login path alone: the application role has no SELECT
 # on the column and asks this function, which returns one account's hash by login.
+# Migration 0011 replaced it: the login is compared exactly, as db/logins.normalize_login
+# gives it (the caller normalises; lower() here disagreed with the rate limit's key).
 LOGIN_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION zhurnal_login_lookup(p_login text)
 RETURNS TABLE (account_id uuid, password_hash text, is_active boolean)

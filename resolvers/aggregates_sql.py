@@ -210,6 +210,8 @@ JOIN students s ON s.k_school IS NOT DISTINCT FROM f.k_school
 # A student's memberships of one group never overlap (roster_enrollment refuses it), so each
 # (held lesson, member) pair appears once without a DISTINCT over every student-lesson; the
 # few attendance rows (absences and lateness only) are counted apart and joined by key.
+# Officers have no privilege on attendance.kind: zhurnal_attendance_counts (migration 0011)
+# counts the kinds of each lesson's members and returns counts only.
 ATTENDANCE = text(SCOPE + f"""
 , sl AS (
   SELECT {_key("h")}, gm.student_id, count(*) AS lessons
@@ -224,17 +226,12 @@ st AS (
 ),
 ab AS (
   SELECT {_key("h")},
-         count(*) FILTER (WHERE a.kind IN ('absent', 'ill', 'excused')) AS absent_lessons,
-         count(*) FILTER (WHERE a.kind = 'absent') AS absent,
-         count(*) FILTER (WHERE a.kind = 'ill') AS ill,
-         count(*) FILTER (WHERE a.kind = 'excused') AS excused,
-         count(*) FILTER (WHERE a.kind = 'late') AS late
+         CAST(sum(c.absent + c.ill + c.excused) AS bigint) AS absent_lessons,
+         CAST(sum(c.absent) AS bigint) AS absent, CAST(sum(c.ill) AS bigint) AS ill,
+         CAST(sum(c.excused) AS bigint) AS excused, CAST(sum(c.late) AS bigint) AS late
   FROM held h
-  JOIN attendance a ON a.school_id = h.school_id AND a.lesson_id = h.lesson_id
-  WHERE EXISTS (SELECT 1 FROM group_memberships gm
-                 WHERE gm.school_id = h.school_id AND gm.group_id = h.group_id
-                   AND gm.student_id = a.student_id AND gm.starts_on <= h.date
-                   AND (gm.ends_on IS NULL OR gm.ends_on >= h.date))
+  JOIN zhurnal_attendance_counts(ARRAY(SELECT lesson_id FROM held)) c
+    ON c.school_id = h.school_id AND c.lesson_id = h.lesson_id
   GROUP BY {_key("h")}
 )
 SELECT {_key("st")}, st.students, st.student_lessons,

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from db.logins import MAX_LOOKUP_CHARS, normalize_login
 from db.models import Account, RefreshToken
 from resolvers.mutations import Input, apply
 from schema.auth import (
@@ -52,7 +53,7 @@ async def log_in(
     row = (
         await session.execute(
             text("SELECT account_id, password_hash, is_active FROM zhurnal_login_lookup(:l)"),
-            {"l": login.strip()},
+            {"l": normalize_login(login)[:MAX_LOOKUP_CHARS]},
         )
     ).one_or_none()
     digest = row.password_hash if row else _DUMMY_HASH

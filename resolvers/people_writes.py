@@ -7,7 +7,6 @@ visibility, so an id of another school (or one the viewer may not see) is NOT_FO
 from __future__ import annotations
 
 import contextlib
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +20,7 @@ from strawberry.types.unset import UnsetType
 
 from db import models
 from db.audit import Change, record, snapshot
+from db.logins import LOGIN_PATTERN, LOGIN_RULE, normalize_login
 from resolvers.mutations import actor
 from schema.errors import ErrorCode, UserError, UserInputError, not_found, user_error
 from schema.ids import from_global_id
@@ -42,7 +42,6 @@ NAME_MAX = 100
 EXTERNAL_ID_MAX = 64
 RELATION_MAX = 32
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
-LOGIN_PATTERN = re.compile(r"[a-z0-9._-]{3,60}")
 PASSWORD_MIN = 8
 # argon2 hashes any length, but an unbounded password is a cheap way to burn CPU.
 PASSWORD_MAX = 256
@@ -344,11 +343,11 @@ async def set_person_account(info: Info, data: SetPersonAccountInput) -> models.
     check = Checker([])
     if person.account_id is not None:
         check.add("input.personId", ErrorCode.INVALID, "the person already has an account")
-    login = data.login.strip().lower()
+    login = normalize_login(data.login)
     existing: uuid.UUID | None = None
     if not LOGIN_PATTERN.fullmatch(login):
         check.add("input.login", ErrorCode.INVALID,
-                  "must be 3–60 characters of a–z, 0–9, «.», «_» and «-»")
+                  f"must be {LOGIN_RULE}")
     else:
         existing = await session.scalar(
             select(models.Account.id).where(models.Account.login == login))

@@ -11,6 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
@@ -64,6 +65,10 @@ def create_app(
         await listener.stop()
         await engine.dispose()
 
+    # X-Forwarded-For names the client only when a configured proxy sent it (the login rate
+    # limit counts per address); uvicorn itself runs without proxy headers (server/cli.py).
+    proxies = ([Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+               if settings.trusted_proxies else [])
     return Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -77,6 +82,7 @@ def create_app(
         # Outermost first: every request gets an id and a log line, CORS answers preflights,
         # then the edge refuses what /graphql must not serve.
         middleware=[
+            *proxies,
             Middleware(RequestObserver, metrics=metrics),
             Middleware(CORSMiddleware, **cors_options(settings.cors_origins)),
             Middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes),

@@ -220,6 +220,7 @@ def token(
     from sqlalchemy import select
 
     from db.engine import owner_session
+    from db.logins import normalize_login
     from db.models import Account
     from server.settings import ServerSettings
     from server.tokens import issue_access_token
@@ -227,7 +228,7 @@ def token(
     urls = _urls()
     _require_current(urls)
     with owner_session(urls.owner) as session:
-        account = session.scalar(select(Account).where(Account.login == login.lower()))
+        account = session.scalar(select(Account).where(Account.login == normalize_login(login)))
         if account is None or not account.is_active:
             raise fail(f"no active account with login '{login}'")
         account_id = account.id
@@ -529,7 +530,10 @@ def _run(host: str, port: int, workers: int, graceful_timeout: float = GRACEFUL_
     _check_port(host, port)
     try:
         uvicorn.run("server.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info", proxy_headers=True,
+                    workers=workers, log_level="info",
+                    # The app trusts ZHURNAL_TRUSTED_PROXIES alone (server/app.py); uvicorn's
+                    # default would believe any client on 127.0.0.1.
+                    proxy_headers=False,
                     timeout_graceful_shutdown=graceful_timeout,
                     timeout_keep_alive=KEEP_ALIVE_SECONDS)
     except SystemExit as stop:

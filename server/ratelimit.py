@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.logins import MAX_LOOKUP_CHARS, normalize_login
 from schema.errors import ErrorCode, UserInputError, user_error
 from server.settings import ServerSettings
 
@@ -25,8 +26,8 @@ RETENTION = timedelta(days=1)
 
 
 def login_key(login: str) -> str:
-    """Logins are stored lower-case; variants of one login share a counter."""
-    return login.strip().lower()[:200]
+    """The counter of a login is keyed as the account is looked up: variants share it."""
+    return normalize_login(login)[:MAX_LOOKUP_CHARS]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ class ServerSettings:
     pool_timeout_seconds: float = 5.0
     # Diary answers kept per viewer until their data changes (server/diary_cache.py); 0: off.
     diary_cache_entries: int = 2000
+    # Reverse proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; none by
+    # default. Anyone else could name any address and reset the per-address login limit.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def mask_errors(self) -> bool:
@@ -63,7 +67,23 @@ class ServerSettings:
             statement_timeout_ms=int(os.environ.get("ZHURNAL_STATEMENT_TIMEOUT_MS", "15000")),
             pool_timeout_seconds=float(os.environ.get("ZHURNAL_POOL_TIMEOUT_SECONDS", "5")),
             diary_cache_entries=int(os.environ.get("ZHURNAL_DIARY_CACHE_ENTRIES", "2000")),
+            trusted_proxies=trusted_proxies(os.environ.get("ZHURNAL_TRUSTED_PROXIES", "")),
         )
+
+
+def trusted_proxies(value: str) -> tuple[str, ...]:
+    """ZHURNAL_TRUSTED_PROXIES: comma-separated addresses or networks, each checked here (a
+    typo must not silently trust nobody, nor everybody)."""
+    proxies = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            proxies.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise RuntimeError(f"ZHURNAL_TRUSTED_PROXIES: «{item}» is not an IP address or "
+                               "network (e.g. 10.0.0.5 or 10.0.0.0/24)") from None
+    return tuple(proxies)
 
 
 def _local_secret() -> str:

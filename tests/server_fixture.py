@@ -45,9 +45,9 @@ def free_port() -> int:
 def running_server(urls: DatabaseUrls, settings: ServerSettings = TEST_SETTINGS
                    ) -> Iterator[str]:
     port = free_port()
-    # proxy_headers: uvicorn trusts X-Forwarded-For from 127.0.0.1, as behind nginx.
+    # As `zhurnal serve`: proxy headers are the app's business (settings.trusted_proxies).
     config = uvicorn.Config(create_app(urls, settings), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on", proxy_headers=True)
+                            log_level="warning", lifespan="on", proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -33,7 +33,9 @@ ADDRESS_LIMIT = 3
 @pytest.fixture(scope="module")
 def address_limited_url(database: DatabaseUrls, schools: TwoSchools) -> Iterator[str]:
     """A server with a low per-address limit; tests pick addresses with X-Forwarded-For."""
-    settings = replace(TEST_SETTINGS, login_failures_per_address=ADDRESS_LIMIT)
+    # The test client stands in for a reverse proxy on 127.0.0.1 that names the client.
+    settings = replace(TEST_SETTINGS, login_failures_per_address=ADDRESS_LIMIT,
+                       trusted_proxies=("127.0.0.1/32",))
     with running_server(database, settings) as base:
         yield base
 

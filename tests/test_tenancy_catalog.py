@@ -33,6 +33,11 @@ PERSONAL_PERSON_COLUMNS = ("last_name", "first_name", "middle_name", "birth_date
 FREE_TEXT_ABOUT_STUDENTS = (
     ("marks", "comment"), ("grades", "comment"), ("grades", "deferred_reason"),
 )
+# Facts about one person that officers see only as counts (zhurnal_attendance_counts): a
+# student's absences and illnesses, the reason a teacher was replaced.
+PERSONAL_FACTS = (
+    ("attendance", "kind"), ("attendance", "late_minutes"), ("lessons", "substitution_reason"),
+)
 
 ALL_COMMANDS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
 POLICY_COMMANDS = {
@@ -284,6 +289,11 @@ def role_violations(conn: psycopg.Connection) -> Violations:
             (f"has_column_privilege('{OFFICER_ROLE}', 'public.{table}', '{col}', 'SELECT')",
              f"{OFFICER_ROLE} can SELECT {table}.{col} (free text about a student)")
             for table, col in FREE_TEXT_ABOUT_STUDENTS
+        ),
+        *(
+            (f"has_column_privilege('{OFFICER_ROLE}', 'public.{table}', '{col}', 'SELECT')",
+             f"{OFFICER_ROLE} can SELECT {table}.{col} (a fact about one person)")
+            for table, col in PERSONAL_FACTS
         ),
     ]
     for expr, message in checks:

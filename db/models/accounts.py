@@ -25,7 +25,11 @@ class Account(GlobalMixin, Base):
     """One login. The person it belongs to has a row in each school, under that school's RLS."""
 
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("login = lower(login)", name="login_lowercase"),)
+    # Stored as db/logins.normalize_login gives it; case folding cannot be checked in SQL,
+    # but it never leaves an ASCII capital (lower() under "C" touches ASCII alone).
+    __table_args__ = (
+        CheckConstraint('login = lower(login COLLATE "C")', name="login_folded"),
+    )
 
     login: Mapped[str] = mapped_column(String(120), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)

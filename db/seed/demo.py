@@ -13,6 +13,7 @@ import psycopg
 from sqlalchemy.engine import URL
 
 from db.engine import libpq_dsn
+from db.logins import normalize_login
 from db.seed.calendar import academic_year_of, year_bounds
 from db.seed.configuration import add_configuration
 from db.seed.copy import Rows, copy_rows
@@ -223,6 +224,7 @@ class _Builder:
 
     def _account(self, login: str, role: str, school: str | None, description: str) -> uuid.UUID:
         account = new_id(self.account_ids)
+        login = normalize_login(login)
         self.rows.add("accounts", account, login, self.digest)
         self.accounts.append(DemoAccount(login, role, school, description))
         return account
