@@ -1,7 +1,7 @@
 """Logins in one normalised form; officers lose the last personal columns they could read.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 
 Logins. The login lookup lower-cased in PostgreSQL and the rate limit in Python, and the two
 disagree (`İ`, `ß`, the Kelvin sign…): a variant of a login reached the account with a failure
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0011'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
