@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.models import Account, RefreshToken
-from resolvers.mutations import Input, apply
+from resolvers.mutations import Input, apply, refused_input
 from schema.auth import (
     AuthPayload,
     AuthTokens,
@@ -130,6 +130,8 @@ def _payload(tokens: Tokens | None, errors: list[UserError]) -> AuthPayload:
 
 async def login(info: Info, input: Input[LoginInput]) -> AuthPayload:
     ctx = info.context
+    if refused := refused_input(info):
+        return _payload(None, refused)
     request = current_request()
     guard = LoginGuard(ctx.session, ctx.settings, input.login,
                        request.client if request is not None else None)

@@ -48,6 +48,7 @@ from schema.subjects import LessonType, Subject, WorkType
 from schema.timetable import TimetableSlot
 from schema.tokens import ApiToken
 from server.limits import limit_extensions
+from server.nul_characters import nul_extensions
 from server.observability import OperationObserver, ProductionErrors
 from tenants.permissions import IsAuthenticated
 
@@ -109,6 +110,7 @@ def schema_extensions(settings: ServerSettings | None = None
     introspection = settings.introspection if settings is not None else True
     extensions: list[Callable[[], SchemaExtension]] = [
         *limit_extensions(introspection=introspection),
+        *nul_extensions(),
         # Front ends send the same few documents again and again: parse and validate each once.
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
