@@ -27,6 +27,9 @@ class ServerSettings:
     pool_timeout_seconds: float = 5.0
     # Diary answers kept per viewer until their data changes (server/diary_cache.py); 0: off.
     diary_cache_entries: int = 2000
+    # A rotated refresh token presented again this soon gets the same new pair (two tabs
+    # refreshing at once); later, it revokes the session (server/tokens.py).
+    refresh_grace_seconds: float = 30.0
 
     @property
     def mask_errors(self) -> bool:
@@ -63,6 +66,7 @@ class ServerSettings:
             statement_timeout_ms=int(os.environ.get("ZHURNAL_STATEMENT_TIMEOUT_MS", "15000")),
             pool_timeout_seconds=float(os.environ.get("ZHURNAL_POOL_TIMEOUT_SECONDS", "5")),
             diary_cache_entries=int(os.environ.get("ZHURNAL_DIARY_CACHE_ENTRIES", "2000")),
+            refresh_grace_seconds=float(os.environ.get("ZHURNAL_REFRESH_GRACE_SECONDS", "30")),
         )
 
 
