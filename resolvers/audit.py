@@ -2,7 +2,10 @@
 lesson or mark for the teachers who teach it.
 
 A school the viewer does not belong to looks like a school with an empty log; a member whose
-role does not allow the read gets a FORBIDDEN error (the screens are for administrators).
+role does not allow reading the whole log gets a FORBIDDEN error (the screen is for
+administrators). The history of one entry is empty alike for an unknown id and for an entry
+the viewer may not read, as `node` answers null alike: its answer never tells that an entry
+exists.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from db.models import Lesson, Mark, StudyGroup
 from schema.audit import AuditEntry
 from schema.errors import api_error, bad_argument
 from schema.ids import try_uuid
+from schema.input_checks import TIME_ZONE_REQUIRED, is_naive
 from schema.pagination import After, First, paginate
 from tenants.permissions import IsAuthenticated
 from tenants.rules import can_read_audit_log, can_read_journal_history
@@ -90,6 +94,9 @@ async def audit_log(
     after: After = None,
 ) -> relay.Connection[AuditEntry]:
     school = _global_id(school_id, "School", "schoolId")
+    for name, value in (("from", from_), ("to", to)):
+        if is_naive(value):
+            raise bad_argument(name, TIME_ZONE_REQUIRED)
     stmt = select(AuditRow).where(AuditRow.school_id == school)
     if entity is not None:
         stmt = stmt.where(AuditRow.entity == entity)
@@ -154,7 +161,8 @@ async def history(
                  if group_id else None)
         if not can_read_journal_history(access, school, group_id=group_id, lesson_id=lesson_id,
                                         class_id=group.class_id if group else None):
-            raise _forbidden(" and the teachers of the lesson")
+            # As for an unknown id: a FORBIDDEN here would confirm that the mark exists.
+            return _empty()
     return await _page(info, select(AuditRow).where(
         AuditRow.school_id == school, AuditRow.entity_id == entity,
         AuditRow.entity.in_(JOURNAL_ENTITIES)), first, after)
@@ -171,4 +179,5 @@ class AuditQuery:
         resolver=history, permission_classes=[IsAuthenticated],
         description="The history of one lesson or mark, newest first: for the school's "
                     "administrators, the teachers of its group (and the substitute who taught "
-                    "the lesson) and the class teacher.")
+                    "the lesson) and the class teacher. Empty alike for an unknown id and for "
+                    "one the viewer may not read.")

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from db.logins import MAX_LOOKUP_CHARS, normalize_login
 from db.models import Account, RefreshToken
-from resolvers.mutations import Input, apply
+from resolvers.mutations import Input, apply, refused_input
 from schema.auth import (
     AuthPayload,
     AuthTokens,
@@ -27,7 +27,14 @@ from server.observability import current_request
 from server.passwords import hash_password, verified
 from server.ratelimit import LoginGuard
 from server.settings import ServerSettings
-from server.tokens import issue_access_token, new_secret, secret_hash
+from server.tokens import (
+    issue_access_token,
+    new_refresh_token,
+    next_refresh_token,
+    refresh_session_id,
+    rotation_jti,
+    secret_hash,
+)
 
 REFRESH_LIFETIME = timedelta(days=30)
 # Compared against when the login is unknown, so both failures take the same time.
@@ -66,26 +73,79 @@ async def log_in(
     return await _open_session(session, settings, row.account_id)
 
 
+# Walking a chain this long costs about a millisecond; a session older than that many
+# rotations is treated as unknown (refused, not revoked).
+MAX_CHAIN = 10_000
+
+
+@dataclass(frozen=True)
+class Reused:
+    """A rotated refresh token presented after the grace window: the session to revoke."""
+
+    session_id: uuid.UUID
+
+
+def _invalid_refresh() -> Exception:
+    return user_error("input.refreshToken", ErrorCode.INVALID_CREDENTIALS,
+                      "the refresh token is unknown, expired or revoked: log in again")
+
+
 async def refresh(session: AsyncSession, settings: ServerSettings, *, refresh_token: str
-                  ) -> Tokens:
-    """Rotate: the presented refresh token stops working, a new pair is issued."""
+                  ) -> Tokens | Reused:
+    """Rotate: the presented refresh token is replaced by its successor and a new pair is
+    issued. A token rotated within the grace window gets that same pair again (two tabs
+    refreshing at once); any earlier token of the session after it means a copy is in other
+    hands: the caller revokes the session (`Reused`)."""
+    live = (RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > func.now())
     current = await session.scalar(
-        select(RefreshToken).where(
-            RefreshToken.token_hash == secret_hash(refresh_token),
-            RefreshToken.revoked_at.is_(None),
-            RefreshToken.expires_at > func.now(),
-        ).with_for_update()
-    )
-    if current is None:
-        raise user_error("input.refreshToken", ErrorCode.INVALID_CREDENTIALS,
-                         "the refresh token is unknown, expired or revoked: log in again")
-    secret = new_secret()
-    current.token_hash = secret_hash(secret)
-    current.expires_at = datetime.now(UTC) + REFRESH_LIFETIME
-    access, expires = issue_access_token(settings.secret_key, current.account_id,
+        select(RefreshToken).where(RefreshToken.token_hash == secret_hash(refresh_token), *live)
+        .with_for_update())
+    if current is not None:
+        secret = next_refresh_token(settings.secret_key, refresh_token)
+        current.token_hash = secret_hash(secret)
+        current.rotated_at = datetime.now(UTC)
+        current.rotations += 1
+        current.expires_at = current.rotated_at + REFRESH_LIFETIME
+        return _rotated_pair(settings, current, refresh_token, secret)
+    session_id = refresh_session_id(refresh_token)
+    row = session_id and await session.scalar(
+        select(RefreshToken).where(RefreshToken.id == session_id, *live).with_for_update())
+    if not row or row.rotated_at is None:
+        raise _invalid_refresh()
+    steps = _steps_behind(settings.secret_key, refresh_token, row)
+    if steps is None:
+        raise _invalid_refresh()  # forged or of another session: nothing to revoke
+    grace = timedelta(seconds=settings.refresh_grace_seconds)
+    if steps == 1 and datetime.now(UTC) - row.rotated_at <= grace:
+        return _rotated_pair(settings, row, refresh_token,
+                             next_refresh_token(settings.secret_key, refresh_token))
+    return Reused(row.id)
+
+
+def _steps_behind(key: str, token: str, row: RefreshToken) -> int | None:
+    """How many rotations ago `token` was the session's token; None if it never was."""
+    for step in range(1, min(row.rotations, MAX_CHAIN) + 1):
+        token = next_refresh_token(key, token)
+        if secret_hash(token) == row.token_hash:
+            return step
+    return None
+
+
+def _rotated_pair(settings: ServerSettings, row: RefreshToken, presented: str, secret: str
+                  ) -> Tokens:
+    """The pair issued in exchange for `presented`: the same whenever it is asked again."""
+    assert row.rotated_at is not None
+    access, expires = issue_access_token(settings.secret_key, row.account_id,
                                          minutes=settings.access_token_minutes,
-                                         session_id=current.id)
-    return Tokens(current.account_id, access, expires, secret, current.expires_at)
+                                         session_id=row.id, issued_at=row.rotated_at,
+                                         jti=rotation_jti(settings.secret_key, presented))
+    return Tokens(row.account_id, access, expires, secret, row.expires_at)
+
+
+async def revoke_session(session: AsyncSession, session_id: uuid.UUID) -> None:
+    await session.execute(update(RefreshToken).where(
+        RefreshToken.id == session_id, RefreshToken.revoked_at.is_(None)
+    ).values(revoked_at=func.now()))
 
 
 async def log_out(session: AsyncSession, *, account_id: uuid.UUID | None,
@@ -105,8 +165,9 @@ async def log_out(session: AsyncSession, *, account_id: uuid.UUID | None,
 
 async def _open_session(session: AsyncSession, settings: ServerSettings,
                         account_id: uuid.UUID) -> Tokens:
-    secret = new_secret()
-    row = RefreshToken(id=uuid.uuid4(), account_id=account_id, token_hash=secret_hash(secret),
+    row_id = uuid.uuid4()
+    secret = new_refresh_token(row_id)
+    row = RefreshToken(id=row_id, account_id=account_id, token_hash=secret_hash(secret),
                        expires_at=datetime.now(UTC) + REFRESH_LIFETIME)
     session.add(row)
     await session.flush()
@@ -131,6 +192,8 @@ def _payload(tokens: Tokens | None, errors: list[UserError]) -> AuthPayload:
 
 async def login(info: Info, input: Input[LoginInput]) -> AuthPayload:
     ctx = info.context
+    if refused := refused_input(info):
+        return _payload(None, refused)
     request = current_request()
     guard = LoginGuard(ctx.session, ctx.settings, input.login,
                        request.client if request is not None else None)
@@ -147,9 +210,16 @@ async def login(info: Info, input: Input[LoginInput]) -> AuthPayload:
 
 async def refresh_token(info: Info, input: Input[RefreshTokenInput]) -> AuthPayload:
     ctx = info.context
-    tokens, errors = await apply(info, lambda: refresh(ctx.session, ctx.settings,
+    result, errors = await apply(info, lambda: refresh(ctx.session, ctx.settings,
                                                         refresh_token=input.refresh_token))
-    return _payload(tokens, errors)
+    if isinstance(result, Reused):
+        # Outside apply's savepoint, and committed with the request: the session ends.
+        await revoke_session(ctx.session, result.session_id)
+        return _payload(None, [UserError(
+            field="input.refreshToken", code=ErrorCode.INVALID_CREDENTIALS,
+            message="this refresh token was already used: the session is ended for safety; "
+                    "log in again")])
+    return _payload(result, errors)
 
 
 async def logout(info: Info, input: Input[LogoutInput]) -> LogoutPayload:
@@ -167,7 +237,10 @@ class AuthMutation:
                                     "token and a refresh token.")
     refresh_token: AuthPayload = strawberry.field(
         resolver=refresh_token, description="Trade a refresh token for a new pair (the old "
-                                            "refresh token stops working).")
+                                            "refresh token stops working). Presented again "
+                                            "within 30 seconds (another tab refreshing at "
+                                            "once) it gives the same pair; later, or any "
+                                            "earlier token of the session, ends the session.")
     logout: LogoutPayload = strawberry.field(
         resolver=logout, description="End a session: its refresh token is revoked and its "
                                      "access tokens stop working on the next request.")

@@ -4,15 +4,19 @@ Authorised once when subscribing (the student's person must be visible to the vi
 the diary); after that each batch of notices is read in a fresh short transaction with the
 viewer's RLS scope, filtered on the school and the student, so a notice can only ever turn
 into data the viewer may read. The viewer is re-checked now and then, so a logged-out session
-or a revoked token stops receiving events.
+or a revoked token stops receiving events; and the subscription ends with an UNAUTHENTICATED
+error when the access token of connection_init expires. There is no re-authentication
+message: the client opens a new socket with a fresh token and subscribes again.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -72,6 +76,34 @@ class SocketContext:
     websocket: Any = None
     reauthenticate: Reauthenticate | None = None
     checked_at: float = field(default_factory=time.monotonic)
+    # When the access token of connection_init expires (None: an integrator token, whose
+    # expiry and revocation the re-check sees).
+    expires_at: datetime | None = None
+
+    def seconds_left(self) -> float | None:
+        if self.expires_at is None:
+            return None
+        return (self.expires_at - datetime.now(UTC)).total_seconds()
+
+
+def token_expired() -> Exception:
+    return api_error("UNAUTHENTICATED", "the access token has expired: open a new connection "
+                                        "with a fresh token and subscribe again")
+
+
+async def _until_expiry(ctx: SocketContext, batches: AsyncIterator[list[DiaryNotice]]
+                        ) -> AsyncIterator[list[DiaryNotice]]:
+    """The batches, ending with `token_expired` when the token does, even if none comes."""
+    while True:
+        left = ctx.seconds_left()
+        if left is not None and left <= 0:
+            raise token_expired()
+        try:
+            yield await asyncio.wait_for(anext(batches), timeout=left)
+        except TimeoutError:
+            raise token_expired() from None
+        except StopAsyncIteration:
+            return
 
 
 def not_found() -> Exception:
@@ -111,13 +143,16 @@ async def diary_events(
                                        "(graphql-transport-ws) at /graphql")
     student = query_id(student_id, "Person", "studentId")
     assert student is not None
+    left = ctx.seconds_left()
+    if left is not None and left <= 0:
+        raise token_expired()
     async with transaction(ctx.sessions) as session:
         school_id = await _student_school(session, ctx.access, student)
     if school_id is None:
         raise not_found()
     with ctx.listener.subscribe(school_id, student) as inbox:
         try:
-            async for batch in inbox.batches():
+            async for batch in _until_expiry(ctx, inbox.batches()):
                 async with transaction(ctx.sessions) as session:
                     if not await _recheck(ctx, session, student):
                         raise api_error("UNAUTHENTICATED", "the session has ended or lost "

@@ -1,8 +1,10 @@
 """Running a write: in a savepoint of the request's transaction, all or nothing.
 
-A write function raises `UserInputError` for bad input; `apply` rolls its savepoint back
-and hands the errors to the payload, so nothing of a refused mutation is written. Constraint
-violations the write did not foresee become a generic INVALID error, never a stack trace.
+A DateTime without a time zone or text with a NUL in the input is refused before the write
+runs (schema/input_checks.py). A write function raises `UserInputError` for bad input; `apply`
+rolls its savepoint back and hands the errors to the payload, so nothing of a refused mutation
+is written. Constraint violations the write did not foresee become a generic INVALID error,
+never a stack trace.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from strawberry.types import Info
 
 from db.audit import Actor
 from schema.errors import ErrorCode, UserError, UserInputError
+from schema.input_checks import argument_problems
 
 T = TypeVar("T")
 InputT = TypeVar("InputT")
@@ -24,7 +27,17 @@ InputT = TypeVar("InputT")
 Input = Annotated[InputT, strawberry.argument(description="The mutation's input.")]
 
 
+def refused_input(info: Info) -> list[UserError]:
+    """The input's values no write may see (a naive DateTime, a NUL), one error per field; for
+    a mutation that reads with its input before `apply` (login's rate limit)."""
+    return [UserError(field=path, code=ErrorCode.INVALID, message=problem)
+            for path, problem in argument_problems(info)]
+
+
 async def apply(info: Info, write: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
+    refused = refused_input(info)
+    if refused:
+        return None, refused
     session = info.context.session
     savepoint = await session.begin_nested()
     try:

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from sqlalchemy import Select, cast, literal, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Integer,
+    Select,
+    SmallInteger,
+    String,
+    Uuid,
+    literal,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement, False_
+from sqlalchemy.types import TypeEngine
 from strawberry import relay
 
 from schema.errors import bad_argument
@@ -19,6 +33,7 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
 
 N = TypeVar("N")
+NOT_A_CURSOR = "is not a cursor this API issued (use a page's `endCursor` as it was given)"
 
 First = Annotated[
     int | None,
@@ -39,10 +54,42 @@ def decode_cursor(cursor: str, width: int) -> list[str]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError) as err:
-        raise bad_argument("after", "is not a cursor this API issued") from err
-    if not isinstance(values, list) or len(values) != width:
-        raise bad_argument("after", "is not a cursor this API issued")
-    return [str(v) for v in values]
+        raise bad_argument("after", NOT_A_CURSOR) from err
+    if not isinstance(values, list) or len(values) != width \
+            or not all(isinstance(v, str) and "\x00" not in v for v in values):
+        raise bad_argument("after", NOT_A_CURSOR)
+    return values
+
+
+def cursor_values(cursor: str, keys: Sequence[ColumnElement[Any]]) -> list[Any]:
+    """The cursor's values as the Python values of the keys' types, checked here: a forged
+    cursor must not reach PostgreSQL, whose cast would fail with an error quoting SQL."""
+    values: list[Any] = []
+    for key, text in zip(keys, decode_cursor(cursor, len(keys)), strict=True):
+        try:
+            values.append(_key_value(key.type, text))
+        except (ValueError, OverflowError) as err:
+            raise bad_argument("after", NOT_A_CURSOR) from err
+    return values
+
+
+def _key_value(type_: TypeEngine[Any], text: str) -> Any:
+    if isinstance(type_, Uuid):
+        return uuid.UUID(text)
+    if isinstance(type_, Integer):
+        number = int(text)
+        bits = 64 if isinstance(type_, BigInteger) else 16 if isinstance(type_, SmallInteger) \
+            else 32
+        if not -(2 ** (bits - 1)) <= number < 2 ** (bits - 1):
+            raise OverflowError(text)
+        return number
+    if isinstance(type_, DateTime):
+        return datetime.fromisoformat(text)
+    if isinstance(type_, Date):
+        return date.fromisoformat(text)
+    if isinstance(type_, String):
+        return text
+    raise ValueError(f"no cursor for a key of type {type_}")
 
 
 def page_size(first: int | None) -> int:
@@ -75,8 +122,8 @@ async def paginate(
     with `descending`, newest first on every key."""
     limit = page_size(first)
     if after is not None:
-        values = decode_cursor(after, len(keys))
-        bound = [cast(literal(v), k.type) for k, v in zip(keys, values, strict=True)]
+        values = cursor_values(after, keys)
+        bound = [literal(v, k.type) for k, v in zip(keys, values, strict=True)]
         stmt = stmt.where(tuple_(*keys) < tuple_(*bound) if descending
                           else tuple_(*keys) > tuple_(*bound))
     order = [k.desc() for k in keys] if descending else list(keys)

@@ -50,6 +50,7 @@ from schema.timetable import TimetableSlot
 from schema.tokens import ApiToken
 from server.documents import ParseOffLoop, ValidateOffLoop
 from server.limits import limit_extensions
+from server.nul_characters import nul_extensions
 from server.observability import OperationObserver, ProductionErrors
 from tenants.permissions import IsAuthenticated
 
@@ -112,6 +113,7 @@ def schema_extensions(settings: ServerSettings | None = None
     introspection = settings.introspection if settings is not None else True
     extensions: list[Callable[[], SchemaExtension]] = [
         *limit_extensions(introspection=introspection),
+        *nul_extensions(),
         # Parsed and validated once per document, off the event loop.
         ParseOffLoop,
         ValidateOffLoop,

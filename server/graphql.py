@@ -6,7 +6,7 @@ import json
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from cross_web import HTTPException
@@ -63,6 +63,17 @@ def viewer_resolver(settings: ServerSettings, authorization: str) -> Reauthentic
     except InvalidToken:
         return None
     return lambda session: resolve_access(session, claims.account_id, claims.session_id)
+
+
+def token_expiry(settings: ServerSettings, authorization: str) -> datetime | None:
+    """When a signed access token expires; None for an integrator token (or anything else)."""
+    token = authorization.partition(" ")[2].strip()
+    if token.startswith(API_TOKEN_PREFIX):
+        return None
+    try:
+        return read_access_token(settings.secret_key, token).expires_at
+    except InvalidToken:
+        return None
 
 
 REJECTED = 4403  # graphql-transport-ws: connection_init refused
@@ -216,6 +227,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         context.access = access
         context.reauthenticate = resolve
         context.checked_at = time.monotonic()
+        context.expires_at = token_expiry(self.settings, header)
         return UNSET
 
     def _reject(self, context: SocketContext, why: str) -> NoReturn:

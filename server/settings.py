@@ -31,6 +31,9 @@ class ServerSettings:
     # Reverse proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; none by
     # default. Anyone else could name any address and reset the per-address login limit.
     trusted_proxies: tuple[str, ...] = ()
+    # A rotated refresh token presented again this soon gets the same new pair (two tabs
+    # refreshing at once); later, it revokes the session (server/tokens.py).
+    refresh_grace_seconds: float = 30.0
 
     @property
     def mask_errors(self) -> bool:
@@ -68,6 +71,7 @@ class ServerSettings:
             pool_timeout_seconds=float(os.environ.get("ZHURNAL_POOL_TIMEOUT_SECONDS", "5")),
             diary_cache_entries=int(os.environ.get("ZHURNAL_DIARY_CACHE_ENTRIES", "2000")),
             trusted_proxies=trusted_proxies(os.environ.get("ZHURNAL_TRUSTED_PROXIES", "")),
+            refresh_grace_seconds=float(os.environ.get("ZHURNAL_REFRESH_GRACE_SECONDS", "30")),
         )
 
 

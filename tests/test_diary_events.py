@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -529,3 +530,48 @@ async def test_diary_events_streams_end_when_the_server_stops(
             proc.wait(timeout=5)
 
 
+
+
+# --- the access token's lifetime -------------------------------------------------------------
+
+def short_token(database: DatabaseUrls, login: str, seconds: float) -> str:
+    """An access token that expires `seconds` from now."""
+    with owner_session(database.owner) as s:
+        account_id = s.scalar(select(m.Account.id).where(m.Account.login == login))
+    assert account_id is not None, login
+    issued = datetime.now(UTC) - timedelta(minutes=1) + timedelta(seconds=seconds)
+    return issue_access_token(SECRET, account_id, minutes=1, issued_at=issued)[0]
+
+
+def unauthenticated(message: dict[str, Any]) -> bool:
+    errors = (message.get("payload") or {}).get("errors") if message["type"] == "next" \
+        else message.get("payload")
+    return message["type"] in ("next", "error") and any(
+        (e.get("extensions") or {}).get("code") == "UNAUTHENTICATED"
+        and "expired" in e["message"] for e in errors or [])
+
+
+async def test_diary_events_subscription_ends_when_its_access_token_expires(
+    servers: Servers, database: DatabaseUrls, schools: TwoSchools
+) -> None:
+    # given a live subscription whose token expires in a few seconds
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    guardian = await subscribe(servers.a, short_token(database, jg.guardian_login, 4),
+                               jg.students[0])
+    try:
+        await until_live(guardian, lambda: poke(database, jg))
+        # when the token expires, with no event in between
+        message = await receive(guardian, 4 + 2 * WAIT)
+        while message["type"] == "next" and "errors" not in message["payload"]:
+            message = await receive(guardian, 2 * WAIT)  # an event before the expiry
+        # then the subscription ends with a clear error
+        assert unauthenticated(message), message
+        # and subscribing again on the same socket is refused alike
+        await guardian.send(json.dumps({"id": "2", "type": "subscribe", "payload": {
+            "query": DIARY_EVENTS, "variables": {"studentId": gid("Person", jg.students[0])}}}))
+        again = await receive(guardian)
+        while again.get("id") != "2":
+            again = await receive(guardian)
+        assert unauthenticated(again), again
+    finally:
+        await guardian.close()

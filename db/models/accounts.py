@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     ForeignKey,
+    Integer,
     LargeBinary,
     String,
     Text,
@@ -104,3 +105,7 @@ class RefreshToken(GlobalMixin, Base):
     issued_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The last rotation (the current token's birth) and how many came before: the earlier
+    # tokens of the session are recognised by deriving forward (server/tokens.py).
+    rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rotations: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
