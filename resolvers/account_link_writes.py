@@ -21,7 +21,7 @@ from db.tenancy import set_tenant_async
 from resolvers.mutations import actor
 from resolvers.people_writes import access_person_by_id
 from schema.account_links import CreateAccountLinkCodeInput, RedeemAccountLinkCodeInput
-from schema.errors import ErrorCode, user_error
+from tenants.errors import ErrorCode, refusal
 from tenants.rules import require_own_account
 
 LIFETIME = timedelta(hours=72)
@@ -59,7 +59,7 @@ async def create_account_link_code(info: Info, data: CreateAccountLinkCodeInput
     session = info.context.session
     person = await access_person_by_id(info, data.person_id, "input.personId")
     if person.account_id is not None:
-        raise user_error("input.personId", ErrorCode.INVALID,
+        raise refusal("input.personId", ErrorCode.INVALID,
                          "the person already has an account; unbind it first")
     code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
     now = await session.scalar(select(func.now()))
@@ -95,15 +95,15 @@ async def redeem_account_link_code(info: Info, data: RedeemAccountLinkCodeInput
     require_own_account(access, "input.code")
     code = normalised(data.code)
     if code is None:
-        raise user_error("input.code", ErrorCode.INVALID,
+        raise refusal("input.code", ErrorCode.INVALID,
                          f"must be the {LENGTH}-character code the school gave, e.g. "
                          "«7KQ2-M9XD-4TRB»")
     digest = code_hash(code)
     school_id = await session.scalar(LOOKUP, {"hash": digest})
     if school_id is None:
-        raise user_error("input.code", ErrorCode.NOT_FOUND, DEAD_CODE)
+        raise refusal("input.code", ErrorCode.NOT_FOUND, DEAD_CODE)
     if school_id in access.memberships:
-        raise user_error("input.code", ErrorCode.INVALID,
+        raise refusal("input.code", ErrorCode.INVALID,
                          "your account already belongs to a person of this school")
     # The live code admits its holder to its school for this write; the setting is
     # transaction-local and rolled back with the savepoint if the write is refused.
@@ -114,13 +114,13 @@ async def redeem_account_link_code(info: Info, data: RedeemAccountLinkCodeInput
         models.AccountLinkCode.redeemed_at.is_(None),
         models.AccountLinkCode.expires_at > func.now()).with_for_update())
     if link is None:  # spent by a concurrent redemption
-        raise user_error("input.code", ErrorCode.NOT_FOUND, DEAD_CODE)
+        raise refusal("input.code", ErrorCode.NOT_FOUND, DEAD_CODE)
     person = await session.scalar(select(models.Person).where(
         models.Person.school_id == school_id,
         models.Person.id == link.person_id).with_for_update())
     assert person is not None  # the code's foreign key cascades with the person
     if person.account_id is not None:
-        raise user_error("input.code", ErrorCode.INVALID,
+        raise refusal("input.code", ErrorCode.INVALID,
                          "the person already has an account; ask the school's administrator")
     person_before, link_before = snapshot(person), snapshot(link)
     person.account_id = access.account_id

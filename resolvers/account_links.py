@@ -15,7 +15,7 @@ from schema.account_links import (
     RedeemAccountLinkCodePayload,
 )
 from schema.people import Person
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
 
 
 async def create_code(info: Info, input: Input[CreateAccountLinkCodeInput]

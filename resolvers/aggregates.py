@@ -45,9 +45,9 @@ from schema.aggregates import (
     PeriodGradeAggregate,
     TimelinessAggregate,
 )
-from schema.errors import UserInputError, bad_argument
 from schema.ids import from_global_id, to_global_id
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import DomainError, bad_argument
 from tenants.rules import aggregate_school_ids
 
 MAX_DAYS = 400
@@ -240,7 +240,7 @@ def _ids(values: list[strawberry.ID], type_name: str, argument: str) -> set[uuid
     for i, value in enumerate(values):
         try:
             out.add(from_global_id(value, type_name, f"{argument}.{i}"))
-        except UserInputError:
+        except DomainError:
             raise bad_argument(f"{argument}.{i}", f"is not the id of a {type_name}") from None
     return out
 

@@ -33,8 +33,8 @@ from resolvers.mark_targets import (
 )
 from resolvers.mutations import actor
 from resolvers.timeliness import deadlines, late_warning, require_open_window
-from schema.errors import ErrorCode, UserError, UserInputError, UserWarning, WarningCode
 from schema.marks import AttendanceInputKind, SetAttendanceInput
+from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem, WarningCode
 
 ATTENDANCE = models.Attendance.__table__
 LATE_MINUTES = range(1, 46)
@@ -43,7 +43,7 @@ LATE_MINUTES = range(1, 46)
 @dataclass
 class AttendanceOutcome:
     entries: list[Any] = field(default_factory=list)
-    warnings: list[UserWarning] = field(default_factory=list)
+    warnings: list[EntryWarning] = field(default_factory=list)
     conflicts: list[Any] = field(default_factory=list)
     replayed: bool = False
 
@@ -63,52 +63,52 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
     if stored is not None:
         return AttendanceOutcome(
             entries=[from_state(ATTENDANCE, s) for s in stored["entries"]],
-            warnings=[UserWarning(field=w["field"], code=WarningCode[w["code"]],
+            warnings=[EntryWarning(field=w["field"], code=WarningCode[w["code"]],
                                   message=w["message"]) for w in stored["warnings"]],
             replayed=True)
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     lesson_id = decode(input.lesson_id, "Lesson", "input.lessonId", errors)
     if not input.entries:
-        errors.append(UserError(field="input.entries", code=ErrorCode.REQUIRED,
+        errors.append(Problem(field="input.entries", code=ErrorCode.REQUIRED,
                                 message="give at least one student"))
     if len(input.entries) > MAX_ENTRIES:
-        errors.append(UserError(field="input.entries", code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field="input.entries", code=ErrorCode.OUT_OF_RANGE,
                                 message=f"at most {MAX_ENTRIES} entries at once"))
     students: list[uuid.UUID | None] = []
     seen: set[uuid.UUID] = set()
     for n, entry in enumerate(input.entries):
         student = decode(entry.student_id, "Person", f"input.entries.{n}.studentId", errors)
         if student in seen:
-            errors.append(UserError(field=f"input.entries.{n}.studentId",
+            errors.append(Problem(field=f"input.entries.{n}.studentId",
                                     code=ErrorCode.DUPLICATE,
                                     message="the student appears twice"))
         if student:
             seen.add(student)
         students.append(student)
     if errors or lesson_id is None:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     lesson = (await load_lessons(session, [lesson_id])).get(lesson_id)
     if lesson is None:
-        raise UserInputError(UserError(field="input.lessonId", code=ErrorCode.NOT_FOUND,
+        raise DomainError(Problem(field="input.lessonId", code=ErrorCode.NOT_FOUND,
                                        message="no such lesson"))
     school_id = lesson.school_id
     if not check_writer(access, school_id, lesson.group_id, lesson.id, "input.lessonId",
                         "lesson", errors):
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     rules = await deadlines(session, school_id)
     now = datetime.now(UTC)
     if lesson.status == models.LessonStatus.CANCELLED:
-        errors.append(UserError(field="input.lessonId", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.lessonId", code=ErrorCode.INVALID,
                                 message="the lesson was cancelled: it takes no attendance"))
     if lesson.date > rules.local_day(now):
-        errors.append(UserError(field="input.lessonId", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.lessonId", code=ErrorCode.INVALID,
                                 message="the lesson has not happened yet"))
     try:
         require_open_window(access, school_id, rules, lesson.date, now, "input.lessonId")
         await require_period_open(session, access, school_id, lesson.group_id, lesson.date,
                                   "input.lessonId")
-    except UserInputError as refusal:
-        errors.extend(refusal.errors)
+    except DomainError as refusal:
+        errors.extend(refusal.problems)
     spans = await member_spans(session, school_id, [lesson.group_id], seen)
     existing = {r.student_id: r for r in (await session.execute(
         select(ATTENDANCE).where(ATTENDANCE.c.school_id == school_id,
@@ -133,7 +133,7 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
                                                    or row.version != entry.expected_version):
             if row is not None:
                 out.conflicts.append(row)
-            errors.append(UserError(
+            errors.append(Problem(
                 field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
                 message=f"the entry changed since it was read: it is now {describe(row)} "
                         f"(version {row.version})" if row is not None else
@@ -142,14 +142,14 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
         late = entry.late_minutes
         if entry.kind == AttendanceInputKind.LATE:
             if late is None:
-                errors.append(UserError(field=f"{path}.lateMinutes", code=ErrorCode.REQUIRED,
+                errors.append(Problem(field=f"{path}.lateMinutes", code=ErrorCode.REQUIRED,
                                         message="how many minutes late?"))
             elif late not in LATE_MINUTES:
-                errors.append(UserError(field=f"{path}.lateMinutes",
+                errors.append(Problem(field=f"{path}.lateMinutes",
                                         code=ErrorCode.OUT_OF_RANGE,
                                         message="must be 1 to 45 minutes"))
         elif late is not None:
-            errors.append(UserError(field=f"{path}.lateMinutes", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"{path}.lateMinutes", code=ErrorCode.INVALID,
                                     message="only a late student has minutes late"))
         if len(errors) > before:
             continue
@@ -172,7 +172,7 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
                                                    f"{lesson.date.isoformat()}",
                                              "the lesson day"))
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
 
     who = actor(info, school_id)
     inserted = await insert_rows(session, ATTENDANCE, [

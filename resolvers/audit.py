@@ -23,11 +23,11 @@ from strawberry.types import Info
 from db.models import AuditEntry as AuditRow
 from db.models import Lesson, Mark, StudyGroup
 from schema.audit import AuditEntry
-from schema.errors import api_error, bad_argument
 from schema.ids import try_uuid
 from schema.input_checks import TIME_ZONE_REQUIRED, is_naive
 from schema.pagination import After, First, paginate
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import bad_argument, request_error
 from tenants.rules import can_read_audit_log, can_read_journal_history
 
 # What `history` covers: the journal entries a teacher answers for.
@@ -67,7 +67,7 @@ def _empty() -> relay.Connection[AuditEntry]:
 
 
 def _forbidden(what: str) -> Exception:
-    return api_error("FORBIDDEN", f"only the school's administrators{what} may read this")
+    return request_error("FORBIDDEN", f"only the school's administrators{what} may read this")
 
 
 async def _page(info: Info, stmt: Select[tuple[AuditRow]], first: int | None,

@@ -33,7 +33,7 @@ from schema.calendar import (
     UpdatePeriodSchemeInput,
 )
 from schema.pagination import After, First, paginate
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
 
 
 async def academic_years(

@@ -15,7 +15,7 @@ from db import models
 from db.audit import Change, record
 from resolvers.mutations import actor
 from schema.calendar import CreateHolidayInput, HolidayInput, PeriodInput
-from schema.errors import ErrorCode, UserError, UserInputError
+from tenants.errors import DomainError, ErrorCode, Problem
 
 YEAR_NAME_LENGTH = 32
 NAME_LENGTH = 100
@@ -26,17 +26,17 @@ class Problems:
     """The errors of one input, collected so the client sees all of them at once."""
 
     def __init__(self) -> None:
-        self.errors: list[UserError] = []
+        self.errors: list[Problem] = []
 
     def add(self, field: str | None, code: ErrorCode, message: str) -> None:
-        self.errors.append(UserError(field=field, code=code, message=message))
+        self.errors.append(Problem(field=field, code=code, message=message))
 
-    def absorb(self, error: UserInputError) -> None:
-        self.errors.extend(error.errors)
+    def absorb(self, error: DomainError) -> None:
+        self.errors.extend(error.problems)
 
     def raise_any(self) -> None:
         if self.errors:
-            raise UserInputError(*self.errors)
+            raise DomainError(*self.errors)
 
     def name(self, field: str, value: str, limit: int) -> str:
         cleaned = value.strip()
@@ -57,7 +57,7 @@ class Span:
 def require_open(year: models.AcademicYear, field: str) -> None:
     # A closed year's grades are final; moving its periods would silently re-date them.
     if year.status != models.YearStatus.OPEN:
-        raise UserInputError(UserError(
+        raise DomainError(Problem(
             field=field, code=ErrorCode.INVALID,
             message=f"the academic year «{year.name}» is {year.status.value}; its calendar "
                     f"can no longer change"))

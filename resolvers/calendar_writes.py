@@ -40,8 +40,8 @@ from schema.calendar import (
     UpdateAcademicYearInput,
     UpdatePeriodSchemeInput,
 )
-from schema.errors import ErrorCode, UserError, UserInputError
 from schema.ids import from_global_id
+from tenants.errors import DomainError, ErrorCode, Problem
 
 # Academic years ----------------------------------------------------------------------------
 
@@ -232,7 +232,7 @@ async def delete_period_scheme(info: Info, input: DeletePeriodSchemeInput) -> st
                models.GradeLevelScheme.scheme_id == scheme.id)
         .order_by(models.GradeLevelScheme.grade_level)))
     if levels:
-        raise UserInputError(UserError(
+        raise DomainError(Problem(
             field="input.id", code=ErrorCode.INVALID,
             message=f"grade levels {', '.join(map(str, levels))} use the scheme "
                     f"«{scheme.name}»; assign them another scheme first"))
@@ -241,7 +241,7 @@ async def delete_period_scheme(info: Info, input: DeletePeriodSchemeInput) -> st
                                     models.Period.scheme_id == scheme.id)
         .order_by(models.Period.ordinal)))
     if any(p.closed_at for p in periods) or await used_periods(info, [p.id for p in periods]):
-        raise UserInputError(UserError(
+        raise DomainError(Problem(
             field="input.id", code=ErrorCode.INVALID,
             message=f"the scheme «{scheme.name}» has closed periods, grades or curriculum "
                     f"hours and cannot be deleted"))
@@ -284,7 +284,7 @@ async def set_grade_level_schemes(info: Info, input: SetGradeLevelSchemesInput
             try:
                 scheme_ids[i] = from_global_id(a.period_scheme_id, "PeriodScheme",
                                                f"{field}.periodSchemeId")
-            except UserInputError as e:
+            except DomainError as e:
                 problems.absorb(e)
         wanted.setdefault(a.grade_level, scheme_ids.get(i))
     schemes = await info.context.loaders.by_id(models.PeriodScheme).load_many(
@@ -347,7 +347,7 @@ async def delete_holiday(info: Info, input: DeleteHolidayInput) -> str:
     holiday = await access_for_admin(info, models.Holiday, input.id, "Holiday", "input.id",
                                      "holiday")
     if holiday.scheme_id is not None:
-        raise UserInputError(UserError(
+        raise DomainError(Problem(
             field="input.id", code=ErrorCode.INVALID,
             message=f"«{holiday.name}» is a holiday of a period scheme; change it with "
                     f"updatePeriodScheme"))

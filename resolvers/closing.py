@@ -30,9 +30,9 @@ from resolvers.grading_uses import GROUP_GRADE_LEVEL
 from resolvers.mutations import actor
 from resolvers.school_config import access_for_admin
 from resolvers.timeliness import deadlines
-from schema.errors import ErrorCode, UserError, UserInputError, user_error
 from schema.grades import CloseAcademicYearInput, ClosePeriodInput
 from tenants.access import AccessContext
+from tenants.errors import DomainError, ErrorCode, Problem, refusal
 from tenants.rules import is_admin
 
 # The lock rows of `req` (group_id, day pairs, defined by the caller) as the CTE `locks`.
@@ -98,21 +98,21 @@ def locks_of(rows: Iterable[Any]) -> dict[tuple[uuid.UUID, date], Lock]:
 
 
 def lock_error(access: AccessContext, school_id: uuid.UUID, lock: Lock | None, field: str
-               ) -> UserError | None:
+               ) -> Problem | None:
     """The refusal a lock means for this viewer, if any."""
     if lock is None:
         return None
     if lock.archived:
         return archived_error(lock.year_name, field)
     if lock.closed_period is not None and not is_admin(access, school_id):
-        return UserError(field=field, code=ErrorCode.FORBIDDEN,
+        return Problem(field=field, code=ErrorCode.FORBIDDEN,
                          message=f"the period «{lock.closed_period}» is closed: only an "
                                  "administrator may change its marks, attendance and grades")
     return None
 
 
-def archived_error(year_name: str, field: str | None) -> UserError:
-    return UserError(field=field, code=ErrorCode.FORBIDDEN,
+def archived_error(year_name: str, field: str | None) -> Problem:
+    return Problem(field=field, code=ErrorCode.FORBIDDEN,
                      message=f"the academic year «{year_name}» is archived and read-only")
 
 
@@ -125,7 +125,7 @@ async def require_period_open(session: AsyncSession, access: AccessContext,
     locks = await period_locks(session, school_id, [(group_id, day)])
     error = lock_error(access, school_id, locks.get((group_id, day)), field)
     if error is not None:
-        raise UserInputError(error)
+        raise DomainError(error)
 
 
 def require_unlocked(access: AccessContext, school_id: uuid.UUID,
@@ -136,7 +136,7 @@ def require_unlocked(access: AccessContext, school_id: uuid.UUID,
     errors = [e for g, d, f in entries
               if (e := lock_error(access, school_id, locks.get((g, d)), f)) is not None]
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
 
 
 async def require_year_writable(session: AsyncSession, school_id: uuid.UUID,
@@ -145,7 +145,7 @@ async def require_year_writable(session: AsyncSession, school_id: uuid.UUID,
     year = await session.scalar(select(models.AcademicYear).where(
         models.AcademicYear.school_id == school_id, models.AcademicYear.id == year_id))
     if year is not None and year.status == models.YearStatus.ARCHIVED:
-        raise UserInputError(archived_error(year.name, field))
+        raise DomainError(archived_error(year.name, field))
 
 
 async def close_period(info: Info, input: ClosePeriodInput) -> models.Period:
@@ -158,7 +158,7 @@ async def close_period(info: Info, input: ClosePeriodInput) -> models.Period:
     assert scheme is not None
     await require_year_writable(session, school_id, scheme.academic_year_id, "input.periodId")
     if period.closed_at is not None:
-        raise user_error("input.periodId", ErrorCode.INVALID,
+        raise refusal("input.periodId", ErrorCode.INVALID,
                          f"the period «{period.name}» is already closed")
     rules = await deadlines(session, school_id)
     now = datetime.now(UTC)
@@ -169,7 +169,7 @@ async def close_period(info: Info, input: ClosePeriodInput) -> models.Period:
         why = (f"it ends on {period.ends_on.isoformat()}" if not window else
                f"it ends on {period.ends_on.isoformat()} and the posting window of {window} "
                "days must pass")
-        raise user_error("input.periodId", ErrorCode.INVALID,
+        raise refusal("input.periodId", ErrorCode.INVALID,
                          f"the period «{period.name}» cannot be closed yet: {why}; it can be "
                          f"closed from {opens_on.isoformat()}")
     before = audit.snapshot(period)
@@ -187,7 +187,7 @@ async def close_academic_year(info: Info, input: CloseAcademicYearInput
     year = await access_for_admin(info, models.AcademicYear, input.academic_year_id,
                                   "AcademicYear", "input.academicYearId", "academic year")
     if year.status == models.YearStatus.ARCHIVED:
-        raise user_error("input.academicYearId", ErrorCode.INVALID,
+        raise refusal("input.academicYearId", ErrorCode.INVALID,
                          f"the academic year «{year.name}» is already archived")
     still_open = (await session.scalars(
         select(models.Period.name)
@@ -198,7 +198,7 @@ async def close_academic_year(info: Info, input: CloseAcademicYearInput
                models.Period.closed_at.is_(None))
         .order_by(models.PeriodScheme.name, models.Period.ordinal))).all()
     if still_open:
-        raise user_error("input.academicYearId", ErrorCode.INVALID,
+        raise refusal("input.academicYearId", ErrorCode.INVALID,
                          "close every period first; still open: "
                          + ", ".join(f"«{n}»" for n in still_open))
     before = audit.snapshot(year)

@@ -20,9 +20,9 @@ from schema.diary import (
     DiaryMark,
     DiaryWorkMark,
 )
-from schema.errors import bad_argument
 from schema.ids import to_global_id
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import bad_argument
 from tenants.rules import reads_only_aggregates
 from tenants.visibility import person_filter
 

@@ -32,17 +32,10 @@ from resolvers.closing import require_period_open, require_year_writable
 from resolvers.conversion import Scale, ScaleValue, load_scales
 from resolvers.grading_uses import grade_levels, systems_for_groups
 from resolvers.mutations import actor
-from schema.errors import (
-    ErrorCode,
-    UserError,
-    UserInputError,
-    forbidden,
-    not_found,
-    user_error,
-)
 from schema.grades import SetPeriodGradeInput, SetYearGradeInput
 from schema.ids import from_global_id
 from tenants.access import AccessContext
+from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found, refusal
 from tenants.rules import is_admin, teaches
 
 State = models.GradeState
@@ -107,12 +100,12 @@ async def member_ids(session: AsyncSession, group: models.StudyGroup, first: dat
 
 
 async def group_scale(session: AsyncSession, info: Info, group: models.StudyGroup,
-                      errors: list[UserError]) -> Scale | None:
+                      errors: list[Problem]) -> Scale | None:
     system_id = (await systems_for_groups(session, [group])).get(group.id)
     scale = (await load_scales(info.context.loaders, [system_id])).get(system_id) \
         if system_id else None
     if scale is None or not scale.values:
-        errors.append(UserError(field="input.groupId", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.groupId", code=ErrorCode.INVALID,
                                 message="no grading system applies to the group: configure "
                                         "one (setGradingSystemUse) first"))
         return None
@@ -128,56 +121,56 @@ class Decision:
 
 
 def check_decision(input: SetPeriodGradeInput | SetYearGradeInput, scale: Scale | None,
-                   after: date, errors: list[UserError]) -> Decision:
+                   after: date, errors: list[Problem]) -> Decision:
     """The state and its fields, every problem collected."""
     state = models.GradeState(input.state)
     value: ScaleValue | None = None
     if state == State.GRADED:
         label = (input.value or "").strip()
         if not label:
-            errors.append(UserError(field="input.value", code=ErrorCode.REQUIRED,
+            errors.append(Problem(field="input.value", code=ErrorCode.REQUIRED,
                                     message="a graded grade needs a value"))
         elif scale is not None:
             value = scale.by_label(label)
             if value is None:
                 allowed = ", ".join(v.label for v in scale.values)
-                errors.append(UserError(field="input.value", code=ErrorCode.INVALID,
+                errors.append(Problem(field="input.value", code=ErrorCode.INVALID,
                                         message=f"«{label}» is not a value of «{scale.name}»; "
                                                 f"allowed: {allowed}"))
     elif input.value is not None:
-        errors.append(UserError(field="input.value", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.value", code=ErrorCode.INVALID,
                                 message=f"only a graded grade has a value, not a "
                                         f"{state.value.replace('_', ' ')} one"))
     reason = (input.deferred_reason or "").strip() or None
     if state == State.DEFERRED:
         if reason is None:
-            errors.append(UserError(field="input.deferredReason", code=ErrorCode.REQUIRED,
+            errors.append(Problem(field="input.deferredReason", code=ErrorCode.REQUIRED,
                                     message="a deferral needs its reason (e.g. illness)"))
         elif len(reason) > MAX_REASON:
-            errors.append(UserError(field="input.deferredReason", code=ErrorCode.INVALID,
+            errors.append(Problem(field="input.deferredReason", code=ErrorCode.INVALID,
                                     message=f"must be at most {MAX_REASON} characters"))
         if input.deferred_until is None:
-            errors.append(UserError(field="input.deferredUntil", code=ErrorCode.REQUIRED,
+            errors.append(Problem(field="input.deferredUntil", code=ErrorCode.REQUIRED,
                                     message="a deferral needs the date by which the grade "
                                             "must be set"))
         elif input.deferred_until <= after:
-            errors.append(UserError(field="input.deferredUntil", code=ErrorCode.OUT_OF_RANGE,
+            errors.append(Problem(field="input.deferredUntil", code=ErrorCode.OUT_OF_RANGE,
                                     message=f"must be after {after.isoformat()}, the end of "
                                             "the period"))
     else:
         for name, given in (("deferredReason", input.deferred_reason),
                             ("deferredUntil", input.deferred_until)):
             if given is not None:
-                errors.append(UserError(field=f"input.{name}", code=ErrorCode.INVALID,
+                errors.append(Problem(field=f"input.{name}", code=ErrorCode.INVALID,
                                         message="only a deferred grade has a "
                                                 f"{'reason' if 'Reason' in name else 'date'}"))
     return Decision(state, value, reason if state == State.DEFERRED else None,
                     input.deferred_until if state == State.DEFERRED else None)
 
 
-def raise_all(errors: list[UserError]) -> None:
+def raise_all(errors: list[Problem]) -> None:
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
 
 
 async def existing_grades(session: AsyncSession, group: models.StudyGroup,
@@ -203,7 +196,7 @@ def check_version(existing: models.Grade | None, expected: int | None,
         now = "not set" if existing is None else (
             labels.get(existing.value_id, existing.state.value) if existing.value_id
             else existing.state.value.replace("_", " "))
-        raise user_error("input.expectedVersion", ErrorCode.CONFLICT,
+        raise refusal("input.expectedVersion", ErrorCode.CONFLICT,
                          f"the grade changed since it was read: it is now {now} "
                          f"(version {current})")
 
@@ -233,11 +226,11 @@ def change(grade: models.Grade, before: dict[str, Any] | None) -> Change:
                   after=audit.snapshot(grade))
 
 
-def decode_student(field: str, value: str, errors: list[UserError]) -> uuid.UUID | None:
+def decode_student(field: str, value: str, errors: list[Problem]) -> uuid.UUID | None:
     try:
         return from_global_id(value, "Person", field)
-    except UserInputError as e:
-        errors.extend(e.errors)
+    except DomainError as e:
+        errors.extend(e.problems)
         return None
 
 
@@ -246,21 +239,21 @@ async def set_period_grade(info: Info, input: SetPeriodGradeInput) -> models.Gra
     group = await grading_group(info, input.group_id, "input.groupId")
     await require_year_writable(session, group.school_id, group.academic_year_id,
                                 "input.groupId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     periods = await group_periods(session, group)
     period: models.Period | None = None
     try:
         period_id = from_global_id(input.period_id, "Period", "input.periodId")
         period = next((p for p in periods if p.id == period_id), None)
         if period is None:
-            errors.append(UserError(field="input.periodId", code=ErrorCode.NOT_FOUND,
+            errors.append(Problem(field="input.periodId", code=ErrorCode.NOT_FOUND,
                                     message="no such period in the group's period scheme"))
-    except UserInputError as e:
-        errors.extend(e.errors)
+    except DomainError as e:
+        errors.extend(e.problems)
     student_id = decode_student("input.studentId", input.student_id, errors)
     if period is not None and student_id is not None and not await member_ids(
             session, group, period.starts_on, period.ends_on, student_id):
-        errors.append(UserError(field="input.studentId", code=ErrorCode.NOT_FOUND,
+        errors.append(Problem(field="input.studentId", code=ErrorCode.NOT_FOUND,
                                 message="no such student in the group during the period"))
     scale = await group_scale(session, info, group, errors)
     decision = check_decision(input, scale, period.ends_on if period else date.max, errors)

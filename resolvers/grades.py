@@ -56,8 +56,8 @@ from schema.grading import GradingSystem, MarkValue
 from schema.ids import to_global_id
 from schema.pagination import After, First, paginate
 from schema.people import Person
+from schema.permissions import IsAuthenticated
 from tenants.access import AccessContext
-from tenants.permissions import IsAuthenticated
 from tenants.rules import can_read_structure, is_admin, is_staff, may_read_journal
 
 __all__ = ["GradesMutation", "GradesQuery", "require_period_open", "require_year_writable"]

@@ -12,7 +12,6 @@ from db import models
 from resolvers import grading_writes as writes
 from resolvers.mutations import Input, apply
 from resolvers.school_config import readable_school
-from schema.errors import UserInputError, bad_argument
 from schema.grading import ConversionTable, GradingSystem, GradingSystemUse, GradingTemplate
 from schema.grading_inputs import (
     ConversionTablePayload,
@@ -27,7 +26,8 @@ from schema.grading_inputs import (
     UpdateGradingSystemInput,
 )
 from schema.ids import from_global_id, to_global_id
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import DomainError, bad_argument
 from tenants.rules import can_read_structure
 
 SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
@@ -64,7 +64,7 @@ async def grading_system_uses(info: Info, academic_year_id: YearIdArg
                               ) -> list[GradingSystemUse]:
     try:
         year_id = from_global_id(academic_year_id, "AcademicYear", "academicYearId")
-    except UserInputError:
+    except DomainError:
         raise bad_argument("academicYearId", "is not the id of an AcademicYear") from None
     year = await info.context.loaders.by_id(models.AcademicYear).load(year_id)
     if year is None or not can_read_structure(info.context.access, year.school_id):

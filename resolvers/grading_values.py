@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from resolvers.school_config import clean_text, to_decimal
-from schema.errors import ErrorCode, UserError
+from tenants.errors import ErrorCode, Problem
 
 AXIS_MIN = Decimal(0)
 AXIS_MAX = Decimal(100)
@@ -40,11 +40,11 @@ class ValueSpec:
     numeric_value: Decimal | None
 
 
-def check_values(values: list[ValueLike], path: str) -> tuple[list[ValueSpec], list[UserError]]:
+def check_values(values: list[ValueLike], path: str) -> tuple[list[ValueSpec], list[Problem]]:
     """The values as specs, or every rule they break (each on its own field path)."""
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     if len(values) < 2:
-        errors.append(UserError(field=path, code=ErrorCode.INVALID,
+        errors.append(Problem(field=path, code=ErrorCode.INVALID,
                                 message="a grading system needs at least 2 values"))
     specs: list[ValueSpec] = []
     labels: set[str] = set()
@@ -56,7 +56,7 @@ def check_values(values: list[ValueLike], path: str) -> tuple[list[ValueSpec], l
         p = f"{path}.{i}"
         label = clean_text(v.label, f"{p}.label", errors, max_length=32)
         if label and label.casefold() in labels:
-            errors.append(UserError(field=f"{p}.label", code=ErrorCode.DUPLICATE,
+            errors.append(Problem(field=f"{p}.label", code=ErrorCode.DUPLICATE,
                                     message=f"the label «{label}» is already used by a lower "
                                             "value"))
         labels.add(label.casefold())
@@ -73,33 +73,33 @@ def check_values(values: list[ValueLike], path: str) -> tuple[list[ValueSpec], l
             errors.append(_out(f"{p}.rangeHigh", "must lie on the 0–100 axis"))
             high = None
         if low is not None and high is not None and low >= high:
-            errors.append(UserError(field=f"{p}.rangeHigh", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"{p}.rangeHigh", code=ErrorCode.INVALID,
                                     message=f"must be greater than rangeLow ({low})"))
         elif low is not None and high is not None and point is not None \
                 and not low <= point <= high:
             errors.append(_out(f"{p}.point", f"must lie inside the value's range "
                                              f"{low}–{high}"))
         if i == 0 and low is not None and low != AXIS_MIN:
-            errors.append(UserError(field=f"{p}.rangeLow", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"{p}.rangeLow", code=ErrorCode.INVALID,
                                     message="the lowest value must start at 0"))
         if i > 0 and low is not None and prev_high is not None:
             if low > prev_high:
-                errors.append(UserError(
+                errors.append(Problem(
                     field=f"{p}.rangeLow", code=ErrorCode.INVALID,
                     message=f"leaves a gap: starts at {low} but the previous value ends at "
                             f"{prev_high}"))
             elif low < prev_high:
-                errors.append(UserError(
+                errors.append(Problem(
                     field=f"{p}.rangeLow", code=ErrorCode.OVERLAP,
                     message=f"overlaps the previous value, which ends at {prev_high}"))
         if i == last and high is not None and high != AXIS_MAX:
-            errors.append(UserError(field=f"{p}.rangeHigh", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"{p}.rangeHigh", code=ErrorCode.INVALID,
                                     message="the highest value must end at 100"))
         if prev_pass and not v.counts_as_pass:
-            errors.append(UserError(field=f"{p}.countsAsPass", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"{p}.countsAsPass", code=ErrorCode.INVALID,
                                     message="a value above a passing value must pass too"))
         if numeric is not None and prev_numeric is not None and numeric <= prev_numeric:
-            errors.append(UserError(field=f"{p}.numericValue", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"{p}.numericValue", code=ErrorCode.INVALID,
                                     message=f"must be greater than the lower value's "
                                             f"{prev_numeric}"))
         prev_high = high
@@ -110,5 +110,5 @@ def check_values(values: list[ValueLike], path: str) -> tuple[list[ValueSpec], l
     return specs, errors
 
 
-def _out(field: str, message: str) -> UserError:
-    return UserError(field=field, code=ErrorCode.OUT_OF_RANGE, message=message)
+def _out(field: str, message: str) -> Problem:
+    return Problem(field=field, code=ErrorCode.OUT_OF_RANGE, message=message)

@@ -21,7 +21,6 @@ from resolvers.school_config import (
     duplicate,
     fetch,
 )
-from schema.errors import ErrorCode, UserError, UserInputError, not_found
 from schema.grading_inputs import (
     ConversionRowInput,
     CopyGradingTemplateInput,
@@ -32,13 +31,14 @@ from schema.grading_inputs import (
     UpdateGradingSystemInput,
 )
 from schema.ids import from_global_id
+from tenants.errors import DomainError, ErrorCode, Problem, not_found
 
 M = models
 
 
-def _raise(errors: list[UserError]) -> None:
+def _raise(errors: list[Problem]) -> None:
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
 
 
 def _change(action: str, row: Any, before: dict[str, Any] | None = None) -> Change:
@@ -52,7 +52,7 @@ async def _record(info: Info, school_id: uuid.UUID, changes: list[Change]) -> No
 
 
 async def _name_error(session: AsyncSession, school_id: uuid.UUID, name: str,
-                      exclude: uuid.UUID | None = None) -> UserError | None:
+                      exclude: uuid.UUID | None = None) -> Problem | None:
     stmt = select(M.GradingSystem.id).where(M.GradingSystem.school_id == school_id,
                                             M.GradingSystem.name == name)
     if exclude is not None:
@@ -86,7 +86,7 @@ async def _insert_system(info: Info, school_id: uuid.UUID, name: str, kind: M.Gr
 
 async def create_grading_system(info: Info, input: CreateGradingSystemInput) -> M.GradingSystem:
     school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     name = clean_text(input.name, "input.name", errors, max_length=100)
     if name and (taken := await _name_error(info.context.session, school_id, name)):
         errors.append(taken)
@@ -103,7 +103,7 @@ async def copy_grading_template(info: Info, input: CopyGradingTemplateInput) -> 
         select(M.GradingTemplate).where(M.GradingTemplate.code == input.template_code.strip()))
     if template is None:
         raise not_found("input.templateCode", "grading template")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     name = (template.name if input.name is None
             else clean_text(input.name, "input.name", errors, max_length=100))
     if name and (taken := await _name_error(session, school_id, name)):
@@ -121,7 +121,7 @@ async def update_grading_system(info: Info, input: UpdateGradingSystemInput) -> 
     session = info.context.session
     system = await access_for_admin(info, M.GradingSystem, input.id, "GradingSystem",
                                     "input.id", "grading system")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     name = None
     if input.name is not None:
         name = clean_text(input.name, "input.name", errors, max_length=100)
@@ -156,7 +156,7 @@ def _spec(v: M.MarkValue) -> ValueSpec:
 
 
 async def _values_frozen(session: AsyncSession, system: M.GradingSystem,
-                         current: list[M.MarkValue], specs: list[ValueSpec]) -> list[UserError]:
+                         current: list[M.MarkValue], specs: list[ValueSpec]) -> list[Problem]:
     """Why the values may not change: marks or grades use them (their meaning would shift), or
     conversion tables would lose or lack a row."""
     ids = [v.id for v in current]
@@ -166,7 +166,7 @@ async def _values_frozen(session: AsyncSession, system: M.GradingSystem,
         | exists().where(M.Grade.school_id == school,
                          or_(M.Grade.value_id.in_(ids), M.Grade.suggested_value_id.in_(ids)))))
     if used:
-        return [UserError(field="input.values", code=ErrorCode.INVALID,
+        return [Problem(field="input.values", code=ErrorCode.INVALID,
                           message="marks or grades already use this grading system: its values "
                                   "can no longer change")]
     if {v.label for v in current} != {s.label for s in specs}:
@@ -175,7 +175,7 @@ async def _values_frozen(session: AsyncSession, system: M.GradingSystem,
             or_(M.ConversionTable.from_system_id == system.id,
                 M.ConversionTable.to_system_id == system.id))))
         if converted:
-            return [UserError(field="input.values", code=ErrorCode.INVALID,
+            return [Problem(field="input.values", code=ErrorCode.INVALID,
                               message="conversion tables use this grading system: keep its "
                                       "labels, or delete the tables first")]
     return []
@@ -226,13 +226,13 @@ async def create_conversion_table(info: Info, input: CreateConversionTableInput
     if target is None or target.school_id != source.school_id:
         raise not_found("input.toSystemId", "grading system")
     school = source.school_id
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     if target.id == source.id:
-        errors.append(UserError(field="input.toSystemId", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.toSystemId", code=ErrorCode.INVALID,
                                 message="must differ from the source system"))
     provenance = clean_text(input.provenance, "input.provenance", errors, max_length=2000)
     if input.valid_to is not None and input.valid_to < input.valid_from:
-        errors.append(UserError(field="input.validTo", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.validTo", code=ErrorCode.INVALID,
                                 message="must not be before validFrom"))
     else:
         clash = select(M.ConversionTable.id).where(
@@ -244,7 +244,7 @@ async def create_conversion_table(info: Info, input: CreateConversionTableInput
         if input.valid_to is not None:
             clash = clash.where(M.ConversionTable.valid_from <= input.valid_to)
         if await session.scalar(clash.limit(1)) is not None:
-            errors.append(UserError(field="input.validFrom", code=ErrorCode.OVERLAP,
+            errors.append(Problem(field="input.validFrom", code=ErrorCode.OVERLAP,
                                     message="another conversion table between these systems "
                                             "applies in this time"))
     values = list(await session.scalars(
@@ -269,7 +269,7 @@ async def create_conversion_table(info: Info, input: CreateConversionTableInput
 
 
 def _map_rows(rows: list[ConversionRowInput], source: list[M.MarkValue],
-              target: list[M.MarkValue], errors: list[UserError]
+              target: list[M.MarkValue], errors: list[Problem]
               ) -> list[tuple[M.MarkValue, M.MarkValue]]:
     """Each source value exactly once, each to a value of the target."""
     pairs: list[tuple[M.MarkValue, M.MarkValue]] = []
@@ -280,7 +280,7 @@ def _map_rows(rows: list[ConversionRowInput], source: list[M.MarkValue],
         t = _pick(target, row.to_label, row.to_value_id, f"{p}.to", "target", errors)
         if f is not None and f.id in mapped:
             field = f"{p}.fromLabel" if row.from_label is not None else f"{p}.fromValueId"
-            errors.append(UserError(field=field, code=ErrorCode.DUPLICATE,
+            errors.append(Problem(field=field, code=ErrorCode.DUPLICATE,
                                     message=f"the value «{f.label}» is already mapped by an "
                                             "earlier row"))
         elif f is not None and t is not None:
@@ -288,34 +288,34 @@ def _map_rows(rows: list[ConversionRowInput], source: list[M.MarkValue],
             pairs.append((f, t))
     missing = [v.label for v in source if v.id not in mapped]
     if missing and not any(e.field and e.field.startswith("input.rows.") for e in errors):
-        errors.append(UserError(field="input.rows", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.rows", code=ErrorCode.INVALID,
                                 message="every value of the source system must be mapped; "
                                         "missing: " + ", ".join(f"«{m}»" for m in missing)))
     return pairs
 
 
 def _pick(values: list[M.MarkValue], label: str | None, value_id: str | None, prefix: str,
-          side: str, errors: list[UserError]) -> M.MarkValue | None:
+          side: str, errors: list[Problem]) -> M.MarkValue | None:
     """The value named by label or by id (exactly one of them) among `values`."""
     if (label is None) == (value_id is None):
-        errors.append(UserError(field=f"{prefix}Label", code=ErrorCode.REQUIRED,
+        errors.append(Problem(field=f"{prefix}Label", code=ErrorCode.REQUIRED,
                                 message=f"give exactly one of {prefix.rsplit('.', 1)[1]}Label "
                                         f"and {prefix.rsplit('.', 1)[1]}ValueId"))
         return None
     if value_id is not None:
         try:
             wanted = from_global_id(value_id, "MarkValue", f"{prefix}ValueId")
-        except UserInputError as e:
-            errors.extend(e.errors)
+        except DomainError as e:
+            errors.extend(e.problems)
             return None
         found = next((v for v in values if v.id == wanted), None)
         if found is None:
-            errors.append(UserError(field=f"{prefix}ValueId", code=ErrorCode.NOT_FOUND,
+            errors.append(Problem(field=f"{prefix}ValueId", code=ErrorCode.NOT_FOUND,
                                     message=f"no such value of the {side} system"))
         return found
     found = next((v for v in values if v.label == (label or "").strip()), None)
     if found is None:
-        errors.append(UserError(field=f"{prefix}Label", code=ErrorCode.NOT_FOUND,
+        errors.append(Problem(field=f"{prefix}Label", code=ErrorCode.NOT_FOUND,
                                 message=f"the {side} system has no value «{label}»"))
     return found
 
@@ -343,20 +343,20 @@ async def set_grading_system_use(info: Info, input: SetGradingSystemUseInput
     year = await access_for_admin(info, M.AcademicYear, input.academic_year_id, "AcademicYear",
                                   "input.academicYearId", "academic year")
     school = year.school_id
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     subject_id = None
     if input.subject_id is not None:
         subject = await fetch(session, M.Subject, input.subject_id, "Subject", "input.subjectId")
         if subject is None or subject.school_id != school:
-            errors.append(not_found("input.subjectId", "subject").errors[0])
+            errors.append(not_found("input.subjectId", "subject").problems[0])
         else:
             subject_id = subject.id
     system = await fetch(session, M.GradingSystem, input.system_id, "GradingSystem",
                          "input.systemId")
     if system is None or system.school_id != school:
-        errors.append(not_found("input.systemId", "grading system").errors[0])
+        errors.append(not_found("input.systemId", "grading system").problems[0])
     if input.grade_level is not None and not 1 <= input.grade_level <= 11:
-        errors.append(UserError(field="input.gradeLevel", code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field="input.gradeLevel", code=ErrorCode.OUT_OF_RANGE,
                                 message="must be between 1 and 11"))
     _raise(errors)
     assert system is not None

@@ -12,10 +12,10 @@ from db.import_parse import MAX_FILE_BYTES, ImportProblem
 from db.people_import import ImportResult, run_import
 from resolvers.mutations import Input, actor, apply
 from resolvers.people_writes import require_school_admin, school_today
-from schema.errors import ErrorCode, UserError, UserInputError, user_error
 from schema.ids import from_global_id
 from schema.imports import ImportedAccount, ImportPeopleInput, ImportPeoplePayload
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import DomainError, ErrorCode, Problem, refusal
 
 # Base64 is 4 characters for every 3 bytes: refuse an oversized file before decoding it.
 MAX_BASE64_CHARS = (MAX_FILE_BYTES + 2) // 3 * 4
@@ -26,25 +26,25 @@ def _camel(key: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def problem_error(problem: ImportProblem) -> UserError:
+def problem_error(problem: ImportProblem) -> Problem:
     """`input.file.rows.7.birthDate` for a cell, `input.file` for the file as a whole."""
     field = "input.file"
     if problem.row is not None:
         field += f".rows.{problem.row}"
         if problem.column is not None:
             field += f".{_camel(problem.column)}"
-    return UserError(field=field, code=ErrorCode(problem.code), message=problem.describe())
+    return Problem(field=field, code=ErrorCode(problem.code), message=problem.describe())
 
 
 def decode_content(value: str) -> bytes:
     if len(value) > MAX_BASE64_CHARS:
-        raise user_error("input.contentBase64", ErrorCode.OUT_OF_RANGE,
+        raise refusal("input.contentBase64", ErrorCode.OUT_OF_RANGE,
                          f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split "
                          "it into several files")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise user_error("input.contentBase64", ErrorCode.INVALID,
+        raise refusal("input.contentBase64", ErrorCode.INVALID,
                          "is not valid base64") from None
 
 
@@ -56,11 +56,11 @@ async def import_people_write(info: Info, data: ImportPeopleInput) -> ImportResu
                               actor=actor(info, school_id),
                               today=await school_today(info, school_id), dry_run=data.dry_run)
     if result.problems:
-        raise UserInputError(*(problem_error(p) for p in result.problems))
+        raise DomainError(*(problem_error(p) for p in result.problems))
     return result
 
 
-def _payload(result: ImportResult | None, errors: list[UserError],
+def _payload(result: ImportResult | None, errors: list[Problem],
              dry_run: bool) -> ImportPeoplePayload:
     if result is None:
         return ImportPeoplePayload(rows=0, created=0, updated=0, unchanged=0, dry_run=dry_run,

@@ -24,7 +24,6 @@ from resolvers.conversion import (
 )
 from resolvers.journal_sql import ATTENDANCE_CODES, GRADE_STATE_LABELS, JOURNAL_PAGE
 from resolvers.roster import query_id
-from schema.errors import bad_argument
 from schema.ids import to_global_id
 from schema.journal import (
     JournalCell,
@@ -38,7 +37,8 @@ from schema.journal import (
     JournalPeriod,
     JournalStudent,
 )
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import bad_argument
 from tenants.rules import may_read_journal, reads_only_aggregates
 
 

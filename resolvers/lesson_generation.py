@@ -21,9 +21,9 @@ from db import audit, models
 from db.audit import Change
 from resolvers.mutations import actor
 from resolvers.school_config import admin_school_by_global_id
-from schema.errors import ErrorCode, UserError, UserInputError, not_found
 from schema.ids import from_global_id
 from schema.lessons import GenerateLessonsInput
+from tenants.errors import DomainError, ErrorCode, Problem, not_found
 
 MAX_SPAN_DAYS = 400
 
@@ -59,12 +59,12 @@ async def generate_lessons(info: Info, input: GenerateLessonsInput) -> tuple[int
     session = info.context.session
     school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
     start, end = input.from_, input.to
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     if end < start:
-        errors.append(UserError(field="input.to", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.to", code=ErrorCode.INVALID,
                                 message="must not be before from"))
     elif (end - start).days > MAX_SPAN_DAYS:
-        errors.append(UserError(field="input.to", code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field="input.to", code=ErrorCode.OUT_OF_RANGE,
                                 message=f"must be at most {MAX_SPAN_DAYS} days after from"))
     only: uuid.UUID | None = None
     if input.group_id is not None:
@@ -72,9 +72,9 @@ async def generate_lessons(info: Info, input: GenerateLessonsInput) -> tuple[int
         found = await session.scalar(select(models.StudyGroup.id).where(
             models.StudyGroup.school_id == school_id, models.StudyGroup.id == only))
         if found is None:
-            errors.append(not_found("input.groupId", "study group").errors[0])
+            errors.append(not_found("input.groupId", "study group").problems[0])
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
 
     s = models.TimetableSlot
     stmt = select(s).where(s.school_id == school_id, s.valid_from <= end,

@@ -24,15 +24,6 @@ from resolvers.closing import require_period_open
 from resolvers.mutations import actor
 from resolvers.timeliness import Deadlines, deadlines, late_warning, require_open_window
 from resolvers.timetable import MAX_LESSON_NUMBER, school_teacher
-from schema.errors import (
-    ErrorCode,
-    UserError,
-    UserInputError,
-    UserWarning,
-    forbidden,
-    not_found,
-    user_error,
-)
 from schema.ids import from_global_id, to_global_id
 from schema.lessons import (
     AddLessonInput,
@@ -41,6 +32,15 @@ from schema.lessons import (
     MoveLessonInput,
     SetSubstitutionInput,
     UpdateLessonInput,
+)
+from tenants.errors import (
+    DomainError,
+    EntryWarning,
+    ErrorCode,
+    Problem,
+    forbidden,
+    not_found,
+    refusal,
 )
 from tenants.rules import is_admin, may_write_lesson, require_admin, teaches, token_may
 
@@ -86,7 +86,7 @@ def _require_planner(info: Info, school_id: uuid.UUID, group_id: uuid.UUID, fiel
 
 def _check_version(row: models.Lesson, expected: int | None) -> None:
     if expected is not None and expected != row.version:
-        raise user_error("input.expectedVersion", ErrorCode.CONFLICT,
+        raise refusal("input.expectedVersion", ErrorCode.CONFLICT,
                          f"the lesson was changed since it was read: its current version is "
                          f"{row.version} (expected {expected})")
 
@@ -102,15 +102,15 @@ async def _year_bounds(session: AsyncSession, group: models.StudyGroup | None,
 
 
 async def _date_errors(session: AsyncSession, group_id: uuid.UUID, day: date,
-                       number: int | None, exclude: uuid.UUID | None) -> list[UserError]:
-    errors: list[UserError] = []
+                       number: int | None, exclude: uuid.UUID | None) -> list[Problem]:
+    errors: list[Problem] = []
     start, end = await _year_bounds(session, None, group_id)
     if not start <= day <= end:
-        errors.append(UserError(field="input.date", code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field="input.date", code=ErrorCode.OUT_OF_RANGE,
                                 message=f"must be inside the academic year ({start.isoformat()} "
                                         f"– {end.isoformat()})"))
     if number is not None and not 1 <= number <= MAX_LESSON_NUMBER:
-        errors.append(UserError(field="input.lessonNumber", code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field="input.lessonNumber", code=ErrorCode.OUT_OF_RANGE,
                                 message=f"must be between 1 and {MAX_LESSON_NUMBER}"))
     elif number is not None:
         clash = await session.scalar(
@@ -120,7 +120,7 @@ async def _date_errors(session: AsyncSession, group_id: uuid.UUID, day: date,
                 models.Lesson.status != models.LessonStatus.CANCELLED,
                 models.Lesson.id != (exclude or uuid.UUID(int=0))).limit(1))
         if clash is not None:
-            errors.append(UserError(field="input.lessonNumber", code=ErrorCode.OVERLAP,
+            errors.append(Problem(field="input.lessonNumber", code=ErrorCode.OVERLAP,
                                     message=f"the group already has lesson {number} on "
                                             f"{day.isoformat()}: "
                                             f"{to_global_id('Lesson', clash)}"))
@@ -128,14 +128,14 @@ async def _date_errors(session: AsyncSession, group_id: uuid.UUID, day: date,
 
 
 async def _lesson_type(session: AsyncSession, school_id: uuid.UUID, value: str | None,
-                       errors: list[UserError]) -> uuid.UUID | None:
+                       errors: list[Problem]) -> uuid.UUID | None:
     if value is None:
         return None
     type_id = from_global_id(value, "LessonType", "input.lessonTypeId")
     found = await session.scalar(select(models.LessonType.id).where(
         models.LessonType.school_id == school_id, models.LessonType.id == type_id))
     if found is None:
-        errors.append(not_found("input.lessonTypeId", "lesson type").errors[0])
+        errors.append(not_found("input.lessonTypeId", "lesson type").problems[0])
     return found
 
 
@@ -152,7 +152,7 @@ async def _refuse_with_entries(session: AsyncSession, row: models.Lesson, verb: 
     # lesson under them would make the journal lie. Remove them first (audited), then retry.
     marks, visits = await _has_entries(session, row.id)
     if marks or visits:
-        raise user_error("input.id", ErrorCode.INVALID,
+        raise refusal("input.id", ErrorCode.INVALID,
                          f"the lesson has {marks} mark(s) and {visits} attendance entr(ies); "
                          f"remove them before you {verb} it")
 
@@ -196,7 +196,7 @@ async def add_lesson(info: Info, input: AddLessonInput) -> models.Lesson:
     errors = await _date_errors(session, group.id, input.date, input.lesson_number, None)
     type_id = await _lesson_type(session, group.school_id, input.lesson_type_id, errors)
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     me = access.person_id(group.school_id)
     teacher = me if teaches(access, group.school_id, group.id) else \
         await _assigned_teacher(session, group.id, input.date)
@@ -223,7 +223,7 @@ async def move_lesson(info: Info, input: MoveLessonInput) -> models.Lesson:
     number = input.lesson_number if input.lesson_number is not None else row.lesson_number
     errors = await _date_errors(session, row.group_id, input.date, number, row.id)
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     await _refuse_with_entries(session, row, "move")
     before = audit.snapshot(row)
     row.date = input.date
@@ -243,10 +243,10 @@ async def cancel_lesson(info: Info, input: CancelLessonInput) -> models.Lesson:
                               row.date, "input.id")
     reason = (input.reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
-        raise user_error("input.reason", ErrorCode.INVALID,
+        raise refusal("input.reason", ErrorCode.INVALID,
                          f"must be at most {MAX_REASON} characters")
     if row.status == models.LessonStatus.CANCELLED:
-        raise user_error("input.id", ErrorCode.INVALID, "the lesson is already cancelled")
+        raise refusal("input.id", ErrorCode.INVALID, "the lesson is already cancelled")
     await _refuse_with_entries(session, row, "cancel")
     before = audit.snapshot(row)
     row.status = models.LessonStatus.CANCELLED
@@ -255,9 +255,9 @@ async def cancel_lesson(info: Info, input: CancelLessonInput) -> models.Lesson:
     return row
 
 
-def _links(values: list[str], errors: list[UserError]) -> list[str]:
+def _links(values: list[str], errors: list[Problem]) -> list[str]:
     if len(values) > MAX_LINKS:
-        errors.append(UserError(field="input.homeworkLinks", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.homeworkLinks", code=ErrorCode.INVALID,
                                 message=f"at most {MAX_LINKS} links"))
         return []
     out = []
@@ -269,17 +269,17 @@ def _links(values: list[str], errors: list[UserError]) -> list[str]:
         except ValueError:
             ok = False
         if not ok or len(link) > MAX_LINK_LENGTH or any(c.isspace() for c in link):
-            errors.append(UserError(field=f"input.homeworkLinks.{i}", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"input.homeworkLinks.{i}", code=ErrorCode.INVALID,
                                     message="must be an http or https URL of at most "
                                             f"{MAX_LINK_LENGTH} characters"))
         out.append(link)
     return out
 
 
-def _text(value: str, field: str, limit: int, errors: list[UserError]) -> str | None:
+def _text(value: str, field: str, limit: int, errors: list[Problem]) -> str | None:
     text = value.strip()
     if len(text) > limit:
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message=f"must be at most {limit} characters"))
     return text or None
 
@@ -310,7 +310,7 @@ async def _next_lesson_day(session: AsyncSession, row: models.Lesson) -> date | 
 
 
 async def update_lesson(info: Info, input: UpdateLessonInput
-                        ) -> tuple[models.Lesson, list[UserWarning]]:
+                        ) -> tuple[models.Lesson, list[EntryWarning]]:
     session = info.context.session
     access = info.context.access
     row = await _lesson(info, input.id, "input.id", tokens=True)
@@ -324,8 +324,8 @@ async def update_lesson(info: Info, input: UpdateLessonInput
     await require_period_open(session, access, row.school_id, row.group_id, row.date,
                               "input.id")
     if row.status == models.LessonStatus.CANCELLED:
-        raise user_error("input.id", ErrorCode.INVALID, "the lesson is cancelled")
-    errors: list[UserError] = []
+        raise refusal("input.id", ErrorCode.INVALID, "the lesson is cancelled")
+    errors: list[Problem] = []
     changes: dict[str, Any] = {}
     if input.topic is not None:
         changes["topic"] = _text(input.topic, "input.topic", MAX_TOPIC, errors)
@@ -338,14 +338,14 @@ async def update_lesson(info: Info, input: UpdateLessonInput
                                                        input.lesson_type_id, errors)
     if input.homework_due_on is not None:
         if input.homework_due_on < row.date:
-            errors.append(UserError(field="input.homeworkDueOn", code=ErrorCode.INVALID,
+            errors.append(Problem(field="input.homeworkDueOn", code=ErrorCode.INVALID,
                                     message="must not be before the lesson day"))
         changes["homework_due_on"] = input.homework_due_on
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     judged, recorded_at = _judged_time(rules, input.recorded_at, now)
     before = audit.snapshot(row)
-    warnings: list[UserWarning] = []
+    warnings: list[EntryWarning] = []
     topic_changed = "topic" in changes and changes["topic"] != row.topic
     homework_changed = (("homework" in changes and changes["homework"] != row.homework)
                         or ("homework_links" in changes
@@ -374,24 +374,24 @@ async def set_substitution(info: Info, input: SetSubstitutionInput) -> models.Le
     session = info.context.session
     row = await _lesson(info, input.lesson_id, "input.lessonId")
     require_admin(info.context.access, row.school_id, "input.lessonId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     teacher = await school_teacher(session, row.school_id, input.teacher_id, "input.teacherId",
                                    errors)
     reason = input.reason.strip()
     if not reason:
-        errors.append(UserError(field="input.reason", code=ErrorCode.REQUIRED,
+        errors.append(Problem(field="input.reason", code=ErrorCode.REQUIRED,
                                 message="is required"))
     elif len(reason) > MAX_REASON:
-        errors.append(UserError(field="input.reason", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.reason", code=ErrorCode.INVALID,
                                 message=f"must be at most {MAX_REASON} characters"))
     if teacher is not None and teacher == row.scheduled_teacher_id:
-        errors.append(UserError(field="input.teacherId", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.teacherId", code=ErrorCode.INVALID,
                                 message="is the scheduled teacher; use clearSubstitution"))
     if row.status == models.LessonStatus.CANCELLED:
-        errors.append(UserError(field="input.lessonId", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.lessonId", code=ErrorCode.INVALID,
                                 message="the lesson is cancelled"))
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     before = audit.snapshot(row)
     row.actual_teacher_id = teacher
     row.substitution_reason = reason

@@ -24,7 +24,6 @@ from resolvers.lesson_writes import (
     update_lesson,
 )
 from resolvers.mutations import Input, apply
-from schema.errors import UserError, UserInputError, UserWarning, bad_argument
 from schema.ids import from_global_id
 from schema.lessons import (
     AddLessonInput,
@@ -38,7 +37,8 @@ from schema.lessons import (
     SetSubstitutionInput,
     UpdateLessonInput,
 )
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import DomainError, EntryWarning, Problem, bad_argument
 from tenants.rules import may_read_journal
 
 MAX_RANGE_DAYS = 400
@@ -54,7 +54,7 @@ async def lessons(
 ) -> list[Lesson]:
     try:
         gid = from_global_id(group_id, "StudyGroup", "groupId")
-    except UserInputError:
+    except DomainError:
         raise bad_argument("groupId", "is not the id of a StudyGroup") from None
     if (to - from_).days > MAX_RANGE_DAYS:
         raise bad_argument("to", f"must be at most {MAX_RANGE_DAYS} days after 'from'")
@@ -79,8 +79,8 @@ async def lessons(
     return [Lesson.from_model(r) for r in await info.context.session.scalars(stmt)]
 
 
-def _payload(row: models.Lesson | None, errors: list[UserError],
-             warnings: list[UserWarning] | None = None) -> LessonPayload:
+def _payload(row: models.Lesson | None, errors: list[Problem],
+             warnings: list[EntryWarning] | None = None) -> LessonPayload:
     return LessonPayload(lesson=Lesson.from_model(row) if row else None, errors=errors,
                          warnings=warnings or [])
 

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Row
 
-from schema.errors import ErrorCode, UserError
 from schema.marks import MarkEntryInput
+from tenants.errors import ErrorCode, Problem
 
 if TYPE_CHECKING:
     from resolvers.journal_context import GroupRef, LessonRef
@@ -50,7 +50,7 @@ def label_of(row: Any, scales: Scales) -> str:
 
 def mark_columns(e: Entry, systems: dict[uuid.UUID, uuid.UUID | None],
                  scales: Scales,
-                 work_types: set[uuid.UUID], errors: list[UserError]) -> dict[str, Any]:
+                 work_types: set[uuid.UUID], errors: list[Problem]) -> dict[str, Any]:
     """value_id, work_type_id, comment, excluded_from_average of a new or changed mark."""
     assert e.group is not None
     raw, row, path = e.raw, e.existing, e.path
@@ -60,36 +60,36 @@ def mark_columns(e: Entry, systems: dict[uuid.UUID, uuid.UUID | None],
         name, values = scales.get(system, ("", [])) if system else ("", [])
         labels = dict(values)
         if system is None:
-            errors.append(UserError(field=f"{path}.value", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"{path}.value", code=ErrorCode.INVALID,
                                     message="no grading system applies to the group: ask the "
                                             "administrator to set one"))
         elif raw.value.strip() not in labels:
-            errors.append(UserError(
+            errors.append(Problem(
                 field=f"{path}.value", code=ErrorCode.INVALID,
                 message=f"«{raw.value}» is not a mark of «{name}»: use "
                         + ", ".join(label for label, _ in values)))
         else:
             cols["value_id"] = labels[raw.value.strip()]
     elif row is None:
-        errors.append(UserError(field=f"{path}.value", code=ErrorCode.REQUIRED,
+        errors.append(Problem(field=f"{path}.value", code=ErrorCode.REQUIRED,
                                 message="a new mark needs a value"))
     else:
         cols["value_id"] = row.value_id
     work_type = e.values.get("work_type_id")
     if work_type is not None:
         if work_type not in work_types:
-            errors.append(UserError(field=f"{path}.workTypeId", code=ErrorCode.NOT_FOUND,
+            errors.append(Problem(field=f"{path}.workTypeId", code=ErrorCode.NOT_FOUND,
                                     message="no such work type"))
         cols["work_type_id"] = work_type
     elif row is None:
-        errors.append(UserError(field=f"{path}.workTypeId", code=ErrorCode.REQUIRED,
+        errors.append(Problem(field=f"{path}.workTypeId", code=ErrorCode.REQUIRED,
                                 message="a new mark needs a kind of work"))
     else:
         cols["work_type_id"] = row.work_type_id
     if isinstance(raw.comment, str):
         comment = raw.comment.strip() or None
         if comment and len(comment) > MAX_COMMENT:
-            errors.append(UserError(field=f"{path}.comment", code=ErrorCode.OUT_OF_RANGE,
+            errors.append(Problem(field=f"{path}.comment", code=ErrorCode.OUT_OF_RANGE,
                                     message=f"at most {MAX_COMMENT} characters"))
         cols["comment"] = comment
     elif raw.comment is None or row is None:

@@ -26,9 +26,9 @@ from db.audit import (
     logging,
     state_in_sql,
 )
-from schema.errors import ErrorCode, UserError, UserInputError
 from schema.ids import from_global_id
 from tenants.access import AccessContext
+from tenants.errors import DomainError, ErrorCode, Problem
 from tenants.rules import may_write_lesson, token_may
 
 MAX_ENTRIES = 1000
@@ -36,22 +36,22 @@ MAX_ENTRIES = 1000
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def decode(value: str | None, type_name: str, field: str, errors: list[UserError]
+def decode(value: str | None, type_name: str, field: str, errors: list[Problem]
            ) -> uuid.UUID | None:
     """A global id of the input, or None (with the error collected) when malformed."""
     if value is None:
         return None
     try:
         return from_global_id(value, type_name, field)
-    except UserInputError as e:
-        errors.extend(e.errors)
+    except DomainError as e:
+        errors.extend(e.problems)
         return None
 
 
-def add_once(errors: list[UserError], field: str | None, code: ErrorCode, message: str) -> None:
+def add_once(errors: list[Problem], field: str | None, code: ErrorCode, message: str) -> None:
     """One error per field: thirty marks of one forbidden lesson are one problem."""
     if not any(e.field == field and e.code == code for e in errors):
-        errors.append(UserError(field=field, code=code, message=message))
+        errors.append(Problem(field=field, code=code, message=message))
 
 
 async def load_lessons(session: AsyncSession, ids: Iterable[uuid.UUID]
@@ -72,7 +72,7 @@ def reaches(access: AccessContext, school_id: uuid.UUID) -> bool:
 
 def check_writer(access: AccessContext, school_id: uuid.UUID, group_id: uuid.UUID,
                  lesson_id: uuid.UUID | None, field: str, what: str,
-                 errors: list[UserError]) -> bool:
+                 errors: list[Problem]) -> bool:
     """NOT_FOUND outside the viewer's schools, FORBIDDEN for a member who may not write."""
     if not reaches(access, school_id):
         add_once(errors, field, ErrorCode.NOT_FOUND, f"no such {what}")
@@ -106,29 +106,29 @@ async def member_spans(session: AsyncSession, school_id: uuid.UUID,
 
 
 def membership_error(spans: Spans, group_id: uuid.UUID, student_id: uuid.UUID, day: date,
-                     field: str) -> UserError | None:
+                     field: str) -> Problem | None:
     """A student never in the group is NOT_FOUND (like one of another school); one who was
     not a member on that day is INVALID."""
     dated = spans.get((group_id, student_id))
     if not dated:
-        return UserError(field=field, code=ErrorCode.NOT_FOUND,
+        return Problem(field=field, code=ErrorCode.NOT_FOUND,
                          message="no such student in the group")
     if not any(start <= day and (end is None or day <= end) for start, end in dated):
-        return UserError(field=field, code=ErrorCode.INVALID,
+        return Problem(field=field, code=ErrorCode.INVALID,
                          message=f"was not a member of the group on {day.isoformat()}")
     return None
 
 
 def check_recorded_at(value: datetime | None, now: datetime, field: str,
-                      errors: list[UserError]) -> datetime | None:
+                      errors: list[Problem]) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message="needs a time zone offset, e.g. 2015-09-01T09:15:00+09:00"))
         return None
     if value > now + CLOCK_SKEW:
-        errors.append(UserError(field=field, code=ErrorCode.INVALID, message="is in the future"))
+        errors.append(Problem(field=field, code=ErrorCode.INVALID, message="is in the future"))
         return None
     return value
 

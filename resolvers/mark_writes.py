@@ -45,8 +45,8 @@ from resolvers.mark_targets import (
 )
 from resolvers.mutations import actor
 from resolvers.timeliness import Deadlines, deadlines, late_warning, require_open_window
-from schema.errors import ErrorCode, UserError, UserInputError, UserWarning, WarningCode
 from schema.marks import DeleteMarkInput, SetMarksInput
+from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem, WarningCode
 
 MARKS = models.Mark.__table__
 
@@ -57,7 +57,7 @@ class Outcome:
 
     marks: list[Any] = field(default_factory=list)
     removed: list[uuid.UUID] = field(default_factory=list)
-    warnings: list[UserWarning] = field(default_factory=list)
+    warnings: list[EntryWarning] = field(default_factory=list)
     conflicts: list[Any] = field(default_factory=list)
     replayed: bool = False
 
@@ -81,15 +81,15 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
     if stored is not None:
         return replayed(stored)
     if not input.marks:
-        raise UserInputError(UserError(field="input.marks", code=ErrorCode.REQUIRED,
+        raise DomainError(Problem(field="input.marks", code=ErrorCode.REQUIRED,
                                        message="give at least one mark"))
     if len(input.marks) > MAX_ENTRIES:
-        raise UserInputError(UserError(field="input.marks", code=ErrorCode.OUT_OF_RANGE,
+        raise DomainError(Problem(field="input.marks", code=ErrorCode.OUT_OF_RANGE,
                                        message=f"at most {MAX_ENTRIES} marks at once"))
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     entries = parse_entries(input, errors)
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     top_group = decode(input.group_id, "StudyGroup", "input.groupId", [])
     existing = await load_marks(session, {e.values["mark_id"] for e in entries
                                           if e.values.get("mark_id")})
@@ -107,10 +107,10 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
     placed = [e for e in entries if e.group is not None]
     school_ids = {e.group.school_id for e in placed if e.group}
     if len(school_ids) > 1:
-        errors.append(UserError(field="input.marks", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.marks", code=ErrorCode.INVALID,
                                 message="one request writes the journal of one school"))
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     school_id = school_ids.pop()
     for e in entries:
         assert e.group is not None
@@ -118,7 +118,7 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
                      e.target_field, "lesson" if e.lesson else "study group", errors)
     if errors:
         # Past this point errors describe students and marks: only for those who may write.
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
 
     rules = ctx.rules[school_id]
     now = datetime.now(UTC)
@@ -126,7 +126,7 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
         validate_entry(e, access=access, school_id=school_id, rules=rules, now=now, ctx=ctx,
                        errors=errors, out=out)
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     # Closed periods and archived years (regulation 5.7, 5.10).
     require_unlocked(access, school_id, ctx.locks,
                      [(e.group.id, e.work_date, e.path) for e in entries
@@ -138,17 +138,17 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
     return out
 
 
-def parse_entries(input: SetMarksInput, errors: list[UserError]) -> list[Entry]:
+def parse_entries(input: SetMarksInput, errors: list[Problem]) -> list[Entry]:
     decode(input.lesson_id, "Lesson", "input.lessonId", errors)
     group = decode(input.group_id, "StudyGroup", "input.groupId", errors)
     if input.lesson_id is not None and input.group_id is not None:
-        errors.append(UserError(field="input.groupId", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.groupId", code=ErrorCode.INVALID,
                                 message="give either lessonId, or groupId with workDate"))
     if group is not None and input.work_date is None:
-        errors.append(UserError(field="input.workDate", code=ErrorCode.REQUIRED,
+        errors.append(Problem(field="input.workDate", code=ErrorCode.REQUIRED,
                                 message="the day of the work is required with groupId"))
     if input.work_date is not None and input.group_id is None:
-        errors.append(UserError(field="input.workDate", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.workDate", code=ErrorCode.INVALID,
                                 message="workDate goes with groupId; a lesson has its date"))
     entries: list[Entry] = []
     seen: set[uuid.UUID] = set()
@@ -160,7 +160,7 @@ def parse_entries(input: SetMarksInput, errors: list[UserError]) -> list[Entry]:
                            f"{path}.lessonId" if raw.lesson_id else "input.lessonId", [])
         work_type = decode(raw.work_type_id, "WorkType", f"{path}.workTypeId", errors)
         if mark_id in seen:
-            errors.append(UserError(field=f"{path}.markId", code=ErrorCode.DUPLICATE,
+            errors.append(Problem(field=f"{path}.markId", code=ErrorCode.DUPLICATE,
                                     message="the same mark appears twice"))
         if mark_id:
             seen.add(mark_id)
@@ -176,7 +176,7 @@ def parse_entries(input: SetMarksInput, errors: list[UserError]) -> list[Entry]:
 def resolve_targets(input: SetMarksInput, entries: list[Entry], existing: dict[uuid.UUID, Any],
                     lessons: dict[uuid.UUID, LessonRef],
                     groups: dict[uuid.UUID, GroupRef], top_group: uuid.UUID | None,
-                    errors: list[UserError]) -> None:
+                    errors: list[Problem]) -> None:
     """Each entry's group, lesson and work date: a changed mark's own, else its lesson's,
     else the input's group and day."""
     for e in entries:
@@ -184,20 +184,20 @@ def resolve_targets(input: SetMarksInput, entries: list[Entry], existing: dict[u
         if mark_id is not None:
             row = existing.get(mark_id)
             if row is None:
-                errors.append(UserError(field=f"{e.path}.markId", code=ErrorCode.NOT_FOUND,
+                errors.append(Problem(field=f"{e.path}.markId", code=ErrorCode.NOT_FOUND,
                                         message="no such mark"))
                 continue
             e.existing, e.target_field = row, f"{e.path}.markId"
             e.group, e.work_date = groups.get(row.group_id), row.work_date
             e.lesson = lessons.get(row.lesson_id) if row.lesson_id else None
             if lesson_id is not None and lesson_id != row.lesson_id:
-                errors.append(UserError(field=f"{e.path}.markId", code=ErrorCode.INVALID,
+                errors.append(Problem(field=f"{e.path}.markId", code=ErrorCode.INVALID,
                                         message="the mark belongs to another lesson"))
             elif top_group is not None and top_group != row.group_id:
-                errors.append(UserError(field=f"{e.path}.markId", code=ErrorCode.INVALID,
+                errors.append(Problem(field=f"{e.path}.markId", code=ErrorCode.INVALID,
                                         message="the mark belongs to another group"))
             elif row.student_id != e.student_id:
-                errors.append(UserError(field=f"{e.path}.studentId", code=ErrorCode.INVALID,
+                errors.append(Problem(field=f"{e.path}.studentId", code=ErrorCode.INVALID,
                                         message="the mark is of another student"))
         elif lesson_id is not None:
             lesson = lessons.get(lesson_id)
@@ -206,20 +206,20 @@ def resolve_targets(input: SetMarksInput, entries: list[Entry], existing: dict[u
                 continue
             e.lesson, e.group, e.work_date = lesson, groups.get(lesson.group_id), lesson.date
             if top_group is not None and lesson.group_id != top_group:
-                errors.append(UserError(field=e.target_field, code=ErrorCode.INVALID,
+                errors.append(Problem(field=e.target_field, code=ErrorCode.INVALID,
                                         message="the lesson is of another group"))
         elif top_group is not None:
             e.group, e.work_date = groups.get(top_group), input.work_date
             if e.group is None:
                 add_once(errors, "input.groupId", ErrorCode.NOT_FOUND, "no such study group")
         else:
-            errors.append(UserError(field=f"{e.path}.lessonId", code=ErrorCode.REQUIRED,
+            errors.append(Problem(field=f"{e.path}.lessonId", code=ErrorCode.REQUIRED,
                                     message="give the lesson (here or as the input's "
                                             "lessonId), or the input's groupId and workDate"))
 
 
 def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadlines,
-                   now: datetime, ctx: WriteContext, errors: list[UserError],
+                   now: datetime, ctx: WriteContext, errors: list[Problem],
                    out: Outcome) -> None:
     """Check one entry and fill `e.values` with the columns it writes (empty: nothing)."""
     assert e.group is not None and e.work_date is not None
@@ -227,10 +227,10 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
     before = len(errors)
     changes: dict[str, Any] = {}
     if row is None and raw.expected_version is not None:
-        errors.append(UserError(field=f"{path}.expectedVersion", code=ErrorCode.INVALID,
+        errors.append(Problem(field=f"{path}.expectedVersion", code=ErrorCode.INVALID,
                                 message="goes with markId: a new mark has no version"))
     if row is None and raw.remove:
-        errors.append(UserError(field=f"{path}.markId", code=ErrorCode.REQUIRED,
+        errors.append(Problem(field=f"{path}.markId", code=ErrorCode.REQUIRED,
                                 message="name the mark to remove"))
     if e.lesson is not None and e.lesson.status == models.LessonStatus.CANCELLED:
         add_once(errors, e.target_field, ErrorCode.INVALID, "the lesson was cancelled: it takes "
@@ -246,7 +246,7 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
     if row is not None and raw.expected_version is not None and \
             raw.expected_version != row.version:
         out.conflicts.append(row)
-        errors.append(UserError(field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
+        errors.append(Problem(field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
                                 message=conflict_message("mark", f"«{label_of(row, ctx.scales)}»",
                                                          row.version)))
     recorded = check_recorded_at(raw.recorded_at, now, f"{path}.recordedAt", errors)
@@ -254,8 +254,8 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
         changes = mark_columns(e, ctx.systems, ctx.scales, ctx.work_types, errors)
     try:
         require_open_window(access, school_id, rules, e.work_date, now, path)
-    except UserInputError as refusal:
-        errors.extend(refusal.errors)
+    except DomainError as refusal:
+        errors.extend(refusal.problems)
     if len(errors) > before:
         return
     if raw.remove:
@@ -314,26 +314,26 @@ def state_of(out: Outcome) -> dict[str, Any]:
 def replayed(stored: dict[str, Any]) -> Outcome:
     return Outcome(marks=[from_state(MARKS, s) for s in stored["marks"]],
                    removed=[uuid.UUID(i) for i in stored["removed"]],
-                   warnings=[UserWarning(field=w["field"], code=WarningCode[w["code"]],
+                   warnings=[EntryWarning(field=w["field"], code=WarningCode[w["code"]],
                                          message=w["message"]) for w in stored["warnings"]],
                    replayed=True)
 
 
 async def delete_mark(info: Info, input: DeleteMarkInput, out: Outcome) -> uuid.UUID:
     session, access = info.context.session, info.context.access
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     mark_id = decode(input.id, "Mark", "input.id", errors)
     if mark_id is None:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     row = (await load_marks(session, {mark_id})).get(mark_id)
     if row is None:
-        raise UserInputError(UserError(field="input.id", code=ErrorCode.NOT_FOUND,
+        raise DomainError(Problem(field="input.id", code=ErrorCode.NOT_FOUND,
                                        message="no such mark"))
     lessons = await load_lessons(session, [row.lesson_id] if row.lesson_id else [])
     lesson = lessons.get(row.lesson_id) if row.lesson_id else None
     if not check_writer(access, row.school_id, row.group_id, lesson.id if lesson else None,
                         "input.id", "mark", errors):
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     rules = await deadlines(session, row.school_id)
     now = datetime.now(UTC)
     require_open_window(access, row.school_id, rules, row.work_date, now, "input.id")
@@ -343,7 +343,7 @@ async def delete_mark(info: Info, input: DeleteMarkInput, out: Outcome) -> uuid.
         out.conflicts.append(row)
         label = await session.scalar(select(models.MarkValue.label)
                                      .where(models.MarkValue.id == row.value_id))
-        raise UserInputError(UserError(
+        raise DomainError(Problem(
             field="input.expectedVersion", code=ErrorCode.CONFLICT,
             message=conflict_message("mark", f"«{label}»", row.version)))
     await delete_rows(session, MARKS, row.school_id, [{"id": row.id, "recorded_at": None}],

@@ -16,7 +16,6 @@ from resolvers.attendance_writes import AttendanceOutcome, set_attendance
 from resolvers.mark_writes import Outcome, delete_mark, set_marks
 from resolvers.mutations import Input, apply
 from resolvers.roster import empty_connection, query_id
-from schema.errors import bad_argument
 from schema.ids import to_global_id
 from schema.marks import (
     AttendanceEntry,
@@ -29,7 +28,8 @@ from schema.marks import (
     SetMarksPayload,
 )
 from schema.pagination import After, First, paginate
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import bad_argument
 from tenants.rules import may_read_journal
 
 MAX_RANGE_DAYS = 366

@@ -21,7 +21,6 @@ from resolvers.people_writes import (
     unlink_guardian,
     update_person,
 )
-from schema.errors import UserInputError, bad_argument
 from schema.ids import from_global_id
 from schema.pagination import After, First, paginate
 from schema.people import (
@@ -42,7 +41,8 @@ from schema.people import (
     UpdatePersonInput,
     UpdatePersonPayload,
 )
-from tenants.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated
+from tenants.errors import DomainError, bad_argument
 from tenants.visibility import person_filter
 
 SEARCH_MAX = 100
@@ -68,7 +68,7 @@ async def people(
 ) -> relay.Connection[Person]:
     try:
         school = from_global_id(school_id, "School", "schoolId")
-    except UserInputError:
+    except DomainError:
         raise bad_argument("schoolId", "is not the id of a School") from None
     person = models.Person
     stmt = select(person).where(person.school_id == school,

@@ -21,8 +21,8 @@ from strawberry.types.unset import UnsetType
 from db import models
 from db.audit import Change, record, snapshot
 from db.logins import LOGIN_PATTERN, LOGIN_RULE, normalize_login
+from resolvers.auth.passwords import hashed
 from resolvers.mutations import actor
-from schema.errors import ErrorCode, UserError, UserInputError, not_found, user_error
 from schema.ids import from_global_id
 from schema.people import (
     CreatePersonInput,
@@ -34,8 +34,8 @@ from schema.people import (
     UnlinkGuardianInput,
     UpdatePersonInput,
 )
-from server.passwords import hashed
 from tenants.access import AccessContext
+from tenants.errors import DomainError, ErrorCode, Problem, not_found, refusal
 from tenants.rules import require_admin
 
 NAME_MAX = 100
@@ -69,10 +69,10 @@ async def access_person_by_id(info: Info, value: str, field: str) -> models.Pers
 class Checker:
     """Collects every problem of an input, so the client sees them all at once."""
 
-    errors: list[UserError]
+    errors: list[Problem]
 
     def add(self, field: str, code: ErrorCode, message: str) -> None:
-        self.errors.append(UserError(field=field, code=code, message=message))
+        self.errors.append(Problem(field=field, code=code, message=message))
 
     def name(self, value: str, field: str) -> str:
         text = value.strip()
@@ -98,7 +98,7 @@ class Checker:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise UserInputError(*self.errors)
+            raise DomainError(*self.errors)
 
 
 async def school_today(info: Info, school_id: uuid.UUID) -> date:
@@ -211,7 +211,7 @@ async def grant_role(info: Info, data: GrantRoleInput) -> models.Person:
     session = info.context.session
     person = await access_person_by_id(info, data.person_id, "input.personId")
     if data.role in await roles_of(info, person):
-        raise UserInputError(UserError(field="input.role", code=ErrorCode.DUPLICATE,
+        raise DomainError(Problem(field="input.role", code=ErrorCode.DUPLICATE,
                                        message="the person already holds this role"))
     row = models.PersonRole(school_id=person.school_id, id=uuid.uuid4(), person_id=person.id,
                             role=data.role)
@@ -237,7 +237,7 @@ async def revoke_role(info: Info, data: RevokeRoleInput) -> models.Person:
                 models.PersonRole.role == models.SchoolRole.ADMINISTRATOR,
             ).with_for_update())).all()
         if set(admins) == {person.id}:
-            raise UserInputError(UserError(
+            raise DomainError(Problem(
                 field="input.role", code=ErrorCode.INVALID,
                 message="the school's last administrator cannot lose the role; grant it to "
                         "someone else first"))
@@ -390,10 +390,10 @@ async def unbind_person_account(info: Info, data: UnbindPersonAccountInput) -> m
     session = info.context.session
     person = await access_person_by_id(info, data.person_id, "input.personId")
     if person.account_id is None:
-        raise user_error("input.personId", ErrorCode.INVALID, "the person has no account")
+        raise refusal("input.personId", ErrorCode.INVALID, "the person has no account")
     if person.id == info.context.access.person_id(person.school_id):
         # Also keeps the school from losing its last administrator who can log in.
-        raise user_error("input.personId", ErrorCode.INVALID,
+        raise refusal("input.personId", ErrorCode.INVALID,
                          "you cannot unbind your own account; another administrator can")
     before = snapshot(person)
     person.account_id = None

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import jsonable
 from db.models import MutationReceipt
-from schema.errors import ErrorCode, user_error
 from tenants.access import AccessContext
+from tenants.errors import ErrorCode, refusal
 
 MAX_KEY_LENGTH = 100
 KEY_FIELD = "input.clientKey"
@@ -45,7 +45,7 @@ def check_key(client_key: str | None) -> str | None:
         return None
     key = client_key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
-        raise user_error(KEY_FIELD, ErrorCode.INVALID,
+        raise refusal(KEY_FIELD, ErrorCode.INVALID,
                          f"must be 1 to {MAX_KEY_LENGTH} characters")
     return key
 
@@ -64,7 +64,7 @@ async def replay(session: AsyncSession, access: AccessContext, *, client_key: st
                 and row.operation == operation and row.response.get("input") == fingerprint):
             result: dict[str, Any] = row.response["result"]
             return result
-    raise user_error(KEY_FIELD, ErrorCode.INVALID,
+    raise refusal(KEY_FIELD, ErrorCode.INVALID,
                      "this key was already used for another request: send new changes with a "
                      "new key")
 

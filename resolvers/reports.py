@@ -10,9 +10,9 @@ from strawberry.types import Info
 
 from db.tenancy import set_tenant_async
 from resolvers.report_sql import month_span, monthly_report, report_schools
-from schema.errors import bad_argument
+from schema.permissions import IsAuthenticated
 from schema.reports import MonthlyReport, MonthlyReportRow
-from tenants.permissions import IsAuthenticated
+from tenants.errors import bad_argument
 from tenants.rules import aggregate_school_ids
 
 

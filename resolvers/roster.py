@@ -35,9 +35,9 @@ from resolvers.roster_writes import (
 )
 from schema.classes import ClassStudent, GroupMember, SchoolClass, Split, StudyGroup
 from schema.classes import TeacherAssignment as TeacherAssignmentNode
-from schema.errors import UserError, bad_argument
 from schema.pagination import After, First, page_size, paginate
 from schema.people import Person
+from schema.permissions import IsAuthenticated
 from schema.roster import (
     AddGroupMemberInput,
     AssignTeacherInput,
@@ -60,12 +60,12 @@ from schema.roster import (
     UpdateClassInput,
     UpdateClassPayload,
 )
-from tenants.permissions import IsAuthenticated
+from tenants.errors import Problem, bad_argument
 from tenants.rules import can_read_structure
 
 
 def query_id(value: str | None, type_name: str, argument: str) -> uuid.UUID | None:
-    """A global id argument of a query; a malformed one is a bad argument, not a UserError."""
+    """A global id argument of a query; a malformed one is a bad argument, not a Problem."""
     if value is None:
         return None
     try:
@@ -146,7 +146,7 @@ async def student_of(info: Info, student_id: uuid.UUID) -> Person | None:
     return Person.from_model(row) if row else None
 
 
-async def enrollment_payload(info: Info, result: Any, errors: list[UserError]
+async def enrollment_payload(info: Info, result: Any, errors: list[Problem]
                              ) -> EnrollmentPayload:
     if result is None:
         return EnrollmentPayload(enrollment=None, previous_enrollment=None, school_class=None,
@@ -159,7 +159,7 @@ async def enrollment_payload(info: Info, result: Any, errors: list[UserError]
         school_class=SchoolClass.from_model(school_class), errors=errors)
 
 
-async def membership_payload(info: Info, result: Any, errors: list[UserError]
+async def membership_payload(info: Info, result: Any, errors: list[Problem]
                              ) -> GroupMembershipPayload:
     if result is None:
         return GroupMembershipPayload(membership=None, group=None, errors=errors)

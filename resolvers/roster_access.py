@@ -19,8 +19,8 @@ from strawberry.types import Info
 from db import models
 from db.audit import Change, record, snapshot
 from resolvers.mutations import actor
-from schema.errors import ErrorCode, UserError, UserInputError, not_found, user_error
 from schema.ids import from_global_id
+from tenants.errors import DomainError, ErrorCode, Problem, not_found, refusal
 
 T = TypeVar("T")
 M = TypeVar("M", bound=models.Base)
@@ -30,21 +30,21 @@ class Errors:
     """Collects every problem of an input so the client hears about all of them at once."""
 
     def __init__(self) -> None:
-        self.items: list[UserError] = []
+        self.items: list[Problem] = []
 
     def add(self, field: str | None, code: ErrorCode, message: str) -> None:
-        self.items.append(UserError(field=field, code=code, message=message))
+        self.items.append(Problem(field=field, code=code, message=message))
 
     async def attempt(self, work: Awaitable[T]) -> T | None:
         try:
             return await work
-        except UserInputError as e:
-            self.items.extend(e.errors)
+        except DomainError as e:
+            self.items.extend(e.problems)
             return None
 
     def raise_any(self) -> None:
         if self.items:
-            raise UserInputError(*self.items)
+            raise DomainError(*self.items)
 
 
 async def row_in_school(
@@ -90,7 +90,7 @@ async def access_person(
     person = await access_in_school(info, models.Person, "Person", school_id, value, field, what)
     roles = await roles_of(info.context.session, school_id, [person.id])
     if role not in roles.get(person.id, set()):
-        raise user_error(field, ErrorCode.INVALID, f"is not a {what} of the school")
+        raise refusal(field, ErrorCode.INVALID, f"is not a {what} of the school")
     return person
 
 

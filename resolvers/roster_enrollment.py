@@ -26,7 +26,6 @@ from resolvers.roster_access import (
     year_of,
 )
 from resolvers.school_config import access_for_admin
-from schema.errors import ErrorCode, UserInputError, user_error
 from schema.ids import from_global_id
 from schema.roster import (
     AddGroupMemberInput,
@@ -36,6 +35,7 @@ from schema.roster import (
     SubgroupChoiceInput,
     TransferStudentInput,
 )
+from tenants.errors import DomainError, ErrorCode, refusal
 
 DAY = timedelta(days=1)
 
@@ -59,8 +59,8 @@ async def choose_subgroups(
         try:
             split_id = from_global_id(choice.split_id, "Split", f"{path}.splitId")
             group_id = from_global_id(choice.group_id, "StudyGroup", f"{path}.groupId")
-        except UserInputError as e:
-            errors.items.extend(e.errors)
+        except DomainError as e:
+            errors.items.extend(e.problems)
             continue
         if split_id not in by_split:
             errors.add(f"{path}.splitId", ErrorCode.NOT_FOUND, "no such split of the class")
@@ -220,7 +220,7 @@ async def move_to_subgroup(
     group = await access_for_admin(info, models.StudyGroup, data.to_group_id, "StudyGroup",
                                    "input.toGroupId", "study group")
     if group.kind is not models.GroupKind.SUBGROUP:
-        raise user_error("input.toGroupId", ErrorCode.INVALID,
+        raise refusal("input.toGroupId", ErrorCode.INVALID,
                          "is not a subgroup of a split; use transferStudent or addGroupMember")
     session = info.context.session
     school_id = group.school_id
@@ -267,7 +267,7 @@ async def move_to_subgroup(
 
 def require_cross_class(group: models.StudyGroup, field: str) -> None:
     if group.kind is not models.GroupKind.CROSS_CLASS:
-        raise user_error(field, ErrorCode.INVALID,
+        raise refusal(field, ErrorCode.INVALID,
                          "is not a cross-class group: its members follow the class "
                          "(enrollStudent, transferStudent, moveToSubgroup)")
 
@@ -335,11 +335,11 @@ async def end_group_membership(
                 models.GroupMembership.ends_on >= data.ends_on)
         ).order_by(models.GroupMembership.starts_on.desc()).limit(1))
         if found is None:
-            raise user_error("input.studentId", ErrorCode.NOT_FOUND,
+            raise refusal("input.studentId", ErrorCode.NOT_FOUND,
                              f"the student is not in the group on {data.ends_on}")
         membership = found
     else:
-        raise user_error("input.membershipId", ErrorCode.REQUIRED,
+        raise refusal("input.membershipId", ErrorCode.REQUIRED,
                          "give membershipId, or groupId and studentId")
     require_cross_class(group, "input.groupId" if data.group_id else "input.membershipId")
     year = await year_of(session, group.school_id, group.academic_year_id)

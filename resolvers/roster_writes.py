@@ -28,7 +28,6 @@ from resolvers.roster_access import (
     year_of,
 )
 from resolvers.school_config import access_for_admin
-from schema.errors import ErrorCode, UserError, UserInputError
 from schema.ids import from_global_id
 from schema.roster import (
     AssignTeacherInput,
@@ -40,6 +39,7 @@ from schema.roster import (
     SplitClassInput,
     UpdateClassInput,
 )
+from tenants.errors import DomainError, ErrorCode, Problem
 
 LETTER_MAX = 8
 NAME_MAX = 120
@@ -276,8 +276,8 @@ async def split_class(info: Info, data: SplitClassInput) -> models.Split:
             field = f"{path}.studentIds.{j}"
             try:
                 student_id = from_global_id(value, "Person", field)
-            except UserInputError as e:
-                errors.items.extend(e.errors)
+            except DomainError as e:
+                errors.items.extend(e.problems)
                 continue
             mentioned.append((field, student_id))
             students.append(student_id)
@@ -433,7 +433,7 @@ async def delete_teacher_assignment(info: Info, data: DeleteTeacherAssignmentInp
                                  "input.id", "teacher assignment")
     lessons, entries = await journal_entries_under(info, row)
     if lessons or entries:
-        raise UserInputError(UserError(
+        raise DomainError(Problem(
             field="input.id", code=ErrorCode.INVALID,
             message=f"the journal records this teacher in the group on the assignment's days "
                     f"({lessons} lesson(s), {entries} mark(s) or attendance entr(ies)); end "

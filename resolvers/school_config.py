@@ -16,16 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db import models
-from schema.errors import (
-    ErrorCode,
-    UserError,
-    UserInputError,
-    bad_argument,
-    not_found,
-    user_error,
-)
 from schema.ids import from_global_id
 from tenants.access import AccessContext
+from tenants.errors import DomainError, ErrorCode, Problem, bad_argument, not_found, refusal
 from tenants.rules import can_read_structure, require_admin
 
 T = TypeVar("T", bound=models.Base)
@@ -66,48 +59,48 @@ def readable_school(info: Info, value: str) -> uuid.UUID | None:
     """The school of a list query, or None when the viewer may not read it (an empty list)."""
     try:
         school_id = from_global_id(value, "School", "schoolId")
-    except UserInputError:
+    except DomainError:
         raise bad_argument("schoolId", "is not the id of a School") from None
     return school_id if can_read_structure(info.context.access, school_id) else None
 
 
-def to_decimal(value: float, field: str, errors: list[UserError], *, limit: int = 100
+def to_decimal(value: float, field: str, errors: list[Problem], *, limit: int = 100
                ) -> Decimal | None:
     """A client Float as an exact decimal of at most two places and below `limit` in size."""
     try:
         d = Decimal(repr(value))
     except (InvalidOperation, ValueError):
-        errors.append(UserError(field=field, code=ErrorCode.INVALID, message="is not a number"))
+        errors.append(Problem(field=field, code=ErrorCode.INVALID, message="is not a number"))
         return None
     if not d.is_finite():
-        errors.append(UserError(field=field, code=ErrorCode.INVALID, message="is not a number"))
+        errors.append(Problem(field=field, code=ErrorCode.INVALID, message="is not a number"))
         return None
     if d != d.quantize(Decimal("0.01")):
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message="may have at most two decimal places"))
         return None
     if abs(d) > limit:
-        errors.append(UserError(field=field, code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field=field, code=ErrorCode.OUT_OF_RANGE,
                                 message=f"must be between -{limit} and {limit}"))
         return None
     return d.quantize(Decimal("0.01"))
 
 
-def clean_text(value: str, field: str, errors: list[UserError], *, max_length: int) -> str:
+def clean_text(value: str, field: str, errors: list[Problem], *, max_length: int) -> str:
     """A required text, trimmed: REQUIRED when blank, INVALID when too long or holding a NUL
     character (PostgreSQL text cannot store one: it would fail the write, not the input)."""
     text = value.strip()
     if not text:
-        errors.append(UserError(field=field, code=ErrorCode.REQUIRED, message="is required"))
+        errors.append(Problem(field=field, code=ErrorCode.REQUIRED, message="is required"))
     elif "\x00" in text:
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message="must not contain the NUL character"))
         return ""  # callers look a non-empty name up (duplicates): that query would fail too
     elif len(text) > max_length:
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message=f"must be at most {max_length} characters"))
     return text
 
 
-def duplicate(field: str, message: str) -> UserError:
-    return user_error(field, ErrorCode.DUPLICATE, message).errors[0]
+def duplicate(field: str, message: str) -> Problem:
+    return refusal(field, ErrorCode.DUPLICATE, message).problems[0]

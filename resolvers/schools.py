@@ -9,8 +9,8 @@ from strawberry.types import Info
 
 from db import models
 from schema.pagination import After, First, paginate
+from schema.permissions import IsAuthenticated
 from schema.schools import School
-from tenants.permissions import IsAuthenticated
 
 
 async def schools(

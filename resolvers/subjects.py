@@ -23,7 +23,7 @@ from resolvers.school_config import (
     readable_school,
     to_decimal,
 )
-from schema.errors import ErrorCode, UserError, UserInputError
+from schema.permissions import IsAuthenticated
 from schema.subjects import (
     CreateLessonTypeInput,
     CreateSubjectInput,
@@ -38,7 +38,7 @@ from schema.subjects import (
     WorkType,
     WorkTypePayload,
 )
-from tenants.permissions import IsAuthenticated
+from tenants.errors import DomainError, ErrorCode, Problem
 
 SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
 MAX_WEIGHT = Decimal(10)
@@ -82,10 +82,10 @@ async def _taken(session: AsyncSession, column: InstrumentedAttribute[Any], scho
     return (await session.scalar(stmt.limit(1))) is not None
 
 
-def _weight(value: float, field: str, errors: list[UserError]) -> Decimal | None:
+def _weight(value: float, field: str, errors: list[Problem]) -> Decimal | None:
     weight = to_decimal(value, field, errors)
     if weight is not None and not (0 < weight <= MAX_WEIGHT):
-        errors.append(UserError(field=field, code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field=field, code=ErrorCode.OUT_OF_RANGE,
                                 message="must be more than 0 and at most 10"))
         return None
     return weight
@@ -101,9 +101,9 @@ async def _save(info: Info, row: Any, before: dict[str, Any] | None) -> None:
         entity=row.__tablename__, entity_id=row.id, before=before, after=audit.snapshot(row)))
 
 
-def _raise(errors: list[UserError]) -> None:
+def _raise(errors: list[Problem]) -> None:
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
 
 
 def _assign(row: Any, changes: dict[str, Any]) -> None:
@@ -115,7 +115,7 @@ def _assign(row: Any, changes: dict[str, Any]) -> None:
 
 async def create_subject(info: Info, input: CreateSubjectInput) -> models.Subject:
     school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     name = clean_text(input.name, "input.name", errors, max_length=200)
     short = clean_text(input.short_name, "input.shortName", errors, max_length=50)
     if name and await _taken(info.context.session, models.Subject.name, school_id, name):
@@ -130,7 +130,7 @@ async def update_subject(info: Info, input: UpdateSubjectInput) -> models.Subjec
     row = await access_for_admin(info, models.Subject, input.id, "Subject", "input.id",
                                  "subject")
     before = audit.snapshot(row)
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     changes: dict[str, Any] = {}
     if input.name is not None:
         name = clean_text(input.name, "input.name", errors, max_length=200)
@@ -150,7 +150,7 @@ async def update_subject(info: Info, input: UpdateSubjectInput) -> models.Subjec
 
 async def create_work_type(info: Info, input: CreateWorkTypeInput) -> models.WorkType:
     school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     name = clean_text(input.name, "input.name", errors, max_length=100)
     weight = _weight(input.weight, "input.weight", errors)
     if name and await _taken(info.context.session, models.WorkType.name, school_id, name):
@@ -165,7 +165,7 @@ async def update_work_type(info: Info, input: UpdateWorkTypeInput) -> models.Wor
     row = await access_for_admin(info, models.WorkType, input.id, "WorkType", "input.id",
                                  "work type")
     before = audit.snapshot(row)
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     changes: dict[str, Any] = {}
     if input.name is not None:
         name = clean_text(input.name, "input.name", errors, max_length=100)
@@ -184,7 +184,7 @@ async def update_work_type(info: Info, input: UpdateWorkTypeInput) -> models.Wor
 
 async def create_lesson_type(info: Info, input: CreateLessonTypeInput) -> models.LessonType:
     school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     code = clean_text(input.code, "input.code", errors, max_length=32)
     name = clean_text(input.name, "input.name", errors, max_length=100)
     if code and await _taken(info.context.session, models.LessonType.code, school_id, code):
@@ -200,7 +200,7 @@ async def update_lesson_type(info: Info, input: UpdateLessonTypeInput) -> models
     row = await access_for_admin(info, models.LessonType, input.id, "LessonType", "input.id",
                                  "lesson type")
     before = audit.snapshot(row)
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     changes: dict[str, Any] = {}
     if input.code is not None:
         code = clean_text(input.code, "input.code", errors, max_length=32)

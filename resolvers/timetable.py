@@ -21,8 +21,8 @@ from db import audit, models
 from db.audit import Change
 from resolvers.mutations import Input, actor, apply
 from resolvers.school_config import access_for_admin, admin_school_by_global_id, readable_school
-from schema.errors import ErrorCode, UserError, UserInputError, bad_argument, not_found
 from schema.ids import from_global_id, to_global_id
+from schema.permissions import IsAuthenticated
 from schema.timetable import (
     Bell,
     CreateTimetableSlotInput,
@@ -32,7 +32,7 @@ from schema.timetable import (
     TimetableSlot,
     TimetableSlotPayload,
 )
-from tenants.permissions import IsAuthenticated
+from tenants.errors import DomainError, ErrorCode, Problem, bad_argument, not_found
 
 MAX_LESSON_NUMBER = 20
 SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
@@ -43,7 +43,7 @@ def _optional_id(value: str | None, type_name: str, argument: str) -> uuid.UUID 
         return None
     try:
         return from_global_id(value, type_name, argument)
-    except UserInputError:
+    except DomainError:
         raise bad_argument(argument, f"is not the id of a {type_name}") from None
 
 
@@ -105,31 +105,31 @@ async def _lock_timetable(session: AsyncSession, school_id: uuid.UUID) -> None:
 
 async def set_bells(info: Info, input: SetBellsInput) -> list[models.Bell]:
     school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     seen: dict[int, int] = {}
     for i, bell in enumerate(input.bells):
         field = f"input.bells.{i}"
         if not 1 <= bell.lesson_number <= MAX_LESSON_NUMBER:
-            errors.append(UserError(field=f"{field}.lessonNumber", code=ErrorCode.OUT_OF_RANGE,
+            errors.append(Problem(field=f"{field}.lessonNumber", code=ErrorCode.OUT_OF_RANGE,
                                     message=f"must be between 1 and {MAX_LESSON_NUMBER}"))
         elif bell.lesson_number in seen:
-            errors.append(UserError(field=f"{field}.lessonNumber", code=ErrorCode.DUPLICATE,
+            errors.append(Problem(field=f"{field}.lessonNumber", code=ErrorCode.DUPLICATE,
                                     message=f"lesson {bell.lesson_number} is already given at "
                                             f"input.bells.{seen[bell.lesson_number]}"))
         else:
             seen[bell.lesson_number] = i
         if bell.starts_at >= bell.ends_at:
-            errors.append(UserError(field=f"{field}.endsAt", code=ErrorCode.INVALID,
+            errors.append(Problem(field=f"{field}.endsAt", code=ErrorCode.INVALID,
                                     message="must be after startsAt"))
     ordered = sorted(seen.items())
     for (_, prev), (number, i) in itertools.pairwise(ordered):
         if input.bells[i].starts_at < input.bells[prev].ends_at:
-            errors.append(UserError(
+            errors.append(Problem(
                 field=f"input.bells.{i}.startsAt", code=ErrorCode.OVERLAP,
                 message=f"lesson {number} must start after lesson "
                         f"{input.bells[prev].lesson_number} ends"))
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     session = info.context.session
     old = list(await session.scalars(select(models.Bell).where(models.Bell.school_id == school_id)))
     changes = [Change(school_id=school_id, action="delete", entity="bells", entity_id=b.id,
@@ -152,7 +152,7 @@ async def _group_for_admin(info: Info, value: str, field: str) -> models.StudyGr
 
 
 async def school_teacher(session: AsyncSession, school_id: uuid.UUID, value: str, field: str,
-                         errors: list[UserError]) -> uuid.UUID | None:
+                         errors: list[Problem]) -> uuid.UUID | None:
     """A person of the school with the teacher role; another school's person is NOT_FOUND."""
     person_id = from_global_id(value, "Person", field)
     roles = (await session.execute(
@@ -161,16 +161,16 @@ async def school_teacher(session: AsyncSession, school_id: uuid.UUID, value: str
                                            models.PersonRole.person_id == models.Person.id))
         .where(models.Person.school_id == school_id, models.Person.id == person_id))).all()
     if not roles:
-        errors.append(not_found(field, "person").errors[0])
+        errors.append(not_found(field, "person").problems[0])
         return None
     if not any(r.role == models.SchoolRole.TEACHER for r in roles):
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message="is not a teacher of the school"))
         return None
     return person_id
 
 
-async def _double_booking(session: AsyncSession, slot: models.TimetableSlot) -> list[UserError]:
+async def _double_booking(session: AsyncSession, slot: models.TimetableSlot) -> list[Problem]:
     """The group or the teacher already has a slot at that weekday and lesson number on some
     day the new validity shares."""
     s = models.TimetableSlot
@@ -184,7 +184,7 @@ async def _double_booking(session: AsyncSession, slot: models.TimetableSlot) -> 
     for other in await session.scalars(select(s).where(overlapping).order_by(s.valid_from)):
         who = ("input.groupId", "the group") if other.group_id == slot.group_id else \
             ("input.teacherId", "the teacher")
-        errors.append(UserError(
+        errors.append(Problem(
             field=who[0], code=ErrorCode.OVERLAP,
             message=f"{who[1]} already has a lesson at weekday {slot.weekday}, lesson "
                     f"{slot.lesson_number} in slot {to_global_id('TimetableSlot', other.id)} "
@@ -197,24 +197,24 @@ async def create_timetable_slot(info: Info, input: CreateTimetableSlotInput
                                 ) -> models.TimetableSlot:
     session = info.context.session
     group = await _group_for_admin(info, input.group_id, "input.groupId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     teacher_id = await school_teacher(session, group.school_id, input.teacher_id,
                                       "input.teacherId", errors)
     if not 1 <= input.weekday <= 7:
-        errors.append(UserError(field="input.weekday", code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field="input.weekday", code=ErrorCode.OUT_OF_RANGE,
                                 message="must be between 1 (Monday) and 7 (Sunday)"))
     if not 1 <= input.lesson_number <= MAX_LESSON_NUMBER:
-        errors.append(UserError(field="input.lessonNumber", code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field="input.lessonNumber", code=ErrorCode.OUT_OF_RANGE,
                                 message=f"must be between 1 and {MAX_LESSON_NUMBER}"))
     if input.valid_to is not None and input.valid_to < input.valid_from:
-        errors.append(UserError(field="input.validTo", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.validTo", code=ErrorCode.INVALID,
                                 message="must not be before validFrom"))
     room = input.room.strip() if input.room is not None else None
     if room is not None and len(room) > 32:
-        errors.append(UserError(field="input.room", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.room", code=ErrorCode.INVALID,
                                 message="must be at most 32 characters"))
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
     assert teacher_id is not None
     await _lock_timetable(session, group.school_id)
     row = models.TimetableSlot(
@@ -223,7 +223,7 @@ async def create_timetable_slot(info: Info, input: CreateTimetableSlotInput
         valid_from=input.valid_from, valid_to=input.valid_to)
     overlap = await _double_booking(session, row)
     if overlap:
-        raise UserInputError(*overlap)
+        raise DomainError(*overlap)
     session.add(row)
     await session.flush()
     await audit.record(session, actor(info, row.school_id), Change(
@@ -237,7 +237,7 @@ async def end_timetable_slot(info: Info, input: EndTimetableSlotInput) -> models
     row = await access_for_admin(info, models.TimetableSlot, input.id, "TimetableSlot",
                                  "input.id", "timetable slot")
     if input.valid_to < row.valid_from:
-        raise UserInputError(UserError(field="input.validTo", code=ErrorCode.INVALID,
+        raise DomainError(Problem(field="input.validTo", code=ErrorCode.INVALID,
                                        message="must not be before the slot's validFrom "
                                                f"({row.valid_from.isoformat()})"))
     await _lock_timetable(session, row.school_id)
@@ -248,7 +248,7 @@ async def end_timetable_slot(info: Info, input: EndTimetableSlotInput) -> models
     # Moving the end later may run into a successor slot.
     overlap = await _double_booking(session, probe)
     if overlap:
-        raise UserInputError(*[UserError(field="input.validTo", code=e.code, message=e.message)
+        raise DomainError(*[Problem(field="input.validTo", code=e.code, message=e.message)
                                for e in overlap])
     row.valid_to = input.valid_to
     await session.flush()

@@ -16,10 +16,11 @@ from strawberry.types import Info
 from db.audit import Change, record, snapshot
 from db.models import ApiToken as ApiTokenRow
 from db.models import Municipality, School, TokenScope
+from resolvers.auth.tokens import API_TOKEN_PREFIX, new_secret, secret_hash
 from resolvers.mutations import Input, actor, apply
-from schema.errors import ErrorCode, UserError, UserInputError, forbidden, not_found, user_error
 from schema.ids import from_global_id, try_uuid
 from schema.pagination import After, First, paginate
+from schema.permissions import IsAuthenticated
 from schema.tokens import (
     ApiToken,
     IssueApiTokenInput,
@@ -27,9 +28,8 @@ from schema.tokens import (
     RevokeApiTokenInput,
     RevokeApiTokenPayload,
 )
-from server.tokens import API_TOKEN_PREFIX, new_secret, secret_hash
 from tenants.access import AccessContext
-from tenants.permissions import IsAuthenticated
+from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found, refusal
 from tenants.rules import is_admin
 
 # A school administrator may hand out what they can do with their school's data; officers
@@ -88,7 +88,7 @@ async def _reach(
     given = [n for n, v in (("schoolId", data.school_id), ("municipalityId", data.municipality_id),
                             ("region", data.region or None)) if v is not None]
     if len(given) != 1:
-        raise user_error("input", ErrorCode.INVALID,
+        raise refusal("input", ErrorCode.INVALID,
                          "give exactly one reach: schoolId, municipalityId or region")
     if data.school_id is not None:
         school_id = from_global_id(data.school_id, "School", "input.schoolId")
@@ -115,26 +115,26 @@ async def _reach(
 
 
 def _check(access: AccessContext, data: IssueApiTokenInput, reach: dict[str, uuid.UUID]) -> None:
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     name = data.name.strip()
     if not 1 <= len(name) <= 200:
-        errors.append(UserError(field="input.name", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.name", code=ErrorCode.INVALID,
                                 message="must be 1–200 characters"))
     if not data.scopes:
-        errors.append(UserError(field="input.scopes", code=ErrorCode.REQUIRED,
+        errors.append(Problem(field="input.scopes", code=ErrorCode.REQUIRED,
                                 message="give at least one scope"))
     school_id = reach.get("reach_school_id")
     ceiling = ADMIN_SCOPES if school_id and is_admin(access, school_id) else OFFICER_SCOPES
     for i, scope in enumerate(data.scopes):
         if scope not in ceiling:
-            errors.append(UserError(field=f"input.scopes.{i}", code=ErrorCode.FORBIDDEN,
+            errors.append(Problem(field=f"input.scopes.{i}", code=ErrorCode.FORBIDDEN,
                                     message=f"the issuer may not grant '{scope.value}' "
                                             "for this reach"))
     if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
-        errors.append(UserError(field="input.expiresAt", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.expiresAt", code=ErrorCode.INVALID,
                                 message="must be in the future"))
     if errors:
-        raise UserInputError(*errors)
+        raise DomainError(*errors)
 
 
 async def issue_api_token(info: Info, data: IssueApiTokenInput

@@ -8,9 +8,9 @@ from strawberry.types import Info
 from db import models
 from schema.classes import SchoolClass, StudyGroup
 from schema.people import Person
+from schema.permissions import IsAuthenticated
 from schema.schools import Municipality, School
 from schema.viewer import Viewer, ViewerSchool
-from tenants.permissions import IsAuthenticated
 
 
 async def me(info: Info) -> Viewer:

@@ -39,9 +39,9 @@ from resolvers.grade_writes import (
     raise_all,
 )
 from resolvers.mutations import actor
-from schema.errors import ErrorCode, UserError, UserInputError
 from schema.grades import SetYearGradeInput, SetYearGradesInput
 from schema.ids import from_global_id
+from tenants.errors import DomainError, ErrorCode, Problem
 
 
 @dataclass
@@ -54,7 +54,7 @@ class YearContext:
 
 
 async def year_context(info: Info, group: models.StudyGroup, year_field: str | None,
-                       year_gid: str | None, errors: list[UserError]) -> YearContext | None:
+                       year_gid: str | None, errors: list[Problem]) -> YearContext | None:
     session = info.context.session
     year: models.AcademicYear | None = None
     if year_gid is not None:
@@ -63,26 +63,26 @@ async def year_context(info: Info, group: models.StudyGroup, year_field: str | N
             year = await session.scalar(select(models.AcademicYear).where(
                 models.AcademicYear.id == year_id))
             if year is None or info.context.access.membership(year.school_id) is None:
-                errors.append(UserError(field=year_field, code=ErrorCode.NOT_FOUND,
+                errors.append(Problem(field=year_field, code=ErrorCode.NOT_FOUND,
                                         message="no such academic year"))
                 year = None
             elif year.id != group.academic_year_id:
-                errors.append(UserError(field=year_field, code=ErrorCode.INVALID,
+                errors.append(Problem(field=year_field, code=ErrorCode.INVALID,
                                         message="is not the academic year of the group"))
                 year = None
-        except UserInputError as e:
-            errors.extend(e.errors)
+        except DomainError as e:
+            errors.extend(e.problems)
     else:
         year = await session.scalar(select(models.AcademicYear).where(
             models.AcademicYear.school_id == group.school_id,
             models.AcademicYear.id == group.academic_year_id))
     periods = await group_periods(session, group)
     if not periods:
-        errors.append(UserError(field="input.groupId", code=ErrorCode.INVALID,
+        errors.append(Problem(field="input.groupId", code=ErrorCode.INVALID,
                                 message="the group's grade level has no period scheme"))
     rules = await school_rules(session, group.school_id)
     if rules.year_grade_rule not in YEAR_RULES:
-        errors.append(UserError(field=None, code=ErrorCode.INVALID,
+        errors.append(Problem(field=None, code=ErrorCode.INVALID,
                                 message=f"the school's year grade rule "
                                         f"«{rules.year_grade_rule}» is not supported"))
     scale = await group_scale(session, info, group, errors)
@@ -132,12 +132,12 @@ async def set_year_grade(info: Info, input: SetYearGradeInput) -> models.Grade:
     group = await grading_group(info, input.group_id, "input.groupId")
     await require_year_writable(session, group.school_id, group.academic_year_id,
                                 "input.groupId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     ctx = await year_context(info, group, None, None, errors)
     student_id = decode_student("input.studentId", input.student_id, errors)
     if ctx is not None and student_id is not None and not await member_ids(
             session, group, ctx.year.starts_on, ctx.year.ends_on, student_id):
-        errors.append(UserError(field="input.studentId", code=ErrorCode.NOT_FOUND,
+        errors.append(Problem(field="input.studentId", code=ErrorCode.NOT_FOUND,
                                 message="no such student in the group during the year"))
     decision = check_decision(input, ctx.scale if ctx else None,
                               ctx.periods[-1].ends_on if ctx else date.max, errors)
@@ -168,7 +168,7 @@ class YearGradesResult:
 async def set_year_grades(info: Info, input: SetYearGradesInput) -> YearGradesResult:
     session = info.context.session
     group = await grading_group(info, input.group_id, "input.groupId")
-    errors: list[UserError] = []
+    errors: list[Problem] = []
     ctx = await year_context(info, group, "input.academicYearId", input.academic_year_id,
                              errors)
     raise_all(errors)

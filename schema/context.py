@@ -10,8 +10,8 @@ from tenants.access import ANONYMOUS, AccessContext
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from resolvers.auth.settings import AuthSettings
     from resolvers.loaders import Loaders
-    from server.settings import ServerSettings
 
 
 @dataclass
@@ -21,5 +21,7 @@ class Context:
     request_id: str
     session: AsyncSession
     loaders: Loaders
-    settings: ServerSettings
+    settings: AuthSettings
     access: AccessContext = ANONYMOUS
+    # The client's address as the edge decided it (trusted proxies only), for login limits.
+    client_address: str | None = None

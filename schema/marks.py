@@ -19,11 +19,12 @@ from strawberry.types import Info
 
 from db import models
 from resolvers.conversion import convert_value
-from schema.errors import UserError, UserInputError, UserWarning, bad_argument
+from schema.errors import UserError, UserWarning
 from schema.grading import MarkValue
 from schema.ids import from_global_id, to_global_id, try_uuid
 from schema.people import Person
 from schema.subjects import WorkType
+from tenants.errors import DomainError, bad_argument
 from tenants.rules import is_staff, may_read_journal
 
 AttendanceKindEnum = strawberry.enum(
@@ -78,7 +79,7 @@ def target_system(system_id: str) -> uuid.UUID:
     """The `systemId` argument of a `valueIn` field (marks and grades)."""
     try:
         return from_global_id(system_id, "GradingSystem", "systemId")
-    except UserInputError:
+    except DomainError:
         raise bad_argument("systemId", "is not the id of a GradingSystem") from None
 
 

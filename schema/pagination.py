@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 from sqlalchemy.types import TypeEngine
 from strawberry import relay
 
-from schema.errors import bad_argument
+from tenants.errors import bad_argument
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50

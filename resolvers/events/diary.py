@@ -38,8 +38,9 @@ from db.models import (
     WorkType,
 )
 from db.tenancy import set_tenant_async
+from resolvers.auth.settings import AuthSettings
+from resolvers.events.notifications import DiaryListener, DiaryNotice, InboxOverflow
 from resolvers.roster import query_id
-from schema.errors import api_error
 from schema.events import (
     DiaryEvent,
     DiaryEventAttendance,
@@ -49,10 +50,9 @@ from schema.events import (
     DiaryEventOp,
 )
 from schema.ids import to_global_id
-from server.notifications import DiaryListener, DiaryNotice, InboxOverflow
-from server.settings import ServerSettings
+from schema.permissions import IsAuthenticated
 from tenants.access import ANONYMOUS, AccessContext
-from tenants.permissions import IsAuthenticated
+from tenants.errors import request_error
 from tenants.visibility import person_filter
 
 # How stale the viewer resolved at connection_init may get before it is resolved again.
@@ -69,7 +69,7 @@ class SocketContext:
 
     request_id: str
     sessions: async_sessionmaker[AsyncSession]
-    settings: ServerSettings
+    settings: AuthSettings
     listener: DiaryListener | None
     access: AccessContext = ANONYMOUS
     connection_params: dict[str, Any] | None = None
@@ -87,7 +87,7 @@ class SocketContext:
 
 
 def token_expired() -> Exception:
-    return api_error("UNAUTHENTICATED", "the access token has expired: open a new connection "
+    return request_error("UNAUTHENTICATED", "the access token has expired: open a new connection "
                                         "with a fresh token and subscribe again")
 
 
@@ -107,7 +107,7 @@ async def _until_expiry(ctx: SocketContext, batches: AsyncIterator[list[DiaryNot
 
 
 def not_found() -> Exception:
-    return api_error("NOT_FOUND", "not found: no such student, or not one whose diary you "
+    return request_error("NOT_FOUND", "not found: no such student, or not one whose diary you "
                                   "may read")
 
 
@@ -139,7 +139,7 @@ async def diary_events(
 ) -> AsyncGenerator[DiaryEvent, None]:
     ctx = info.context
     if not isinstance(ctx, SocketContext) or ctx.listener is None:
-        raise api_error("BAD_REQUEST", "subscriptions are served over WebSocket "
+        raise request_error("BAD_REQUEST", "subscriptions are served over WebSocket "
                                        "(graphql-transport-ws) at /graphql")
     student = query_id(student_id, "Person", "studentId")
     assert student is not None
@@ -155,7 +155,7 @@ async def diary_events(
             async for batch in _until_expiry(ctx, inbox.batches()):
                 async with transaction(ctx.sessions) as session:
                     if not await _recheck(ctx, session, student):
-                        raise api_error("UNAUTHENTICATED", "the session has ended or lost "
+                        raise request_error("UNAUTHENTICATED", "the session has ended or lost "
                                                            "access; subscribe again")
                     await set_tenant_async(session, ctx.access.school_ids,
                                            ctx.access.account_id)
@@ -163,7 +163,7 @@ async def diary_events(
                 for event in events:
                     yield event
         except InboxOverflow as err:
-            raise api_error("OVERFLOW", str(err)) from None
+            raise request_error("OVERFLOW", str(err)) from None
 
 
 async def read_events(

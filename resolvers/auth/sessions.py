@@ -13,6 +13,17 @@ from strawberry.types import Info
 
 from db.logins import MAX_LOOKUP_CHARS, normalize_login
 from db.models import Account, RefreshToken
+from resolvers.auth.passwords import hash_password, verified
+from resolvers.auth.ratelimit import LoginGuard
+from resolvers.auth.settings import AuthSettings
+from resolvers.auth.tokens import (
+    issue_access_token,
+    new_refresh_token,
+    next_refresh_token,
+    refresh_session_id,
+    rotation_jti,
+    secret_hash,
+)
 from resolvers.mutations import Input, apply, refused_input
 from schema.auth import (
     AuthPayload,
@@ -22,19 +33,7 @@ from schema.auth import (
     LogoutPayload,
     RefreshTokenInput,
 )
-from schema.errors import ErrorCode, UserError, user_error
-from server.observability import current_request
-from server.passwords import hash_password, verified
-from server.ratelimit import LoginGuard
-from server.settings import ServerSettings
-from server.tokens import (
-    issue_access_token,
-    new_refresh_token,
-    next_refresh_token,
-    refresh_session_id,
-    rotation_jti,
-    secret_hash,
-)
+from tenants.errors import ErrorCode, Problem, refusal
 
 REFRESH_LIFETIME = timedelta(days=30)
 # Compared against when the login is unknown, so both failures take the same time.
@@ -51,11 +50,11 @@ class Tokens:
 
 
 def _bad_credentials() -> Exception:
-    return user_error(None, ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
+    return refusal(None, ErrorCode.INVALID_CREDENTIALS, "wrong login or password")
 
 
 async def log_in(
-    session: AsyncSession, settings: ServerSettings, *, login: str, password: str
+    session: AsyncSession, settings: AuthSettings, *, login: str, password: str
 ) -> Tokens:
     row = (
         await session.execute(
@@ -86,11 +85,11 @@ class Reused:
 
 
 def _invalid_refresh() -> Exception:
-    return user_error("input.refreshToken", ErrorCode.INVALID_CREDENTIALS,
+    return refusal("input.refreshToken", ErrorCode.INVALID_CREDENTIALS,
                       "the refresh token is unknown, expired or revoked: log in again")
 
 
-async def refresh(session: AsyncSession, settings: ServerSettings, *, refresh_token: str
+async def refresh(session: AsyncSession, settings: AuthSettings, *, refresh_token: str
                   ) -> Tokens | Reused:
     """Rotate: the presented refresh token is replaced by its successor and a new pair is
     issued. A token rotated within the grace window gets that same pair again (two tabs
@@ -131,7 +130,7 @@ def _steps_behind(key: str, token: str, row: RefreshToken) -> int | None:
     return None
 
 
-def _rotated_pair(settings: ServerSettings, row: RefreshToken, presented: str, secret: str
+def _rotated_pair(settings: AuthSettings, row: RefreshToken, presented: str, secret: str
                   ) -> Tokens:
     """The pair issued in exchange for `presented`: the same whenever it is asked again."""
     assert row.rotated_at is not None
@@ -163,7 +162,7 @@ async def log_out(session: AsyncSession, *, account_id: uuid.UUID | None,
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def _open_session(session: AsyncSession, settings: ServerSettings,
+async def _open_session(session: AsyncSession, settings: AuthSettings,
                         account_id: uuid.UUID) -> Tokens:
     row_id = uuid.uuid4()
     secret = new_refresh_token(row_id)
@@ -177,7 +176,7 @@ async def _open_session(session: AsyncSession, settings: ServerSettings,
     return Tokens(account_id, access, expires, secret, row.expires_at)
 
 
-def _payload(tokens: Tokens | None, errors: list[UserError]) -> AuthPayload:
+def _payload(tokens: Tokens | None, errors: list[Problem]) -> AuthPayload:
     if tokens is None:
         return AuthPayload(tokens=None, errors=errors)
     return AuthPayload(
@@ -194,12 +193,10 @@ async def login(info: Info, input: Input[LoginInput]) -> AuthPayload:
     ctx = info.context
     if refused := refused_input(info):
         return _payload(None, refused)
-    request = current_request()
-    guard = LoginGuard(ctx.session, ctx.settings, input.login,
-                       request.client if request is not None else None)
+    guard = LoginGuard(ctx.session, ctx.settings, input.login, ctx.client_address)
     refusal = await guard.check()
     if refusal is not None:
-        return _payload(None, refusal.errors)
+        return _payload(None, refusal.problems)
     tokens, errors = await apply(info, lambda: log_in(ctx.session, ctx.settings,
                                                        login=input.login,
                                                        password=input.password))
@@ -215,7 +212,7 @@ async def refresh_token(info: Info, input: Input[RefreshTokenInput]) -> AuthPayl
     if isinstance(result, Reused):
         # Outside apply's savepoint, and committed with the request: the session ends.
         await revoke_session(ctx.session, result.session_id)
-        return _payload(None, [UserError(
+        return _payload(None, [Problem(
             field="input.refreshToken", code=ErrorCode.INVALID_CREDENTIALS,
             message="this refresh token was already used: the session is ended for safety; "
                     "log in again")])

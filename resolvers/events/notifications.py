@@ -5,7 +5,7 @@ entry or a lesson's homework/topic when its transaction commits, on one channel.
 process keeps one dedicated connection (the application role: LISTEN needs no privilege) that
 receives them all, routes each to the inboxes of the subscribers it concerns, and reconnects
 with backoff when the database goes away. Details are not read here: each subscriber reads
-them in its own viewer's scope (resolvers/events.py), so routing can never leak data.
+them in its own viewer's scope (resolvers/events/diary.py), so routing can never leak data.
 """
 
 from __future__ import annotations

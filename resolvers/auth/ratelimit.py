@@ -18,8 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.logins import MAX_LOOKUP_CHARS, normalize_login
-from schema.errors import ErrorCode, UserInputError, user_error
-from server.settings import ServerSettings
+from resolvers.auth.settings import AuthSettings
+from tenants.errors import DomainError, ErrorCode, refusal
 
 # Failures older than this are deleted as new ones are recorded (any window is shorter).
 RETENTION = timedelta(days=1)
@@ -35,7 +35,7 @@ class LoginGuard:
     """The rate limit of one login attempt: `check` before the password, `record` after."""
 
     session: AsyncSession
-    settings: ServerSettings
+    settings: AuthSettings
     login: str
     client: str | None
 
@@ -43,7 +43,7 @@ class LoginGuard:
     def window(self) -> timedelta:
         return timedelta(minutes=self.settings.login_window_minutes)
 
-    async def check(self) -> UserInputError | None:
+    async def check(self) -> DomainError | None:
         """A TOO_MANY_ATTEMPTS refusal saying when to retry, or None to go on."""
         rows = (await self.session.execute(text("""
             SELECT login = :login AS same_login,
@@ -84,9 +84,9 @@ class LoginGuard:
         """), {"login": login_key(self.login), "client": self.client, "retention": RETENTION})
 
 
-def _refusal(whose: str, retry_at: datetime) -> UserInputError:
+def _refusal(whose: str, retry_at: datetime) -> DomainError:
     wait = max(1, int((retry_at - datetime.now(UTC)).total_seconds() + 59) // 60)
-    return user_error(
+    return refusal(
         None, ErrorCode.TOO_MANY_ATTEMPTS,
         f"too many failed logins {whose}: try again after "
         f"{retry_at.astimezone(UTC):%H:%M} UTC (in {wait} min)")

@@ -1,4 +1,4 @@
-"""Permissions declared on fields; the rules live here, never in resolvers."""
+"""Permissions declared on fields (Strawberry); the rules they ask live in tenants/rules.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from schema.errors import unauthenticated
+from tenants.errors import unauthenticated
 
 
 class IsAuthenticated(BasePermission):
