@@ -18,9 +18,9 @@ from strawberry.types import Info
 from db import models
 from db.audit import Actor, Change, record, snapshot
 from db.tenancy import set_tenant_async
-from resolvers.mutations import actor
 from resolvers.people_writes import access_person_by_id
 from schema.account_links import CreateAccountLinkCodeInput, RedeemAccountLinkCodeInput
+from schema.mutations import actor
 from tenants.errors import ErrorCode, refusal
 from tenants.rules import require_own_account
 

@@ -7,13 +7,13 @@ from strawberry.types import Info
 
 from db import models
 from resolvers.account_link_writes import create_account_link_code, redeem_account_link_code
-from resolvers.mutations import Input, apply
 from schema.account_links import (
     CreateAccountLinkCodeInput,
     CreateAccountLinkCodePayload,
     RedeemAccountLinkCodeInput,
     RedeemAccountLinkCodePayload,
 )
+from schema.mutations import Input, apply
 from schema.people import Person
 from schema.permissions import IsAuthenticated
 

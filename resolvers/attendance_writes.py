@@ -31,9 +31,9 @@ from resolvers.mark_targets import (
     row_state,
     update_rows,
 )
-from resolvers.mutations import actor
 from resolvers.timeliness import deadlines, late_warning, require_open_window
 from schema.marks import AttendanceInputKind, SetAttendanceInput
+from schema.mutations import actor
 from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem, WarningCode
 
 ATTENDANCE = models.Attendance.__table__

@@ -44,7 +44,7 @@ from db import models
 from resolvers.conversion import Scale, ScaleValue, load_scales, numeric_equivalent
 
 if TYPE_CHECKING:
-    from resolvers.loaders import Loaders
+    from schema.loaders import Loaders
 
 CENT = Decimal("0.01")
 DEFAULT_THRESHOLD = Decimal("0.5")

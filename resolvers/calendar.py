@@ -11,8 +11,6 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import calendar_writes as writes
-from resolvers.mutations import Input, apply
-from resolvers.school_config import readable_school
 from schema.calendar import (
     AcademicYear,
     AcademicYearPayload,
@@ -32,8 +30,10 @@ from schema.calendar import (
     UpdateAcademicYearInput,
     UpdatePeriodSchemeInput,
 )
+from schema.mutations import Input, apply
 from schema.pagination import After, First, paginate
 from schema.permissions import IsAuthenticated
+from schema.school_access import readable_school
 
 
 async def academic_years(

@@ -13,8 +13,8 @@ from strawberry.types import Info
 
 from db import models
 from db.audit import Change, record
-from resolvers.mutations import actor
 from schema.calendar import CreateHolidayInput, HolidayInput, PeriodInput
+from schema.mutations import actor
 from tenants.errors import DomainError, ErrorCode, Problem
 
 YEAR_NAME_LENGTH = 32

@@ -29,7 +29,6 @@ from resolvers.calendar_checks import (
     year_contents,
     year_name_taken,
 )
-from resolvers.school_config import access_for_admin, admin_school_by_global_id
 from schema.calendar import (
     CreateAcademicYearInput,
     CreateHolidayInput,
@@ -41,6 +40,7 @@ from schema.calendar import (
     UpdatePeriodSchemeInput,
 )
 from schema.ids import from_global_id
+from schema.school_access import access_for_admin, admin_school_by_global_id
 from tenants.errors import DomainError, ErrorCode, Problem
 
 # Academic years ----------------------------------------------------------------------------

@@ -27,10 +27,10 @@ from strawberry.types import Info
 from db import audit, models
 from db.audit import Change
 from resolvers.grading_uses import GROUP_GRADE_LEVEL
-from resolvers.mutations import actor
-from resolvers.school_config import access_for_admin
 from resolvers.timeliness import deadlines
 from schema.grades import CloseAcademicYearInput, ClosePeriodInput
+from schema.mutations import actor
+from schema.school_access import access_for_admin
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, refusal
 from tenants.rules import is_admin

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from db import models
 
 if TYPE_CHECKING:
-    from resolvers.loaders import Loaders
+    from schema.loaders import Loaders
 
 AXIS_TOP = Decimal(100)
 

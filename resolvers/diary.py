@@ -11,7 +11,6 @@ from strawberry.types import Info
 
 from db.models import LessonStatus, Person
 from resolvers.diary_sql import DIARY_DATA
-from resolvers.roster import query_id
 from schema.diary import (
     Diary,
     DiaryDay,
@@ -20,7 +19,7 @@ from schema.diary import (
     DiaryMark,
     DiaryWorkMark,
 )
-from schema.ids import to_global_id
+from schema.ids import query_id, to_global_id
 from schema.permissions import IsAuthenticated
 from tenants.errors import bad_argument
 from tenants.rules import reads_only_aggregates

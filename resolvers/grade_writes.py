@@ -31,9 +31,9 @@ from resolvers.averages import school_rules, student_average
 from resolvers.closing import require_period_open, require_year_writable
 from resolvers.conversion import Scale, ScaleValue, load_scales
 from resolvers.grading_uses import grade_levels, systems_for_groups
-from resolvers.mutations import actor
 from schema.grades import SetPeriodGradeInput, SetYearGradeInput
 from schema.ids import from_global_id
+from schema.mutations import actor
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found, refusal
 from tenants.rules import is_admin, teaches

@@ -30,9 +30,6 @@ from resolvers.closing import (
 )
 from resolvers.conversion import ScaleValue, convert_value
 from resolvers.grading_uses import systems_for_groups
-from resolvers.mutations import Input, apply
-from resolvers.roster import query_id
-from resolvers.school_config import readable_school
 from resolvers.timeliness import deadlines
 from schema.calendar import AcademicYear, Period
 from schema.grades import (
@@ -53,10 +50,12 @@ from schema.grades import (
     YearGradeGap,
 )
 from schema.grading import GradingSystem, MarkValue
-from schema.ids import to_global_id
+from schema.ids import query_id, to_global_id
+from schema.mutations import Input, apply
 from schema.pagination import After, First, paginate
 from schema.people import Person
 from schema.permissions import IsAuthenticated
+from schema.school_access import readable_school
 from tenants.access import AccessContext
 from tenants.rules import can_read_structure, is_admin, is_staff, may_read_journal
 

@@ -10,8 +10,6 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import grading_writes as writes
-from resolvers.mutations import Input, apply
-from resolvers.school_config import readable_school
 from schema.grading import ConversionTable, GradingSystem, GradingSystemUse, GradingTemplate
 from schema.grading_inputs import (
     ConversionTablePayload,
@@ -26,7 +24,9 @@ from schema.grading_inputs import (
     UpdateGradingSystemInput,
 )
 from schema.ids import from_global_id, to_global_id
+from schema.mutations import Input, apply
 from schema.permissions import IsAuthenticated
+from schema.school_access import readable_school
 from tenants.errors import DomainError, bad_argument
 from tenants.rules import can_read_structure
 

@@ -13,14 +13,7 @@ from strawberry.types import Info
 from db import audit, models
 from db.audit import Change
 from resolvers.grading_values import ValueSpec, check_values
-from resolvers.mutations import actor
-from resolvers.school_config import (
-    access_for_admin,
-    admin_school_by_global_id,
-    clean_text,
-    duplicate,
-    fetch,
-)
+from resolvers.school_config import clean_text, duplicate
 from schema.grading_inputs import (
     ConversionRowInput,
     CopyGradingTemplateInput,
@@ -31,6 +24,8 @@ from schema.grading_inputs import (
     UpdateGradingSystemInput,
 )
 from schema.ids import from_global_id
+from schema.mutations import actor
+from schema.school_access import access_for_admin, admin_school_by_global_id, fetch
 from tenants.errors import DomainError, ErrorCode, Problem, not_found
 
 M = models

@@ -10,10 +10,10 @@ from strawberry.types import Info
 
 from db.import_parse import MAX_FILE_BYTES, ImportProblem
 from db.people_import import ImportResult, run_import
-from resolvers.mutations import Input, actor, apply
 from resolvers.people_writes import require_school_admin, school_today
 from schema.ids import from_global_id
 from schema.imports import ImportedAccount, ImportPeopleInput, ImportPeoplePayload
+from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated
 from tenants.errors import DomainError, ErrorCode, Problem, refusal
 

@@ -23,8 +23,7 @@ from resolvers.conversion import (
     numeric_equivalent,
 )
 from resolvers.journal_sql import ATTENDANCE_CODES, GRADE_STATE_LABELS, JOURNAL_PAGE
-from resolvers.roster import query_id
-from schema.ids import to_global_id
+from schema.ids import query_id, to_global_id
 from schema.journal import (
     JournalCell,
     JournalCellAttendance,

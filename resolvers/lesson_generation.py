@@ -19,10 +19,10 @@ from strawberry.types import Info
 
 from db import audit, models
 from db.audit import Change
-from resolvers.mutations import actor
-from resolvers.school_config import admin_school_by_global_id
 from schema.ids import from_global_id
 from schema.lessons import GenerateLessonsInput
+from schema.mutations import actor
+from schema.school_access import admin_school_by_global_id
 from tenants.errors import DomainError, ErrorCode, Problem, not_found
 
 MAX_SPAN_DAYS = 400

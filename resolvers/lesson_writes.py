@@ -21,7 +21,6 @@ from db import audit, models
 from db.audit import Change
 from db.models import TokenScope
 from resolvers.closing import require_period_open
-from resolvers.mutations import actor
 from resolvers.timeliness import Deadlines, deadlines, late_warning, require_open_window
 from resolvers.timetable import MAX_LESSON_NUMBER, school_teacher
 from schema.ids import from_global_id, to_global_id
@@ -33,6 +32,7 @@ from schema.lessons import (
     SetSubstitutionInput,
     UpdateLessonInput,
 )
+from schema.mutations import actor
 from tenants.errors import (
     DomainError,
     EntryWarning,

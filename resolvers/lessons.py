@@ -23,7 +23,6 @@ from resolvers.lesson_writes import (
     set_substitution,
     update_lesson,
 )
-from resolvers.mutations import Input, apply
 from schema.ids import from_global_id
 from schema.lessons import (
     AddLessonInput,
@@ -37,6 +36,7 @@ from schema.lessons import (
     SetSubstitutionInput,
     UpdateLessonInput,
 )
+from schema.mutations import Input, apply
 from schema.permissions import IsAuthenticated
 from tenants.errors import DomainError, EntryWarning, Problem, bad_argument
 from tenants.rules import may_read_journal

@@ -43,9 +43,9 @@ from resolvers.mark_targets import (
     row_state,
     update_rows,
 )
-from resolvers.mutations import actor
 from resolvers.timeliness import Deadlines, deadlines, late_warning, require_open_window
 from schema.marks import DeleteMarkInput, SetMarksInput
+from schema.mutations import actor
 from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem, WarningCode
 
 MARKS = models.Mark.__table__

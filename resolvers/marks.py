@@ -14,9 +14,7 @@ from strawberry.types import Info
 from db import models
 from resolvers.attendance_writes import AttendanceOutcome, set_attendance
 from resolvers.mark_writes import Outcome, delete_mark, set_marks
-from resolvers.mutations import Input, apply
-from resolvers.roster import empty_connection, query_id
-from schema.ids import to_global_id
+from schema.ids import query_id, to_global_id
 from schema.marks import (
     AttendanceEntry,
     DeleteMarkInput,
@@ -27,7 +25,8 @@ from schema.marks import (
     SetMarksInput,
     SetMarksPayload,
 )
-from schema.pagination import After, First, paginate
+from schema.mutations import Input, apply
+from schema.pagination import After, First, empty_connection, paginate
 from schema.permissions import IsAuthenticated
 from tenants.errors import bad_argument
 from tenants.rules import may_read_journal

@@ -10,7 +10,6 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.mutations import Input, apply
 from resolvers.people_writes import (
     create_person,
     grant_role,
@@ -22,6 +21,7 @@ from resolvers.people_writes import (
     update_person,
 )
 from schema.ids import from_global_id
+from schema.mutations import Input, apply
 from schema.pagination import After, First, paginate
 from schema.people import (
     CreatePersonInput,

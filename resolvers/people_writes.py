@@ -22,8 +22,8 @@ from db import models
 from db.audit import Change, record, snapshot
 from db.logins import LOGIN_PATTERN, LOGIN_RULE, normalize_login
 from resolvers.auth.passwords import hashed
-from resolvers.mutations import actor
 from schema.ids import from_global_id
+from schema.mutations import actor
 from schema.people import (
     CreatePersonInput,
     GrantRoleInput,

@@ -16,7 +16,6 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.mutations import Input, apply
 from resolvers.roster_enrollment import (
     add_group_member,
     end_group_membership,
@@ -35,7 +34,9 @@ from resolvers.roster_writes import (
 )
 from schema.classes import ClassStudent, GroupMember, SchoolClass, Split, StudyGroup
 from schema.classes import TeacherAssignment as TeacherAssignmentNode
-from schema.pagination import After, First, page_size, paginate
+from schema.ids import query_id
+from schema.mutations import Input, apply
+from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
 from schema.permissions import IsAuthenticated
 from schema.roster import (
@@ -60,28 +61,8 @@ from schema.roster import (
     UpdateClassInput,
     UpdateClassPayload,
 )
-from tenants.errors import Problem, bad_argument
+from tenants.errors import Problem
 from tenants.rules import can_read_structure
-
-
-def query_id(value: str | None, type_name: str, argument: str) -> uuid.UUID | None:
-    """A global id argument of a query; a malformed one is a bad argument, not a Problem."""
-    if value is None:
-        return None
-    try:
-        gid = relay.GlobalID.from_id(value)
-        if gid.type_name != type_name:
-            raise ValueError(gid.type_name)
-        return uuid.UUID(gid.node_id)
-    except (ValueError, TypeError):
-        raise bad_argument(argument, f"is not the id of a {type_name}") from None
-
-
-def empty_connection(first: int | None) -> relay.Connection[Any]:
-    page_size(first)  # the same argument checks as a real page
-    return relay.Connection(edges=[], page_info=relay.PageInfo(
-        has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None))
-
 
 SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(
     description="The school (global id of a `School`); a school the viewer may not read gives "

@@ -18,8 +18,8 @@ from strawberry.types import Info
 
 from db import models
 from db.audit import Change, record, snapshot
-from resolvers.mutations import actor
 from schema.ids import from_global_id
+from schema.mutations import actor
 from tenants.errors import DomainError, ErrorCode, Problem, not_found, refusal
 
 T = TypeVar("T")

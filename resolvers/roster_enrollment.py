@@ -25,7 +25,6 @@ from resolvers.roster_access import (
     row_in_school,
     year_of,
 )
-from resolvers.school_config import access_for_admin
 from schema.ids import from_global_id
 from schema.roster import (
     AddGroupMemberInput,
@@ -35,6 +34,7 @@ from schema.roster import (
     SubgroupChoiceInput,
     TransferStudentInput,
 )
+from schema.school_access import access_for_admin
 from tenants.errors import DomainError, ErrorCode, refusal
 
 DAY = timedelta(days=1)

@@ -1,6 +1,6 @@
 """Writes of the roster's structure: classes, study groups, splits and teacher assignments.
 
-Each `verb_noun(info, data)` runs inside `resolvers.mutations.apply` (one savepoint), checks the
+Each `verb_noun(info, data)` runs inside `schema.mutations.apply` (one savepoint), checks the
 whole input first and raises every problem together, then writes its rows and their audit.
 """
 
@@ -27,7 +27,6 @@ from resolvers.roster_access import (
     row_in_school,
     year_of,
 )
-from resolvers.school_config import access_for_admin
 from schema.ids import from_global_id
 from schema.roster import (
     AssignTeacherInput,
@@ -39,6 +38,7 @@ from schema.roster import (
     SplitClassInput,
     UpdateClassInput,
 )
+from schema.school_access import access_for_admin
 from tenants.errors import DomainError, ErrorCode, Problem
 
 LETTER_MAX = 8

@@ -14,16 +14,10 @@ from strawberry.types import Info
 
 from db import audit, models
 from db.audit import Change
-from resolvers.mutations import Input, actor, apply
-from resolvers.school_config import (
-    access_for_admin,
-    admin_school_by_global_id,
-    clean_text,
-    duplicate,
-    readable_school,
-    to_decimal,
-)
+from resolvers.school_config import clean_text, duplicate, to_decimal
+from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated
+from schema.school_access import access_for_admin, admin_school_by_global_id, readable_school
 from schema.subjects import (
     CreateLessonTypeInput,
     CreateSubjectInput,

@@ -19,10 +19,10 @@ from strawberry.types import Info
 
 from db import audit, models
 from db.audit import Change
-from resolvers.mutations import Input, actor, apply
-from resolvers.school_config import access_for_admin, admin_school_by_global_id, readable_school
 from schema.ids import from_global_id, to_global_id
+from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated
+from schema.school_access import access_for_admin, admin_school_by_global_id, readable_school
 from schema.timetable import (
     Bell,
     CreateTimetableSlotInput,

@@ -17,8 +17,8 @@ from db.audit import Change, record, snapshot
 from db.models import ApiToken as ApiTokenRow
 from db.models import Municipality, School, TokenScope
 from resolvers.auth.tokens import API_TOKEN_PREFIX, new_secret, secret_hash
-from resolvers.mutations import Input, actor, apply
 from schema.ids import from_global_id, try_uuid
+from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, paginate
 from schema.permissions import IsAuthenticated
 from schema.tokens import (

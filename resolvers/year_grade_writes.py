@@ -38,9 +38,9 @@ from resolvers.grade_writes import (
     new_grade,
     raise_all,
 )
-from resolvers.mutations import actor
 from schema.grades import SetYearGradeInput, SetYearGradesInput
 from schema.ids import from_global_id
+from schema.mutations import actor
 from tenants.errors import DomainError, ErrorCode, Problem
 
 

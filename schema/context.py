@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from resolvers.auth.settings import AuthSettings
-    from resolvers.loaders import Loaders
+    from schema.loaders import Loaders
 
 
 @dataclass

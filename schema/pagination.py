@@ -148,3 +148,8 @@ async def paginate(
         ),
     )
 
+
+def empty_connection(first: int | None) -> relay.Connection[Any]:
+    page_size(first)  # the same argument checks as a real page
+    return relay.Connection(edges=[], page_info=relay.PageInfo(
+        has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None))

@@ -24,7 +24,6 @@ from resolvers.auth.tokens import (
     rotation_jti,
     secret_hash,
 )
-from resolvers.mutations import Input, apply, refused_input
 from schema.auth import (
     AuthPayload,
     AuthTokens,
@@ -33,6 +32,7 @@ from schema.auth import (
     LogoutPayload,
     RefreshTokenInput,
 )
+from schema.mutations import Input, apply, refused_input
 from tenants.errors import ErrorCode, Problem, refusal
 
 REFRESH_LIFETIME = timedelta(days=30)

@@ -40,7 +40,6 @@ from db.models import (
 from db.tenancy import set_tenant_async
 from resolvers.auth.settings import AuthSettings
 from resolvers.events.notifications import DiaryListener, DiaryNotice, InboxOverflow
-from resolvers.roster import query_id
 from schema.events import (
     DiaryEvent,
     DiaryEventAttendance,
@@ -49,7 +48,7 @@ from schema.events import (
     DiaryEventMark,
     DiaryEventOp,
 )
-from schema.ids import to_global_id
+from schema.ids import query_id, to_global_id
 from schema.permissions import IsAuthenticated
 from tenants.access import ANONYMOUS, AccessContext
 from tenants.errors import request_error
