@@ -35,16 +35,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
 from resolvers.conversion import Scale, ScaleValue, load_scales, numeric_equivalent
-
-if TYPE_CHECKING:
-    from schema.loaders import Loaders
+from resolvers.row_loaders import RowLoaders
 
 CENT = Decimal("0.01")
 DEFAULT_THRESHOLD = Decimal("0.5")
@@ -238,7 +235,7 @@ async def school_rules(session: AsyncSession, school_id: uuid.UUID) -> SchoolRul
     return SchoolRules(Decimal(row.rounding_threshold), row.year_grade_rule or "rounded_mean")
 
 
-async def student_average(session: AsyncSession, loaders: Loaders, *,
+async def student_average(session: AsyncSession, loaders: RowLoaders, *,
                           group: models.StudyGroup, student_id: uuid.UUID,
                           period: models.Period | None, system_id: uuid.UUID | None,
                           threshold: Decimal) -> Average:

@@ -18,7 +18,8 @@ point falls to the value with the highest range start below it (or the lowest va
 conversion is still total and monotonic.
 
 The pure part (`ScaleValue`, `Scale`, `Table`, `convert`, `holding`) needs no database; the
-`load_*` functions read a school's systems and tables through the per-request loaders.
+`load_*` functions read a school's systems and tables through the per-request loaders
+(any `RowLoaders`).
 """
 
 from __future__ import annotations
@@ -29,12 +30,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 from db import models
-
-if TYPE_CHECKING:
-    from schema.loaders import Loaders
+from resolvers.row_loaders import RowLoaders
 
 AXIS_TOP = Decimal(100)
 
@@ -160,7 +158,8 @@ def numeric_equivalent(target: Scale, x: Decimal) -> Decimal | None:
 # Reading a school's systems and tables, batched through the per-request loaders.
 
 
-async def load_scales(loaders: Loaders, system_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Scale]:
+async def load_scales(loaders: RowLoaders, system_ids: Iterable[uuid.UUID]
+                      ) -> dict[uuid.UUID, Scale]:
     """Each system with its values (two batched statements whatever the number)."""
     ids = list(dict.fromkeys(system_ids))
     systems = await loaders.by_id(models.GradingSystem).load_many(ids)
@@ -170,7 +169,7 @@ async def load_scales(loaders: Loaders, system_ids: Iterable[uuid.UUID]) -> dict
             for s, vs in zip(systems, values, strict=True) if s is not None}
 
 
-async def load_tables(loaders: Loaders, from_system_ids: Iterable[uuid.UUID]) -> list[Table]:
+async def load_tables(loaders: RowLoaders, from_system_ids: Iterable[uuid.UUID]) -> list[Table]:
     """The conversion tables out of these systems, with their rows."""
     ids = list(dict.fromkeys(from_system_ids))
     tables = [t for ts in await loaders.many(models.ConversionTable.from_system_id).load_many(ids)
@@ -182,7 +181,7 @@ async def load_tables(loaders: Loaders, from_system_ids: Iterable[uuid.UUID]) ->
             for t, rs in zip(tables, rows, strict=True)]
 
 
-async def convert_value(loaders: Loaders, value_id: uuid.UUID, to_system_id: uuid.UUID,
+async def convert_value(loaders: RowLoaders, value_id: uuid.UUID, to_system_id: uuid.UUID,
                         on: date) -> models.MarkValue | None:
     """The value `value_id` converted into system `to_system_id` on day `on`, as a row; None
     when either is missing or they belong to different schools. Batched, so a list of marks or

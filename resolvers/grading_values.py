@@ -7,9 +7,9 @@ the last ends at 100. Passing is monotonic and numeric values increase.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
 
 from resolvers.school_config import clean_text, to_decimal
 from tenants.errors import ErrorCode, Problem
@@ -19,13 +19,16 @@ AXIS_MAX = Decimal(100)
 NUMERIC_LIMIT = 9999
 
 
-class ValueLike(Protocol):
+@dataclass(frozen=True)
+class ValueInput:
+    """A value as the client gave it, unchecked (axis and numbers are client Floats)."""
+
     label: str
     range_low: float
     range_high: float
     point: float
     counts_as_pass: bool
-    numeric_value: float | None
+    numeric_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,8 @@ class ValueSpec:
     numeric_value: Decimal | None
 
 
-def check_values(values: list[ValueLike], path: str) -> tuple[list[ValueSpec], list[Problem]]:
+def check_values(values: Sequence[ValueInput], path: str
+                 ) -> tuple[list[ValueSpec], list[Problem]]:
     """The values as specs, or every rule they break (each on its own field path)."""
     errors: list[Problem] = []
     if len(values) < 2:

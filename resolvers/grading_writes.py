@@ -1,34 +1,45 @@
-"""Writes of the grading domain: each checks everything first, then writes with its audit rows."""
+"""Writes of the grading domain: each checks everything first, then writes with its audit rows.
+
+The school, or the object changed, comes already checked: the viewer administers it
+(resolvers/school_config.py `admin_school`, `admin_row`); `actor` is the author in its school.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
-from strawberry.types import Info
 
 from db import audit, models
-from db.audit import Change
-from resolvers.grading_values import ValueSpec, check_values
+from db.audit import Actor, Change
+from resolvers.grading_values import ValueInput, ValueSpec, check_values
 from resolvers.school_config import clean_text, duplicate
-from schema.grading_inputs import (
-    ConversionRowInput,
-    CopyGradingTemplateInput,
-    CreateConversionTableInput,
-    CreateGradingSystemInput,
-    DeleteConversionTableInput,
-    SetGradingSystemUseInput,
-    UpdateGradingSystemInput,
-)
-from schema.ids import from_global_id
-from schema.mutations import actor
-from schema.school_access import access_for_admin, admin_school_by_global_id, fetch
 from tenants.errors import DomainError, ErrorCode, Problem, not_found
 
 M = models
+T = TypeVar("T", bound=models.Base)
+
+
+@dataclass(frozen=True)
+class ValueRef:
+    """A value of a conversion row, named by its label or by its id (exactly one of them).
+    `id` is the decoded id, or the problem of one that is not a MarkValue's: it is reported
+    with the table's other problems."""
+
+    label: str | None
+    id: uuid.UUID | Problem | None
+
+
+@dataclass(frozen=True)
+class ConversionRowSpec:
+    source: ValueRef
+    target: ValueRef
 
 
 def _raise(errors: list[Problem]) -> None:
@@ -42,8 +53,9 @@ def _change(action: str, row: Any, before: dict[str, Any] | None = None) -> Chan
                   after=None if action == "delete" else audit.snapshot(row))
 
 
-async def _record(info: Info, school_id: uuid.UUID, changes: list[Change]) -> None:
-    await audit.record(info.context.session, actor(info, school_id), *changes)
+async def _visible(session: AsyncSession, model: type[T], row_id: uuid.UUID) -> T | None:
+    """The row as RLS lets the viewer see it (None when it doesn't)."""
+    return await session.scalar(select(model).where(model.id == row_id))  # type: ignore[attr-defined]
 
 
 async def _name_error(session: AsyncSession, school_id: uuid.UUID, name: str,
@@ -64,9 +76,9 @@ def _value_row(system: M.GradingSystem, ordinal: int, spec: ValueSpec) -> M.Mark
                        counts_as_pass=spec.counts_as_pass, numeric_value=spec.numeric_value)
 
 
-async def _insert_system(info: Info, school_id: uuid.UUID, name: str, kind: M.GradingKind,
-                         template_code: str | None, specs: list[ValueSpec]) -> M.GradingSystem:
-    session = info.context.session
+async def _insert_system(session: AsyncSession, actor: Actor, school_id: uuid.UUID, name: str,
+                         kind: M.GradingKind, template_code: str | None, specs: list[ValueSpec]
+                         ) -> M.GradingSystem:
     system = M.GradingSystem(school_id=school_id, id=uuid.uuid4(), name=name, kind=kind,
                              template_code=template_code)
     session.add(system)
@@ -74,52 +86,53 @@ async def _insert_system(info: Info, school_id: uuid.UUID, name: str, kind: M.Gr
     values = [_value_row(system, n, spec) for n, spec in enumerate(specs, start=1)]
     session.add_all(values)
     await session.flush()
-    await _record(info, school_id, [_change("create", system),
-                                    *(_change("create", v) for v in values)])
+    await audit.record(session, actor, _change("create", system),
+                       *(_change("create", v) for v in values))
     return system
 
 
-async def create_grading_system(info: Info, input: CreateGradingSystemInput) -> M.GradingSystem:
-    school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
+async def create_grading_system(session: AsyncSession, actor: Actor, school_id: uuid.UUID, *,
+                                name: str, kind: M.GradingKind, values: Sequence[ValueInput]
+                                ) -> M.GradingSystem:
+    """A new system of the school, with its values lowest first."""
     errors: list[Problem] = []
-    name = clean_text(input.name, "input.name", errors, max_length=100)
-    if name and (taken := await _name_error(info.context.session, school_id, name)):
+    name = clean_text(name, "input.name", errors, max_length=100)
+    if name and (taken := await _name_error(session, school_id, name)):
         errors.append(taken)
-    specs, value_errors = check_values(list(input.values), "input.values")
+    specs, value_errors = check_values(values, "input.values")
     _raise(errors + value_errors)
-    return await _insert_system(info, school_id, name, M.GradingKind(input.kind.value), None,
-                                specs)
+    return await _insert_system(session, actor, school_id, name, kind, None, specs)
 
 
-async def copy_grading_template(info: Info, input: CopyGradingTemplateInput) -> M.GradingSystem:
-    school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
-    session = info.context.session
+async def copy_grading_template(session: AsyncSession, actor: Actor, school_id: uuid.UUID, *,
+                                template_code: str, name: str | None) -> M.GradingSystem:
+    """The template `template_code` copied into the school (named as the template by
+    default)."""
     template = await session.scalar(
-        select(M.GradingTemplate).where(M.GradingTemplate.code == input.template_code.strip()))
+        select(M.GradingTemplate).where(M.GradingTemplate.code == template_code.strip()))
     if template is None:
         raise not_found("input.templateCode", "grading template")
     errors: list[Problem] = []
-    name = (template.name if input.name is None
-            else clean_text(input.name, "input.name", errors, max_length=100))
+    name = (template.name if name is None
+            else clean_text(name, "input.name", errors, max_length=100))
     if name and (taken := await _name_error(session, school_id, name)):
         errors.append(taken)
     _raise(errors)
     rows = await session.scalars(
         select(M.GradingTemplateValue).where(M.GradingTemplateValue.template_id == template.id)
         .order_by(M.GradingTemplateValue.ordinal))
-    specs = [ValueSpec(r.label, r.range_low, r.range_high, r.point, r.counts_as_pass,
-                       r.numeric_value) for r in rows]
-    return await _insert_system(info, school_id, name, template.kind, template.code, specs)
+    specs = [_spec(r) for r in rows]
+    return await _insert_system(session, actor, school_id, name, template.kind, template.code,
+                                specs)
 
 
-async def update_grading_system(info: Info, input: UpdateGradingSystemInput) -> M.GradingSystem:
-    session = info.context.session
-    system = await access_for_admin(info, M.GradingSystem, input.id, "GradingSystem",
-                                    "input.id", "grading system")
+async def update_grading_system(session: AsyncSession, actor: Actor, system: M.GradingSystem,
+                                *, name: str | None, values: Sequence[ValueInput] | None
+                                ) -> M.GradingSystem:
+    """The system renamed and/or given new values (None: unchanged)."""
     errors: list[Problem] = []
-    name = None
-    if input.name is not None:
-        name = clean_text(input.name, "input.name", errors, max_length=100)
+    if name is not None:
+        name = clean_text(name, "input.name", errors, max_length=100)
         if name and (taken := await _name_error(session, system.school_id, name, system.id)):
             errors.append(taken)
     specs: list[ValueSpec] | None = None
@@ -127,8 +140,8 @@ async def update_grading_system(info: Info, input: UpdateGradingSystemInput) -> 
         select(M.MarkValue).where(M.MarkValue.school_id == system.school_id,
                                   M.MarkValue.system_id == system.id)
         .order_by(M.MarkValue.ordinal)))
-    if input.values is not None:
-        specs, value_errors = check_values(list(input.values), "input.values")
+    if values is not None:
+        specs, value_errors = check_values(values, "input.values")
         errors += value_errors
         if not value_errors and specs != [_spec(v) for v in current]:
             errors += await _values_frozen(session, system, current, specs)
@@ -141,11 +154,11 @@ async def update_grading_system(info: Info, input: UpdateGradingSystemInput) -> 
     if specs is not None and specs != [_spec(v) for v in current]:
         changes += await _replace_values(session, system, current, specs)
     await session.flush()
-    await _record(info, system.school_id, changes)
+    await audit.record(session, actor, *changes)
     return system
 
 
-def _spec(v: M.MarkValue) -> ValueSpec:
+def _spec(v: M.MarkValue | M.GradingTemplateValue) -> ValueSpec:
     return ValueSpec(v.label, v.range_low, v.range_high, v.point, v.counts_as_pass,
                      v.numeric_value)
 
@@ -211,13 +224,13 @@ async def _replace_values(session: AsyncSession, system: M.GradingSystem,
     return changes
 
 
-async def create_conversion_table(info: Info, input: CreateConversionTableInput
-                                  ) -> M.ConversionTable:
-    session = info.context.session
-    source = await access_for_admin(info, M.GradingSystem, input.from_system_id,
-                                    "GradingSystem", "input.fromSystemId", "grading system")
-    target = await fetch(session, M.GradingSystem, input.to_system_id, "GradingSystem",
-                         "input.toSystemId")
+async def create_conversion_table(session: AsyncSession, actor: Actor, source: M.GradingSystem,
+                                  *, to_system_id: uuid.UUID, provenance: str,
+                                  valid_from: date, valid_to: date | None,
+                                  rows: Sequence[ConversionRowSpec]) -> M.ConversionTable:
+    """A table from `source` into another system of its school, valid from `valid_from` to
+    `valid_to` (None: open-ended), one row per source value."""
+    target = await _visible(session, M.GradingSystem, to_system_id)
     if target is None or target.school_id != source.school_id:
         raise not_found("input.toSystemId", "grading system")
     school = source.school_id
@@ -225,8 +238,8 @@ async def create_conversion_table(info: Info, input: CreateConversionTableInput
     if target.id == source.id:
         errors.append(Problem(field="input.toSystemId", code=ErrorCode.INVALID,
                                 message="must differ from the source system"))
-    provenance = clean_text(input.provenance, "input.provenance", errors, max_length=2000)
-    if input.valid_to is not None and input.valid_to < input.valid_from:
+    provenance = clean_text(provenance, "input.provenance", errors, max_length=2000)
+    if valid_to is not None and valid_to < valid_from:
         errors.append(Problem(field="input.validTo", code=ErrorCode.INVALID,
                                 message="must not be before validFrom"))
     else:
@@ -235,9 +248,9 @@ async def create_conversion_table(info: Info, input: CreateConversionTableInput
             M.ConversionTable.from_system_id == source.id,
             M.ConversionTable.to_system_id == target.id,
             or_(M.ConversionTable.valid_to.is_(None),
-                M.ConversionTable.valid_to >= input.valid_from))
-        if input.valid_to is not None:
-            clash = clash.where(M.ConversionTable.valid_from <= input.valid_to)
+                M.ConversionTable.valid_to >= valid_from))
+        if valid_to is not None:
+            clash = clash.where(M.ConversionTable.valid_from <= valid_to)
         if await session.scalar(clash.limit(1)) is not None:
             errors.append(Problem(field="input.validFrom", code=ErrorCode.OVERLAP,
                                     message="another conversion table between these systems "
@@ -246,24 +259,24 @@ async def create_conversion_table(info: Info, input: CreateConversionTableInput
         select(M.MarkValue).where(M.MarkValue.school_id == school,
                                   M.MarkValue.system_id.in_([source.id, target.id]))
         .order_by(M.MarkValue.ordinal)))
-    pairs = _map_rows(input.rows, [v for v in values if v.system_id == source.id],
+    pairs = _map_rows(rows, [v for v in values if v.system_id == source.id],
                       [v for v in values if v.system_id == target.id], errors)
     _raise(errors)
     table = M.ConversionTable(school_id=school, id=uuid.uuid4(), from_system_id=source.id,
                               to_system_id=target.id, provenance=provenance,
-                              valid_from=input.valid_from, valid_to=input.valid_to)
+                              valid_from=valid_from, valid_to=valid_to)
     session.add(table)
     await session.flush()
-    rows = [M.ConversionRow(school_id=school, id=uuid.uuid4(), table_id=table.id,
-                            from_value_id=f.id, to_value_id=t.id) for f, t in pairs]
-    session.add_all(rows)
+    lines = [M.ConversionRow(school_id=school, id=uuid.uuid4(), table_id=table.id,
+                             from_value_id=f.id, to_value_id=t.id) for f, t in pairs]
+    session.add_all(lines)
     await session.flush()
-    await _record(info, school, [_change("create", table),
-                                 *(_change("create", r) for r in rows)])
+    await audit.record(session, actor, _change("create", table),
+                       *(_change("create", r) for r in lines))
     return table
 
 
-def _map_rows(rows: list[ConversionRowInput], source: list[M.MarkValue],
+def _map_rows(rows: Sequence[ConversionRowSpec], source: list[M.MarkValue],
               target: list[M.MarkValue], errors: list[Problem]
               ) -> list[tuple[M.MarkValue, M.MarkValue]]:
     """Each source value exactly once, each to a value of the target."""
@@ -271,10 +284,10 @@ def _map_rows(rows: list[ConversionRowInput], source: list[M.MarkValue],
     mapped: set[uuid.UUID] = set()
     for i, row in enumerate(rows):
         p = f"input.rows.{i}"
-        f = _pick(source, row.from_label, row.from_value_id, f"{p}.from", "source", errors)
-        t = _pick(target, row.to_label, row.to_value_id, f"{p}.to", "target", errors)
+        f = _pick(source, row.source, f"{p}.from", "source", errors)
+        t = _pick(target, row.target, f"{p}.to", "target", errors)
         if f is not None and f.id in mapped:
-            field = f"{p}.fromLabel" if row.from_label is not None else f"{p}.fromValueId"
+            field = f"{p}.fromLabel" if row.source.label is not None else f"{p}.fromValueId"
             errors.append(Problem(field=field, code=ErrorCode.DUPLICATE,
                                     message=f"the value «{f.label}» is already mapped by an "
                                             "earlier row"))
@@ -289,21 +302,20 @@ def _map_rows(rows: list[ConversionRowInput], source: list[M.MarkValue],
     return pairs
 
 
-def _pick(values: list[M.MarkValue], label: str | None, value_id: str | None, prefix: str,
-          side: str, errors: list[Problem]) -> M.MarkValue | None:
+def _pick(values: list[M.MarkValue], ref: ValueRef, prefix: str, side: str,
+          errors: list[Problem]) -> M.MarkValue | None:
     """The value named by label or by id (exactly one of them) among `values`."""
+    label, value_id = ref.label, ref.id
     if (label is None) == (value_id is None):
         errors.append(Problem(field=f"{prefix}Label", code=ErrorCode.REQUIRED,
                                 message=f"give exactly one of {prefix.rsplit('.', 1)[1]}Label "
                                         f"and {prefix.rsplit('.', 1)[1]}ValueId"))
         return None
+    if isinstance(value_id, Problem):
+        errors.append(value_id)
+        return None
     if value_id is not None:
-        try:
-            wanted = from_global_id(value_id, "MarkValue", f"{prefix}ValueId")
-        except DomainError as e:
-            errors.extend(e.problems)
-            return None
-        found = next((v for v in values if v.id == wanted), None)
+        found = next((v for v in values if v.id == value_id), None)
         if found is None:
             errors.append(Problem(field=f"{prefix}ValueId", code=ErrorCode.NOT_FOUND,
                                     message=f"no such value of the {side} system"))
@@ -315,11 +327,9 @@ def _pick(values: list[M.MarkValue], label: str | None, value_id: str | None, pr
     return found
 
 
-async def delete_conversion_table(info: Info, input: DeleteConversionTableInput
+async def delete_conversion_table(session: AsyncSession, actor: Actor, table: M.ConversionTable
                                   ) -> M.ConversionTable:
-    session = info.context.session
-    table = await access_for_admin(info, M.ConversionTable, input.id, "ConversionTable",
-                                   "input.id", "conversion table")
+    """The table deleted with its rows."""
     rows = list(await session.scalars(select(M.ConversionRow).where(
         M.ConversionRow.school_id == table.school_id, M.ConversionRow.table_id == table.id)))
     changes = [*(_change("delete", r, audit.snapshot(r)) for r in rows),
@@ -328,29 +338,26 @@ async def delete_conversion_table(info: Info, input: DeleteConversionTableInput
         M.ConversionRow.school_id == table.school_id, M.ConversionRow.table_id == table.id))
     await session.delete(table)
     await session.flush()
-    await _record(info, table.school_id, changes)
+    await audit.record(session, actor, *changes)
     return table
 
 
-async def set_grading_system_use(info: Info, input: SetGradingSystemUseInput
-                                 ) -> M.GradingSystemUse:
-    session = info.context.session
-    year = await access_for_admin(info, M.AcademicYear, input.academic_year_id, "AcademicYear",
-                                  "input.academicYearId", "academic year")
+async def set_grading_system_use(session: AsyncSession, actor: Actor, year: M.AcademicYear, *,
+                                 subject_id: uuid.UUID | None, system_id: uuid.UUID,
+                                 grade_level: int | None) -> M.GradingSystemUse:
+    """System `system_id` for the subject (None: every subject) and grade level (None: every
+    level) in the year, replacing the one set for the same three before."""
     school = year.school_id
     errors: list[Problem] = []
-    subject_id = None
-    if input.subject_id is not None:
-        subject = await fetch(session, M.Subject, input.subject_id, "Subject", "input.subjectId")
+    if subject_id is not None:
+        subject = await _visible(session, M.Subject, subject_id)
         if subject is None or subject.school_id != school:
             errors.append(not_found("input.subjectId", "subject").problems[0])
-        else:
-            subject_id = subject.id
-    system = await fetch(session, M.GradingSystem, input.system_id, "GradingSystem",
-                         "input.systemId")
+            subject_id = None
+    system = await _visible(session, M.GradingSystem, system_id)
     if system is None or system.school_id != school:
         errors.append(not_found("input.systemId", "grading system").problems[0])
-    if input.grade_level is not None and not 1 <= input.grade_level <= 11:
+    if grade_level is not None and not 1 <= grade_level <= 11:
         errors.append(Problem(field="input.gradeLevel", code=ErrorCode.OUT_OF_RANGE,
                                 message="must be between 1 and 11"))
     _raise(errors)
@@ -359,10 +366,10 @@ async def set_grading_system_use(info: Info, input: SetGradingSystemUseInput
         M.GradingSystemUse.school_id == school,
         M.GradingSystemUse.academic_year_id == year.id,
         M.GradingSystemUse.subject_id.is_not_distinct_from(subject_id),
-        M.GradingSystemUse.grade_level.is_not_distinct_from(input.grade_level)))
+        M.GradingSystemUse.grade_level.is_not_distinct_from(grade_level)))
     if use is None:
         use = M.GradingSystemUse(school_id=school, id=uuid.uuid4(), academic_year_id=year.id,
-                                 subject_id=subject_id, grade_level=input.grade_level,
+                                 subject_id=subject_id, grade_level=grade_level,
                                  system_id=system.id)
         session.add(use)
         await session.flush()
@@ -372,5 +379,5 @@ async def set_grading_system_use(info: Info, input: SetGradingSystemUseInput
         use.system_id = system.id
         await session.flush()
         change = _change("update", use, before)
-    await _record(info, school, [change])
+    await audit.record(session, actor, change)
     return use

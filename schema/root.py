@@ -14,7 +14,6 @@ from resolvers.calendar import CalendarMutation, CalendarQuery
 from resolvers.diary import DiaryQuery
 from resolvers.events.diary import EventsSubscription
 from resolvers.grades import GradesMutation, GradesQuery
-from resolvers.grading import GradingMutation, GradingQuery
 from resolvers.imports import ImportsMutation
 from resolvers.journal import JournalQuery
 from resolvers.lessons import LessonsMutation, LessonsQuery
@@ -38,6 +37,7 @@ from schema.grading import (
     GradingTemplate,
     MarkValue,
 )
+from schema.grading_fields import GradingMutation, GradingQuery
 from schema.inputs import plan_inputs
 from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
