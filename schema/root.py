@@ -16,7 +16,6 @@ from resolvers.events.diary import EventsSubscription
 from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.grading import GradingMutation, GradingQuery
 from resolvers.imports import ImportsMutation
-from resolvers.journal import JournalQuery
 from resolvers.lessons import LessonsMutation, LessonsQuery
 from resolvers.marks import MarksMutation, MarksQuery
 from resolvers.people import PeopleMutation, PeopleQuery
@@ -39,6 +38,7 @@ from schema.grading import (
     MarkValue,
 )
 from schema.inputs import plan_inputs
+from schema.journal import JournalQuery
 from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
 from schema.people import Person
