@@ -94,9 +94,10 @@ def period_grade_label(state: str | None, label: str | None) -> str | None:
 
 
 # The page as plain rows; schema/journal.py gives them their global ids and GraphQL types.
+# Not frozen: a frozen dataclass pays a setattr per field, on every row of every page.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PageLesson:
     id: uuid.UUID
     date: date
@@ -109,14 +110,14 @@ class PageLesson:
     is_substitution: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PageExtraMark:
     id: uuid.UUID
     work_date: date
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PageStudent:
     id: uuid.UUID
     full_name: str
@@ -129,7 +130,7 @@ class PageStudent:
     period_grade: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PagePeriod:
     id: uuid.UUID
     name: str
@@ -137,14 +138,14 @@ class PagePeriod:
     ends_on: date
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PageSystem:
     id: uuid.UUID
     name: str
     labels: list[str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Page:
     group_id: uuid.UUID
     group_name: str
@@ -215,7 +216,7 @@ async def journal_page(session: AsyncSession, access: AccessContext, loaders: Ro
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CellMark:
     id: uuid.UUID
     label: str
@@ -228,7 +229,7 @@ class CellMark:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cell:
     marks: list[CellMark]
     attendance: models.Attendance | None  # its code: journal_sql.ATTENDANCE_CODES

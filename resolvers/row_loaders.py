@@ -1,28 +1,37 @@
-"""What the resolvers ask of the per-request DataLoaders that schema/loaders.py builds: rows
-by id, rows by a foreign key, and the persons the viewer may see, each batched per request."""
+"""What a rule needs of the per-request batch loaders: rows by id and rows by foreign key.
+
+The request's loaders (schema/loaders.py) fit this shape; a rule typed with it reads through
+them without knowing how they batch, so its statement count stays that of the loaders.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol, TypeVar
 
-from db import models
+from sqlalchemy.orm import InstrumentedAttribute
 
-K = TypeVar("K", contravariant=True)
-V = TypeVar("V", covariant=True)
-T = TypeVar("T", bound=models.Base)
+from db.models import Base
+
+T = TypeVar("T", bound=Base)
+V = TypeVar("V")
 
 
-class BatchLoader(Protocol[K, V]):
-    def load(self, key: K) -> Awaitable[V]: ...
+class Batch(Protocol[V]):
+    """Loads one value per key; keys asked in the same tick share one statement."""
 
-    def load_many(self, keys: Iterable[K]) -> Awaitable[list[V]]: ...
+    def load(self, key: uuid.UUID, /) -> Awaitable[V]: ...
+
+    def load_many(self, keys: Sequence[uuid.UUID], /) -> Awaitable[list[V]]: ...
 
 
 class RowLoaders(Protocol):
-    visible_person: BatchLoader[uuid.UUID, models.Person | None]
+    def by_id(self, model: type[T], /) -> Batch[T | None]:
+        """Rows of `model` by primary id (None where missing or invisible)."""
+        ...
 
-    def by_id(self, model: type[T]) -> BatchLoader[uuid.UUID, T | None]: ...
-
-    def many(self, column: Any, *order_by: Any) -> BatchLoader[uuid.UUID, list[Any]]: ...
+    def many(self, column: InstrumentedAttribute[Any], /,
+             *order_by: InstrumentedAttribute[Any]) -> Batch[list[Any]]:
+        """The rows whose `column` holds each key, in `order_by` order."""
+        ...

@@ -11,7 +11,6 @@ from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
 from resolvers.auth.sessions import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
-from resolvers.diary import DiaryQuery
 from resolvers.events.diary import EventsSubscription
 from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.grading import GradingMutation, GradingQuery
@@ -28,6 +27,7 @@ from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
+from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.grades import Grade
 from schema.grading import (
