@@ -12,7 +12,6 @@ from resolvers.audit import AuditQuery
 from resolvers.auth.sessions import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
 from resolvers.events.diary import EventsSubscription
-from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.grading import GradingMutation, GradingQuery
 from resolvers.imports import ImportsMutation
 from resolvers.lessons import LessonsMutation, LessonsQuery
@@ -30,6 +29,7 @@ from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.grades import Grade
+from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
     ConversionTable,
     GradingSystem,
