@@ -15,25 +15,25 @@ when the grade level has no scheme, any period of the year holding the day.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from db import audit, models
-from db.audit import Change
+from db.audit import Actor, Change
 from resolvers.grading_uses import GROUP_GRADE_LEVEL
+from resolvers.school_config import admin_row
 from resolvers.timeliness import deadlines
-from schema.grades import CloseAcademicYearInput, ClosePeriodInput
-from schema.mutations import actor
-from schema.school_access import access_for_admin
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, refusal
 from tenants.rules import is_admin
+
+# The author of a change in a school, known once the write has found its school.
+ActorOf = Callable[[uuid.UUID], Actor]
 
 # The lock rows of `req` (group_id, day pairs, defined by the caller) as the CTE `locks`.
 LOCK_CTES = f"""
@@ -148,10 +148,10 @@ async def require_year_writable(session: AsyncSession, school_id: uuid.UUID,
         raise DomainError(archived_error(year.name, field))
 
 
-async def close_period(info: Info, input: ClosePeriodInput) -> models.Period:
-    session = info.context.session
-    period = await access_for_admin(info, models.Period, input.period_id, "Period",
-                                    "input.periodId", "period")
+async def close_period(session: AsyncSession, access: AccessContext, period_id: uuid.UUID, *,
+                       actor: ActorOf) -> models.Period:
+    period = await admin_row(session, access, models.Period, period_id, "input.periodId",
+                             "period")
     school_id = period.school_id
     scheme = await session.scalar(select(models.PeriodScheme).where(
         models.PeriodScheme.school_id == school_id, models.PeriodScheme.id == period.scheme_id))
@@ -175,17 +175,16 @@ async def close_period(info: Info, input: ClosePeriodInput) -> models.Period:
     before = audit.snapshot(period)
     period.closed_at = now
     await session.flush()
-    await audit.record(session, actor(info, school_id), Change(
+    await audit.record(session, actor(school_id), Change(
         school_id=school_id, action="close", entity="periods", entity_id=period.id,
         before=before, after=audit.snapshot(period)))
     return period
 
 
-async def close_academic_year(info: Info, input: CloseAcademicYearInput
-                              ) -> models.AcademicYear:
-    session = info.context.session
-    year = await access_for_admin(info, models.AcademicYear, input.academic_year_id,
-                                  "AcademicYear", "input.academicYearId", "academic year")
+async def close_academic_year(session: AsyncSession, access: AccessContext, year_id: uuid.UUID,
+                              *, actor: ActorOf) -> models.AcademicYear:
+    year = await admin_row(session, access, models.AcademicYear, year_id,
+                           "input.academicYearId", "academic year")
     if year.status == models.YearStatus.ARCHIVED:
         raise refusal("input.academicYearId", ErrorCode.INVALID,
                          f"the academic year «{year.name}» is already archived")
@@ -204,7 +203,7 @@ async def close_academic_year(info: Info, input: CloseAcademicYearInput
     before = audit.snapshot(year)
     year.status = models.YearStatus.ARCHIVED
     await session.flush()
-    await audit.record(session, actor(info, year.school_id), Change(
+    await audit.record(session, actor(year.school_id), Change(
         school_id=year.school_id, action="archive", entity="academic_years", entity_id=year.id,
         before=before, after=audit.snapshot(year)))
     return year

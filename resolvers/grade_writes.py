@@ -23,17 +23,14 @@ from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from db import audit, models
 from db.audit import Change
 from resolvers.averages import school_rules, student_average
-from resolvers.closing import require_period_open, require_year_writable
+from resolvers.closing import ActorOf, require_period_open, require_year_writable
 from resolvers.conversion import Scale, ScaleValue, load_scales
 from resolvers.grading_uses import grade_levels, systems_for_groups
-from schema.grades import SetPeriodGradeInput, SetYearGradeInput
-from schema.ids import from_global_id
-from schema.mutations import actor
+from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found, refusal
 from tenants.rules import is_admin, teaches
@@ -41,20 +38,42 @@ from tenants.rules import is_admin, teaches
 State = models.GradeState
 MAX_REASON = 500
 
+# An id of the input as schema/ decoded it: the UUID, or the problem of a malformed one, which
+# the write reports among its other problems (in the order it checks the fields).
+IdOrProblem = uuid.UUID | Problem
+
+
+@dataclass(frozen=True)
+class GradeChoice:
+    """The state of a grade and its fields, as the client sent them."""
+
+    state: models.GradeState
+    value: str | None = None
+    deferred_reason: str | None = None
+    deferred_until: date | None = None
+
+
+@dataclass(frozen=True)
+class PeriodGradeRequest:
+    group_id: uuid.UUID
+    period_id: IdOrProblem
+    student_id: IdOrProblem
+    choice: GradeChoice
+    expected_version: int | None = None
+
 
 def may_grade(access: AccessContext, school_id: uuid.UUID, group_id: uuid.UUID) -> bool:
     """Period and year grades of a group: its teachers and the school's administrators."""
     return is_admin(access, school_id) or teaches(access, school_id, group_id)
 
 
-async def grading_group(info: Info, value: str, field: str) -> models.StudyGroup:
+async def grading_group(session: AsyncSession, access: AccessContext, group_id: uuid.UUID,
+                        field: str) -> models.StudyGroup:
     """The group named by the client, if the viewer may grade it: a group of a school the
     viewer is no member of is NOT_FOUND like one that does not exist; a member who neither
     teaches it nor administers the school is FORBIDDEN."""
-    group_id = from_global_id(value, "StudyGroup", field)
-    group = await info.context.session.scalar(
+    group = await session.scalar(
         select(models.StudyGroup).where(models.StudyGroup.id == group_id))
-    access = info.context.access
     if group is None or access.membership(group.school_id) is None:
         raise not_found(field, "study group")
     if not may_grade(access, group.school_id, group.id):
@@ -99,10 +118,10 @@ async def member_ids(session: AsyncSession, group: models.StudyGroup, first: dat
     return list(await session.scalars(stmt))
 
 
-async def group_scale(session: AsyncSession, info: Info, group: models.StudyGroup,
+async def group_scale(session: AsyncSession, loaders: RowLoaders, group: models.StudyGroup,
                       errors: list[Problem]) -> Scale | None:
     system_id = (await systems_for_groups(session, [group])).get(group.id)
-    scale = (await load_scales(info.context.loaders, [system_id])).get(system_id) \
+    scale = (await load_scales(loaders, [system_id])).get(system_id) \
         if system_id else None
     if scale is None or not scale.values:
         errors.append(Problem(field="input.groupId", code=ErrorCode.INVALID,
@@ -120,13 +139,13 @@ class Decision:
     until: date | None
 
 
-def check_decision(input: SetPeriodGradeInput | SetYearGradeInput, scale: Scale | None,
-                   after: date, errors: list[Problem]) -> Decision:
+def check_decision(choice: GradeChoice, scale: Scale | None, after: date,
+                   errors: list[Problem]) -> Decision:
     """The state and its fields, every problem collected."""
-    state = models.GradeState(input.state)
+    state = models.GradeState(choice.state)
     value: ScaleValue | None = None
     if state == State.GRADED:
-        label = (input.value or "").strip()
+        label = (choice.value or "").strip()
         if not label:
             errors.append(Problem(field="input.value", code=ErrorCode.REQUIRED,
                                     message="a graded grade needs a value"))
@@ -137,11 +156,11 @@ def check_decision(input: SetPeriodGradeInput | SetYearGradeInput, scale: Scale 
                 errors.append(Problem(field="input.value", code=ErrorCode.INVALID,
                                         message=f"«{label}» is not a value of «{scale.name}»; "
                                                 f"allowed: {allowed}"))
-    elif input.value is not None:
+    elif choice.value is not None:
         errors.append(Problem(field="input.value", code=ErrorCode.INVALID,
                                 message=f"only a graded grade has a value, not a "
                                         f"{state.value.replace('_', ' ')} one"))
-    reason = (input.deferred_reason or "").strip() or None
+    reason = (choice.deferred_reason or "").strip() or None
     if state == State.DEFERRED:
         if reason is None:
             errors.append(Problem(field="input.deferredReason", code=ErrorCode.REQUIRED,
@@ -149,23 +168,23 @@ def check_decision(input: SetPeriodGradeInput | SetYearGradeInput, scale: Scale 
         elif len(reason) > MAX_REASON:
             errors.append(Problem(field="input.deferredReason", code=ErrorCode.INVALID,
                                     message=f"must be at most {MAX_REASON} characters"))
-        if input.deferred_until is None:
+        if choice.deferred_until is None:
             errors.append(Problem(field="input.deferredUntil", code=ErrorCode.REQUIRED,
                                     message="a deferral needs the date by which the grade "
                                             "must be set"))
-        elif input.deferred_until <= after:
+        elif choice.deferred_until <= after:
             errors.append(Problem(field="input.deferredUntil", code=ErrorCode.OUT_OF_RANGE,
                                     message=f"must be after {after.isoformat()}, the end of "
                                             "the period"))
     else:
-        for name, given in (("deferredReason", input.deferred_reason),
-                            ("deferredUntil", input.deferred_until)):
+        for name, given in (("deferredReason", choice.deferred_reason),
+                            ("deferredUntil", choice.deferred_until)):
             if given is not None:
                 errors.append(Problem(field=f"input.{name}", code=ErrorCode.INVALID,
                                         message="only a deferred grade has a "
                                                 f"{'reason' if 'Reason' in name else 'date'}"))
     return Decision(state, value, reason if state == State.DEFERRED else None,
-                    input.deferred_until if state == State.DEFERRED else None)
+                    choice.deferred_until if state == State.DEFERRED else None)
 
 
 def raise_all(errors: list[Problem]) -> None:
@@ -208,14 +227,14 @@ def new_grade(group: models.StudyGroup, student_id: uuid.UUID, kind: models.Grad
                         subject_id=group.subject_id, kind=kind, period_id=period_id, version=0)
 
 
-def apply_decision(info: Info, grade: models.Grade, group: models.StudyGroup,
+def apply_decision(access: AccessContext, grade: models.Grade, group: models.StudyGroup,
                    decision: Decision) -> None:
     grade.group_id = group.id
     grade.state = decision.state
     grade.value_id = decision.value.id if decision.value else None
     grade.deferred_reason = decision.reason
     grade.deferred_until = decision.until
-    grade.set_by_id = info.context.access.person_id(group.school_id)
+    grade.set_by_id = access.person_id(group.school_id)
     grade.set_at = datetime.now(UTC)
     grade.version = (grade.version or 0) + 1
 
@@ -226,56 +245,55 @@ def change(grade: models.Grade, before: dict[str, Any] | None) -> Change:
                   after=audit.snapshot(grade))
 
 
-def decode_student(field: str, value: str, errors: list[Problem]) -> uuid.UUID | None:
-    try:
-        return from_global_id(value, "Person", field)
-    except DomainError as e:
-        errors.extend(e.problems)
+def decoded(value: IdOrProblem, errors: list[Problem]) -> uuid.UUID | None:
+    """The id, or None with its problem reported."""
+    if isinstance(value, Problem):
+        errors.append(value)
         return None
+    return value
 
 
-async def set_period_grade(info: Info, input: SetPeriodGradeInput) -> models.Grade:
-    session = info.context.session
-    group = await grading_group(info, input.group_id, "input.groupId")
+async def set_period_grade(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
+                           input: PeriodGradeRequest, *, actor: ActorOf) -> models.Grade:
+    group = await grading_group(session, access, input.group_id, "input.groupId")
     await require_year_writable(session, group.school_id, group.academic_year_id,
                                 "input.groupId")
     errors: list[Problem] = []
     periods = await group_periods(session, group)
     period: models.Period | None = None
-    try:
-        period_id = from_global_id(input.period_id, "Period", "input.periodId")
+    period_id = decoded(input.period_id, errors)
+    if period_id is not None:
         period = next((p for p in periods if p.id == period_id), None)
         if period is None:
             errors.append(Problem(field="input.periodId", code=ErrorCode.NOT_FOUND,
-                                    message="no such period in the group's period scheme"))
-    except DomainError as e:
-        errors.extend(e.problems)
-    student_id = decode_student("input.studentId", input.student_id, errors)
+                                  message="no such period in the group's period scheme"))
+    student_id = decoded(input.student_id, errors)
     if period is not None and student_id is not None and not await member_ids(
             session, group, period.starts_on, period.ends_on, student_id):
         errors.append(Problem(field="input.studentId", code=ErrorCode.NOT_FOUND,
                                 message="no such student in the group during the period"))
-    scale = await group_scale(session, info, group, errors)
-    decision = check_decision(input, scale, period.ends_on if period else date.max, errors)
+    scale = await group_scale(session, loaders, group, errors)
+    decision = check_decision(input.choice, scale, period.ends_on if period else date.max,
+                              errors)
     raise_all(errors)
     assert period is not None and student_id is not None and scale is not None
-    await require_period_open(session, info.context.access, group.school_id, group.id,
+    await require_period_open(session, access, group.school_id, group.id,
                               period.ends_on, "input.periodId")
     existing = (await existing_grades(session, group, models.GradeKind.PERIOD, period.id,
                                       [student_id])).get(student_id)
     check_version(existing, input.expected_version, {v.id: v.label for v in scale.values})
     rules = await school_rules(session, group.school_id)
-    average = await student_average(session, info.context.loaders, group=group,
+    average = await student_average(session, loaders, group=group,
                                     student_id=student_id, period=period, system_id=scale.id,
                                     threshold=rules.rounding_threshold)
     grade = existing or new_grade(group, student_id, models.GradeKind.PERIOD, period.id)
     before = audit.snapshot(existing) if existing else None
-    apply_decision(info, grade, group, decision)
+    apply_decision(access, grade, group, decision)
     grade.suggested_value_id = average.suggested.id if average.suggested else None
     grade.suggested_average = (average.native_average if average.native_average is not None
                                else average.axis_average)
     if existing is None:
         session.add(grade)
     await session.flush()
-    await audit.record(session, actor(info, group.school_id), change(grade, before))
+    await audit.record(session, actor(group.school_id), change(grade, before))
     return grade

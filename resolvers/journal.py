@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-import strawberry
 from sqlalchemy import select
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
 from resolvers.averages import cents
@@ -22,21 +22,9 @@ from resolvers.conversion import (
     load_tables,
     numeric_equivalent,
 )
-from resolvers.journal_sql import ATTENDANCE_CODES, GRADE_STATE_LABELS, JOURNAL_PAGE
-from schema.ids import query_id, to_global_id
-from schema.journal import (
-    JournalCell,
-    JournalCellAttendance,
-    JournalCellMark,
-    JournalExtraMark,
-    JournalGradingSystem,
-    JournalGroup,
-    JournalLesson,
-    JournalPage,
-    JournalPeriod,
-    JournalStudent,
-)
-from schema.permissions import IsAuthenticated
+from resolvers.journal_sql import GRADE_STATE_LABELS, JOURNAL_PAGE
+from resolvers.row_loaders import RowLoaders
+from tenants.access import AccessContext
 from tenants.errors import bad_argument
 from tenants.rules import may_read_journal, reads_only_aggregates
 
@@ -55,11 +43,10 @@ def page_scale(system: dict[str, Any] | None) -> Scale | None:
     return Scale(id=system_id, values=values, name=system["name"])
 
 
-async def label_map(info: Info, source: Scale, target_id: uuid.UUID, on: date
+async def label_map(loaders: RowLoaders, source: Scale, target_id: uuid.UUID, on: date
                     ) -> tuple[Scale, dict[str, str]] | None:
     """How each label of the group's system reads in the target system on `on` (pinned
     table or the axis: resolvers/conversion.py); None when the target is not the school's."""
-    loaders = info.context.loaders
     target = (await load_scales(loaders, [target_id])).get(target_id)
     system = await loaders.by_id(models.GradingSystem).load(target_id)
     source_row = await loaders.by_id(models.GradingSystem).load(source.id)
@@ -106,27 +93,87 @@ def period_grade_label(state: str | None, label: str | None) -> str | None:
     return GRADE_STATE_LABELS[models.GradeState(state)]
 
 
-def _lesson(row: list[Any]) -> JournalLesson:
+# The page as plain rows; schema/journal.py gives them their global ids and GraphQL types.
+# Not frozen: a frozen dataclass pays a setattr per field, on every row of every page.
+
+
+@dataclass(slots=True)
+class PageLesson:
+    id: uuid.UUID
+    date: date
+    lesson_number: int | None
+    status: models.LessonStatus
+    topic: str | None
+    homework: str | None
+    lesson_type: str | None
+    teacher: str | None
+    is_substitution: bool
+
+
+@dataclass(slots=True)
+class PageExtraMark:
+    id: uuid.UUID
+    work_date: date
+    label: str
+
+
+@dataclass(slots=True)
+class PageStudent:
+    id: uuid.UUID
+    full_name: str
+    starts_on: date
+    ends_on: date | None
+    marks: list[str | None]  # aligned with the page's lessons, as the SQL returns them
+    attendance: list[str | None]
+    extra_marks: list[PageExtraMark]
+    average: float | None
+    period_grade: str | None
+
+
+@dataclass(slots=True)
+class PagePeriod:
+    id: uuid.UUID
+    name: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(slots=True)
+class PageSystem:
+    id: uuid.UUID
+    name: str
+    labels: list[str]
+
+
+@dataclass(slots=True)
+class Page:
+    group_id: uuid.UUID
+    group_name: str
+    period: PagePeriod
+    grading_system: PageSystem | None
+    lessons: list[PageLesson]
+    students: list[PageStudent]
+
+
+def _lesson(row: list[Any]) -> PageLesson:
     lesson_id, day, number, status, topic, homework, lesson_type, teacher, substitution = row
-    return JournalLesson(
-        id=strawberry.ID(to_global_id("Lesson", lesson_id)), date=date.fromisoformat(day),
-        lesson_number=number, status=models.LessonStatus(status), topic=topic,
-        homework=homework, lesson_type=lesson_type, teacher=teacher,
-        is_substitution=substitution)
+    return PageLesson(
+        id=uuid.UUID(lesson_id), date=date.fromisoformat(day), lesson_number=number,
+        status=models.LessonStatus(status), topic=topic, homework=homework,
+        lesson_type=lesson_type, teacher=teacher, is_substitution=substitution)
 
 
 def _student(row: list[Any], scale: Scale | None, labels: dict[str, str] | None
-             ) -> JournalStudent:
+             ) -> PageStudent:
     (student_id, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
      grade_label) = row
-    return JournalStudent(
-        id=strawberry.ID(to_global_id("Person", student_id)), full_name=full_name,
+    return PageStudent(
+        id=uuid.UUID(student_id), full_name=full_name,
         starts_on=date.fromisoformat(starts_on),
         ends_on=date.fromisoformat(ends_on) if ends_on else None,
         marks=relabel(marks, labels) if labels else marks, attendance=attendance,
-        extra_marks=[JournalExtraMark(id=strawberry.ID(to_global_id("Mark", mark_id)),
-                                      work_date=date.fromisoformat(day),
-                                      label=labels.get(label, label) if labels else label)
+        extra_marks=[PageExtraMark(id=uuid.UUID(mark_id), work_date=date.fromisoformat(day),
+                                   label=labels.get(label, label) if labels else label)
                      for mark_id, day, label in extra],
         average=weighted_average(pairs or (), scale),
         period_grade=period_grade_label(
@@ -134,74 +181,70 @@ def _student(row: list[Any], scale: Scale | None, labels: dict[str, str] | None
             else grade_label))
 
 
-async def journal(
-    info: Info,
-    *,
-    group_id: Annotated[strawberry.ID, strawberry.argument(
-        description="The study group (global id of a `StudyGroup`).")],
-    period_id: Annotated[strawberry.ID, strawberry.argument(
-        description="The reporting period (global id of a `Period` of the group's academic "
-                    "year).")],
-    in_: Annotated[strawberry.ID | None, strawberry.argument(
-        name="in", description="Read every mark, average and period grade in this grading "
-                               "system of the school (global id of a `GradingSystem`); the "
-                               "conversion uses tables valid on the period's last day.")] = None,
-) -> JournalPage | None:
-    group_uuid = query_id(group_id, "StudyGroup", "groupId")
-    period_uuid = query_id(period_id, "Period", "periodId")
-    target_uuid = query_id(in_, "GradingSystem", "in") if in_ is not None else None
-    if reads_only_aggregates(info.context.access):
+async def journal_page(session: AsyncSession, access: AccessContext, loaders: RowLoaders, *,
+                       group_id: uuid.UUID, period_id: uuid.UUID,
+                       target_system_id: uuid.UUID | None) -> Page | None:
+    """The group's page for the period, its marks read in `target_system_id` when given; None
+    when the viewer may not read the journal or the group or period does not exist."""
+    if reads_only_aggregates(access):
         return None  # no journal is theirs, and the officer role may not run the statement
-    row = (await info.context.session.execute(
-        JOURNAL_PAGE, {"group_id": group_uuid, "period_id": period_uuid})).one_or_none()
+    row = (await session.execute(
+        JOURNAL_PAGE, {"group_id": group_id, "period_id": period_id})).one_or_none()
     if (row is None or row.period is None
-            or not may_read_journal(info.context.access, row.school_id, row.id, row.class_id)):
+            or not may_read_journal(access, row.school_id, row.id, row.class_id)):
         return None
     period, system = row.period, row.grading_system
     scale = page_scale(system)
     labels: dict[str, str] | None = None
-    if target_uuid is not None and scale is not None and target_uuid != scale.id:
-        converted = await label_map(info, scale, target_uuid,
+    if target_system_id is not None and scale is not None and target_system_id != scale.id:
+        converted = await label_map(loaders, scale, target_system_id,
                                     date.fromisoformat(period["ends_on"]))
         if converted is None:
             raise bad_argument("in", "is not a grading system of the group's school")
         scale, labels = converted
         system = {"id": str(scale.id), "name": scale.name,
                   "labels": [v.label for v in scale.values]}
-    return JournalPage(
-        group=JournalGroup(id=strawberry.ID(to_global_id("StudyGroup", row.id)), name=row.name),
-        period=JournalPeriod(id=strawberry.ID(to_global_id("Period", period["id"])),
-                             name=period["name"],
-                             starts_on=date.fromisoformat(period["starts_on"]),
-                             ends_on=date.fromisoformat(period["ends_on"])),
-        grading_system=JournalGradingSystem(
-            id=strawberry.ID(to_global_id("GradingSystem", system["id"])), name=system["name"],
-            labels=system["labels"] or []) if system else None,
+    return Page(
+        group_id=row.id, group_name=row.name,
+        period=PagePeriod(id=uuid.UUID(period["id"]), name=period["name"],
+                          starts_on=date.fromisoformat(period["starts_on"]),
+                          ends_on=date.fromisoformat(period["ends_on"])),
+        grading_system=PageSystem(id=uuid.UUID(system["id"]), name=system["name"],
+                                  labels=system["labels"] or []) if system else None,
         lessons=[_lesson(r) for r in row.lessons],
         students=[_student(r, scale, labels) for r in row.students],
     )
 
 
-async def journal_cell(
-    info: Info,
-    *,
-    group_id: Annotated[strawberry.ID, strawberry.argument(
-        description="The study group of the journal page (global id of a `StudyGroup`).")],
-    lesson_id: Annotated[strawberry.ID, strawberry.argument(
-        description="The lesson (column) of the cell (global id of a `Lesson` of the group).")],
-    student_id: Annotated[strawberry.ID, strawberry.argument(
-        description="The student (row) of the cell (global id of a `Person`).")],
-) -> JournalCell | None:
-    group_uuid = query_id(group_id, "StudyGroup", "groupId")
-    lesson_uuid = query_id(lesson_id, "Lesson", "lessonId")
-    student_uuid = query_id(student_id, "Person", "studentId")
-    assert group_uuid and lesson_uuid and student_uuid
-    loaders, session = info.context.loaders, info.context.session
-    group = await loaders.by_id(models.StudyGroup).load(group_uuid)
-    if group is None or not may_read_journal(info.context.access, group.school_id, group.id,
+@dataclass(slots=True)
+class CellMark:
+    id: uuid.UUID
+    label: str
+    work_type: str
+    weight: float
+    comment: str | None
+    excluded_from_average: bool
+    entered_at: datetime
+    recorded_at: datetime | None
+    version: int
+
+
+@dataclass(slots=True)
+class Cell:
+    marks: list[CellMark]
+    attendance: models.Attendance | None  # its code: journal_sql.ATTENDANCE_CODES
+
+
+async def journal_cell(session: AsyncSession, access: AccessContext, loaders: RowLoaders, *,
+                       group_id: uuid.UUID, lesson_id: uuid.UUID, student_id: uuid.UUID
+                       ) -> Cell | None:
+    """A student's marks and attendance at one lesson of the group; None when the journal is
+    not readable or the lesson is not the group's."""
+    group = await loaders.by_id(models.StudyGroup).load(group_id)
+    if group is None or not may_read_journal(access, group.school_id, group.id,
                                              group.class_id):
         return None
-    lesson = await loaders.by_id(models.Lesson).load(lesson_uuid)
+    lesson = await loaders.by_id(models.Lesson).load(lesson_id)
     if lesson is None or lesson.group_id != group.id:
         return None
     marks = (await session.execute(
@@ -211,38 +254,15 @@ async def journal_cell(
         .join(models.WorkType, (models.WorkType.school_id == models.Mark.school_id)
               & (models.WorkType.id == models.Mark.work_type_id))
         .where(models.Mark.school_id == group.school_id, models.Mark.lesson_id == lesson.id,
-               models.Mark.student_id == student_uuid)
+               models.Mark.student_id == student_id)
         .order_by(models.Mark.entered_at, models.Mark.id))).all()
     entry = await session.scalar(select(models.Attendance).where(
         models.Attendance.school_id == group.school_id, models.Attendance.lesson_id == lesson.id,
-        models.Attendance.student_id == student_uuid))
-    return JournalCell(
-        lesson_id=lesson_id, student_id=student_id,
-        marks=[JournalCellMark(
-            id=strawberry.ID(to_global_id("Mark", mark.id)), label=label, work_type=work_type,
-            weight=float(weight), comment=mark.comment,
-            excluded_from_average=mark.excluded_from_average, entered_at=mark.entered_at,
-            recorded_at=mark.recorded_at, version=mark.version)
-            for mark, label, work_type, weight in marks],
-        attendance=JournalCellAttendance(
-            id=strawberry.ID(to_global_id("AttendanceEntry", entry.id)),
-            code=ATTENDANCE_CODES[entry.kind], late_minutes=entry.late_minutes,
-            entered_at=entry.entered_at, recorded_at=entry.recorded_at,
-            version=entry.version) if entry else None,
-    )
-
-
-@strawberry.type
-class JournalQuery:
-    journal: JournalPage | None = strawberry.field(
-        resolver=journal, permission_classes=[IsAuthenticated],
-        description="A page of the class journal: the group's lessons in the period, the "
-                    "students who were members during it (with their dates), every mark and "
-                    "attendance entry as a grid, averages and period grades. For the group's "
-                    "teachers, the class teacher of its class and administrators; null for "
-                    "anyone else, as for a group or period that does not exist.")
-    journal_cell: JournalCell | None = strawberry.field(
-        resolver=journal_cell, permission_classes=[IsAuthenticated],
-        description="The detail of one journal cell (a student at a lesson): each mark with its "
-                    "work type, comment, times and version, and the attendance entry. Null when "
-                    "the journal is not readable or the lesson is not the group's.")
+        models.Attendance.student_id == student_id))
+    return Cell(
+        marks=[CellMark(id=mark.id, label=label, work_type=work_type, weight=float(weight),
+                        comment=mark.comment, excluded_from_average=mark.excluded_from_average,
+                        entered_at=mark.entered_at, recorded_at=mark.recorded_at,
+                        version=mark.version)
+               for mark, label, work_type, weight in marks],
+        attendance=entry)

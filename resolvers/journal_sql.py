@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from db.models import AttendanceKind, GradeState
+from resolvers.grading_uses import GROUP_GRADE_LEVEL
 
 # Attendance codes of the paper journal (н, б, у, оп); presence has no row and no code.
 ATTENDANCE_CODES: dict[AttendanceKind, str] = {
@@ -53,14 +54,8 @@ p AS (
    AND ps.academic_year_id = g.academic_year_id
 ),
 level AS (
-  -- as resolvers/grading_uses.py: the class's grade, or the youngest class of the members
-  SELECT coalesce(
-    (SELECT c.grade_level FROM g JOIN classes c ON c.school_id = g.school_id AND c.id = g.class_id),
-    (SELECT min(c.grade_level) FROM g
-       JOIN group_memberships gm ON gm.school_id = g.school_id AND gm.group_id = g.id
-       JOIN enrollments e ON e.school_id = gm.school_id AND e.student_id = gm.student_id
-       JOIN classes c ON c.school_id = e.school_id AND c.id = e.class_id)
-  ) AS grade_level
+  -- the one rule of resolvers/grading_uses.py, as closing and journal_context use it
+  SELECT {GROUP_GRADE_LEVEL} AS grade_level FROM g AS sg
 ),
 sys AS (
   -- the most specific rule wins, as grading_uses.pick

@@ -17,19 +17,21 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
 from resolvers.averages import YEAR_RULES, PeriodResult, YearOutcome, school_rules, year_grade
-from resolvers.closing import require_period_open, require_year_writable
+from resolvers.closing import ActorOf, require_period_open, require_year_writable
 from resolvers.conversion import Scale, ScaleValue
 from resolvers.grade_writes import (
     Decision,
+    GradeChoice,
+    IdOrProblem,
     apply_decision,
     change,
     check_decision,
     check_version,
-    decode_student,
+    decoded,
     existing_grades,
     grading_group,
     group_periods,
@@ -38,10 +40,24 @@ from resolvers.grade_writes import (
     new_grade,
     raise_all,
 )
-from schema.grades import SetYearGradeInput, SetYearGradesInput
-from schema.ids import from_global_id
-from schema.mutations import actor
-from tenants.errors import DomainError, ErrorCode, Problem
+from resolvers.row_loaders import RowLoaders
+from tenants.access import AccessContext
+from tenants.errors import ErrorCode, Problem
+
+
+@dataclass(frozen=True)
+class YearGradeRequest:
+    group_id: uuid.UUID
+    student_id: IdOrProblem
+    choice: GradeChoice
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class YearGradesRequest:
+    group_id: uuid.UUID
+    academic_year_id: IdOrProblem
+    overwrite: bool = False
 
 
 @dataclass
@@ -53,25 +69,26 @@ class YearContext:
     threshold: Decimal
 
 
-async def year_context(info: Info, group: models.StudyGroup, year_field: str | None,
-                       year_gid: str | None, errors: list[Problem]) -> YearContext | None:
-    session = info.context.session
+async def year_context(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
+                       group: models.StudyGroup, year_field: str | None,
+                       year_ref: IdOrProblem | None, errors: list[Problem]
+                       ) -> YearContext | None:
+    """The year, periods, scale and rules a year grade of the group needs; `year_ref` is the
+    year the client named on `year_field` (None: the group's own)."""
     year: models.AcademicYear | None = None
-    if year_gid is not None:
-        try:
-            year_id = from_global_id(year_gid, "AcademicYear", str(year_field))
+    if year_ref is not None:
+        year_id = decoded(year_ref, errors)
+        if year_id is not None:
             year = await session.scalar(select(models.AcademicYear).where(
                 models.AcademicYear.id == year_id))
-            if year is None or info.context.access.membership(year.school_id) is None:
+            if year is None or access.membership(year.school_id) is None:
                 errors.append(Problem(field=year_field, code=ErrorCode.NOT_FOUND,
-                                        message="no such academic year"))
+                                      message="no such academic year"))
                 year = None
             elif year.id != group.academic_year_id:
                 errors.append(Problem(field=year_field, code=ErrorCode.INVALID,
-                                        message="is not the academic year of the group"))
+                                      message="is not the academic year of the group"))
                 year = None
-        except DomainError as e:
-            errors.extend(e.problems)
     else:
         year = await session.scalar(select(models.AcademicYear).where(
             models.AcademicYear.school_id == group.school_id,
@@ -85,29 +102,29 @@ async def year_context(info: Info, group: models.StudyGroup, year_field: str | N
         errors.append(Problem(field=None, code=ErrorCode.INVALID,
                                 message=f"the school's year grade rule "
                                         f"«{rules.year_grade_rule}» is not supported"))
-    scale = await group_scale(session, info, group, errors)
+    scale = await group_scale(session, loaders, group, errors)
     if year is None or scale is None or not periods or errors:
         return None
     return YearContext(group, year, periods, scale, rules.rounding_threshold)
 
 
-async def check_year_lock(info: Info, ctx: YearContext) -> None:
+async def check_year_lock(session: AsyncSession, access: AccessContext, ctx: YearContext
+                          ) -> None:
     """A year grade belongs to the last period: closing it locks the year grades too."""
-    await require_period_open(info.context.session, info.context.access,
-                              ctx.group.school_id, ctx.group.id, ctx.periods[-1].ends_on,
-                              "input.groupId")
+    await require_period_open(session, access, ctx.group.school_id, ctx.group.id,
+                              ctx.periods[-1].ends_on, "input.groupId")
 
 
-async def year_outcomes(info: Info, ctx: YearContext, student_ids: Sequence[uuid.UUID]
-                        ) -> dict[uuid.UUID, YearOutcome]:
+async def year_outcomes(session: AsyncSession, loaders: RowLoaders, ctx: YearContext,
+                        student_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, YearOutcome]:
     """The school's rule over each student's period grades in the subject."""
     g, group = models.Grade, ctx.group
-    rows = list(await info.context.session.scalars(select(g).where(
+    rows = list(await session.scalars(select(g).where(
         g.school_id == group.school_id, g.student_id.in_(student_ids),
         g.subject_id == group.subject_id, g.academic_year_id == group.academic_year_id,
         g.kind == models.GradeKind.PERIOD,
         g.period_id.in_([p.id for p in ctx.periods]))))
-    values = await info.context.loaders.by_id(models.MarkValue).load_many(
+    values = await loaders.by_id(models.MarkValue).load_many(
         [r.value_id for r in rows if r.value_id])
     value_of = {v.id: ScaleValue.from_model(v) for v in values if v is not None}
     by_key = {(r.student_id, r.period_id): r for r in rows}
@@ -127,35 +144,35 @@ def suggest(grade: models.Grade, outcome: YearOutcome) -> None:
     grade.suggested_average = outcome.average
 
 
-async def set_year_grade(info: Info, input: SetYearGradeInput) -> models.Grade:
-    session = info.context.session
-    group = await grading_group(info, input.group_id, "input.groupId")
+async def set_year_grade(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
+                         input: YearGradeRequest, *, actor: ActorOf) -> models.Grade:
+    group = await grading_group(session, access, input.group_id, "input.groupId")
     await require_year_writable(session, group.school_id, group.academic_year_id,
                                 "input.groupId")
     errors: list[Problem] = []
-    ctx = await year_context(info, group, None, None, errors)
-    student_id = decode_student("input.studentId", input.student_id, errors)
+    ctx = await year_context(session, access, loaders, group, None, None, errors)
+    student_id = decoded(input.student_id, errors)
     if ctx is not None and student_id is not None and not await member_ids(
             session, group, ctx.year.starts_on, ctx.year.ends_on, student_id):
         errors.append(Problem(field="input.studentId", code=ErrorCode.NOT_FOUND,
                                 message="no such student in the group during the year"))
-    decision = check_decision(input, ctx.scale if ctx else None,
+    decision = check_decision(input.choice, ctx.scale if ctx else None,
                               ctx.periods[-1].ends_on if ctx else date.max, errors)
     raise_all(errors)
     assert ctx is not None and student_id is not None
-    await check_year_lock(info, ctx)
+    await check_year_lock(session, access, ctx)
     existing = (await existing_grades(session, group, models.GradeKind.YEAR, None,
                                       [student_id])).get(student_id)
     check_version(existing, input.expected_version, {v.id: v.label for v in ctx.scale.values})
-    outcome = (await year_outcomes(info, ctx, [student_id]))[student_id]
+    outcome = (await year_outcomes(session, loaders, ctx, [student_id]))[student_id]
     grade = existing or new_grade(group, student_id, models.GradeKind.YEAR, None)
     before = audit.snapshot(existing) if existing else None
-    apply_decision(info, grade, group, decision)
+    apply_decision(access, grade, group, decision)
     suggest(grade, outcome)
     if existing is None:
         session.add(grade)
     await session.flush()
-    await audit.record(session, actor(info, group.school_id), change(grade, before))
+    await audit.record(session, actor(group.school_id), change(grade, before))
     return grade
 
 
@@ -165,18 +182,18 @@ class YearGradesResult:
     gaps: list[tuple[uuid.UUID, str]]
 
 
-async def set_year_grades(info: Info, input: SetYearGradesInput) -> YearGradesResult:
-    session = info.context.session
-    group = await grading_group(info, input.group_id, "input.groupId")
+async def set_year_grades(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
+                          input: YearGradesRequest, *, actor: ActorOf) -> YearGradesResult:
+    group = await grading_group(session, access, input.group_id, "input.groupId")
     errors: list[Problem] = []
-    ctx = await year_context(info, group, "input.academicYearId", input.academic_year_id,
-                             errors)
+    ctx = await year_context(session, access, loaders, group, "input.academicYearId",
+                             input.academic_year_id, errors)
     raise_all(errors)
     assert ctx is not None
     await require_year_writable(session, group.school_id, ctx.year.id, "input.academicYearId")
-    await check_year_lock(info, ctx)
+    await check_year_lock(session, access, ctx)
     students = await member_ids(session, group, ctx.year.starts_on, ctx.year.ends_on)
-    outcomes = await year_outcomes(info, ctx, students)
+    outcomes = await year_outcomes(session, loaders, ctx, students)
     existing = await existing_grades(session, group, models.GradeKind.YEAR, None, students)
     result = YearGradesResult([], [])
     befores: list[tuple[models.Grade, dict[str, Any] | None]] = []
@@ -188,7 +205,7 @@ async def set_year_grades(info: Info, input: SetYearGradesInput) -> YearGradesRe
         before = audit.snapshot(grade) if grade else None
         if grade is None or input.overwrite:
             grade = grade or new_grade(group, student_id, models.GradeKind.YEAR, None)
-            apply_decision(info, grade, group, Decision(outcome.state, outcome.value, None,
+            apply_decision(access, grade, group, Decision(outcome.state, outcome.value, None,
                                                         None))
             session.add(grade)
         elif (grade.suggested_value_id, grade.suggested_average) == (
@@ -201,6 +218,6 @@ async def set_year_grades(info: Info, input: SetYearGradesInput) -> YearGradesRe
         befores.append((grade, before))
         result.grades.append(grade)
     await session.flush()
-    await audit.record(session, actor(info, group.school_id),
+    await audit.record(session, actor(group.school_id),
                        *(change(grade, before) for grade, before in befores))
     return result

@@ -11,11 +11,8 @@ from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
 from resolvers.auth.sessions import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
-from resolvers.diary import DiaryQuery
 from resolvers.events.diary import EventsSubscription
-from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.imports import ImportsMutation
-from resolvers.journal import JournalQuery
 from resolvers.lessons import LessonsMutation, LessonsQuery
 from resolvers.marks import MarksMutation, MarksQuery
 from resolvers.people import PeopleMutation, PeopleQuery
@@ -28,8 +25,10 @@ from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
+from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.grades import Grade
+from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
     ConversionTable,
     GradingSystem,
@@ -39,6 +38,7 @@ from schema.grading import (
 )
 from schema.grading_fields import GradingMutation, GradingQuery
 from schema.inputs import plan_inputs
+from schema.journal import JournalQuery
 from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
 from schema.people import Person
