@@ -10,8 +10,8 @@ database role, which cannot read them. A figure computed from fewer students tha
 threshold is suppressed; definitions are on the types (schema/aggregates.py) and the SQL
 (resolvers/aggregates_sql.py). Each section is one statement for all rows, however many
 schools are asked; grouped by period (one school only), a row per period of the school's
-schemes. The sections are built from counts by the functions below, which the monthly report
-(resolvers/report_sql.py) shares.
+schemes. The sections are built from counts by resolvers/aggregate_figures.py, which the
+monthly report (resolvers/report_sql.py) shares.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import TextClause, select
@@ -30,15 +29,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
 from resolvers import aggregates_sql as sql
+from resolvers.aggregate_figures import (
+    AttendanceFigures,
+    CurriculumFigures,
+    GroupTimeliness,
+    MarkFigures,
+    PeriodGradeFigures,
+    TimelinessFigures,
+    attendance_aggregate,
+    curriculum_aggregates,
+    mark_aggregate,
+    period_grade_aggregate,
+    row_threshold,
+    timeliness_aggregate,
+)
 from tenants.access import AccessContext
 from tenants.errors import bad_argument
 from tenants.rules import aggregate_school_ids
 
 MAX_DAYS = 400
 MAX_WORST = 100
-# A row over several schools is suppressed below this many students, whatever the schools'
-# own settings.
-MULTI_SCHOOL_THRESHOLD = 5
 
 
 class AggregateDimension(enum.Enum):
@@ -57,111 +67,8 @@ class AggregateDimension(enum.Enum):
 Key = tuple[uuid.UUID | None, uuid.UUID | None, int | None, str | None, uuid.UUID | None]
 
 
-# --- a row's figures, a dataclass per section; the GraphQL types of schema/aggregates.py have
-# the same fields and say what each means -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MarkBands:
-    twos: int
-    threes: int
-    fours: int
-    fives: int
-
-
-@dataclass(frozen=True)
-class MarkFigures:
-    suppressed: bool
-    students: int | None
-    marks: int | None
-    graded_marks: int | None
-    bands: MarkBands | None
-    average_point: float | None
-    average_five_point: float | None
-    success_rate: float | None
-    quality_rate: float | None
-
-
-@dataclass(frozen=True)
-class AttendanceFigures:
-    suppressed: bool
-    students: int | None
-    student_lessons: int | None
-    absent_lessons: int | None
-    rate: float | None
-    absent: int | None
-    ill: int | None
-    excused: int | None
-    late: int | None
-
-
-@dataclass(frozen=True)
-class TimelinessFigures:
-    lessons_held: int
-    topic_on_time: int
-    attendance_on_time: int
-    lessons_with_homework: int
-    homework_on_time: int
-    marks: int
-    marks_on_time: int
-    topic_share: float | None
-    attendance_share: float | None
-    homework_share: float | None
-    marks_share: float | None
-    overall_share: float | None
-
-
-@dataclass(frozen=True)
-class CurriculumFigures:
-    lesson_type_code: str | None
-    lesson_type_name: str | None
-    planned_hours: float
-    held: int
-    fulfilment: float | None
-
-
-@dataclass(frozen=True)
-class PeriodGradeFigures:
-    suppressed: bool
-    students: int | None
-    expected: int | None
-    graded: int | None
-    deferred: int | None
-    not_attested: int | None
-    exempt: int | None
-    missing: int | None
-
-
-@dataclass(frozen=True)
-class GroupTimeliness:
-    """A group among the least timely: staff data only, never a student."""
-
-    school_name: str
-    group_name: str
-    subject_name: str
-    grade_level: int | None
-    teacher_names: list[str]
-    timeliness: TimelinessFigures
-
-
-def _round(x: Decimal | float | None, places: str = "0.01") -> float | None:
-    if x is None:
-        return None
-    return float(Decimal(str(x)).quantize(Decimal(places), rounding=ROUND_HALF_UP))
-
-
-def _share(part: int, whole: int) -> float | None:
-    return _round(Decimal(part) / Decimal(whole), "0.0001") if whole else None
-
-
 def _key(row: Mapping[str, Any]) -> Key:
     return (row["k_school"], row["k_muni"], row["k_level"], row["k_subject"], row["k_period"])
-
-
-def row_threshold(schools: int, min_size: int) -> int:
-    """The suppression threshold of a row: the school's own setting for a row of one school,
-    MULTI_SCHOOL_THRESHOLD for a row over several."""
-    return min_size if schools == 1 else MULTI_SCHOOL_THRESHOLD
 
 
 # The sections' statements by name; each gives counts and sums per row key, so the rows of
@@ -243,83 +150,6 @@ class Figures:
                                 teacher_names=list(r.teachers),
                                 timeliness=timeliness_aggregate(r._mapping))
                 for r in rows]
-
-
-# --- the sections from their counts: the same for a row of `aggregates` and a line of the
-# monthly report (its subtotals add the counts of their schools up first) ----------------------
-
-
-def mark_aggregate(r: Mapping[str, Any] | None, threshold: int) -> MarkFigures:
-    if r is None or r["students"] < threshold:
-        zero = None if r else 0
-        return MarkFigures(suppressed=r is not None, students=zero, marks=zero,
-                             graded_marks=zero, bands=None, average_point=None,
-                             average_five_point=None, success_rate=None, quality_rate=None)
-    graded = r["graded"]
-    return MarkFigures(
-        suppressed=False, students=r["students"], marks=r["marks"], graded_marks=graded,
-        bands=MarkBands(twos=r["band2"], threes=r["band3"], fours=r["band4"],
-                        fives=r["band5"]),
-        average_point=_round(Decimal(r["sum_point"]) / graded) if graded else None,
-        average_five_point=_round(Decimal(r["sum_five"]) / graded) if graded else None,
-        success_rate=_share(r["passing"], r["students"]),
-        quality_rate=_share(r["quality"], r["students"]))
-
-
-def attendance_aggregate(r: Mapping[str, Any] | None, threshold: int) -> AttendanceFigures:
-    if r is None or r["students"] < threshold:
-        zero = None if r else 0
-        return AttendanceFigures(suppressed=r is not None, students=zero, student_lessons=zero,
-                                   absent_lessons=zero, rate=None, absent=zero, ill=zero,
-                                   excused=zero, late=zero)
-    rate = _round(1 - Decimal(r["absent_lessons"]) / Decimal(r["student_lessons"]), "0.0001")
-    return AttendanceFigures(suppressed=False, students=r["students"],
-                               student_lessons=r["student_lessons"],
-                               absent_lessons=r["absent_lessons"], rate=rate,
-                               absent=r["absent"], ill=r["ill"], excused=r["excused"],
-                               late=r["late"])
-
-
-def timeliness_aggregate(r: Mapping[str, Any] | None) -> TimelinessFigures:
-    if r is None:
-        return TimelinessFigures(lessons_held=0, topic_on_time=0, attendance_on_time=0,
-                                   lessons_with_homework=0, homework_on_time=0, marks=0,
-                                   marks_on_time=0, topic_share=None, attendance_share=None,
-                                   homework_share=None, marks_share=None, overall_share=None)
-    lessons, topic, attendance = r["lessons"], r["topic_on_time"], r["attendance_on_time"]
-    homework, homework_ok = r["with_homework"], r["homework_on_time"]
-    marks, marks_ok = r["marks"], r["marks_on_time"]
-    return TimelinessFigures(
-        lessons_held=lessons, topic_on_time=topic, attendance_on_time=attendance,
-        lessons_with_homework=homework, homework_on_time=homework_ok, marks=marks,
-        marks_on_time=marks_ok, topic_share=_share(topic, lessons),
-        attendance_share=_share(attendance, lessons), homework_share=_share(homework_ok, homework),
-        marks_share=_share(marks_ok, marks),
-        overall_share=_share(topic + attendance + homework_ok + marks_ok,
-                             2 * lessons + homework + marks))
-
-
-def curriculum_aggregates(rows: Iterable[Mapping[str, Any]]) -> list[CurriculumFigures]:
-    """By lesson type code, lessons without a type last."""
-    rows = sorted(rows, key=lambda r: (r["code"] is None, r["code"] or ""))
-    return [CurriculumFigures(
-        lesson_type_code=r["code"], lesson_type_name=r["name"],
-        planned_hours=_round(r["planned"], "0.1") or 0.0, held=r["held"],
-        fulfilment=_round(Decimal(r["held"]) / Decimal(r["planned"]), "0.0001")
-        if r["planned"] else None) for r in rows]
-
-
-def period_grade_aggregate(r: Mapping[str, Any] | None, threshold: int
-                           ) -> PeriodGradeFigures:
-    if r is None or r["students"] < threshold:
-        zero = None if r else 0
-        return PeriodGradeFigures(suppressed=r is not None, students=zero, expected=zero,
-                                    graded=zero, deferred=zero, not_attested=zero,
-                                    exempt=zero, missing=zero)
-    return PeriodGradeFigures(suppressed=False, students=r["students"],
-                                expected=r["expected"], graded=r["graded"],
-                                deferred=r["deferred"], not_attested=r["not_attested"],
-                                exempt=r["exempt"], missing=r["missing"])
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.settings import OFFICER_ROLE
 from resolvers import aggregates_sql as sql
-from resolvers.aggregates import (
+from resolvers.aggregate_figures import (
     MULTI_SCHOOL_THRESHOLD,
-    SECTIONS,
-    AggregateDimension,
     AttendanceFigures,
     CurriculumFigures,
-    Figures,
     MarkFigures,
     PeriodGradeFigures,
     TimelinessFigures,
@@ -43,9 +40,9 @@ from resolvers.aggregates import (
     mark_aggregate,
     period_grade_aggregate,
     row_threshold,
-    statement_params,
     timeliness_aggregate,
 )
+from resolvers.aggregates import SECTIONS, AggregateDimension, Figures, statement_params
 
 MONTH_NAMES = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
                "сентябрь", "октябрь", "ноябрь", "декабрь"]

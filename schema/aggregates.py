@@ -15,12 +15,13 @@ from typing import Annotated, Any, Self
 import strawberry
 from strawberry.types import Info
 
-from resolvers import aggregates as plain
-from resolvers.aggregates import AggregateDimension, AggregateRequest, Figures, Key
+from resolvers import aggregate_figures as plain
+from resolvers import aggregates as rules
 from schema.errors import _described
 from schema.ids import query_id, to_global_id
 from schema.permissions import IsAuthenticated
 
+AggregateDimension = rules.AggregateDimension
 _described(AggregateDimension, "What the rows of an aggregate report are grouped by.", {
     "SCHOOL": "One row per school (with its municipality).",
     "MUNICIPALITY": "One row per municipality.",
@@ -219,8 +220,8 @@ class AggregateRow:
                                                                "part inside the range).")
     threshold: int = strawberry.field(description="The fewest students a figure of this row "
                                                   "may be computed from.")
-    key: strawberry.Private[Key]
-    figures: strawberry.Private[Figures]
+    key: strawberry.Private[rules.Key]
+    figures: strawberry.Private[rules.Figures]
 
     @strawberry.field(description="Marks: bands, averages, успеваемость and качество.")
     async def marks(self) -> MarkAggregate:
@@ -272,7 +273,7 @@ class AggregateReport:
                                                                       "rows.")
     rows: list[AggregateRow] = strawberry.field(description="The rows: every key with a group "
                                                             "that had students in the range.")
-    figures: strawberry.Private[Figures]
+    figures: strawberry.Private[rules.Figures]
 
     @strawberry.field(description="The groups with the lowest overall timeliness (overallShare), "
                                   "least timely first.")
@@ -283,7 +284,7 @@ class AggregateReport:
         return [GroupTimeliness.from_figures(g) for g in await self.figures.worst_groups(limit)]
 
     @classmethod
-    def from_report(cls, report: plain.AggregateReport) -> Self:
+    def from_report(cls, report: rules.AggregateReport) -> Self:
         return cls(date_from=report.start, to=report.end, group_by=report.group_by,
                    figures=report.figures, rows=[_row(r, report.figures) for r in report.rows])
 
@@ -292,7 +293,7 @@ def _global_id(type_name: str, value: Any) -> strawberry.ID | None:
     return strawberry.ID(to_global_id(type_name, value)) if value else None
 
 
-def _row(row: plain.AggregateRow, figures: Figures) -> AggregateRow:
+def _row(row: rules.AggregateRow, figures: rules.Figures) -> AggregateRow:
     school, municipality, level, subject, period = row.key
     return AggregateRow(
         school_id=_global_id("School", school), school_name=row.school_name,
@@ -312,10 +313,10 @@ def _ids(values: list[strawberry.ID] | None, type_name: str, argument: str
 
 
 def _request(data: AggregateFilter, group_by: list[AggregateDimension] | None
-             ) -> AggregateRequest:
+             ) -> rules.AggregateRequest:
     """The arguments with their global ids decoded; a malformed id is a bad argument (a
     single id is named as the first of a list: `filter.periodId.0`)."""
-    return AggregateRequest(
+    return rules.AggregateRequest(
         start=data.from_, end=data.to, group_by=None if group_by is None else tuple(group_by),
         school_ids=_ids(data.school_ids, "School", "filter.schoolIds"),
         municipality_id=query_id(data.municipality_id, "Municipality",
@@ -333,7 +334,7 @@ async def aggregates(
         description="The dimensions of the rows (default: SCHOOL); empty: one row for "
                     "everything asked; PERIOD only with exactly one school.")] = None,
 ) -> AggregateReport:
-    report = await plain.aggregates(info.context.session, info.context.access,
+    report = await rules.aggregates(info.context.session, info.context.access,
                                     _request(filter, group_by))
     return AggregateReport.from_report(report)
 
