@@ -28,26 +28,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.settings import OFFICER_ROLE
 from resolvers import aggregates_sql as sql
-from resolvers.aggregates import (
+from resolvers.aggregate_figures import (
     MULTI_SCHOOL_THRESHOLD,
-    SECTIONS,
-    Figures,
+    AttendanceFigures,
+    CurriculumFigures,
+    MarkFigures,
+    PeriodGradeFigures,
+    TimelinessFigures,
     attendance_aggregate,
     curriculum_aggregates,
     mark_aggregate,
     period_grade_aggregate,
     row_threshold,
-    statement_params,
     timeliness_aggregate,
 )
-from schema.aggregates import (
-    AggregateDimension,
-    AttendanceAggregate,
-    CurriculumAggregate,
-    MarkAggregate,
-    PeriodGradeAggregate,
-    TimelinessAggregate,
-)
+from resolvers.aggregates import SECTIONS, AggregateDimension, Figures, statement_params
 
 MONTH_NAMES = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
                "сентябрь", "октябрь", "ноябрь", "декабрь"]
@@ -114,23 +109,23 @@ class MonthlyRow:
         return row_threshold(self.schools, self.min_size)
 
     @property
-    def marks(self) -> MarkAggregate:
+    def marks(self) -> MarkFigures:
         return mark_aggregate(self.counts.sections["marks"], self.threshold)
 
     @property
-    def attendance(self) -> AttendanceAggregate:
+    def attendance(self) -> AttendanceFigures:
         return attendance_aggregate(self.counts.sections["attendance"], self.threshold)
 
     @property
-    def timeliness(self) -> TimelinessAggregate:
+    def timeliness(self) -> TimelinessFigures:
         return timeliness_aggregate(self.counts.sections["timeliness"])
 
     @property
-    def curriculum(self) -> list[CurriculumAggregate]:
+    def curriculum(self) -> list[CurriculumFigures]:
         return curriculum_aggregates(self.counts.curriculum.values())
 
     @property
-    def period_grades(self) -> PeriodGradeAggregate:
+    def period_grades(self) -> PeriodGradeFigures:
         return period_grade_aggregate(self.counts.sections["period_grades"], self.threshold)
 
     def values(self) -> list[object]:
@@ -141,7 +136,7 @@ class MonthlyRow:
         timely, plan = self.timeliness, self.counts.curriculum.values()
         planned = sum((Decimal(c["planned"]) for c in plan), Decimal(0))
 
-        def guard(section: MarkAggregate | AttendanceAggregate | PeriodGradeAggregate,
+        def guard(section: MarkFigures | AttendanceFigures | PeriodGradeFigures,
                   *cells: object) -> list[object]:
             hidden = section.suppressed or (section.students or 0) < n
             return [f"<{n}" if hidden else cell for cell in cells]
@@ -237,6 +232,8 @@ def month_span(month: str) -> tuple[date, date]:
 async def report_schools(session: AsyncSession, reach: frozenset[uuid.UUID],
                          municipality: str | None) -> list[uuid.UUID]:
     """The schools of the reach, of one municipality (by name) when asked."""
+    if not reach:
+        return []
     return list((await session.scalars(REACH, {"school_ids": list(reach),
                                                "municipality": municipality})).all())
 

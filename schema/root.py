@@ -7,7 +7,6 @@ from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
 from resolvers.account_links import AccountLinksMutation
-from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
 from resolvers.auth.sessions import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
@@ -16,13 +15,13 @@ from resolvers.imports import ImportsMutation
 from resolvers.lessons import LessonsMutation, LessonsQuery
 from resolvers.marks import MarksMutation, MarksQuery
 from resolvers.people import PeopleMutation, PeopleQuery
-from resolvers.reports import ReportsQuery
 from resolvers.roster import RosterMutation, RosterQuery
 from resolvers.schools import SchoolsQuery
 from resolvers.subjects import SubjectsMutation, SubjectsQuery
 from resolvers.timetable import TimetableMutation, TimetableQuery
 from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
+from schema.aggregates import AggregatesQuery
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.diary import DiaryQuery
@@ -43,6 +42,7 @@ from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
 from schema.people import Person
 from schema.permissions import IsAuthenticated
+from schema.reports import ReportsQuery
 from schema.schools import Municipality, School
 from schema.subjects import LessonType, Subject, WorkType
 from schema.timetable import TimetableSlot
