@@ -18,7 +18,6 @@ from resolvers.grading import GradingMutation, GradingQuery
 from resolvers.imports import ImportsMutation
 from resolvers.journal import JournalQuery
 from resolvers.lessons import LessonsMutation, LessonsQuery
-from resolvers.marks import MarksMutation, MarksQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.reports import ReportsQuery
 from resolvers.roster import RosterMutation, RosterQuery
@@ -41,6 +40,7 @@ from schema.grading import (
 from schema.inputs import plan_inputs
 from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
+from schema.marks_fields import MarksMutation, MarksQuery
 from schema.people import Person
 from schema.permissions import IsAuthenticated
 from schema.schools import Municipality, School
