@@ -17,7 +17,6 @@ from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.grading import GradingMutation, GradingQuery
 from resolvers.imports import ImportsMutation
 from resolvers.journal import JournalQuery
-from resolvers.lessons import LessonsMutation, LessonsQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.reports import ReportsQuery
 from resolvers.roster import RosterMutation, RosterQuery
@@ -39,6 +38,7 @@ from schema.grading import (
 )
 from schema.inputs import plan_inputs
 from schema.lessons import Lesson
+from schema.lessons_fields import LessonsMutation, LessonsQuery
 from schema.marks import AttendanceEntry, Mark
 from schema.marks_fields import MarksMutation, MarksQuery
 from schema.people import Person
