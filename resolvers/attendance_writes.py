@@ -5,23 +5,25 @@ day (regulation 5.4): a later entry is accepted with a warning."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
-from db.audit import Change
+from db.audit import Actor, Change
 from resolvers import receipts
 from resolvers.closing import require_period_open
+from resolvers.input_ids import Id, collect
+from resolvers.mark_checks import conflict_message
 from resolvers.mark_targets import (
     MAX_ENTRIES,
     check_recorded_at,
     check_writer,
-    decode,
     delete_rows,
     from_state,
     insert_rows,
@@ -32,12 +34,32 @@ from resolvers.mark_targets import (
     update_rows,
 )
 from resolvers.timeliness import deadlines, late_warning, require_open_window
-from schema.marks import AttendanceInputKind, SetAttendanceInput
-from schema.mutations import actor
-from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem, WarningCode
+from tenants.access import AccessContext
+from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem
 
 ATTENDANCE = models.Attendance.__table__
 LATE_MINUTES = range(1, 46)
+
+
+@dataclass(frozen=True)
+class StudentAttendance:
+    """One student's entry of `setAttendance` as given (schema/marks_fields.py fills it from
+    AttendanceEntryInput); `kind` None: present, which removes the entry."""
+
+    student_id: Id
+    kind: models.AttendanceKind | None
+    late_minutes: int | None = None
+    expected_version: int | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AttendanceToSet:
+    """The input of `setAttendance`."""
+
+    lesson_id: Id
+    entries: list[StudentAttendance]
+    client_key: str | None = None
 
 
 @dataclass
@@ -53,9 +75,10 @@ def describe(row: Any) -> str:
     return f"{kind.value} ({row.late_minutes} min)" if row.late_minutes else kind.value
 
 
-async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceOutcome
-                         ) -> AttendanceOutcome:
-    session, access = info.context.session, info.context.access
+async def set_attendance(session: AsyncSession, access: AccessContext,
+                         actor: Callable[[uuid.UUID], Actor], input: AttendanceToSet,
+                         out: AttendanceOutcome) -> AttendanceOutcome:
+    """`actor` gives the author of the change in the lesson's school."""
     key = receipts.check_key(input.client_key)
     fingerprint = receipts.digest(input, key)
     stored = await receipts.replay(session, access, client_key=key, operation="setAttendance",
@@ -63,11 +86,10 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
     if stored is not None:
         return AttendanceOutcome(
             entries=[from_state(ATTENDANCE, s) for s in stored["entries"]],
-            warnings=[EntryWarning(field=w["field"], code=WarningCode[w["code"]],
-                                  message=w["message"]) for w in stored["warnings"]],
+            warnings=receipts.warnings_from_state(stored["warnings"]),
             replayed=True)
     errors: list[Problem] = []
-    lesson_id = decode(input.lesson_id, "Lesson", "input.lessonId", errors)
+    lesson_id = collect(input.lesson_id, errors)
     if not input.entries:
         errors.append(Problem(field="input.entries", code=ErrorCode.REQUIRED,
                                 message="give at least one student"))
@@ -77,7 +99,7 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
     students: list[uuid.UUID | None] = []
     seen: set[uuid.UUID] = set()
     for n, entry in enumerate(input.entries):
-        student = decode(entry.student_id, "Person", f"input.entries.{n}.studentId", errors)
+        student = collect(entry.student_id, errors)
         if student in seen:
             errors.append(Problem(field=f"input.entries.{n}.studentId",
                                     code=ErrorCode.DUPLICATE,
@@ -135,12 +157,12 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
                 out.conflicts.append(row)
             errors.append(Problem(
                 field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
-                message=f"the entry changed since it was read: it is now {describe(row)} "
-                        f"(version {row.version})" if row is not None else
+                message=conflict_message("entry", describe(row), row.version)
+                if row is not None else
                         "the entry changed since it was read: it was removed (present)"))
         recorded = check_recorded_at(entry.recorded_at, now, f"{path}.recordedAt", errors)
         late = entry.late_minutes
-        if entry.kind == AttendanceInputKind.LATE:
+        if entry.kind == models.AttendanceKind.LATE:
             if late is None:
                 errors.append(Problem(field=f"{path}.lateMinutes", code=ErrorCode.REQUIRED,
                                         message="how many minutes late?"))
@@ -153,11 +175,11 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
                                     message="only a late student has minutes late"))
         if len(errors) > before:
             continue
-        if entry.kind == AttendanceInputKind.PRESENT:
+        if entry.kind is None:
             if row is not None:
                 removed.append(row)
         else:
-            kind = models.AttendanceKind(entry.kind.value)
+            kind = entry.kind
             if row is None:
                 new.append({"student_id": student, "kind": kind.value, "late_minutes": late,
                             "recorded_at": recorded})
@@ -174,7 +196,7 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
     if errors:
         raise DomainError(*errors)
 
-    who = actor(info, school_id)
+    who = actor(school_id)
     inserted = await insert_rows(session, ATTENDANCE, [
         {"school_id": school_id, "id": uuid.uuid4(), "lesson_id": lesson.id, "entered_at": now,
          "entered_by_id": who.person_id, "version": 1, **values} for values in new], who)
@@ -201,6 +223,5 @@ async def set_attendance(info: Info, input: SetAttendanceInput, out: AttendanceO
         await receipts.store(session, access, school_id, client_key=key,
                              operation="setAttendance", fingerprint=fingerprint, result={
                                  "entries": [row_state(ATTENDANCE, r) for r in out.entries],
-                                 "warnings": [{"field": w.field, "code": w.code.name,
-                                               "message": w.message} for w in out.warnings]})
+                                 "warnings": receipts.warnings_state(out.warnings)})
     return out

@@ -15,23 +15,20 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, insert, or_, select
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
-from db.audit import Change
-from schema.ids import from_global_id
-from schema.lessons import GenerateLessonsInput
-from schema.mutations import actor
-from schema.school_access import admin_school_by_global_id
+from db.audit import Actor, Change
+from resolvers.input_ids import Id, require
 from tenants.errors import DomainError, ErrorCode, Problem, not_found
 
 MAX_SPAN_DAYS = 400
 
 
-async def _grades(info: Info, groups: list[models.StudyGroup]) -> dict[uuid.UUID, int]:
+async def _grades(session: AsyncSession, groups: list[models.StudyGroup]
+                  ) -> dict[uuid.UUID, int]:
     """The grade level of each group: of its class, or of the youngest class a member of a
     cross-class group is enrolled in that year."""
-    session = info.context.session
     g, gm, e, c = models.StudyGroup, models.GroupMembership, models.Enrollment, models.SchoolClass
     ids = [x.id for x in groups]
     own = select(g.id, c.grade_level).join(c, and_(c.school_id == g.school_id,
@@ -55,10 +52,10 @@ def _weekdays(weekday: int, first: date, last: date) -> list[date]:
     return out
 
 
-async def generate_lessons(info: Info, input: GenerateLessonsInput) -> tuple[int, int]:
-    session = info.context.session
-    school_id = admin_school_by_global_id(info.context.access, input.school_id, "input.schoolId")
-    start, end = input.from_, input.to
+async def generate_lessons(session: AsyncSession, actor: Actor, school_id: uuid.UUID,
+                           start: date, end: date, group_id: Id) -> tuple[int, int]:
+    """Lessons created and skipped in a school the viewer administers (schema/ checks it:
+    `admin_school_by_global_id`), of one group (`group_id`) or of all."""
     errors: list[Problem] = []
     if end < start:
         errors.append(Problem(field="input.to", code=ErrorCode.INVALID,
@@ -67,8 +64,8 @@ async def generate_lessons(info: Info, input: GenerateLessonsInput) -> tuple[int
         errors.append(Problem(field="input.to", code=ErrorCode.OUT_OF_RANGE,
                                 message=f"must be at most {MAX_SPAN_DAYS} days after from"))
     only: uuid.UUID | None = None
-    if input.group_id is not None:
-        only = from_global_id(input.group_id, "StudyGroup", "input.groupId")
+    if group_id is not None:
+        only = require(group_id)
         found = await session.scalar(select(models.StudyGroup.id).where(
             models.StudyGroup.school_id == school_id, models.StudyGroup.id == only))
         if found is None:
@@ -90,7 +87,7 @@ async def generate_lessons(info: Info, input: GenerateLessonsInput) -> tuple[int
     by_id = {x.id: x for x in groups}
     years = {y.id: y for y in await session.scalars(select(models.AcademicYear).where(
         models.AcademicYear.school_id == school_id))}
-    grades = await _grades(info, groups)
+    grades = await _grades(session, groups)
     schemes = {(r.academic_year_id, r.grade_level): r.scheme_id
                for r in await session.scalars(select(models.GradeLevelScheme).where(
                    models.GradeLevelScheme.school_id == school_id))}
@@ -129,7 +126,7 @@ async def generate_lessons(info: Info, input: GenerateLessonsInput) -> tuple[int
     if rows:
         # One multi-row INSERT (insertmanyvalues batches), not one statement per lesson.
         await session.execute(insert(models.Lesson), rows)
-        await audit.record(session, actor(info, school_id), *[
+        await audit.record(session, actor, *[
             Change(school_id=school_id, action="create", entity="lessons", entity_id=r["id"],
                    after=audit.jsonable({k: v for k, v in r.items() if k != "school_id"}))
             for r in rows])

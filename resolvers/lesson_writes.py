@@ -9,30 +9,24 @@ without the right is FORBIDDEN. Every change increments `version` and is audited
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from db import audit, models
-from db.audit import Change
+from db.audit import Actor, Change
 from db.models import TokenScope
 from resolvers.closing import require_period_open
+from resolvers.input_ids import Id, require
+from resolvers.mark_targets import CLOCK_SKEW
 from resolvers.timeliness import Deadlines, deadlines, late_warning, require_open_window
 from resolvers.timetable import MAX_LESSON_NUMBER, school_teacher
-from schema.ids import from_global_id, to_global_id
-from schema.lessons import (
-    AddLessonInput,
-    CancelLessonInput,
-    ClearSubstitutionInput,
-    MoveLessonInput,
-    SetSubstitutionInput,
-    UpdateLessonInput,
-)
-from schema.mutations import actor
+from tenants.access import AccessContext
 from tenants.errors import (
     DomainError,
     EntryWarning,
@@ -49,36 +43,50 @@ MAX_HOMEWORK = 5000
 MAX_LINKS = 10
 MAX_LINK_LENGTH = 2000
 MAX_REASON = 500
-# A client clock a little ahead of ours is not "the future".
-CLOCK_SKEW = timedelta(minutes=5)
+
+# The author of a change in the school the write finds (schema/mutations.py `actor`).
+ActorIn = Callable[[uuid.UUID], Actor]
+# The global id a client knows an object by, for messages (schema/ids.py `to_global_id`).
+PublicId = Callable[[str, uuid.UUID], str]
 
 
-async def _lesson(info: Info, value: str, field: str, *, tokens: bool = False
-                  ) -> models.Lesson:
+@dataclass(frozen=True)
+class LessonChanges:
+    """What `updateLesson` fills in; None leaves a field as it is, an empty text clears it."""
+
+    topic: str | None = None
+    lesson_type_id: Id = None
+    homework: str | None = None
+    homework_links: list[str] | None = None
+    homework_due_on: date | None = None
+    recorded_at: datetime | None = None
+    expected_version: int | None = None
+
+
+async def _lesson(session: AsyncSession, access: AccessContext, lesson_id: uuid.UUID,
+                  field: str, *, tokens: bool = False) -> models.Lesson:
     """The lesson, locked for the change, if the viewer is a member of its school (or, when
     `tokens`, an integrator token that may write its journal)."""
-    lesson_id = from_global_id(value, "Lesson", field)
-    row = await info.context.session.scalar(
+    row = await session.scalar(
         select(models.Lesson).where(models.Lesson.id == lesson_id).with_for_update())
-    access = info.context.access
     if row is None or (access.membership(row.school_id) is None and not (
             tokens and token_may(access, row.school_id, TokenScope.WRITE_JOURNAL))):
         raise not_found(field, "lesson")
     return row
 
 
-async def _group(info: Info, value: str, field: str) -> models.StudyGroup:
-    group_id = from_global_id(value, "StudyGroup", field)
-    row = await info.context.session.scalar(
+async def _group(session: AsyncSession, access: AccessContext, group_id: uuid.UUID,
+                 field: str) -> models.StudyGroup:
+    row = await session.scalar(
         select(models.StudyGroup).where(models.StudyGroup.id == group_id))
-    if row is None or info.context.access.membership(row.school_id) is None:
+    if row is None or access.membership(row.school_id) is None:
         raise not_found(field, "study group")
     return row
 
 
-def _require_planner(info: Info, school_id: uuid.UUID, group_id: uuid.UUID, field: str) -> None:
+def _require_planner(access: AccessContext, school_id: uuid.UUID, group_id: uuid.UUID,
+                     field: str) -> None:
     """Planning a group's lessons: its administrator or one of its teachers."""
-    access = info.context.access
     if not (is_admin(access, school_id) or teaches(access, school_id, group_id)):
         raise forbidden(field, "only an administrator or a teacher of the group may plan its "
                                "lessons")
@@ -102,7 +110,8 @@ async def _year_bounds(session: AsyncSession, group: models.StudyGroup | None,
 
 
 async def _date_errors(session: AsyncSession, group_id: uuid.UUID, day: date,
-                       number: int | None, exclude: uuid.UUID | None) -> list[Problem]:
+                       number: int | None, exclude: uuid.UUID | None, public_id: PublicId
+                       ) -> list[Problem]:
     errors: list[Problem] = []
     start, end = await _year_bounds(session, None, group_id)
     if not start <= day <= end:
@@ -123,15 +132,15 @@ async def _date_errors(session: AsyncSession, group_id: uuid.UUID, day: date,
             errors.append(Problem(field="input.lessonNumber", code=ErrorCode.OVERLAP,
                                     message=f"the group already has lesson {number} on "
                                             f"{day.isoformat()}: "
-                                            f"{to_global_id('Lesson', clash)}"))
+                                            f"{public_id('Lesson', clash)}"))
     return errors
 
 
-async def _lesson_type(session: AsyncSession, school_id: uuid.UUID, value: str | None,
+async def _lesson_type(session: AsyncSession, school_id: uuid.UUID, value: Id,
                        errors: list[Problem]) -> uuid.UUID | None:
-    if value is None:
+    type_id = require(value)
+    if type_id is None:
         return None
-    type_id = from_global_id(value, "LessonType", "input.lessonTypeId")
     found = await session.scalar(select(models.LessonType.id).where(
         models.LessonType.school_id == school_id, models.LessonType.id == type_id))
     if found is None:
@@ -157,10 +166,10 @@ async def _refuse_with_entries(session: AsyncSession, row: models.Lesson, verb: 
                          f"remove them before you {verb} it")
 
 
-async def _save(info: Info, row: models.Lesson, before: dict[str, Any] | None, *,
-                action: str | None = None, extra: dict[str, Any] | None = None,
-                recorded_at: datetime | None = None) -> None:
-    session = info.context.session
+async def _save(session: AsyncSession, actor: ActorIn, row: models.Lesson,
+                before: dict[str, Any] | None, *, action: str | None = None,
+                extra: dict[str, Any] | None = None, recorded_at: datetime | None = None
+                ) -> None:
     if before is not None:
         row.version += 1
     session.add(row)
@@ -168,7 +177,7 @@ async def _save(info: Info, row: models.Lesson, before: dict[str, Any] | None, *
     after = audit.snapshot(row)
     if after is not None and extra:
         after = {**after, **extra}
-    await audit.record(session, actor(info, row.school_id), Change(
+    await audit.record(session, actor(row.school_id), Change(
         school_id=row.school_id, action=action or ("update" if before else "create"),
         entity="lessons", entity_id=row.id, before=before, after=after,
         recorded_at=recorded_at))
@@ -183,65 +192,63 @@ async def _assigned_teacher(session: AsyncSession, group_id: uuid.UUID, day: dat
         .order_by(a.starts_on, a.id).limit(1))
 
 
-async def add_lesson(info: Info, input: AddLessonInput) -> models.Lesson:
-    session = info.context.session
-    access = info.context.access
-    group = await _group(info, input.group_id, "input.groupId")
-    _require_planner(info, group.school_id, group.id, "input.groupId")
+async def add_lesson(session: AsyncSession, access: AccessContext, actor: ActorIn,
+                     group_id: uuid.UUID, day: date, lesson_number: int | None,
+                     lesson_type_id: Id, public_id: PublicId) -> models.Lesson:
+    group = await _group(session, access, group_id, "input.groupId")
+    _require_planner(access, group.school_id, group.id, "input.groupId")
     rules = await deadlines(session, group.school_id)
     now = datetime.now(UTC)
-    require_open_window(access, group.school_id, rules, input.date, now, "input.date")
-    await require_period_open(session, access, group.school_id, group.id, input.date,
-                              "input.date")
-    errors = await _date_errors(session, group.id, input.date, input.lesson_number, None)
-    type_id = await _lesson_type(session, group.school_id, input.lesson_type_id, errors)
+    require_open_window(access, group.school_id, rules, day, now, "input.date")
+    await require_period_open(session, access, group.school_id, group.id, day, "input.date")
+    errors = await _date_errors(session, group.id, day, lesson_number, None, public_id)
+    type_id = await _lesson_type(session, group.school_id, lesson_type_id, errors)
     if errors:
         raise DomainError(*errors)
     me = access.person_id(group.school_id)
     teacher = me if teaches(access, group.school_id, group.id) else \
-        await _assigned_teacher(session, group.id, input.date)
+        await _assigned_teacher(session, group.id, day)
     row = models.Lesson(school_id=group.school_id, id=uuid.uuid4(), group_id=group.id,
-                        date=input.date, lesson_number=input.lesson_number,
+                        date=day, lesson_number=lesson_number,
                         lesson_type_id=type_id, status=models.LessonStatus.SCHEDULED,
                         scheduled_teacher_id=teacher, actual_teacher_id=teacher,
                         homework_links=[], version=1)
-    await _save(info, row, None)
+    await _save(session, actor, row, None)
     return row
 
 
-async def move_lesson(info: Info, input: MoveLessonInput) -> models.Lesson:
-    session = info.context.session
-    row = await _lesson(info, input.id, "input.id")
-    _require_planner(info, row.school_id, row.group_id, "input.id")
-    _check_version(row, input.expected_version)
+async def move_lesson(session: AsyncSession, access: AccessContext, actor: ActorIn,
+                      lesson_id: uuid.UUID, to_day: date, lesson_number: int | None,
+                      expected_version: int | None, public_id: PublicId) -> models.Lesson:
+    row = await _lesson(session, access, lesson_id, "input.id")
+    _require_planner(access, row.school_id, row.group_id, "input.id")
+    _check_version(row, expected_version)
     rules = await deadlines(session, row.school_id)
     now = datetime.now(UTC)
-    require_open_window(info.context.access, row.school_id, rules, row.date, now, "input.id")
-    for day, field in ((row.date, "input.id"), (input.date, "input.date")):
-        await require_period_open(session, info.context.access, row.school_id, row.group_id,
-                                  day, field)
-    number = input.lesson_number if input.lesson_number is not None else row.lesson_number
-    errors = await _date_errors(session, row.group_id, input.date, number, row.id)
+    require_open_window(access, row.school_id, rules, row.date, now, "input.id")
+    for day, field in ((row.date, "input.id"), (to_day, "input.date")):
+        await require_period_open(session, access, row.school_id, row.group_id, day, field)
+    number = lesson_number if lesson_number is not None else row.lesson_number
+    errors = await _date_errors(session, row.group_id, to_day, number, row.id, public_id)
     if errors:
         raise DomainError(*errors)
     await _refuse_with_entries(session, row, "move")
     before = audit.snapshot(row)
-    row.date = input.date
+    row.date = to_day
     row.lesson_number = number
-    await _save(info, row, before)
+    await _save(session, actor, row, before)
     return row
 
 
-async def cancel_lesson(info: Info, input: CancelLessonInput) -> models.Lesson:
-    session = info.context.session
-    row = await _lesson(info, input.id, "input.id")
-    _require_planner(info, row.school_id, row.group_id, "input.id")
+async def cancel_lesson(session: AsyncSession, access: AccessContext, actor: ActorIn,
+                        lesson_id: uuid.UUID, reason: str | None) -> models.Lesson:
+    row = await _lesson(session, access, lesson_id, "input.id")
+    _require_planner(access, row.school_id, row.group_id, "input.id")
     rules = await deadlines(session, row.school_id)
-    require_open_window(info.context.access, row.school_id, rules, row.date,
-                        datetime.now(UTC), "input.id")
-    await require_period_open(session, info.context.access, row.school_id, row.group_id,
-                              row.date, "input.id")
-    reason = (input.reason or "").strip() or None
+    require_open_window(access, row.school_id, rules, row.date, datetime.now(UTC), "input.id")
+    await require_period_open(session, access, row.school_id, row.group_id, row.date,
+                              "input.id")
+    reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
         raise refusal("input.reason", ErrorCode.INVALID,
                          f"must be at most {MAX_REASON} characters")
@@ -251,7 +258,8 @@ async def cancel_lesson(info: Info, input: CancelLessonInput) -> models.Lesson:
     before = audit.snapshot(row)
     row.status = models.LessonStatus.CANCELLED
     # The lesson has no column for the reason: the audit entry of the cancellation keeps it.
-    await _save(info, row, before, action="cancel", extra={"cancel_reason": reason})
+    await _save(session, actor, row, before, action="cancel",
+                extra={"cancel_reason": reason})
     return row
 
 
@@ -309,11 +317,10 @@ async def _next_lesson_day(session: AsyncSession, row: models.Lesson) -> date | 
         .order_by(models.Lesson.date, models.Lesson.lesson_number).limit(1))
 
 
-async def update_lesson(info: Info, input: UpdateLessonInput
+async def update_lesson(session: AsyncSession, access: AccessContext, actor: ActorIn,
+                        lesson_id: uuid.UUID, input: LessonChanges
                         ) -> tuple[models.Lesson, list[EntryWarning]]:
-    session = info.context.session
-    access = info.context.access
-    row = await _lesson(info, input.id, "input.id", tokens=True)
+    row = await _lesson(session, access, lesson_id, "input.id", tokens=True)
     if not may_write_lesson(access, row.school_id, row.group_id, row.id):
         raise forbidden("input.id", "only a teacher of the group, the substitute of this "
                                     "lesson or an administrator may fill it in")
@@ -366,18 +373,21 @@ async def update_lesson(info: Info, input: UpdateLessonInput
             warnings.append(late_warning("input.homework", "the homework", "the lesson day"))
     if (row.homework or row.homework_links) and row.homework_due_on is None:
         row.homework_due_on = await _next_lesson_day(session, row)
-    await _save(info, row, before, recorded_at=recorded_at)
+    await _save(session, actor, row, before, recorded_at=recorded_at)
     return row, warnings
 
 
-async def set_substitution(info: Info, input: SetSubstitutionInput) -> models.Lesson:
-    session = info.context.session
-    row = await _lesson(info, input.lesson_id, "input.lessonId")
-    require_admin(info.context.access, row.school_id, "input.lessonId")
+async def set_substitution(session: AsyncSession, access: AccessContext, actor: ActorIn,
+                           lesson_id: uuid.UUID, teacher_id: str, reason: str
+                           ) -> models.Lesson:
+    """`teacher_id` is the global id as given: resolvers/timetable.py `school_teacher` decodes
+    it."""
+    row = await _lesson(session, access, lesson_id, "input.lessonId")
+    require_admin(access, row.school_id, "input.lessonId")
     errors: list[Problem] = []
-    teacher = await school_teacher(session, row.school_id, input.teacher_id, "input.teacherId",
+    teacher = await school_teacher(session, row.school_id, teacher_id, "input.teacherId",
                                    errors)
-    reason = input.reason.strip()
+    reason = reason.strip()
     if not reason:
         errors.append(Problem(field="input.reason", code=ErrorCode.REQUIRED,
                                 message="is required"))
@@ -395,15 +405,16 @@ async def set_substitution(info: Info, input: SetSubstitutionInput) -> models.Le
     before = audit.snapshot(row)
     row.actual_teacher_id = teacher
     row.substitution_reason = reason
-    await _save(info, row, before, action="substitute")
+    await _save(session, actor, row, before, action="substitute")
     return row
 
 
-async def clear_substitution(info: Info, input: ClearSubstitutionInput) -> models.Lesson:
-    row = await _lesson(info, input.lesson_id, "input.lessonId")
-    require_admin(info.context.access, row.school_id, "input.lessonId")
+async def clear_substitution(session: AsyncSession, access: AccessContext, actor: ActorIn,
+                             lesson_id: uuid.UUID) -> models.Lesson:
+    row = await _lesson(session, access, lesson_id, "input.lessonId")
+    require_admin(access, row.school_id, "input.lessonId")
     before = audit.snapshot(row)
     row.actual_teacher_id = row.scheduled_teacher_id
     row.substitution_reason = None
-    await _save(info, row, before)
+    await _save(session, actor, row, before)
     return row

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Row
 
-from schema.marks import MarkEntryInput
+from resolvers.input_ids import Id
 from tenants.errors import ErrorCode, Problem
 
 if TYPE_CHECKING:
@@ -20,13 +20,32 @@ MAX_COMMENT = 1000
 Scales = dict[uuid.UUID, tuple[str, list[tuple[str, uuid.UUID]]]]
 
 
+@dataclass(frozen=True)
+class MarkEntry:
+    """One mark of `setMarks` as given (schema/marks_fields.py fills it from MarkEntryInput):
+    None leaves a column as it is on a change, except `comment`, which `keep_comment` keeps
+    (an omitted comment) and None clears."""
+
+    student_id: Id
+    value: str | None = None
+    work_type_id: Id = None
+    lesson_id: Id = None
+    comment: str | None = None
+    keep_comment: bool = True
+    mark_id: Id = None
+    expected_version: int | None = None
+    remove: bool | None = None
+    excluded_from_average: bool | None = None
+    recorded_at: datetime | None = None
+
+
 @dataclass
 class Entry:
     """One input mark, resolved: where it goes and what it becomes."""
 
     n: int
     path: str
-    raw: MarkEntryInput
+    raw: MarkEntry
     student_id: uuid.UUID
     target_field: str
     group: GroupRef | None = None
@@ -86,13 +105,13 @@ def mark_columns(e: Entry, systems: dict[uuid.UUID, uuid.UUID | None],
                                 message="a new mark needs a kind of work"))
     else:
         cols["work_type_id"] = row.work_type_id
-    if isinstance(raw.comment, str):
+    if raw.comment is not None:
         comment = raw.comment.strip() or None
         if comment and len(comment) > MAX_COMMENT:
             errors.append(Problem(field=f"{path}.comment", code=ErrorCode.OUT_OF_RANGE,
                                     message=f"at most {MAX_COMMENT} characters"))
         cols["comment"] = comment
-    elif raw.comment is None or row is None:
+    elif not raw.keep_comment or row is None:
         cols["comment"] = None
     else:
         cols["comment"] = row.comment

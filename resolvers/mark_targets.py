@@ -26,26 +26,13 @@ from db.audit import (
     logging,
     state_in_sql,
 )
-from schema.ids import from_global_id
 from tenants.access import AccessContext
-from tenants.errors import DomainError, ErrorCode, Problem
+from tenants.errors import ErrorCode, Problem
 from tenants.rules import may_write_lesson, token_may
 
 MAX_ENTRIES = 1000
 # A client clock a little ahead of ours is not a recording from the future.
 CLOCK_SKEW = timedelta(minutes=5)
-
-
-def decode(value: str | None, type_name: str, field: str, errors: list[Problem]
-           ) -> uuid.UUID | None:
-    """A global id of the input, or None (with the error collected) when malformed."""
-    if value is None:
-        return None
-    try:
-        return from_global_id(value, type_name, field)
-    except DomainError as e:
-        errors.extend(e.problems)
-        return None
 
 
 def add_once(errors: list[Problem], field: str | None, code: ErrorCode, message: str) -> None:

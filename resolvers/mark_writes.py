@@ -10,21 +10,24 @@ refusal.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from db import models
+from db.audit import Actor
 from resolvers import receipts
 from resolvers.closing import require_period_open, require_unlocked
+from resolvers.input_ids import Id, collect
 from resolvers.journal_context import GroupRef, LessonRef, WriteContext, read_context
 from resolvers.mark_checks import (
     Entry,
+    MarkEntry,
     conflict_message,
     label_of,
     mark_columns,
@@ -34,7 +37,6 @@ from resolvers.mark_targets import (
     add_once,
     check_recorded_at,
     check_writer,
-    decode,
     delete_rows,
     from_state,
     insert_rows,
@@ -44,11 +46,22 @@ from resolvers.mark_targets import (
     update_rows,
 )
 from resolvers.timeliness import Deadlines, deadlines, late_warning, require_open_window
-from schema.marks import DeleteMarkInput, SetMarksInput
-from schema.mutations import actor
-from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem, WarningCode
+from tenants.access import AccessContext
+from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem
 
 MARKS = models.Mark.__table__
+
+
+@dataclass(frozen=True)
+class MarksToSet:
+    """The input of `setMarks` (schema/marks_fields.py fills it from SetMarksInput): the marks
+    of a lesson (`lesson_id`), or of a work with its own day (`group_id` and `work_date`)."""
+
+    marks: list[MarkEntry]
+    lesson_id: Id = None
+    group_id: Id = None
+    work_date: date | None = None
+    client_key: str | None = None
 
 
 @dataclass
@@ -72,8 +85,10 @@ async def load_marks(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UU
     return {r.id: r for r in rows}
 
 
-async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
-    session, access = info.context.session, info.context.access
+async def set_marks(session: AsyncSession, access: AccessContext,
+                    actor: Callable[[uuid.UUID], Actor], input: MarksToSet, out: Outcome
+                    ) -> Outcome:
+    """`actor` gives the author of the change in the school the marks turn out to be of."""
     key = receipts.check_key(input.client_key)
     fingerprint = receipts.digest(input, key)
     stored = await receipts.replay(session, access, client_key=key, operation="setMarks",
@@ -90,7 +105,7 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
     entries = parse_entries(input, errors)
     if errors:
         raise DomainError(*errors)
-    top_group = decode(input.group_id, "StudyGroup", "input.groupId", [])
+    top_group = collect(input.group_id, [])
     existing = await load_marks(session, {e.values["mark_id"] for e in entries
                                           if e.values.get("mark_id")})
     ctx = await read_context(
@@ -131,16 +146,16 @@ async def set_marks(info: Info, input: SetMarksInput, out: Outcome) -> Outcome:
     require_unlocked(access, school_id, ctx.locks,
                      [(e.group.id, e.work_date, e.path) for e in entries
                       if e.group is not None and e.work_date is not None])
-    await write_marks(info, school_id, entries, now, out)
+    await write_marks(session, actor(school_id), school_id, entries, now, out)
     if key is not None:
         await receipts.store(session, access, school_id, client_key=key, operation="setMarks",
                              fingerprint=fingerprint, result=state_of(out))
     return out
 
 
-def parse_entries(input: SetMarksInput, errors: list[Problem]) -> list[Entry]:
-    decode(input.lesson_id, "Lesson", "input.lessonId", errors)
-    group = decode(input.group_id, "StudyGroup", "input.groupId", errors)
+def parse_entries(input: MarksToSet, errors: list[Problem]) -> list[Entry]:
+    collect(input.lesson_id, errors)
+    group = collect(input.group_id, errors)
     if input.lesson_id is not None and input.group_id is not None:
         errors.append(Problem(field="input.groupId", code=ErrorCode.INVALID,
                                 message="give either lessonId, or groupId with workDate"))
@@ -154,11 +169,11 @@ def parse_entries(input: SetMarksInput, errors: list[Problem]) -> list[Entry]:
     seen: set[uuid.UUID] = set()
     for n, raw in enumerate(input.marks):
         path = f"input.marks.{n}"
-        student = decode(raw.student_id, "Person", f"{path}.studentId", errors)
-        mark_id = decode(raw.mark_id, "Mark", f"{path}.markId", errors)
-        lesson_id = decode(raw.lesson_id or input.lesson_id, "Lesson",
-                           f"{path}.lessonId" if raw.lesson_id else "input.lessonId", [])
-        work_type = decode(raw.work_type_id, "WorkType", f"{path}.workTypeId", errors)
+        student = collect(raw.student_id, errors)
+        mark_id = collect(raw.mark_id, errors)
+        # A malformed lesson id of its own is its entry's NOT_FOUND or REQUIRED, below.
+        lesson_id = collect(raw.lesson_id or input.lesson_id, [])
+        work_type = collect(raw.work_type_id, errors)
         if mark_id in seen:
             errors.append(Problem(field=f"{path}.markId", code=ErrorCode.DUPLICATE,
                                     message="the same mark appears twice"))
@@ -173,7 +188,7 @@ def parse_entries(input: SetMarksInput, errors: list[Problem]) -> list[Entry]:
     return entries
 
 
-def resolve_targets(input: SetMarksInput, entries: list[Entry], existing: dict[uuid.UUID, Any],
+def resolve_targets(input: MarksToSet, entries: list[Entry], existing: dict[uuid.UUID, Any],
                     lessons: dict[uuid.UUID, LessonRef],
                     groups: dict[uuid.UUID, GroupRef], top_group: uuid.UUID | None,
                     errors: list[Problem]) -> None:
@@ -271,10 +286,8 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
                                          f"{rules.mark_deadline_days} days after the work"))
 
 
-async def write_marks(info: Info, school_id: uuid.UUID, entries: list[Entry], now: datetime,
-                      out: Outcome) -> None:
-    session = info.context.session
-    who = actor(info, school_id)
+async def write_marks(session: AsyncSession, who: Actor, school_id: uuid.UUID,
+                      entries: list[Entry], now: datetime, out: Outcome) -> None:
     new = [e for e in entries if e.existing is None and e.values]
     changed = [(e, e.existing) for e in entries
                if e.existing is not None and e.values and not e.values.get("remove")]
@@ -307,24 +320,20 @@ async def write_marks(info: Info, school_id: uuid.UUID, entries: list[Entry], no
 def state_of(out: Outcome) -> dict[str, Any]:
     return {"marks": [row_state(MARKS, r) for r in out.marks],
             "removed": [str(i) for i in out.removed],
-            "warnings": [{"field": w.field, "code": w.code.name, "message": w.message}
-                         for w in out.warnings]}
+            "warnings": receipts.warnings_state(out.warnings)}
 
 
 def replayed(stored: dict[str, Any]) -> Outcome:
     return Outcome(marks=[from_state(MARKS, s) for s in stored["marks"]],
                    removed=[uuid.UUID(i) for i in stored["removed"]],
-                   warnings=[EntryWarning(field=w["field"], code=WarningCode[w["code"]],
-                                         message=w["message"]) for w in stored["warnings"]],
+                   warnings=receipts.warnings_from_state(stored["warnings"]),
                    replayed=True)
 
 
-async def delete_mark(info: Info, input: DeleteMarkInput, out: Outcome) -> uuid.UUID:
-    session, access = info.context.session, info.context.access
+async def delete_mark(session: AsyncSession, access: AccessContext,
+                      actor: Callable[[uuid.UUID], Actor], mark_id: uuid.UUID,
+                      expected_version: int | None, out: Outcome) -> uuid.UUID:
     errors: list[Problem] = []
-    mark_id = decode(input.id, "Mark", "input.id", errors)
-    if mark_id is None:
-        raise DomainError(*errors)
     row = (await load_marks(session, {mark_id})).get(mark_id)
     if row is None:
         raise DomainError(Problem(field="input.id", code=ErrorCode.NOT_FOUND,
@@ -339,7 +348,7 @@ async def delete_mark(info: Info, input: DeleteMarkInput, out: Outcome) -> uuid.
     require_open_window(access, row.school_id, rules, row.work_date, now, "input.id")
     await require_period_open(session, access, row.school_id, row.group_id, row.work_date,
                               "input.id")
-    if input.expected_version is not None and input.expected_version != row.version:
+    if expected_version is not None and expected_version != row.version:
         out.conflicts.append(row)
         label = await session.scalar(select(models.MarkValue.label)
                                      .where(models.MarkValue.id == row.value_id))
@@ -347,5 +356,5 @@ async def delete_mark(info: Info, input: DeleteMarkInput, out: Outcome) -> uuid.
             field="input.expectedVersion", code=ErrorCode.CONFLICT,
             message=conflict_message("mark", f"«{label}»", row.version)))
     await delete_rows(session, MARKS, row.school_id, [{"id": row.id, "recorded_at": None}],
-                      actor(info, row.school_id))
+                      actor(row.school_id))
     return row.id

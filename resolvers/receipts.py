@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.audit import jsonable
 from db.models import MutationReceipt
 from tenants.access import AccessContext
-from tenants.errors import ErrorCode, refusal
+from tenants.errors import EntryWarning, ErrorCode, WarningCode, refusal
 
 MAX_KEY_LENGTH = 100
 KEY_FIELD = "input.clientKey"
@@ -78,3 +78,14 @@ async def store(session: AsyncSession, access: AccessContext, school_id: uuid.UU
         school_id=school_id, id=uuid.uuid4(), client_key=client_key, operation=operation,
         account_id=access.account_id, token_id=access.token_id,
         response={"input": fingerprint, "result": result}))
+
+
+def warnings_state(warnings: list[EntryWarning]) -> list[dict[str, Any]]:
+    """A result's warnings as JSON, for `store`."""
+    return [{"field": w.field, "code": w.code.name, "message": w.message} for w in warnings]
+
+
+def warnings_from_state(stored: list[dict[str, Any]]) -> list[EntryWarning]:
+    """The warnings of a stored result, as `warnings_state` kept them."""
+    return [EntryWarning(field=w["field"], code=WarningCode[w["code"]], message=w["message"])
+            for w in stored]

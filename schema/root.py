@@ -12,8 +12,6 @@ from resolvers.auth.sessions import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
 from resolvers.events.diary import EventsSubscription
 from resolvers.imports import ImportsMutation
-from resolvers.lessons import LessonsMutation, LessonsQuery
-from resolvers.marks import MarksMutation, MarksQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.roster import RosterMutation, RosterQuery
 from resolvers.schools import SchoolsQuery
@@ -39,7 +37,9 @@ from schema.grading_fields import GradingMutation, GradingQuery
 from schema.inputs import plan_inputs
 from schema.journal import JournalQuery
 from schema.lessons import Lesson
+from schema.lessons_fields import LessonsMutation, LessonsQuery
 from schema.marks import AttendanceEntry, Mark
+from schema.marks_fields import MarksMutation, MarksQuery
 from schema.people import Person
 from schema.permissions import IsAuthenticated
 from schema.reports import ReportsQuery
