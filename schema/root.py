@@ -21,7 +21,6 @@ from resolvers.lessons import LessonsMutation, LessonsQuery
 from resolvers.marks import MarksMutation, MarksQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.reports import ReportsQuery
-from resolvers.roster import RosterMutation, RosterQuery
 from resolvers.schools import SchoolsQuery
 from resolvers.subjects import SubjectsMutation, SubjectsQuery
 from resolvers.timetable import TimetableMutation, TimetableQuery
@@ -43,6 +42,7 @@ from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
 from schema.people import Person
 from schema.permissions import IsAuthenticated
+from schema.roster_fields import RosterMutation, RosterQuery
 from schema.schools import Municipality, School
 from schema.subjects import LessonType, Subject, WorkType
 from schema.timetable import TimetableSlot
