@@ -6,7 +6,6 @@ import strawberry
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
-from resolvers.account_links import AccountLinksMutation
 from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
 from resolvers.auth.sessions import AuthMutation
@@ -15,17 +14,16 @@ from resolvers.diary import DiaryQuery
 from resolvers.events.diary import EventsSubscription
 from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.grading import GradingMutation, GradingQuery
-from resolvers.imports import ImportsMutation
 from resolvers.journal import JournalQuery
 from resolvers.lessons import LessonsMutation, LessonsQuery
 from resolvers.marks import MarksMutation, MarksQuery
-from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.reports import ReportsQuery
 from resolvers.schools import SchoolsQuery
 from resolvers.subjects import SubjectsMutation, SubjectsQuery
 from resolvers.timetable import TimetableMutation, TimetableQuery
 from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
+from schema.account_links import AccountLinksMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.errors import DomainErrors
@@ -37,10 +35,12 @@ from schema.grading import (
     GradingTemplate,
     MarkValue,
 )
+from schema.imports import ImportsMutation
 from schema.inputs import plan_inputs
 from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
 from schema.people import Person
+from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
 from schema.roster_fields import RosterMutation, RosterQuery
 from schema.schools import Municipality, School
