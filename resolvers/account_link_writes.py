@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text, update
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
 from db.audit import Actor, Change, record, snapshot
 from db.tenancy import set_tenant_async
 from resolvers.people_writes import access_person_by_id
-from schema.account_links import CreateAccountLinkCodeInput, RedeemAccountLinkCodeInput
-from schema.mutations import actor
+from resolvers.refs import ActorFor, Ref
+from tenants.access import AccessContext
 from tenants.errors import ErrorCode, refusal
 from tenants.rules import require_own_account
 
@@ -54,10 +54,9 @@ def normalised(value: str) -> str | None:
     return code
 
 
-async def create_account_link_code(info: Info, data: CreateAccountLinkCodeInput
-                                   ) -> IssuedCode:
-    session = info.context.session
-    person = await access_person_by_id(info, data.person_id, "input.personId")
+async def create_account_link_code(session: AsyncSession, access: AccessContext,
+                                   person_ref: Ref, *, actor: ActorFor) -> IssuedCode:
+    person = await access_person_by_id(session, access, person_ref, "input.personId")
     if person.account_id is not None:
         raise refusal("input.personId", ErrorCode.INVALID,
                          "the person already has an account; unbind it first")
@@ -79,21 +78,22 @@ async def create_account_link_code(info: Info, data: CreateAccountLinkCodeInput
                               after=snapshot(old)))
     row = models.AccountLinkCode(school_id=person.school_id, person_id=person.id,
                                  code_hash=code_hash(code), expires_at=now + LIFETIME,
-                                 created_by_account_id=info.context.access.account_id)
+                                 created_by_account_id=access.account_id)
     session.add(row)
     await session.flush()
     await session.refresh(row)
     changes.append(Change(school_id=person.school_id, action="create",
                           entity="account_link_codes", entity_id=row.id, after=snapshot(row)))
-    await record(session, actor(info, person.school_id), *changes)
+    await record(session, actor(person.school_id), *changes)
     return IssuedCode(person, f"{code[:4]}-{code[4:8]}-{code[8:]}", row.expires_at)
 
 
-async def redeem_account_link_code(info: Info, data: RedeemAccountLinkCodeInput
-                                   ) -> models.Person:
-    session, access = info.context.session, info.context.access
+async def redeem_account_link_code(session: AsyncSession, access: AccessContext, value: str,
+                                   *, actor: Actor) -> models.Person:
+    """`actor` is the viewer outside any school: the change is recorded as made by the person
+    the account now belongs to."""
     require_own_account(access, "input.code")
-    code = normalised(data.code)
+    code = normalised(value)
     if code is None:
         raise refusal("input.code", ErrorCode.INVALID,
                          f"must be the {LENGTH}-character code the school gave, e.g. "
@@ -130,8 +130,7 @@ async def redeem_account_link_code(info: Info, data: RedeemAccountLinkCodeInput
         redeemed_at=func.now(), redeemed_by_account_id=access.account_id))
     await session.flush()
     await session.refresh(link)
-    await record(session, Actor(account_id=access.account_id, person_id=person.id,
-                                token_id=None, request_id=info.context.request_id),
+    await record(session, replace(actor, person_id=person.id, token_id=None),
                  Change(school_id=school_id, action="update", entity="persons",
                         entity_id=person.id, before=person_before, after=snapshot(person)),
                  Change(school_id=school_id, action="update", entity="account_link_codes",

@@ -1,20 +1,18 @@
-"""The `importPeople` mutation: a school administrator's bulk import of people from a file."""
+"""The people import: a school administrator's bulk import of people from a file."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-import strawberry
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.import_parse import MAX_FILE_BYTES, ImportProblem
 from db.people_import import ImportResult, run_import
-from resolvers.people_writes import require_school_admin, school_today
-from schema.ids import from_global_id
-from schema.imports import ImportedAccount, ImportPeopleInput, ImportPeoplePayload
-from schema.mutations import Input, actor, apply
-from schema.permissions import IsAuthenticated
+from resolvers.people_writes import school_today
+from resolvers.refs import ActorFor, Ref
+from resolvers.school_config import admin_school
+from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, refusal
 
 # Base64 is 4 characters for every 3 bytes: refuse an oversized file before decoding it.
@@ -48,44 +46,14 @@ def decode_content(value: str) -> bytes:
                          "is not valid base64") from None
 
 
-async def import_people_write(info: Info, data: ImportPeopleInput) -> ImportResult:
-    school_id = from_global_id(data.school_id, "School", "input.schoolId")
-    require_school_admin(info.context.access, school_id, "input.schoolId")
-    content = decode_content(data.content_base64)
-    result = await run_import(info.context.session, school_id, content, data.file_name,
-                              actor=actor(info, school_id),
-                              today=await school_today(info, school_id), dry_run=data.dry_run)
+async def import_people(session: AsyncSession, access: AccessContext, school: Ref,
+                        file_name: str, content_base64: str, *, dry_run: bool,
+                        actor: ActorFor) -> ImportResult:
+    school_id = admin_school(access, school.id(), "input.schoolId")
+    content = decode_content(content_base64)
+    result = await run_import(session, school_id, content, file_name, actor=actor(school_id),
+                              today=await school_today(session, school_id), dry_run=dry_run)
     if result.problems:
         raise DomainError(*(problem_error(p) for p in result.problems))
     return result
 
-
-def _payload(result: ImportResult | None, errors: list[Problem],
-             dry_run: bool) -> ImportPeoplePayload:
-    if result is None:
-        return ImportPeoplePayload(rows=0, created=0, updated=0, unchanged=0, dry_run=dry_run,
-                                   academic_year=None, ignored_columns=[], accounts=[],
-                                   errors=errors)
-    return ImportPeoplePayload(
-        rows=result.rows, created=result.created, updated=result.updated,
-        unchanged=result.unchanged, dry_run=result.dry_run, academic_year=result.academic_year,
-        ignored_columns=result.ignored_columns,
-        accounts=[ImportedAccount(external_id=a.external_id, login=a.login,
-                                  initial_password=a.password) for a in result.accounts],
-        errors=errors)
-
-
-async def import_people(info: Info, input: Input[ImportPeopleInput]) -> ImportPeoplePayload:
-    result, errors = await apply(info, lambda: import_people_write(info, input))
-    return _payload(result, errors, input.dry_run)
-
-
-@strawberry.type
-class ImportsMutation:
-    import_people: ImportPeoplePayload = strawberry.field(
-        resolver=import_people, permission_classes=[IsAuthenticated],
-        description="Import students, staff and guardians with their classes, links and "
-                    "logins from a CSV or XLSX file (school administrators). Every row is "
-                    "checked first; with any error nothing is written. Persons are matched by "
-                    "their code (external id), so importing the same file again changes "
-                    "nothing; nothing is ever deleted.")

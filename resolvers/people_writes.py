@@ -6,7 +6,6 @@ visibility, so an id of another school (or one the viewer may not see) is NOT_FO
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,29 +13,19 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
-from strawberry.dataloader import DataLoader
-from strawberry.types import Info
-from strawberry.types.unset import UnsetType
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import False_
 
 from db import models
 from db.audit import Change, record, snapshot
 from db.logins import LOGIN_PATTERN, LOGIN_RULE, normalize_login
 from resolvers.auth.passwords import hashed
-from schema.ids import from_global_id
-from schema.mutations import actor
-from schema.people import (
-    CreatePersonInput,
-    GrantRoleInput,
-    LinkGuardianInput,
-    RevokeRoleInput,
-    SetPersonAccountInput,
-    UnbindPersonAccountInput,
-    UnlinkGuardianInput,
-    UpdatePersonInput,
-)
+from resolvers.refs import KEEP, ActorFor, Keep, Ref
+from resolvers.school_config import admin_school
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, not_found, refusal
 from tenants.rules import require_admin
+from tenants.visibility import person_filter
 
 NAME_MAX = 100
 EXTERNAL_ID_MAX = 64
@@ -47,21 +36,47 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 
 
-def require_school_admin(access: AccessContext, school_id: uuid.UUID, field: str) -> None:
-    """A school from the client: NOT_FOUND unless the viewer belongs to it, FORBIDDEN unless
-    they administer it."""
-    if access.membership(school_id) is None:
-        raise not_found(field, "school")
-    require_admin(access, school_id, field)
+@dataclass(frozen=True)
+class NewPerson:
+    school: Ref
+    last_name: str
+    first_name: str
+    middle_name: str | None
+    birth_date: date | None
+    external_id: str | None
+    roles: list[models.SchoolRole]
 
 
-async def access_person_by_id(info: Info, value: str, field: str) -> models.Person:
+@dataclass(frozen=True)
+class PersonChanges:
+    """KEEP leaves a field as it is; None clears it (refused for the names)."""
+
+    person: Ref
+    last_name: str | Keep | None
+    first_name: str | Keep | None
+    middle_name: str | Keep | None
+    birth_date: date | Keep | None
+    external_id: str | Keep | None
+
+
+async def visible_person(session: AsyncSession, access: AccessContext, person_id: uuid.UUID
+                         ) -> models.Person | None:
+    """The person, if the viewer may read them (tenants/visibility.py)."""
+    visible = person_filter(access)
+    if isinstance(visible, False_):
+        # Nobody visible (an officer): no statement, which the officer role would refuse.
+        return None
+    return await session.scalar(select(models.Person).where(models.Person.id == person_id,
+                                                            visible))
+
+
+async def access_person_by_id(session: AsyncSession, access: AccessContext, ref: Ref,
+                              field: str) -> models.Person:
     """A person the viewer administers; missing and invisible ids are both NOT_FOUND."""
-    person_id = from_global_id(value, "Person", field)
-    row = await info.context.loaders.visible_person.load(person_id)
+    row = await visible_person(session, access, ref.id())
     if row is None:
         raise not_found(field, "person")
-    require_admin(info.context.access, row.school_id, field)
+    require_admin(access, row.school_id, field)
     return row
 
 
@@ -101,48 +116,40 @@ class Checker:
             raise DomainError(*self.errors)
 
 
-async def school_today(info: Info, school_id: uuid.UUID) -> date:
+async def school_today(session: AsyncSession, school_id: uuid.UUID) -> date:
     """Today in the school's time zone (a birth date entered at 00:30 in Blagoveshchensk)."""
-    school = await info.context.loaders.by_id(models.School).load(school_id)
+    school = await session.get(models.School, school_id)
     zone = ZoneInfo(school.timezone) if school else None
     return datetime.now(zone).date()
 
 
-async def external_id_taken(info: Info, school_id: uuid.UUID, external_id: str,
+async def external_id_taken(session: AsyncSession, school_id: uuid.UUID, external_id: str,
                             person_id: uuid.UUID | None = None) -> bool:
     stmt = select(models.Person.id).where(models.Person.school_id == school_id,
                                           models.Person.external_id == external_id)
     if person_id is not None:
         stmt = stmt.where(models.Person.id != person_id)
-    return (await info.context.session.scalar(stmt.limit(1))) is not None
+    return (await session.scalar(stmt.limit(1))) is not None
 
 
-async def roles_of(info: Info, person: models.Person) -> set[models.SchoolRole]:
+async def roles_of(session: AsyncSession, person: models.Person) -> set[models.SchoolRole]:
     # Read afresh, not through the loader: the payload's `roles` must see this write.
-    rows = await info.context.session.scalars(
+    rows = await session.scalars(
         select(models.PersonRole.role).where(models.PersonRole.school_id == person.school_id,
                                              models.PersonRole.person_id == person.id))
     return set(rows)
 
 
-def forget(loader: DataLoader[uuid.UUID, Any], key: uuid.UUID) -> None:
-    """Drop a cached relation this write changed, so a later field in the same request (a
-    second mutation of the document) reads it afresh."""
-    with contextlib.suppress(KeyError):  # strawberry's clear() raises for an absent key
-        loader.clear(key)
-
-
-async def create_person(info: Info, data: CreatePersonInput) -> models.Person:
-    session = info.context.session
-    school_id = from_global_id(data.school_id, "School", "input.schoolId")
-    require_school_admin(info.context.access, school_id, "input.schoolId")
+async def create_person(session: AsyncSession, access: AccessContext, data: NewPerson, *,
+                        actor: ActorFor) -> models.Person:
+    school_id = admin_school(access, data.school.id(), "input.schoolId")
     check = Checker([])
     last_name = check.name(data.last_name, "input.lastName")
     first_name = check.name(data.first_name, "input.firstName")
     middle_name = check.optional_text(data.middle_name, "input.middleName", NAME_MAX)
-    check.birth_date(data.birth_date, "input.birthDate", await school_today(info, school_id))
+    check.birth_date(data.birth_date, "input.birthDate", await school_today(session, school_id))
     external_id = check.optional_text(data.external_id, "input.externalId", EXTERNAL_ID_MAX)
-    if external_id and await external_id_taken(info, school_id, external_id):
+    if external_id and await external_id_taken(session, school_id, external_id):
         check.add("input.externalId", ErrorCode.DUPLICATE,
                   "another person of the school has this external id")
     if not data.roles:
@@ -158,7 +165,7 @@ async def create_person(info: Info, data: CreatePersonInput) -> models.Person:
     session.add_all(roles)
     await session.flush()
     await session.refresh(person)
-    await record(session, actor(info, school_id),
+    await record(session, actor(school_id),
                  Change(school_id=school_id, action="create", entity="persons",
                         entity_id=person.id, after=snapshot(person)),
                  *(Change(school_id=school_id, action="create", entity="person_roles",
@@ -166,30 +173,30 @@ async def create_person(info: Info, data: CreatePersonInput) -> models.Person:
     return person
 
 
-async def update_person(info: Info, data: UpdatePersonInput) -> models.Person:
-    session = info.context.session
-    person = await access_person_by_id(info, data.id, "input.id")
+async def update_person(session: AsyncSession, access: AccessContext, data: PersonChanges, *,
+                        actor: ActorFor) -> models.Person:
+    person = await access_person_by_id(session, access, data.person, "input.id")
     check = Checker([])
     changes: dict[str, Any] = {}
     for key, field in (("last_name", "lastName"), ("first_name", "firstName")):
         value = getattr(data, key)
-        if isinstance(value, UnsetType):
+        if value is KEEP:
             continue
         if value is None:
             check.add(f"input.{field}", ErrorCode.REQUIRED, "cannot be cleared")
         else:
             changes[key] = check.name(value, f"input.{field}")
-    if not isinstance(data.middle_name, UnsetType):
+    if data.middle_name is not KEEP:
         changes["middle_name"] = check.optional_text(data.middle_name, "input.middleName",
                                                      NAME_MAX)
-    if not isinstance(data.birth_date, UnsetType):
+    if data.birth_date is not KEEP:
         check.birth_date(data.birth_date, "input.birthDate",
-                         await school_today(info, person.school_id))
+                         await school_today(session, person.school_id))
         changes["birth_date"] = data.birth_date
-    if not isinstance(data.external_id, UnsetType):
+    if data.external_id is not KEEP:
         external_id = check.optional_text(data.external_id, "input.externalId",
                                           EXTERNAL_ID_MAX)
-        if external_id and await external_id_taken(info, person.school_id, external_id,
+        if external_id and await external_id_taken(session, person.school_id, external_id,
                                                    person.id):
             check.add("input.externalId", ErrorCode.DUPLICATE,
                       "another person of the school has this external id")
@@ -201,34 +208,33 @@ async def update_person(info: Info, data: UpdatePersonInput) -> models.Person:
         for key, value in changes.items():
             setattr(person, key, value)
         await session.flush()
-        await record(session, actor(info, person.school_id),
+        await record(session, actor(person.school_id),
                      Change(school_id=person.school_id, action="update", entity="persons",
                             entity_id=person.id, before=before, after=snapshot(person)))
     return person
 
 
-async def grant_role(info: Info, data: GrantRoleInput) -> models.Person:
-    session = info.context.session
-    person = await access_person_by_id(info, data.person_id, "input.personId")
-    if data.role in await roles_of(info, person):
+async def grant_role(session: AsyncSession, access: AccessContext, person_ref: Ref,
+                     role: models.SchoolRole, *, actor: ActorFor) -> models.Person:
+    person = await access_person_by_id(session, access, person_ref, "input.personId")
+    if role in await roles_of(session, person):
         raise DomainError(Problem(field="input.role", code=ErrorCode.DUPLICATE,
                                        message="the person already holds this role"))
     row = models.PersonRole(school_id=person.school_id, id=uuid.uuid4(), person_id=person.id,
-                            role=data.role)
+                            role=role)
     session.add(row)
     await session.flush()
-    await record(session, actor(info, person.school_id),
+    await record(session, actor(person.school_id),
                  Change(school_id=person.school_id, action="create", entity="person_roles",
                         entity_id=row.id, after=snapshot(row)))
-    forget(info.context.loaders.many(models.PersonRole.person_id), person.id)
     return person
 
 
-async def revoke_role(info: Info, data: RevokeRoleInput) -> models.Person:
-    session = info.context.session
-    person = await access_person_by_id(info, data.person_id, "input.personId")
+async def revoke_role(session: AsyncSession, access: AccessContext, person_ref: Ref,
+                      role: models.SchoolRole, *, actor: ActorFor) -> models.Person:
+    person = await access_person_by_id(session, access, person_ref, "input.personId")
     school_id = person.school_id
-    if data.role == models.SchoolRole.ADMINISTRATOR:
+    if role == models.SchoolRole.ADMINISTRATOR:
         # Lock every administrator grant of the school, so two administrators revoking each
         # other at once cannot leave the school with none.
         admins = (await session.scalars(
@@ -243,57 +249,50 @@ async def revoke_role(info: Info, data: RevokeRoleInput) -> models.Person:
                         "someone else first"))
     row = await session.scalar(select(models.PersonRole).where(
         models.PersonRole.school_id == school_id, models.PersonRole.person_id == person.id,
-        models.PersonRole.role == data.role).with_for_update())
+        models.PersonRole.role == role).with_for_update())
     if row is None:
         raise not_found("input.role", "role of this person")
     before = snapshot(row)
     await session.delete(row)
     await session.flush()
-    await record(session, actor(info, school_id),
+    await record(session, actor(school_id),
                  Change(school_id=school_id, action="delete", entity="person_roles",
                         entity_id=row.id, before=before))
-    forget(info.context.loaders.many(models.PersonRole.person_id), person.id)
     return person
 
 
 async def _guardian_and_student(
-    info: Info, guardian_value: str, student_value: str
+    session: AsyncSession, access: AccessContext, guardian_ref: Ref, student_ref: Ref
 ) -> tuple[models.Person, models.Person]:
-    guardian = await access_person_by_id(info, guardian_value, "input.guardianId")
-    student = await access_person_by_id(info, student_value, "input.studentId")
+    guardian = await access_person_by_id(session, access, guardian_ref, "input.guardianId")
+    student = await access_person_by_id(session, access, student_ref, "input.studentId")
     return guardian, student
 
 
-async def _link(info: Info, guardian: models.Person, student: models.Person
+async def _link(session: AsyncSession, guardian: models.Person, student: models.Person
                 ) -> models.Guardianship | None:
-    return await info.context.session.scalar(select(models.Guardianship).where(
+    return await session.scalar(select(models.Guardianship).where(
         models.Guardianship.school_id == guardian.school_id,
         models.Guardianship.guardian_id == guardian.id,
         models.Guardianship.student_id == student.id))
 
 
-def _forget_links(info: Info, guardian: models.Person, student: models.Person) -> None:
-    loaders = info.context.loaders
-    forget(loaders.many(models.Guardianship.student_id), student.id)
-    forget(loaders.many(models.Guardianship.guardian_id), guardian.id)
-
-
-async def link_guardian(info: Info, data: LinkGuardianInput
+async def link_guardian(session: AsyncSession, access: AccessContext, guardian_ref: Ref,
+                        student_ref: Ref, relation_text: str | None, *, actor: ActorFor
                         ) -> tuple[models.Person, models.Person]:
-    session = info.context.session
-    guardian, student = await _guardian_and_student(info, data.guardian_id, data.student_id)
+    guardian, student = await _guardian_and_student(session, access, guardian_ref, student_ref)
     check = Checker([])
-    relation = check.optional_text(data.relation, "input.relation", RELATION_MAX)
-    if models.SchoolRole.GUARDIAN not in await roles_of(info, guardian):
+    relation = check.optional_text(relation_text, "input.relation", RELATION_MAX)
+    if models.SchoolRole.GUARDIAN not in await roles_of(session, guardian):
         check.add("input.guardianId", ErrorCode.INVALID, "the person has no guardian role")
     if student.school_id != guardian.school_id:
         check.add("input.studentId", ErrorCode.INVALID,
                   "the student must belong to the guardian's school")
     elif student.id == guardian.id:
         check.add("input.studentId", ErrorCode.INVALID, "a person cannot be their own guardian")
-    elif models.SchoolRole.STUDENT not in await roles_of(info, student):
+    elif models.SchoolRole.STUDENT not in await roles_of(session, student):
         check.add("input.studentId", ErrorCode.INVALID, "the person has no student role")
-    elif await _link(info, guardian, student) is not None:
+    elif await _link(session, guardian, student) is not None:
         check.add("input.studentId", ErrorCode.DUPLICATE,
                   "the guardian is already linked to this student")
     check.raise_if_any()
@@ -301,27 +300,25 @@ async def link_guardian(info: Info, data: LinkGuardianInput
                               guardian_id=guardian.id, student_id=student.id, relation=relation)
     session.add(row)
     await session.flush()
-    await record(session, actor(info, row.school_id),
+    await record(session, actor(row.school_id),
                  Change(school_id=row.school_id, action="create", entity="guardianships",
                         entity_id=row.id, after=snapshot(row)))
-    _forget_links(info, guardian, student)
     return guardian, student
 
 
-async def unlink_guardian(info: Info, data: UnlinkGuardianInput
+async def unlink_guardian(session: AsyncSession, access: AccessContext, guardian_ref: Ref,
+                          student_ref: Ref, *, actor: ActorFor
                           ) -> tuple[models.Person, models.Person]:
-    session = info.context.session
-    guardian, student = await _guardian_and_student(info, data.guardian_id, data.student_id)
-    row = await _link(info, guardian, student)
+    guardian, student = await _guardian_and_student(session, access, guardian_ref, student_ref)
+    row = await _link(session, guardian, student)
     if row is None:
         raise not_found("input.studentId", "guardianship of this guardian and student")
     before = snapshot(row)
     await session.delete(row)
     await session.flush()
-    await record(session, actor(info, row.school_id),
+    await record(session, actor(row.school_id),
                  Change(school_id=row.school_id, action="delete", entity="guardianships",
                         entity_id=row.id, before=before))
-    _forget_links(info, guardian, student)
     return guardian, student
 
 
@@ -334,16 +331,17 @@ LOGIN_TAKEN = ("this login is taken: choose another one for a new account; to gi
                "an account they already have, issue a link code (createAccountLinkCode)")
 
 
-async def set_person_account(info: Info, data: SetPersonAccountInput) -> models.Person:
+async def set_person_account(session: AsyncSession, access: AccessContext, person_ref: Ref,
+                             login_text: str, password: str | None, *, actor: ActorFor
+                             ) -> models.Person:
     """Create an account with this login and password for the person. An account that exists
     is never bound by its login: its holder redeems a link code instead (account_link_writes),
     so no administrator can take over another school's (or an officer's) account."""
-    session = info.context.session
-    person = await access_person_by_id(info, data.person_id, "input.personId")
+    person = await access_person_by_id(session, access, person_ref, "input.personId")
     check = Checker([])
     if person.account_id is not None:
         check.add("input.personId", ErrorCode.INVALID, "the person already has an account")
-    login = normalize_login(data.login)
+    login = normalize_login(login_text)
     existing: uuid.UUID | None = None
     if not LOGIN_PATTERN.fullmatch(login):
         check.add("input.login", ErrorCode.INVALID,
@@ -358,24 +356,24 @@ async def set_person_account(info: Info, data: SetPersonAccountInput) -> models.
     if holder:
         check.add("input.login", ErrorCode.DUPLICATE,
                   "this account already belongs to another person of the school")
-    elif data.password is None:
+    elif password is None:
         check.add("input.password", ErrorCode.REQUIRED, LINK_NEEDS_CODE)
-    elif not PASSWORD_MIN <= len(data.password) <= PASSWORD_MAX:
+    elif not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         check.add("input.password", ErrorCode.INVALID,
                   f"must be {PASSWORD_MIN}–{PASSWORD_MAX} characters")
     elif existing is not None:
         check.add("input.login", ErrorCode.DUPLICATE, LOGIN_TAKEN)
     check.raise_if_any()
-    assert data.password is not None
+    assert password is not None
     account_id = uuid.uuid4()
-    digest = await hashed(data.password)
+    digest = await hashed(password)
     # Explicit columns: the application role may insert these and nothing else.
     await session.execute(insert(models.Account).values(
         id=account_id, login=login, password_hash=digest, is_active=True))
     before = snapshot(person)
     person.account_id = account_id
     await session.flush()
-    await record(session, actor(info, person.school_id),
+    await record(session, actor(person.school_id),
                  Change(school_id=person.school_id, action="create", entity="accounts",
                         entity_id=account_id,
                         after={"id": str(account_id), "login": login, "is_active": True}),
@@ -384,21 +382,21 @@ async def set_person_account(info: Info, data: SetPersonAccountInput) -> models.
     return person
 
 
-async def unbind_person_account(info: Info, data: UnbindPersonAccountInput) -> models.Person:
+async def unbind_person_account(session: AsyncSession, access: AccessContext, person_ref: Ref,
+                                *, actor: ActorFor) -> models.Person:
     """Take the login away from a person of the school; the account itself stays (it may
     belong to the same human in other schools) and keeps its password."""
-    session = info.context.session
-    person = await access_person_by_id(info, data.person_id, "input.personId")
+    person = await access_person_by_id(session, access, person_ref, "input.personId")
     if person.account_id is None:
         raise refusal("input.personId", ErrorCode.INVALID, "the person has no account")
-    if person.id == info.context.access.person_id(person.school_id):
+    if person.id == access.person_id(person.school_id):
         # Also keeps the school from losing its last administrator who can log in.
         raise refusal("input.personId", ErrorCode.INVALID,
                          "you cannot unbind your own account; another administrator can")
     before = snapshot(person)
     person.account_id = None
     await session.flush()
-    await record(session, actor(info, person.school_id),
+    await record(session, actor(person.school_id),
                  Change(school_id=person.school_id, action="update", entity="persons",
                         entity_id=person.id, before=before, after=snapshot(person)))
     return person

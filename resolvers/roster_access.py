@@ -1,8 +1,9 @@
 """By-id access for roster writes: a row of another school looks exactly like a missing one.
 
-Every `access_*` function decodes a global id from the input, loads the row (RLS already
-limits it to the viewer's schools) and answers NOT_FOUND alike for a missing row, a row of a
-school the viewer is no member of, or one outside the school of the object being changed.
+Every `access_*` function takes a global id from the input as schema/ decoded it, loads the
+row (RLS already limits it to the viewer's schools) and answers NOT_FOUND alike for a missing
+row, a row of a school the viewer is no member of, or one outside the school of the object
+being changed.
 """
 
 from __future__ import annotations
@@ -14,12 +15,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from db import models
 from db.audit import Change, record, snapshot
-from schema.ids import from_global_id
-from schema.mutations import actor
+from resolvers.refs import ActorFor, Ref
 from tenants.errors import DomainError, ErrorCode, Problem, not_found, refusal
 
 T = TypeVar("T")
@@ -57,12 +56,11 @@ async def row_in_school(
 
 
 async def access_in_school(
-    info: Info, model: type[M], type_name: str, school_id: uuid.UUID, value: str, field: str,
+    session: AsyncSession, model: type[M], school_id: uuid.UUID, ref: Ref, field: str,
     what: str,
 ) -> M:
     """A row the input refers to, which must belong to `school_id`."""
-    row = await row_in_school(info.context.session, model, school_id,
-                              from_global_id(value, type_name, field))
+    row = await row_in_school(session, model, school_id, ref.id())
     if row is None:
         raise not_found(field, what)
     return row
@@ -83,12 +81,12 @@ async def roles_of(
 
 
 async def access_person(
-    info: Info, school_id: uuid.UUID, value: str, field: str, role: models.SchoolRole
+    session: AsyncSession, school_id: uuid.UUID, ref: Ref, field: str, role: models.SchoolRole
 ) -> models.Person:
     """A person of the school who holds `role` there (a teacher, a student)."""
     what = "teacher" if role is models.SchoolRole.TEACHER else str(role.value)
-    person = await access_in_school(info, models.Person, "Person", school_id, value, field, what)
-    roles = await roles_of(info.context.session, school_id, [person.id])
+    person = await access_in_school(session, models.Person, school_id, ref, field, what)
+    roles = await roles_of(session, school_id, [person.id])
     if role not in roles.get(person.id, set()):
         raise refusal(field, ErrorCode.INVALID, f"is not a {what} of the school")
     return person
@@ -126,8 +124,9 @@ def full_name(person: models.Person) -> str:
 class Audit:
     """The audit rows of one write, appended in its transaction after the rows are flushed."""
 
-    def __init__(self, info: Info, school_id: uuid.UUID) -> None:
-        self.info = info
+    def __init__(self, session: AsyncSession, actor: ActorFor, school_id: uuid.UUID) -> None:
+        self.session = session
+        self.actor = actor
         self.school_id = school_id
         self.changes: list[Change] = []
 
@@ -146,6 +145,5 @@ class Audit:
                                    entity=row.__tablename__, entity_id=row.id, before=before))
 
     async def write(self) -> None:
-        session = self.info.context.session
-        await session.flush()
-        await record(session, actor(self.info, self.school_id), *self.changes)
+        await self.session.flush()
+        await record(self.session, self.actor(self.school_id), *self.changes)

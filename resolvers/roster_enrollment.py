@@ -8,13 +8,15 @@ closed or deleted gets its audit entry.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
 from db.audit import snapshot
+from resolvers.refs import ActorFor, Ref
 from resolvers.roster_access import (
     Audit,
     Errors,
@@ -25,27 +27,65 @@ from resolvers.roster_access import (
     row_in_school,
     year_of,
 )
-from schema.ids import from_global_id
-from schema.roster import (
-    AddGroupMemberInput,
-    EndGroupMembershipInput,
-    EnrollStudentInput,
-    MoveToSubgroupInput,
-    SubgroupChoiceInput,
-    TransferStudentInput,
-)
-from schema.school_access import access_for_admin
+from resolvers.school_config import admin_row
+from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, refusal
 
 DAY = timedelta(days=1)
 
 
+@dataclass(frozen=True)
+class SubgroupChoice:
+    split: Ref
+    group: Ref
+
+
+@dataclass(frozen=True)
+class NewEnrollment:
+    school_class: Ref
+    student: Ref
+    starts_on: date
+    subgroup_choices: list[SubgroupChoice] | None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    student: Ref
+    to_class: Ref
+    on: date
+    subgroup_choices: list[SubgroupChoice] | None
+
+
+@dataclass(frozen=True)
+class SubgroupMove:
+    student: Ref
+    to_group: Ref
+    on: date
+
+
+@dataclass(frozen=True)
+class NewMembership:
+    group: Ref
+    student: Ref
+    starts_on: date
+    ends_on: date | None
+
+
+@dataclass(frozen=True)
+class MembershipEnd:
+    """The membership by its id, or by its group and student."""
+
+    ends_on: date
+    membership: Ref | None
+    group: Ref | None
+    student: Ref | None
+
+
 async def choose_subgroups(
-    info: Info, errors: Errors, school_class: models.SchoolClass,
-    choices: list[SubgroupChoiceInput] | None,
+    session: AsyncSession, errors: Errors, school_class: models.SchoolClass,
+    choices: list[SubgroupChoice] | None,
 ) -> list[models.StudyGroup]:
     """One subgroup per split of the class, so every split stays a partition of the class."""
-    session = info.context.session
     subgroups = list(await session.scalars(select(models.StudyGroup).where(
         models.StudyGroup.school_id == school_class.school_id,
         models.StudyGroup.class_id == school_class.id,
@@ -57,8 +97,8 @@ async def choose_subgroups(
     for i, choice in enumerate(choices or []):
         path = f"input.subgroupChoices.{i}"
         try:
-            split_id = from_global_id(choice.split_id, "Split", f"{path}.splitId")
-            group_id = from_global_id(choice.group_id, "StudyGroup", f"{path}.groupId")
+            split_id = choice.split.id()
+            group_id = choice.group.id()
         except DomainError as e:
             errors.items.extend(e.problems)
             continue
@@ -83,12 +123,11 @@ async def choose_subgroups(
 
 
 async def open_in_class(
-    info: Info, audit: Audit, school_class: models.SchoolClass, student_id: uuid.UUID,
+    session: AsyncSession, audit: Audit, school_class: models.SchoolClass, student_id: uuid.UUID,
     on: date, subgroups: list[models.StudyGroup],
 ) -> models.Enrollment:
     """A new enrollment from `on`, with memberships of the whole-class groups and the chosen
     subgroups."""
-    session = info.context.session
     school_id = school_class.school_id
     enrollment = models.Enrollment(school_id=school_id, id=uuid.uuid4(),
                                    class_id=school_class.id, student_id=student_id,
@@ -108,76 +147,74 @@ async def open_in_class(
 
 
 async def close_from(
-    info: Info, audit: Audit, row: models.Enrollment | models.GroupMembership, on: date
+    session: AsyncSession, audit: Audit, row: models.Enrollment | models.GroupMembership, on: date
 ) -> None:
     """End a dated row the day before `on`; a row that would only start then is deleted."""
     before = snapshot(row)
     if row.starts_on >= on:
         audit.deleted(row, before)
-        await info.context.session.delete(row)
+        await session.delete(row)
     else:
         row.ends_on = on - DAY
         audit.updated(row, before)
 
 
 async def enrollments_from(
-    info: Info, school_id: uuid.UUID, student_id: uuid.UUID, on: date
+    session: AsyncSession, school_id: uuid.UUID, student_id: uuid.UUID, on: date
 ) -> list[models.Enrollment]:
     """The student's enrollments in force on `on` or later, in any class of the school."""
-    return list(await info.context.session.scalars(select(models.Enrollment).where(
+    return list(await session.scalars(select(models.Enrollment).where(
         models.Enrollment.school_id == school_id, models.Enrollment.student_id == student_id,
         or_(models.Enrollment.ends_on.is_(None), models.Enrollment.ends_on >= on)
     ).order_by(models.Enrollment.starts_on)))
 
 
-async def class_name(info: Info, school_id: uuid.UUID, class_id: uuid.UUID) -> str:
-    row = await info.context.session.scalar(select(models.SchoolClass).where(
+async def class_name(session: AsyncSession, school_id: uuid.UUID, class_id: uuid.UUID) -> str:
+    row = await session.scalar(select(models.SchoolClass).where(
         models.SchoolClass.school_id == school_id, models.SchoolClass.id == class_id))
     return f"{row.grade_level}{row.letter}" if row else "?"
 
 
 async def enroll_student(
-    info: Info, data: EnrollStudentInput
+    session: AsyncSession, access: AccessContext, data: NewEnrollment, *, actor: ActorFor
 ) -> tuple[models.Enrollment, None, models.SchoolClass]:
-    school_class = await access_for_admin(info, models.SchoolClass,
-                                          data.class_id, "SchoolClass", "input.classId", "class")
+    school_class = await admin_row(session, access, models.SchoolClass, data.school_class.id(),
+                                   "input.classId", "class")
     school_id = school_class.school_id
-    year = await year_of(info.context.session, school_id, school_class.academic_year_id)
+    year = await year_of(session, school_id, school_class.academic_year_id)
     errors = Errors()
     student = await errors.attempt(access_person(
-        info, school_id, data.student_id, "input.studentId", models.SchoolRole.STUDENT))
+        session, school_id, data.student, "input.studentId", models.SchoolRole.STUDENT))
     check_in_year(errors, year, data.starts_on, "input.startsOn")
     if student is not None:
-        for e in await enrollments_from(info, school_id, student.id, data.starts_on):
+        for e in await enrollments_from(session, school_id, student.id, data.starts_on):
             errors.add("input.studentId", ErrorCode.OVERLAP,
-                       f"already enrolled in {await class_name(info, school_id, e.class_id)} "
+                       f"already enrolled in {await class_name(session, school_id, e.class_id)} "
                        f"from {e.starts_on}; use transferStudent to move the student")
-    subgroups = await choose_subgroups(info, errors, school_class, data.subgroup_choices)
+    subgroups = await choose_subgroups(session, errors, school_class, data.subgroup_choices)
     errors.raise_any()
     assert student is not None
-    audit = Audit(info, school_id)
-    enrollment = await open_in_class(info, audit, school_class, student.id, data.starts_on,
+    audit = Audit(session, actor, school_id)
+    enrollment = await open_in_class(session, audit, school_class, student.id, data.starts_on,
                                      subgroups)
     await audit.write()
     return enrollment, None, school_class
 
 
 async def transfer_student(
-    info: Info, data: TransferStudentInput
+    session: AsyncSession, access: AccessContext, data: Transfer, *, actor: ActorFor
 ) -> tuple[models.Enrollment, models.Enrollment, models.SchoolClass]:
-    school_class = await access_for_admin(info, models.SchoolClass,
-                                          data.to_class_id, "SchoolClass",
-                                          "input.toClassId", "class")
-    session = info.context.session
+    school_class = await admin_row(session, access, models.SchoolClass, data.to_class.id(),
+                                   "input.toClassId", "class")
     school_id = school_class.school_id
     year = await year_of(session, school_id, school_class.academic_year_id)
     errors = Errors()
     student = await errors.attempt(access_person(
-        info, school_id, data.student_id, "input.studentId", models.SchoolRole.STUDENT))
+        session, school_id, data.student, "input.studentId", models.SchoolRole.STUDENT))
     check_in_year(errors, year, data.on, "input.on")
     old: models.Enrollment | None = None
     if student is not None:
-        rows = await enrollments_from(info, school_id, student.id, data.on)
+        rows = await enrollments_from(session, school_id, student.id, data.on)
         current = [e for e in rows if e.starts_on < data.on]
         later = [e for e in rows if e.starts_on >= data.on]
         if not current:
@@ -192,11 +229,11 @@ async def transfer_student(
         for e in later:
             errors.add("input.on", ErrorCode.OVERLAP,
                        f"the student has an enrollment in "
-                       f"{await class_name(info, school_id, e.class_id)} from {e.starts_on}")
-    subgroups = await choose_subgroups(info, errors, school_class, data.subgroup_choices)
+                       f"{await class_name(session, school_id, e.class_id)} from {e.starts_on}")
+    subgroups = await choose_subgroups(session, errors, school_class, data.subgroup_choices)
     errors.raise_any()
     assert student is not None and old is not None
-    audit = Audit(info, school_id)
+    audit = Audit(session, actor, school_id)
     memberships = list(await session.scalars(
         select(models.GroupMembership)
         .join(models.StudyGroup, (models.StudyGroup.school_id == models.GroupMembership.school_id)
@@ -207,32 +244,31 @@ async def transfer_student(
                or_(models.GroupMembership.ends_on.is_(None),
                    models.GroupMembership.ends_on >= data.on))))
     for membership in memberships:
-        await close_from(info, audit, membership, data.on)
-    await close_from(info, audit, old, data.on)
-    enrollment = await open_in_class(info, audit, school_class, student.id, data.on, subgroups)
+        await close_from(session, audit, membership, data.on)
+    await close_from(session, audit, old, data.on)
+    enrollment = await open_in_class(session, audit, school_class, student.id, data.on, subgroups)
     await audit.write()
     return enrollment, old, school_class
 
 
 async def move_to_subgroup(
-    info: Info, data: MoveToSubgroupInput
+    session: AsyncSession, access: AccessContext, data: SubgroupMove, *, actor: ActorFor
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
-    group = await access_for_admin(info, models.StudyGroup, data.to_group_id, "StudyGroup",
-                                   "input.toGroupId", "study group")
+    group = await admin_row(session, access, models.StudyGroup, data.to_group.id(),
+                            "input.toGroupId", "study group")
     if group.kind is not models.GroupKind.SUBGROUP:
         raise refusal("input.toGroupId", ErrorCode.INVALID,
                          "is not a subgroup of a split; use transferStudent or addGroupMember")
-    session = info.context.session
     school_id = group.school_id
     year = await year_of(session, school_id, group.academic_year_id)
     errors = Errors()
     student = await errors.attempt(access_person(
-        info, school_id, data.student_id, "input.studentId", models.SchoolRole.STUDENT))
+        session, school_id, data.student, "input.studentId", models.SchoolRole.STUDENT))
     check_in_year(errors, year, data.on, "input.on")
     enrollment: models.Enrollment | None = None
     moving: list[models.GroupMembership] = []
     if student is not None:
-        enrollment = next((e for e in await enrollments_from(info, school_id, student.id,
+        enrollment = next((e for e in await enrollments_from(session, school_id, student.id,
                                                               data.on)
                            if e.class_id == group.class_id and e.starts_on <= data.on), None)
         if enrollment is None:
@@ -253,9 +289,9 @@ async def move_to_subgroup(
                        f"the student is already in this subgroup on {data.on}")
     errors.raise_any()
     assert student is not None and enrollment is not None
-    audit = Audit(info, school_id)
+    audit = Audit(session, actor, school_id)
     for m in moving:
-        await close_from(info, audit, m, data.on)
+        await close_from(session, audit, m, data.on)
     membership = models.GroupMembership(school_id=school_id, id=uuid.uuid4(), group_id=group.id,
                                         student_id=student.id, starts_on=data.on,
                                         ends_on=enrollment.ends_on)
@@ -273,16 +309,15 @@ def require_cross_class(group: models.StudyGroup, field: str) -> None:
 
 
 async def add_group_member(
-    info: Info, data: AddGroupMemberInput
+    session: AsyncSession, access: AccessContext, data: NewMembership, *, actor: ActorFor
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
-    group = await access_for_admin(info, models.StudyGroup, data.group_id, "StudyGroup",
-                                   "input.groupId", "study group")
+    group = await admin_row(session, access, models.StudyGroup, data.group.id(),
+                            "input.groupId", "study group")
     require_cross_class(group, "input.groupId")
-    session = info.context.session
     year = await year_of(session, group.school_id, group.academic_year_id)
     errors = Errors()
     student = await errors.attempt(access_person(
-        info, group.school_id, data.student_id, "input.studentId", models.SchoolRole.STUDENT))
+        session, group.school_id, data.student, "input.studentId", models.SchoolRole.STUDENT))
     check_span(errors, year, data.starts_on, data.ends_on, "input.startsOn", "input.endsOn")
     if student is not None:
         stmt = select(models.GroupMembership.id).where(
@@ -302,30 +337,28 @@ async def add_group_member(
                                         group_id=group.id, student_id=student.id,
                                         starts_on=data.starts_on, ends_on=data.ends_on)
     session.add(membership)
-    audit = Audit(info, group.school_id)
+    audit = Audit(session, actor, group.school_id)
     audit.created(membership)
     await audit.write()
     return membership, group
 
 
 async def end_group_membership(
-    info: Info, data: EndGroupMembershipInput
+    session: AsyncSession, access: AccessContext, data: MembershipEnd, *, actor: ActorFor
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
-    session = info.context.session
-    if data.membership_id is not None:
-        membership = await access_for_admin(info, models.GroupMembership,
-                                            data.membership_id, "GroupMembership",
-                                            "input.membershipId",
-                                            "group membership")
+    if data.membership is not None:
+        membership = await admin_row(session, access, models.GroupMembership,
+                                     data.membership.id(), "input.membershipId",
+                                     "group membership")
         parent = await row_in_school(session, models.StudyGroup, membership.school_id,
                                      membership.group_id)
         assert parent is not None  # a foreign key guarantees it
         group = parent
-    elif data.group_id is not None and data.student_id is not None:
-        group = await access_for_admin(info, models.StudyGroup, data.group_id, "StudyGroup",
-                                       "input.groupId", "study group")
-        student = await access_in_school(info, models.Person, "Person", group.school_id,
-                                         data.student_id, "input.studentId", "student")
+    elif data.group is not None and data.student is not None:
+        group = await admin_row(session, access, models.StudyGroup, data.group.id(),
+                                "input.groupId", "study group")
+        student = await access_in_school(session, models.Person, group.school_id, data.student,
+                                         "input.studentId", "student")
         found = await session.scalar(select(models.GroupMembership).where(
             models.GroupMembership.school_id == group.school_id,
             models.GroupMembership.group_id == group.id,
@@ -341,7 +374,7 @@ async def end_group_membership(
     else:
         raise refusal("input.membershipId", ErrorCode.REQUIRED,
                          "give membershipId, or groupId and studentId")
-    require_cross_class(group, "input.groupId" if data.group_id else "input.membershipId")
+    require_cross_class(group, "input.groupId" if data.group else "input.membershipId")
     year = await year_of(session, group.school_id, group.academic_year_id)
     errors = Errors()
     check_span(errors, year, membership.starts_on, data.ends_on, "input.membershipId",
@@ -349,7 +382,7 @@ async def end_group_membership(
     errors.raise_any()
     before = snapshot(membership)
     membership.ends_on = data.ends_on
-    audit = Audit(info, group.school_id)
+    audit = Audit(session, actor, group.school_id)
     audit.updated(membership, before)
     await audit.write()
     return membership, group

@@ -1,22 +1,24 @@
 """Writes of the roster's structure: classes, study groups, splits and teacher assignments.
 
-Each `verb_noun(info, data)` runs inside `schema.mutations.apply` (one savepoint), checks the
-whole input first and raises every problem together, then writes its rows and their audit.
+Each `verb_noun(session, access, data, actor=...)` runs inside schema/'s `apply` (one
+savepoint), checks the whole input first and raises every problem together, then writes its
+rows and their audit.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
-from strawberry import UNSET
-from strawberry.types import Info
 
 from db import models
 from db.audit import snapshot
+from resolvers.refs import KEEP, ActorFor, Keep, Ref
 from resolvers.roster_access import (
     Audit,
     Errors,
@@ -27,22 +29,63 @@ from resolvers.roster_access import (
     row_in_school,
     year_of,
 )
-from schema.ids import from_global_id
-from schema.roster import (
-    AssignTeacherInput,
-    CreateClassInput,
-    CreateStudyGroupInput,
-    DeleteTeacherAssignmentInput,
-    EndTeacherAssignmentInput,
-    NewGroupKind,
-    SplitClassInput,
-    UpdateClassInput,
-)
-from schema.school_access import access_for_admin
+from resolvers.school_config import admin_row
+from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem
 
 LETTER_MAX = 8
 NAME_MAX = 120
+
+
+@dataclass(frozen=True)
+class NewClass:
+    academic_year: Ref
+    grade_level: int
+    letter: str
+    class_teacher: Ref | None
+
+
+@dataclass(frozen=True)
+class ClassChanges:
+    """`letter` None is refused (a class has one); `class_teacher` None removes the teacher."""
+
+    id: Ref
+    letter: str | Keep | None
+    class_teacher: Ref | Keep | None
+
+
+@dataclass(frozen=True)
+class NewStudyGroup:
+    kind: models.GroupKind  # WHOLE_CLASS or CROSS_CLASS
+    subject: Ref
+    name: str
+    school_class: Ref | None
+    academic_year: Ref | None
+    category: str | None
+    starts_on: date | None
+
+
+@dataclass(frozen=True)
+class NewSubgroup:
+    name: str
+    students: list[Ref]
+    teacher: Ref | None
+
+
+@dataclass(frozen=True)
+class NewSplit:
+    school_class: Ref
+    subject: Ref
+    subgroups: list[NewSubgroup]
+    starts_on: date
+
+
+@dataclass(frozen=True)
+class NewAssignment:
+    group: Ref
+    teacher: Ref
+    starts_on: date
+    ends_on: date | None
 
 
 def clean_letter(errors: Errors, letter: str, field: str) -> str:
@@ -63,8 +106,8 @@ def clean_name(errors: Errors, name: str, field: str) -> str:
     return value
 
 
-async def letter_taken(info: Info, school_class: models.SchoolClass) -> bool:
-    other = await info.context.session.scalar(
+async def letter_taken(session: AsyncSession, school_class: models.SchoolClass) -> bool:
+    other = await session.scalar(
         select(models.SchoolClass.id).where(
             models.SchoolClass.school_id == school_class.school_id,
             models.SchoolClass.academic_year_id == school_class.academic_year_id,
@@ -74,66 +117,65 @@ async def letter_taken(info: Info, school_class: models.SchoolClass) -> bool:
     return other is not None
 
 
-async def create_class(info: Info, data: CreateClassInput) -> models.SchoolClass:
-    year = await access_for_admin(info, models.AcademicYear,
-                                  data.academic_year_id, "AcademicYear",
-                                  "input.academicYearId", "academic year")
+async def create_class(session: AsyncSession, access: AccessContext, data: NewClass, *,
+                       actor: ActorFor) -> models.SchoolClass:
+    year = await admin_row(session, access, models.AcademicYear, data.academic_year.id(),
+                           "input.academicYearId", "academic year")
     errors = Errors()
     if not 1 <= data.grade_level <= 11:
         errors.add("input.gradeLevel", ErrorCode.OUT_OF_RANGE, "must be between 1 and 11")
     letter = clean_letter(errors, data.letter, "input.letter")
     teacher = None
-    if data.class_teacher_id is not None:
+    if data.class_teacher is not None:
         teacher = await errors.attempt(access_person(
-            info, year.school_id, data.class_teacher_id, "input.classTeacherId",
+            session, year.school_id, data.class_teacher, "input.classTeacherId",
             models.SchoolRole.TEACHER))
     row = models.SchoolClass(school_id=year.school_id, id=uuid.uuid4(),
                              academic_year_id=year.id, grade_level=data.grade_level,
                              letter=letter, class_teacher_id=teacher.id if teacher else None)
-    if not errors.items and await letter_taken(info, row):
+    if not errors.items and await letter_taken(session, row):
         errors.add("input.letter", ErrorCode.DUPLICATE,
                    f"class {row.grade_level}{row.letter} already exists in {year.name}")
     errors.raise_any()
-    info.context.session.add(row)
-    audit = Audit(info, row.school_id)
+    session.add(row)
+    audit = Audit(session, actor, row.school_id)
     audit.created(row)
     await audit.write()
     return row
 
 
-async def update_class(info: Info, data: UpdateClassInput) -> models.SchoolClass:
-    row = await access_for_admin(info, models.SchoolClass, data.id, "SchoolClass", "input.id",
-                                 "class")
+async def update_class(session: AsyncSession, access: AccessContext, data: ClassChanges, *,
+                       actor: ActorFor) -> models.SchoolClass:
+    row = await admin_row(session, access, models.SchoolClass, data.id.id(), "input.id", "class")
     before = snapshot(row)
     errors = Errors()
     if data.letter is None:
         errors.add("input.letter", ErrorCode.REQUIRED, "the letter of the class is required")
-    elif data.letter is not UNSET:
+    elif data.letter is not KEEP:
         row.letter = clean_letter(errors, data.letter, "input.letter")
-    if data.class_teacher_id is None:
+    if data.class_teacher is None:
         row.class_teacher_id = None
-    elif data.class_teacher_id is not UNSET:
+    elif data.class_teacher is not KEEP:
         teacher = await errors.attempt(access_person(
-            info, row.school_id, data.class_teacher_id, "input.classTeacherId",
+            session, row.school_id, data.class_teacher, "input.classTeacherId",
             models.SchoolRole.TEACHER))
         if teacher is not None:
             row.class_teacher_id = teacher.id
-    if not errors.items and await letter_taken(info, row):
+    if not errors.items and await letter_taken(session, row):
         errors.add("input.letter", ErrorCode.DUPLICATE,
                    f"class {row.grade_level}{row.letter} already exists in the year")
     errors.raise_any()
-    audit = Audit(info, row.school_id)
+    audit = Audit(session, actor, row.school_id)
     audit.updated(row, before)
     await audit.write()
     return row
 
 
 async def class_subject_taken(
-    info: Info, school_class: models.SchoolClass, subject_id: uuid.UUID
+    session: AsyncSession, school_class: models.SchoolClass, subject_id: uuid.UUID
 ) -> str | None:
     """Why the class cannot get another group for the subject: it already studies it as a
     whole or in subgroups."""
-    session = info.context.session
     whole = await session.scalar(select(models.StudyGroup.name).where(
         models.StudyGroup.school_id == school_class.school_id,
         models.StudyGroup.class_id == school_class.id,
@@ -150,47 +192,45 @@ async def class_subject_taken(
 
 
 async def open_enrollments(
-    info: Info, school_class: models.SchoolClass, on: date
+    session: AsyncSession, school_class: models.SchoolClass, on: date
 ) -> list[models.Enrollment]:
     """Enrollments of the class in force on `on` or later."""
-    return list(await info.context.session.scalars(select(models.Enrollment).where(
+    return list(await session.scalars(select(models.Enrollment).where(
         models.Enrollment.school_id == school_class.school_id,
         models.Enrollment.class_id == school_class.id,
         or_(models.Enrollment.ends_on.is_(None), models.Enrollment.ends_on >= on))))
 
 
-async def create_study_group(info: Info, data: CreateStudyGroupInput) -> models.StudyGroup:
+async def create_study_group(session: AsyncSession, access: AccessContext,
+                             data: NewStudyGroup, *, actor: ActorFor) -> models.StudyGroup:
     errors = Errors()
-    whole = data.kind is NewGroupKind.WHOLE_CLASS
+    whole = data.kind is models.GroupKind.WHOLE_CLASS
     school_class: models.SchoolClass | None = None
     if whole:
-        if data.class_id is None:
+        if data.school_class is None:
             errors.add("input.classId", ErrorCode.REQUIRED, "a whole-class group needs a class")
             errors.raise_any()
-        assert data.class_id is not None
-        school_class = await access_for_admin(info, models.SchoolClass,
-                                              data.class_id, "SchoolClass",
-                                              "input.classId", "class")
+        assert data.school_class is not None
+        school_class = await admin_row(session, access, models.SchoolClass,
+                                       data.school_class.id(), "input.classId", "class")
         school_id, year_id = school_class.school_id, school_class.academic_year_id
-        if data.academic_year_id is not None and from_global_id(
-                data.academic_year_id, "AcademicYear", "input.academicYearId") != year_id:
+        if data.academic_year is not None and data.academic_year.id() != year_id:
             errors.add("input.academicYearId", ErrorCode.INVALID,
                        "a whole-class group belongs to the year of its class")
         if data.category is not None:
             errors.add("input.category", ErrorCode.INVALID,
                        "only a cross-class group has a category")
     else:
-        if data.academic_year_id is None:
+        if data.academic_year is None:
             errors.add("input.academicYearId", ErrorCode.REQUIRED,
                        "a cross-class group needs an academic year")
             errors.raise_any()
-        assert data.academic_year_id is not None
-        year_row = await access_for_admin(info, models.AcademicYear,
-                                          data.academic_year_id, "AcademicYear",
-                                          "input.academicYearId",
-                                          "academic year")
+        assert data.academic_year is not None
+        year_row = await admin_row(session, access, models.AcademicYear,
+                                   data.academic_year.id(), "input.academicYearId",
+                                   "academic year")
         school_id, year_id = year_row.school_id, year_row.id
-        if data.class_id is not None:
+        if data.school_class is not None:
             errors.add("input.classId", ErrorCode.INVALID,
                        "a cross-class group has no class; add its members one by one")
         if data.category is None:
@@ -200,15 +240,14 @@ async def create_study_group(info: Info, data: CreateStudyGroupInput) -> models.
         if data.starts_on is not None:
             errors.add("input.startsOn", ErrorCode.INVALID,
                        "a cross-class group gets its members with addGroupMember")
-    year = await year_of(info.context.session, school_id, year_id)
+    year = await year_of(session, school_id, year_id)
     name = clean_name(errors, data.name, "input.name")
     subject = await errors.attempt(access_in_school(
-        info, models.Subject, "Subject", school_id, data.subject_id, "input.subjectId",
-        "subject"))
+        session, models.Subject, school_id, data.subject, "input.subjectId", "subject"))
     starts_on = data.starts_on or year.starts_on
     check_span(errors, year, starts_on, None, "input.startsOn", "input.startsOn")
     if school_class is not None and subject is not None:
-        reason = await class_subject_taken(info, school_class, subject.id)
+        reason = await class_subject_taken(session, school_class, subject.id)
         if reason:
             errors.add("input.subjectId", ErrorCode.DUPLICATE, reason)
     errors.raise_any()
@@ -217,14 +256,13 @@ async def create_study_group(info: Info, data: CreateStudyGroupInput) -> models.
         school_id=school_id, id=uuid.uuid4(), academic_year_id=year_id, subject_id=subject.id,
         kind=models.GroupKind.WHOLE_CLASS if whole else models.GroupKind.CROSS_CLASS,
         class_id=school_class.id if school_class else None, split_id=None, name=name,
-        category=data.category.value if data.category else None)
-    session = info.context.session
+        category=data.category)
     session.add(group)
     await session.flush()
-    audit = Audit(info, school_id)
+    audit = Audit(session, actor, school_id)
     audit.created(group)
     if school_class is not None:
-        for e in await open_enrollments(info, school_class, starts_on):
+        for e in await open_enrollments(session, school_class, starts_on):
             membership = models.GroupMembership(
                 school_id=school_id, id=uuid.uuid4(), group_id=group.id,
                 student_id=e.student_id, starts_on=max(starts_on, e.starts_on),
@@ -235,24 +273,23 @@ async def create_study_group(info: Info, data: CreateStudyGroupInput) -> models.
     return group
 
 
-async def split_class(info: Info, data: SplitClassInput) -> models.Split:
-    school_class = await access_for_admin(info, models.SchoolClass,
-                                          data.class_id, "SchoolClass", "input.classId", "class")
-    session = info.context.session
+async def split_class(session: AsyncSession, access: AccessContext, data: NewSplit, *,
+                      actor: ActorFor) -> models.Split:
+    school_class = await admin_row(session, access, models.SchoolClass,
+                                   data.school_class.id(), "input.classId", "class")
     school_id = school_class.school_id
     year = await year_of(session, school_id, school_class.academic_year_id)
     errors = Errors()
     check_span(errors, year, data.starts_on, None, "input.startsOn", "input.startsOn")
     subject = await errors.attempt(access_in_school(
-        info, models.Subject, "Subject", school_id, data.subject_id, "input.subjectId",
-        "subject"))
+        session, models.Subject, school_id, data.subject, "input.subjectId", "subject"))
     if subject is not None:
-        reason = await class_subject_taken(info, school_class, subject.id)
+        reason = await class_subject_taken(session, school_class, subject.id)
         if reason:
             errors.add("input.subjectId", ErrorCode.DUPLICATE, reason)
     if len(data.subgroups) < 2:
         errors.add("input.subgroups", ErrorCode.INVALID, "a split has at least two subgroups")
-    enrolled = {e.student_id: e for e in await open_enrollments(info, school_class,
+    enrolled = {e.student_id: e for e in await open_enrollments(session, school_class,
                                                                  data.starts_on)
                 if e.starts_on <= data.starts_on}
     names: set[str] = set()
@@ -266,16 +303,16 @@ async def split_class(info: Info, data: SplitClassInput) -> models.Split:
             errors.add(f"{path}.name", ErrorCode.DUPLICATE, "two subgroups have this name")
         names.add(name.casefold())
         teacher_id = None
-        if sub.teacher_id is not None:
+        if sub.teacher is not None:
             teacher = await errors.attempt(access_person(
-                info, school_id, sub.teacher_id, f"{path}.teacherId",
+                session, school_id, sub.teacher, f"{path}.teacherId",
                 models.SchoolRole.TEACHER))
             teacher_id = teacher.id if teacher else None
         students: list[uuid.UUID] = []
-        for j, value in enumerate(sub.student_ids):
+        for j, ref in enumerate(sub.students):
             field = f"{path}.studentIds.{j}"
             try:
-                student_id = from_global_id(value, "Person", field)
+                student_id = ref.id()
             except DomainError as e:
                 errors.items.extend(e.problems)
                 continue
@@ -309,7 +346,7 @@ async def split_class(info: Info, data: SplitClassInput) -> models.Split:
                          subject_id=subject.id)
     session.add(split)
     await session.flush()
-    audit = Audit(info, school_id)
+    audit = Audit(session, actor, school_id)
     audit.created(split)
     groups = []
     for name, _, _ in plan:
@@ -339,7 +376,7 @@ async def split_class(info: Info, data: SplitClassInput) -> models.Split:
 
 
 async def overlapping_assignment(
-    info: Info, group_id: uuid.UUID, teacher_id: uuid.UUID, starts_on: date,
+    session: AsyncSession, group_id: uuid.UUID, teacher_id: uuid.UUID, starts_on: date,
     ends_on: date | None, school_id: uuid.UUID, except_id: uuid.UUID | None = None,
 ) -> bool:
     stmt = select(models.TeacherAssignment.id).where(
@@ -352,19 +389,20 @@ async def overlapping_assignment(
         stmt = stmt.where(models.TeacherAssignment.starts_on <= ends_on)
     if except_id is not None:
         stmt = stmt.where(models.TeacherAssignment.id != except_id)
-    return await info.context.session.scalar(stmt.limit(1)) is not None
+    return await session.scalar(stmt.limit(1)) is not None
 
 
-async def assign_teacher(info: Info, data: AssignTeacherInput) -> models.TeacherAssignment:
-    group = await access_for_admin(info, models.StudyGroup, data.group_id, "StudyGroup",
-                                   "input.groupId", "study group")
-    year = await year_of(info.context.session, group.school_id, group.academic_year_id)
+async def assign_teacher(session: AsyncSession, access: AccessContext, data: NewAssignment, *,
+                         actor: ActorFor) -> models.TeacherAssignment:
+    group = await admin_row(session, access, models.StudyGroup, data.group.id(),
+                            "input.groupId", "study group")
+    year = await year_of(session, group.school_id, group.academic_year_id)
     errors = Errors()
     teacher = await errors.attempt(access_person(
-        info, group.school_id, data.teacher_id, "input.teacherId", models.SchoolRole.TEACHER))
+        session, group.school_id, data.teacher, "input.teacherId", models.SchoolRole.TEACHER))
     check_span(errors, year, data.starts_on, data.ends_on, "input.startsOn", "input.endsOn")
     if teacher is not None and not errors.items and await overlapping_assignment(
-            info, group.id, teacher.id, data.starts_on, data.ends_on, group.school_id):
+            session, group.id, teacher.id, data.starts_on, data.ends_on, group.school_id):
         errors.add("input.startsOn", ErrorCode.OVERLAP,
                    "the teacher is already assigned to the group on some of these days")
     errors.raise_any()
@@ -372,35 +410,35 @@ async def assign_teacher(info: Info, data: AssignTeacherInput) -> models.Teacher
     row = models.TeacherAssignment(school_id=group.school_id, id=uuid.uuid4(),
                                    group_id=group.id, teacher_id=teacher.id,
                                    starts_on=data.starts_on, ends_on=data.ends_on)
-    info.context.session.add(row)
-    audit = Audit(info, group.school_id)
+    session.add(row)
+    audit = Audit(session, actor, group.school_id)
     audit.created(row)
     await audit.write()
     return row
 
 
 async def end_teacher_assignment(
-    info: Info, data: EndTeacherAssignmentInput
+    session: AsyncSession, access: AccessContext, assignment: Ref, ends_on: date, *,
+    actor: ActorFor,
 ) -> models.TeacherAssignment:
-    row = await access_for_admin(info, models.TeacherAssignment, data.id, "TeacherAssignment",
-                                 "input.id", "teacher assignment")
-    group = await row_in_school(info.context.session, models.StudyGroup, row.school_id,
-                                row.group_id)
+    row = await admin_row(session, access, models.TeacherAssignment, assignment.id(),
+                          "input.id", "teacher assignment")
+    group = await row_in_school(session, models.StudyGroup, row.school_id, row.group_id)
     assert group is not None
-    year = await year_of(info.context.session, row.school_id, group.academic_year_id)
+    year = await year_of(session, row.school_id, group.academic_year_id)
     errors = Errors()
-    check_span(errors, year, row.starts_on, data.ends_on, "input.id", "input.endsOn")
+    check_span(errors, year, row.starts_on, ends_on, "input.id", "input.endsOn")
     errors.raise_any()
     before = snapshot(row)
-    row.ends_on = data.ends_on
-    audit = Audit(info, row.school_id)
+    row.ends_on = ends_on
+    audit = Audit(session, actor, row.school_id)
     audit.updated(row, before)
     await audit.write()
     return row
 
 
-
-async def journal_entries_under(info: Info, row: models.TeacherAssignment) -> tuple[int, int]:
+async def journal_entries_under(session: AsyncSession, row: models.TeacherAssignment
+                                ) -> tuple[int, int]:
     """What the journal records of the teacher in the group on the assignment's days: lessons
     they were scheduled for or taught, and marks and attendance they entered."""
     lesson, mark, visit = models.Lesson, models.Mark, models.Attendance
@@ -421,17 +459,19 @@ async def journal_entries_under(info: Info, row: models.TeacherAssignment) -> tu
         lesson, and_(lesson.school_id == visit.school_id, lesson.id == visit.lesson_id)).where(
         visit.school_id == row.school_id, lesson.group_id == row.group_id,
         visit.entered_by_id == row.teacher_id, on_its_days(lesson.date))).scalar_subquery()
-    counts = (await info.context.session.execute(select(lessons, marks + visits))).one()
+    counts = (await session.execute(select(lessons, marks + visits))).one()
     return int(counts[0]), int(counts[1])
 
 
-async def delete_teacher_assignment(info: Info, data: DeleteTeacherAssignmentInput) -> str:
+async def delete_teacher_assignment(
+    session: AsyncSession, access: AccessContext, assignment: Ref, *, actor: ActorFor
+) -> uuid.UUID:
     """An assignment made by mistake. Once the journal records the teacher in the group on its
     days, it was no mistake: deleting it would rewrite who was responsible for those lessons
     and marks, so it is refused and the assignment must be ended instead."""
-    row = await access_for_admin(info, models.TeacherAssignment, data.id, "TeacherAssignment",
-                                 "input.id", "teacher assignment")
-    lessons, entries = await journal_entries_under(info, row)
+    row = await admin_row(session, access, models.TeacherAssignment, assignment.id(),
+                          "input.id", "teacher assignment")
+    lessons, entries = await journal_entries_under(session, row)
     if lessons or entries:
         raise DomainError(Problem(
             field="input.id", code=ErrorCode.INVALID,
@@ -439,8 +479,8 @@ async def delete_teacher_assignment(info: Info, data: DeleteTeacherAssignmentInp
                     f"({lessons} lesson(s), {entries} mark(s) or attendance entr(ies)); end "
                     f"the assignment with endTeacherAssignment instead"))
     before = snapshot(row)
-    await info.context.session.delete(row)
-    audit = Audit(info, row.school_id)
+    await session.delete(row)
+    audit = Audit(session, actor, row.school_id)
     audit.deleted(row, before)
     await audit.write()
-    return data.id
+    return row.id

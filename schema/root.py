@@ -6,20 +6,17 @@ import strawberry
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
-from resolvers.account_links import AccountLinksMutation
 from resolvers.audit import AuditQuery
 from resolvers.auth.sessions import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
 from resolvers.events.diary import EventsSubscription
-from resolvers.imports import ImportsMutation
-from resolvers.people import PeopleMutation, PeopleQuery
-from resolvers.roster import RosterMutation, RosterQuery
 from resolvers.schools import SchoolsQuery
 from resolvers.subjects import SubjectsMutation, SubjectsQuery
 from resolvers.timetable import TimetableMutation, TimetableQuery
 from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
 from schema.aggregates import AggregatesQuery
+from schema.account_links import AccountLinksMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.diary import DiaryQuery
@@ -34,6 +31,7 @@ from schema.grading import (
     MarkValue,
 )
 from schema.grading_fields import GradingMutation, GradingQuery
+from schema.imports import ImportsMutation
 from schema.inputs import plan_inputs
 from schema.journal import JournalQuery
 from schema.lessons import Lesson
@@ -41,8 +39,10 @@ from schema.lessons_fields import LessonsMutation, LessonsQuery
 from schema.marks import AttendanceEntry, Mark
 from schema.marks_fields import MarksMutation, MarksQuery
 from schema.people import Person
+from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
 from schema.reports import ReportsQuery
+from schema.roster_fields import RosterMutation, RosterQuery
 from schema.schools import Municipality, School
 from schema.subjects import LessonType, Subject, WorkType
 from schema.timetable import TimetableSlot
