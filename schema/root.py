@@ -10,7 +10,6 @@ from resolvers.account_links import AccountLinksMutation
 from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
 from resolvers.auth.sessions import AuthMutation
-from resolvers.calendar import CalendarMutation, CalendarQuery
 from resolvers.diary import DiaryQuery
 from resolvers.events.diary import EventsSubscription
 from resolvers.grades import GradesMutation, GradesQuery
@@ -28,6 +27,7 @@ from resolvers.timetable import TimetableMutation, TimetableQuery
 from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
+from schema.calendar_fields import CalendarMutation, CalendarQuery
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.errors import DomainErrors
 from schema.grades import Grade
