@@ -375,8 +375,9 @@ async def set_substitution(info: Info, input: SetSubstitutionInput) -> models.Le
     row = await _lesson(info, input.lesson_id, "input.lessonId")
     require_admin(info.context.access, row.school_id, "input.lessonId")
     errors: list[Problem] = []
-    teacher = await school_teacher(session, row.school_id, input.teacher_id, "input.teacherId",
-                                   errors)
+    teacher = await school_teacher(
+        session, row.school_id, from_global_id(input.teacher_id, "Person", "input.teacherId"),
+        "input.teacherId", errors)
     reason = input.reason.strip()
     if not reason:
         errors.append(Problem(field="input.reason", code=ErrorCode.REQUIRED,

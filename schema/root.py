@@ -22,7 +22,6 @@ from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.reports import ReportsQuery
 from resolvers.roster import RosterMutation, RosterQuery
 from resolvers.schools import SchoolsQuery
-from resolvers.timetable import TimetableMutation, TimetableQuery
 from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
@@ -44,7 +43,7 @@ from schema.people import Person
 from schema.permissions import IsAuthenticated
 from schema.schools import Municipality, School
 from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery, WorkType
-from schema.timetable import TimetableSlot
+from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
 from schema.tokens import ApiToken
 
 
