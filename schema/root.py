@@ -21,9 +21,7 @@ from resolvers.marks import MarksMutation, MarksQuery
 from resolvers.people import PeopleMutation, PeopleQuery
 from resolvers.reports import ReportsQuery
 from resolvers.roster import RosterMutation, RosterQuery
-from resolvers.schools import SchoolsQuery
 from resolvers.tokens import TokensMutation, TokensQuery
-from resolvers.viewer import ViewerQuery
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.calendar_fields import CalendarMutation, CalendarQuery
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
@@ -41,10 +39,11 @@ from schema.lessons import Lesson
 from schema.marks import AttendanceEntry, Mark
 from schema.people import Person
 from schema.permissions import IsAuthenticated
-from schema.schools import Municipality, School
+from schema.schools import Municipality, School, SchoolsQuery
 from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery, WorkType
 from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
 from schema.tokens import ApiToken
+from schema.viewer import ViewerQuery
 
 
 @strawberry.type

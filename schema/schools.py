@@ -11,6 +11,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from resolvers import schools as rules
+from schema.pagination import After, First, paginate
+from schema.permissions import IsAuthenticated
 
 
 @strawberry.type(description="A municipal district or city (муниципальный район / городской "
@@ -74,3 +77,19 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+async def schools(
+    info: Info, *, first: First = None, after: After = None
+) -> relay.Connection[School]:
+    return await paginate(info.context.session, rules.schools(), keys=list(rules.SCHOOL_ORDER),
+                          first=first, after=after, to_node=School.from_model)
+
+
+@strawberry.type
+class SchoolsQuery:
+    schools: relay.Connection[School] = strawberry.field(
+        resolver=schools,
+        description="The schools of the platform (reference data: names and municipalities).",
+        permission_classes=[IsAuthenticated],
+    )
