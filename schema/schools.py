@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -12,6 +11,7 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import schools as rules
+from schema.ids import try_uuid
 from schema.pagination import After, First, paginate
 from schema.permissions import IsAuthenticated
 
@@ -31,7 +31,7 @@ class Municipality(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Municipality | None]:
-        ids = [_uuid(i) for i in node_ids]
+        ids = [try_uuid(i) for i in node_ids]
         rows = await info.context.loaders.by_id(models.Municipality).load_many(
             [i for i in ids if i is not None]
         )
@@ -64,19 +64,12 @@ class School(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[School | None]:
-        ids = [_uuid(i) for i in node_ids]
+        ids = [try_uuid(i) for i in node_ids]
         rows = await info.context.loaders.by_id(models.School).load_many(
             [i for i in ids if i is not None]
         )
         found = {r.id: cls.from_model(r) for r in rows if r is not None}
         return [found.get(i) if i else None for i in ids]
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 async def schools(
