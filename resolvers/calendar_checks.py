@@ -9,12 +9,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, select, union_all
-from strawberry.types import Info
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
-from db.audit import Change, record
-from schema.calendar import CreateHolidayInput, HolidayInput, PeriodInput
-from schema.mutations import actor
+from resolvers.school_config import clean_text
 from tenants.errors import DomainError, ErrorCode, Problem
 
 YEAR_NAME_LENGTH = 32
@@ -39,16 +37,13 @@ class Problems:
             raise DomainError(*self.errors)
 
     def name(self, field: str, value: str, limit: int) -> str:
-        cleaned = value.strip()
-        if not cleaned:
-            self.add(field, ErrorCode.REQUIRED, "a name is required")
-        elif len(cleaned) > limit:
-            self.add(field, ErrorCode.INVALID, f"must be at most {limit} characters")
-        return cleaned
+        return clean_text(value, field, self.errors, max_length=limit)
 
 
 @dataclass(frozen=True)
 class Span:
+    """A named span of days: a period or a holiday, as given or as checked."""
+
     name: str
     starts_on: date
     ends_on: date
@@ -67,12 +62,8 @@ def table_of(row: Any) -> str:
     return str(row.__table__.name)
 
 
-async def audit(info: Info, school_id: uuid.UUID, changes: Sequence[Change]) -> None:
-    await record(info.context.session, actor(info, school_id), *changes)
-
-
-def check_periods(problems: Problems, specs: Sequence[PeriodInput], year: models.AcademicYear,
-             prefix: str) -> list[Span]:
+def check_periods(problems: Problems, specs: Sequence[Span], year: models.AcademicYear,
+                  prefix: str) -> list[Span]:
     """Periods in order: at least one, each inside the year, each after the previous one."""
     if not specs:
         problems.add(prefix, ErrorCode.REQUIRED, "a scheme needs at least one period")
@@ -105,8 +96,8 @@ def check_periods(problems: Problems, specs: Sequence[PeriodInput], year: models
     return spans
 
 
-def check_holidays(problems: Problems, specs: Sequence[HolidayInput | CreateHolidayInput],
-              year: models.AcademicYear, prefix: str | None) -> list[Span]:
+def check_holidays(problems: Problems, specs: Sequence[Span], year: models.AcademicYear,
+                   prefix: str | None) -> list[Span]:
     """Holidays only need to lie inside the year: they may fall inside a period (4 November)."""
     spans: list[Span] = []
     for i, spec in enumerate(specs):
@@ -127,24 +118,24 @@ def check_holidays(problems: Problems, specs: Sequence[HolidayInput | CreateHoli
     return spans
 
 
-async def year_name_taken(info: Info, school_id: uuid.UUID, name: str,
-                           but: uuid.UUID | None = None) -> bool:
+async def year_name_taken(session: AsyncSession, school_id: uuid.UUID, name: str,
+                          but: uuid.UUID | None = None) -> bool:
     cond = [models.AcademicYear.school_id == school_id, models.AcademicYear.name == name]
     if but is not None:
         cond.append(models.AcademicYear.id != but)
-    return bool(await info.context.session.scalar(select(exists().where(*cond))))
+    return bool(await session.scalar(select(exists().where(*cond))))
 
 
-async def scheme_name_taken(info: Info, year: models.AcademicYear, name: str,
-                             but: uuid.UUID | None = None) -> bool:
+async def scheme_name_taken(session: AsyncSession, year: models.AcademicYear, name: str,
+                            but: uuid.UUID | None = None) -> bool:
     cond = [models.PeriodScheme.school_id == year.school_id,
             models.PeriodScheme.academic_year_id == year.id, models.PeriodScheme.name == name]
     if but is not None:
         cond.append(models.PeriodScheme.id != but)
-    return bool(await info.context.session.scalar(select(exists().where(*cond))))
+    return bool(await session.scalar(select(exists().where(*cond))))
 
 
-async def used_periods(info: Info, period_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+async def used_periods(session: AsyncSession, period_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     """Periods that grades or the curriculum point at: deleting one would cascade them away."""
     if not period_ids:
         return set()
@@ -153,12 +144,12 @@ async def used_periods(info: Info, period_ids: Sequence[uuid.UUID]) -> set[uuid.
         select(models.CurriculumLine.period_id).where(
             models.CurriculumLine.period_id.in_(period_ids)),
     )
-    return set((await info.context.session.scalars(stmt)).all())
+    return set((await session.scalars(stmt)).all())
 
 
-async def year_contents(info: Info, year: models.AcademicYear) -> list[tuple[str, Span]]:
+async def year_contents(session: AsyncSession, year: models.AcademicYear
+                        ) -> list[tuple[str, Span]]:
     """Every period and holiday of the year, which its dates must keep containing."""
-    session = info.context.session
     periods = await session.execute(
         select(models.Period.name, models.Period.starts_on, models.Period.ends_on)
         .join(models.PeriodScheme, (models.PeriodScheme.school_id == models.Period.school_id)
@@ -175,8 +166,8 @@ async def year_contents(info: Info, year: models.AcademicYear) -> list[tuple[str
             + [("holiday", Span(*r)) for r in holidays.all()])
 
 
-async def check_period_changes(info: Info, problems: Problems, old: list[models.Period],
-                                new: list[Span]) -> None:
+async def check_period_changes(session: AsyncSession, problems: Problems,
+                               old: list[models.Period], new: list[Span]) -> None:
     """A closed period must stay as it is; a removed period must have no grades or plan."""
     for i, period in enumerate(old):
         if period.closed_at is None:
@@ -189,7 +180,7 @@ async def check_period_changes(info: Info, problems: Problems, old: list[models.
             problems.add(f"input.periods.{i}", ErrorCode.INVALID,
                          f"period «{period.name}» is closed and cannot be changed")
     removed = old[len(new):]
-    used = await used_periods(info, [p.id for p in removed if p.closed_at is None])
+    used = await used_periods(session, [p.id for p in removed if p.closed_at is None])
     for period in removed:
         if period.id in used:
             problems.add("input.periods", ErrorCode.INVALID,

@@ -378,14 +378,14 @@ async def update_lesson(session: AsyncSession, access: AccessContext, actor: Act
 
 
 async def set_substitution(session: AsyncSession, access: AccessContext, actor: ActorIn,
-                           lesson_id: uuid.UUID, teacher_id: str, reason: str
+                           lesson_id: uuid.UUID, teacher_id: Id, reason: str
                            ) -> models.Lesson:
-    """`teacher_id` is the global id as given: resolvers/timetable.py `school_teacher` decodes
-    it."""
     row = await _lesson(session, access, lesson_id, "input.lessonId")
     require_admin(access, row.school_id, "input.lessonId")
     errors: list[Problem] = []
-    teacher = await school_teacher(session, row.school_id, teacher_id, "input.teacherId",
+    teacher_uuid = require(teacher_id)
+    assert teacher_uuid is not None
+    teacher = await school_teacher(session, row.school_id, teacher_uuid, "input.teacherId",
                                    errors)
     reason = reason.strip()
     if not reason:

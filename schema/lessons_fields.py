@@ -102,8 +102,8 @@ async def set_substitution_field(info: Info, input: Input[SetSubstitutionInput]
                                  ) -> LessonPayload:
     return _payload(*await apply(info, lambda: set_substitution(
         info.context.session, info.context.access, partial(actor, info),
-        from_global_id(input.lesson_id, "Lesson", "input.lessonId"), input.teacher_id,
-        input.reason)))
+        from_global_id(input.lesson_id, "Lesson", "input.lessonId"),
+        decoded(input.teacher_id, "Person", "input.teacherId"), input.reason)))
 
 
 async def clear_substitution_field(info: Info, input: Input[ClearSubstitutionInput]

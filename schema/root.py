@@ -8,16 +8,10 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.audit import AuditQuery
 from resolvers.auth.sessions import AuthMutation
-from resolvers.calendar import CalendarMutation, CalendarQuery
-from resolvers.events.diary import EventsSubscription
-from resolvers.schools import SchoolsQuery
-from resolvers.subjects import SubjectsMutation, SubjectsQuery
-from resolvers.timetable import TimetableMutation, TimetableQuery
-from resolvers.tokens import TokensMutation, TokensQuery
-from resolvers.viewer import ViewerQuery
-from schema.aggregates import AggregatesQuery
 from schema.account_links import AccountLinksMutation
+from schema.aggregates import AggregatesQuery
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
+from schema.calendar_fields import CalendarMutation, CalendarQuery
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
@@ -43,10 +37,11 @@ from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
 from schema.reports import ReportsQuery
 from schema.roster_fields import RosterMutation, RosterQuery
-from schema.schools import Municipality, School
-from schema.subjects import LessonType, Subject, WorkType
-from schema.timetable import TimetableSlot
+from schema.schools import Municipality, School, SchoolsQuery
+from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery, WorkType
+from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
 from schema.tokens import ApiToken
+from schema.viewer import ViewerQuery
 
 
 @strawberry.type
