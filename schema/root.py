@@ -9,7 +9,6 @@ from strawberry.extensions import SchemaExtension
 from resolvers.account_links import AccountLinksMutation
 from resolvers.aggregates import AggregatesQuery
 from resolvers.audit import AuditQuery
-from resolvers.auth.sessions import AuthMutation
 from resolvers.calendar import CalendarMutation, CalendarQuery
 from resolvers.diary import DiaryQuery
 from resolvers.events.diary import EventsSubscription
@@ -27,6 +26,7 @@ from resolvers.subjects import SubjectsMutation, SubjectsQuery
 from resolvers.timetable import TimetableMutation, TimetableQuery
 from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
+from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.errors import DomainErrors
