@@ -24,7 +24,6 @@ from resolvers.roster import RosterMutation, RosterQuery
 from resolvers.schools import SchoolsQuery
 from resolvers.subjects import SubjectsMutation, SubjectsQuery
 from resolvers.timetable import TimetableMutation, TimetableQuery
-from resolvers.tokens import TokensMutation, TokensQuery
 from resolvers.viewer import ViewerQuery
 from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
@@ -46,7 +45,7 @@ from schema.permissions import IsAuthenticated
 from schema.schools import Municipality, School
 from schema.subjects import LessonType, Subject, WorkType
 from schema.timetable import TimetableSlot
-from schema.tokens import ApiToken
+from schema.tokens import ApiToken, TokensMutation, TokensQuery
 
 
 @strawberry.type
