@@ -8,7 +8,6 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.account_links import AccountLinksMutation
 from resolvers.aggregates import AggregatesQuery
-from resolvers.audit import AuditQuery
 from resolvers.calendar import CalendarMutation, CalendarQuery
 from resolvers.diary import DiaryQuery
 from resolvers.events.diary import EventsSubscription
@@ -25,6 +24,7 @@ from resolvers.schools import SchoolsQuery
 from resolvers.subjects import SubjectsMutation, SubjectsQuery
 from resolvers.timetable import TimetableMutation, TimetableQuery
 from resolvers.viewer import ViewerQuery
+from schema.audit import AuditQuery
 from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
