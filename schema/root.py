@@ -10,7 +10,6 @@ from resolvers.account_links import AccountLinksMutation
 from resolvers.aggregates import AggregatesQuery
 from resolvers.calendar import CalendarMutation, CalendarQuery
 from resolvers.diary import DiaryQuery
-from resolvers.events.diary import EventsSubscription
 from resolvers.grades import GradesMutation, GradesQuery
 from resolvers.grading import GradingMutation, GradingQuery
 from resolvers.imports import ImportsMutation
@@ -29,6 +28,7 @@ from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.errors import DomainErrors
+from schema.events import EventsSubscription
 from schema.grades import Grade
 from schema.grading import (
     ConversionTable,
