@@ -161,7 +161,7 @@ async def _marks(session: AsyncSession, school_id: uuid.UUID, student_id: uuid.U
                             Subject.id == StudyGroup.subject_id))
         .where(Mark.school_id == school_id, Mark.student_id == student_id, Mark.id.in_(ids)))
     return {r[0]: MarkDetail(label=r[1], work_type_name=r[2], work_date=r[3],
-                                 subject_name=r[4], comment=r[5]) for r in rows}
+                             subject_name=r[4], comment=r[5]) for r in rows}
 
 
 async def _attendance(session: AsyncSession, school_id: uuid.UUID, student_id: uuid.UUID,
@@ -196,6 +196,6 @@ async def _lessons(session: AsyncSession, school_id: uuid.UUID, student_id: uuid
         .where(Lesson.school_id == school_id, Lesson.id.in_(ids))
         .distinct())
     return {r[0]: LessonDetail(date=r[1], subject_name=r[2], status=LessonStatus(r[3]),
-                                   topic=r[4], homework=r[5],
-                                   homework_links=[str(x) for x in r[6] or []],
-                                   homework_due_on=r[7]) for r in rows}
+                               topic=r[4], homework=r[5],
+                               homework_links=[str(x) for x in r[6] or []],
+                               homework_due_on=r[7]) for r in rows}
