@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import strawberry
-from sqlalchemy import false, or_, select
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
-from strawberry import relay
-from strawberry.types import Info
 
-from db.audit import Change, record, snapshot
+from db.audit import Actor, Change, record, snapshot
 from db.models import ApiToken as ApiTokenRow
 from db.models import Municipality, School, TokenScope
 from resolvers.auth.tokens import API_TOKEN_PREFIX, new_secret, secret_hash
-from schema.ids import from_global_id, try_uuid
-from schema.mutations import Input, actor, apply
-from schema.pagination import After, First, paginate
-from schema.permissions import IsAuthenticated
-from schema.tokens import (
-    ApiToken,
-    IssueApiTokenInput,
-    IssueApiTokenPayload,
-    RevokeApiTokenInput,
-    RevokeApiTokenPayload,
-)
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found, refusal
 from tenants.rules import is_admin
@@ -38,6 +26,21 @@ ADMIN_SCOPES = frozenset(TokenScope)
 OFFICER_SCOPES = frozenset({TokenScope.READ_AGGREGATES})
 # Reads never need the hash, and officers' queries run as a role that may not select it.
 WITHOUT_HASH = defer(ApiTokenRow.token_hash, raiseload=True)
+
+# The author of a change in a school (tokens reach several schools, one audit row in each).
+ActorIn = Callable[[uuid.UUID], Actor]
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    """A token to issue, its ids decoded; exactly one of the three reaches is expected."""
+
+    name: str
+    scopes: tuple[TokenScope, ...]
+    school_id: uuid.UUID | None = None
+    municipality_id: uuid.UUID | None = None
+    region: bool = False
+    expires_at: datetime | None = None
 
 
 def manageable(access: AccessContext) -> ColumnElement[bool]:
@@ -61,37 +64,30 @@ def manageable(access: AccessContext) -> ColumnElement[bool]:
     return or_(*conds) if conds else false()
 
 
-async def manageable_tokens(info: Info, node_ids: Iterable[str]) -> list[ApiToken | None]:
-    ids = [try_uuid(i) for i in node_ids]
-    rows = await info.context.session.scalars(
-        select(ApiTokenRow).options(WITHOUT_HASH).where(ApiTokenRow.id.in_([i for i in ids if i]),
-                                  manageable(info.context.access)))
-    found = {r.id: ApiToken.from_model(r) for r in rows}
-    return [found.get(i) if i else None for i in ids]
+async def manageable_tokens(session: AsyncSession, access: AccessContext,
+                            ids: Sequence[uuid.UUID]) -> list[ApiTokenRow]:
+    """The tokens of `ids` the viewer manages; the others are left out."""
+    return list(await session.scalars(
+        select(ApiTokenRow).options(WITHOUT_HASH).where(ApiTokenRow.id.in_(ids),
+                                                        manageable(access))))
 
 
-async def api_tokens(info: Info, *, first: First = None, after: After = None
-                     ) -> relay.Connection[ApiToken]:
-    return await paginate(
-        info.context.session,
-        select(ApiTokenRow).options(WITHOUT_HASH).where(manageable(info.context.access)),
-        keys=[ApiTokenRow.created_at, ApiTokenRow.id], first=first, after=after,
-        to_node=ApiToken.from_model,
-    )
+def api_tokens(access: AccessContext) -> Select[tuple[ApiTokenRow]]:
+    """The tokens the viewer manages, to be paged."""
+    return select(ApiTokenRow).options(WITHOUT_HASH).where(manageable(access))
 
 
 async def _reach(
-    info: Info, data: IssueApiTokenInput
+    session: AsyncSession, access: AccessContext, data: TokenRequest
 ) -> tuple[dict[str, uuid.UUID], set[uuid.UUID]]:
     """The reach columns and the schools inside, checked against the issuer's own reach."""
-    access, session = info.context.access, info.context.session
     given = [n for n, v in (("schoolId", data.school_id), ("municipalityId", data.municipality_id),
                             ("region", data.region or None)) if v is not None]
     if len(given) != 1:
         raise refusal("input", ErrorCode.INVALID,
                          "give exactly one reach: schoolId, municipalityId or region")
     if data.school_id is not None:
-        school_id = from_global_id(data.school_id, "School", "input.schoolId")
+        school_id = data.school_id
         school = await session.get(School, school_id)
         if school is None or school_id not in access.school_ids:
             raise not_found("input.schoolId", "school")
@@ -100,7 +96,7 @@ async def _reach(
                                               "over it may issue its tokens")
         return {"reach_school_id": school_id}, {school_id}
     if data.municipality_id is not None:
-        muni_id = from_global_id(data.municipality_id, "Municipality", "input.municipalityId")
+        muni_id = data.municipality_id
         muni = await session.get(Municipality, muni_id)
         if muni is None or not (muni_id in access.officer_municipality_ids
                                 or muni.region_id in access.officer_region_ids):
@@ -114,7 +110,7 @@ async def _reach(
     return {"reach_region_id": region_id}, set(access.officer_school_ids)
 
 
-def _check(access: AccessContext, data: IssueApiTokenInput, reach: dict[str, uuid.UUID]) -> None:
+def _check(access: AccessContext, data: TokenRequest, reach: dict[str, uuid.UUID]) -> None:
     errors: list[Problem] = []
     name = data.name.strip()
     if not 1 <= len(name) <= 200:
@@ -137,12 +133,12 @@ def _check(access: AccessContext, data: IssueApiTokenInput, reach: dict[str, uui
         raise DomainError(*errors)
 
 
-async def issue_api_token(info: Info, data: IssueApiTokenInput
-                          ) -> tuple[ApiTokenRow, str]:
-    access, session = info.context.access, info.context.session
+async def issue_api_token(session: AsyncSession, access: AccessContext, data: TokenRequest,
+                          *, actor: ActorIn) -> tuple[ApiTokenRow, str]:
+    """Issue a token; the secret is returned once, only its hash is kept."""
     if access.account_id is None:
         raise forbidden(None, "tokens are issued by people, not by other tokens")
-    reach, schools = await _reach(info, data)
+    reach, schools = await _reach(session, access, data)
     _check(access, data, reach)
     secret = new_secret(API_TOKEN_PREFIX)
     row = ApiTokenRow(id=uuid.uuid4(), name=data.name.strip(),
@@ -154,25 +150,17 @@ async def issue_api_token(info: Info, data: IssueApiTokenInput
     await session.refresh(row)
     # Tokens are global; each school they reach records that one was issued.
     for school_id in sorted(schools):
-        await record(session, actor(info, school_id),
+        await record(session, actor(school_id),
                      Change(school_id=school_id, action="issue", entity="api_tokens",
                             entity_id=row.id, after=snapshot(row)))
     return row, secret
 
 
-async def issue(info: Info, input: Input[IssueApiTokenInput]) -> IssueApiTokenPayload:
-    result, errors = await apply(info, lambda: issue_api_token(info, input))
-    if result is None:
-        return IssueApiTokenPayload(api_token=None, secret=None, errors=errors)
-    row, secret = result
-    return IssueApiTokenPayload(api_token=ApiToken.from_model(row), secret=secret, errors=[])
-
-
-async def revoke_api_token(info: Info, data: RevokeApiTokenInput) -> ApiTokenRow:
-    session = info.context.session
-    token_id = from_global_id(data.id, "ApiToken", "input.id")
+async def revoke_api_token(session: AsyncSession, access: AccessContext, token_id: uuid.UUID,
+                           *, actor: ActorIn) -> ApiTokenRow:
+    """Revoke a token the viewer manages (again: no change); audited in its school, if any."""
     row = await session.scalar(select(ApiTokenRow).where(
-        ApiTokenRow.id == token_id, manageable(info.context.access)).with_for_update())
+        ApiTokenRow.id == token_id, manageable(access)).with_for_update())
     if row is None:
         raise not_found("input.id", "token")
     if row.revoked_at is None:
@@ -181,31 +169,7 @@ async def revoke_api_token(info: Info, data: RevokeApiTokenInput) -> ApiTokenRow
         await session.flush()
         school_id = row.reach_school_id
         if school_id is not None:
-            await record(session, actor(info, school_id),
+            await record(session, actor(school_id),
                          Change(school_id=school_id, action="revoke", entity="api_tokens",
                                 entity_id=row.id, before=before, after=snapshot(row)))
     return row
-
-
-async def revoke(info: Info, input: Input[RevokeApiTokenInput]) -> RevokeApiTokenPayload:
-    row, errors = await apply(info, lambda: revoke_api_token(info, input))
-    return RevokeApiTokenPayload(api_token=ApiToken.from_model(row) if row else None,
-                                 errors=errors)
-
-
-@strawberry.type
-class TokensQuery:
-    api_tokens: relay.Connection[ApiToken] = strawberry.field(
-        resolver=api_tokens, permission_classes=[IsAuthenticated],
-        description="Integrator tokens the viewer manages (issued by them, or reaching the "
-                    "schools they administer or oversee).")
-
-
-@strawberry.type
-class TokensMutation:
-    issue_api_token: IssueApiTokenPayload = strawberry.field(
-        resolver=issue, permission_classes=[IsAuthenticated],
-        description="Issue an integrator token (school administrators and officers).")
-    revoke_api_token: RevokeApiTokenPayload = strawberry.field(
-        resolver=revoke, permission_classes=[IsAuthenticated],
-        description="Revoke an integrator token; it stops working on the next request.")

@@ -6,15 +6,16 @@ import strawberry
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
-from resolvers.audit import AuditQuery
-from resolvers.auth.sessions import AuthMutation
 from schema.account_links import AccountLinksMutation
 from schema.aggregates import AggregatesQuery
+from schema.audit import AuditQuery
+from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.calendar_fields import CalendarMutation, CalendarQuery
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
+from schema.events import EventsSubscription
 from schema.grades import Grade
 from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
@@ -40,7 +41,7 @@ from schema.roster_fields import RosterMutation, RosterQuery
 from schema.schools import Municipality, School, SchoolsQuery
 from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery, WorkType
 from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
-from schema.tokens import ApiToken
+from schema.tokens import ApiToken, TokensMutation, TokensQuery
 from schema.viewer import ViewerQuery
 
 

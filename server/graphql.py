@@ -34,9 +34,8 @@ from strawberry.types.unset import UNSET, UnsetType
 from db.engine import transaction
 from db.tenancy import set_officer_role_async
 from resolvers.auth.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
-from resolvers.events.diary import Reauthenticate, SocketContext
 from resolvers.events.notifications import DiaryListener
-from schema.context import Context
+from schema.context import Context, Reauthenticate, SocketContext
 from schema.loaders import Loaders
 from server.diary_cache import DiaryCache, Lookup
 from server.documents import SeveralOperations, chosen_operation, parse_bounded

@@ -6,15 +6,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import strawberry
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from db.logins import MAX_LOOKUP_CHARS, normalize_login
 from db.models import Account, RefreshToken
 from resolvers.auth.passwords import hash_password, verified
-from resolvers.auth.ratelimit import LoginGuard
 from resolvers.auth.settings import AuthSettings
 from resolvers.auth.tokens import (
     issue_access_token,
@@ -24,16 +21,7 @@ from resolvers.auth.tokens import (
     rotation_jti,
     secret_hash,
 )
-from schema.auth import (
-    AuthPayload,
-    AuthTokens,
-    LoginInput,
-    LogoutInput,
-    LogoutPayload,
-    RefreshTokenInput,
-)
-from schema.mutations import Input, apply, refused_input
-from tenants.errors import ErrorCode, Problem, refusal
+from tenants.errors import DomainError, ErrorCode, refusal
 
 REFRESH_LIFETIME = timedelta(days=30)
 # Compared against when the login is unknown, so both failures take the same time.
@@ -121,6 +109,13 @@ async def refresh(session: AsyncSession, settings: AuthSettings, *, refresh_toke
     return Reused(row.id)
 
 
+def reused_refusal() -> DomainError:
+    """What the presenter of a reused refresh token is told once its session is revoked."""
+    return refusal("input.refreshToken", ErrorCode.INVALID_CREDENTIALS,
+                   "this refresh token was already used: the session is ended for safety; "
+                   "log in again")
+
+
 def _steps_behind(key: str, token: str, row: RefreshToken) -> int | None:
     """How many rotations ago `token` was the session's token; None if it never was."""
     for step in range(1, min(row.rotations, MAX_CHAIN) + 1):
@@ -174,70 +169,3 @@ async def _open_session(session: AsyncSession, settings: AuthSettings,
                                          minutes=settings.access_token_minutes,
                                          session_id=row.id)
     return Tokens(account_id, access, expires, secret, row.expires_at)
-
-
-def _payload(tokens: Tokens | None, errors: list[Problem]) -> AuthPayload:
-    if tokens is None:
-        return AuthPayload(tokens=None, errors=errors)
-    return AuthPayload(
-        tokens=AuthTokens(
-            access_token=tokens.access_token, access_token_expires_at=tokens.access_expires_at,
-            refresh_token=tokens.refresh_token,
-            refresh_token_expires_at=tokens.refresh_expires_at,
-        ),
-        errors=errors,
-    )
-
-
-async def login(info: Info, input: Input[LoginInput]) -> AuthPayload:
-    ctx = info.context
-    if refused := refused_input(info):
-        return _payload(None, refused)
-    guard = LoginGuard(ctx.session, ctx.settings, input.login, ctx.client_address)
-    refusal = await guard.check()
-    if refusal is not None:
-        return _payload(None, refusal.problems)
-    tokens, errors = await apply(info, lambda: log_in(ctx.session, ctx.settings,
-                                                       login=input.login,
-                                                       password=input.password))
-    # Outside apply's savepoint: a failure is recorded although the login was refused.
-    await guard.record(succeeded=tokens is not None)
-    return _payload(tokens, errors)
-
-
-async def refresh_token(info: Info, input: Input[RefreshTokenInput]) -> AuthPayload:
-    ctx = info.context
-    result, errors = await apply(info, lambda: refresh(ctx.session, ctx.settings,
-                                                        refresh_token=input.refresh_token))
-    if isinstance(result, Reused):
-        # Outside apply's savepoint, and committed with the request: the session ends.
-        await revoke_session(ctx.session, result.session_id)
-        return _payload(None, [Problem(
-            field="input.refreshToken", code=ErrorCode.INVALID_CREDENTIALS,
-            message="this refresh token was already used: the session is ended for safety; "
-                    "log in again")])
-    return _payload(result, errors)
-
-
-async def logout(info: Info, input: Input[LogoutInput]) -> LogoutPayload:
-    access = info.context.access
-    revoked, errors = await apply(info, lambda: log_out(
-        info.context.session, account_id=access.account_id, refresh_token=input.refresh_token,
-        session_id=access.session_id))
-    return LogoutPayload(revoked=bool(revoked), errors=errors)
-
-
-@strawberry.type
-class AuthMutation:
-    login: AuthPayload = strawberry.field(
-        resolver=login, description="Log in with a login and password: a short-lived access "
-                                    "token and a refresh token.")
-    refresh_token: AuthPayload = strawberry.field(
-        resolver=refresh_token, description="Trade a refresh token for a new pair (the old "
-                                            "refresh token stops working). Presented again "
-                                            "within 30 seconds (another tab refreshing at "
-                                            "once) it gives the same pair; later, or any "
-                                            "earlier token of the session, ends the session.")
-    logout: LogoutPayload = strawberry.field(
-        resolver=logout, description="End a session: its refresh token is revoked and its "
-                                     "access tokens stop working on the next request.")
