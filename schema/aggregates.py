@@ -17,12 +17,12 @@ from strawberry.types import Info
 
 from resolvers import aggregate_figures as plain
 from resolvers import aggregates as rules
-from schema.errors import _described
+from schema.errors import described_enum
 from schema.ids import query_id, to_global_id
 from schema.permissions import IsAuthenticated
 
 AggregateDimension = rules.AggregateDimension
-_described(AggregateDimension, "What the rows of an aggregate report are grouped by.", {
+described_enum(AggregateDimension, "What the rows of an aggregate report are grouped by.", {
     "SCHOOL": "One row per school (with its municipality).",
     "MUNICIPALITY": "One row per municipality.",
     "GRADE_LEVEL": "One row per grade level (параллель), 1–11.",

@@ -20,7 +20,7 @@ from strawberry.extensions import SchemaExtension
 from tenants import errors as domain
 
 
-def _described(cls: type[enum.Enum], description: str, values: dict[str, str]) -> None:
+def described_enum(cls: type[enum.Enum], description: str, values: dict[str, str]) -> None:
     """Make the domain's enum the GraphQL enum, with a description for each value."""
     strawberry.enum(cls, description=description)
     definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
@@ -29,7 +29,7 @@ def _described(cls: type[enum.Enum], description: str, values: dict[str, str]) -
         value.description = values[value.name]
 
 
-_described(domain.ErrorCode, "Why a mutation refused its input.", {
+described_enum(domain.ErrorCode, "Why a mutation refused its input.", {
     "INVALID": "The value is malformed or breaks a rule; see the message.",
     "REQUIRED": "A value is required.",
     "NOT_FOUND": "No such object, or one the viewer may not see.",
@@ -42,7 +42,7 @@ _described(domain.ErrorCode, "Why a mutation refused its input.", {
     "TOO_MANY_ATTEMPTS": "Too many failed logins for this login or from this address; the "
                          "message says when to try again.",
 })
-_described(domain.WarningCode, "Why an accepted change was flagged.", {
+described_enum(domain.WarningCode, "Why an accepted change was flagged.", {
     "LATE_ENTRY": "Entered after the regulation's deadline (5.4–5.6); accepted and flagged "
                   "for reports.",
 })

@@ -65,7 +65,7 @@ def seed_two_schools(owner_url: URL) -> TwoSchools:
         s.flush()
         set_tenant(s, [a.id, b.id])
         for tag, sf in (("a", a), ("b", b)):
-            _seed_school(s, sf, tag, digest)
+            seed_school(s, sf, tag, digest)
         for tag, reach in (("region", {"region_id": region.id}),
                            ("muni_a", {"municipality_id": muni_a.id})):
             account = m.Account(id=uuid.uuid4(), login=f"officer.{tag}", password_hash=digest)
@@ -76,7 +76,9 @@ def seed_two_schools(owner_url: URL) -> TwoSchools:
     return fixture
 
 
-def _seed_school(s: object, sf: SchoolFixture, tag: str, digest: str) -> None:
+def seed_school(s: object, sf: SchoolFixture, tag: str, digest: str) -> None:
+    """A school's year, five-point system and named people (logins `<tag>.<role>`); the
+    school row itself must exist and the session's tenant must include it."""
     from sqlalchemy.orm import Session
 
     assert isinstance(s, Session)

@@ -18,8 +18,9 @@ from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.settings import OFFICER_ROLE
 from db.tenancy import set_tenant
+from resolvers.auth.passwords import hash_password
 from schema.ids import to_global_id
-from tests.factories import TwoSchools
+from tests.factories import PASSWORD, SchoolFixture, TwoSchools, seed_school
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
 
@@ -54,6 +55,11 @@ query Worst($filter: AggregateFilter!, $limit: Int!) {
       timeliness { lessonsHeld overallShare topicShare }
     }
   }
+}
+"""
+ISSUE_TOKEN = """
+mutation Issue($input: IssueApiTokenInput!) {
+  issueApiToken(input: $input) { secret errors { field code message } }
 }
 """
 ROWS_ONLY = """
@@ -542,6 +548,57 @@ def test_aggregates_municipal_officer_sees_only_their_municipality(
     # then only school A, and nothing of school B
     assert [r["schoolName"] for r in everything] == [schools.a.name]
     assert school_b == [] and muni_b == []
+
+
+@pytest.fixture()
+def sibling_of_a(database: DatabaseUrls, schools: TwoSchools) -> SchoolFixture:
+    """A third school in school A's municipality, with its own people and a held journal.
+
+    Made per test with its own names (and its own subject), so the tests that expect school
+    A alone in its municipality for `world.subject` are unaffected."""
+    tag = f"sib{uuid.uuid4().hex[:6]}"
+    sibling = SchoolFixture(uuid.uuid4(), f"Школа-соседка {tag}", schools.a.municipality_id)
+    with owner_session(database.owner) as s:
+        s.add(m.School(id=sibling.id, municipality_id=sibling.municipality_id,
+                       name=sibling.name, short_name=sibling.name))
+        s.flush()
+        set_tenant(s, [sibling.id])
+        seed_school(s, sibling, tag, hash_password(PASSWORD))
+    group = make_journal_group(database.owner, sibling, students=5, lessons=10)
+    with owner_session(database.owner) as s:
+        set_tenant(s, [sibling.id])
+        _own_subject(s, group, f"Соседский предмет {tag}")
+    return sibling
+
+
+def _aggregates_token(gql, issuer: str, **reach: object) -> str:
+    issued = gql.post(ISSUE_TOKEN, {"input": {"name": "dashboard", "scopes": ["READ_AGGREGATES"],
+                                              **reach}}, token=issuer)["data"]["issueApiToken"]
+    assert issued["errors"] == []
+    return issued["secret"]
+
+
+def test_aggregates_school_token_does_not_see_a_sibling_school_of_its_municipality(
+    gql, token_for, schools: TwoSchools, world: World, sibling_of_a: SchoolFixture
+) -> None:
+    """Guards against a school-reach token widened to its school's whole municipality."""
+    # given school A's administrator's read_aggregates token for school A, and the municipal
+    # officer's token for the municipality that holds school A and its sibling
+    school_token = _aggregates_token(gql, token_for(schools.a.logins["admin"]),
+                                     schoolId=to_global_id("School", schools.a.id))
+    muni_token = _aggregates_token(
+        gql, token_for(schools.officer_logins["muni_a"]),
+        municipalityId=to_global_id("Municipality", schools.a.municipality_id))
+    # when each asks for the figures by school, and for the sibling by id
+    by_school_token = {r["schoolName"] for r in rows(gql, school_token)}
+    sibling_by_id = rows(gql, school_token,
+                         schoolIds=[to_global_id("School", sibling_of_a.id)])
+    by_muni_token = {r["schoolName"] for r in rows(gql, muni_token)}
+    # then the school token sees school A only; the municipal one sees the sibling too
+    assert by_school_token == {schools.a.name}
+    assert sibling_by_id == []
+    assert {schools.a.name, sibling_of_a.name} <= by_muni_token
+    assert schools.b.name not in by_muni_token
 
 
 @pytest.mark.parametrize("who", ["teacher", "class_teacher", "student", "guardian", "b_admin"])

@@ -83,6 +83,25 @@ def test_audit_verify_names_a_changed_row(chained) -> None:
     assert f"{schools.b.name} ({schools.b.id}): 3 rows, chain intact" in result.stdout
 
 
+@pytest.mark.parametrize("change", [
+    "before = '{\"value\": 99}'", "action = 'delete'", "entity = 'marks'",
+    "entity_id = gen_random_uuid()", "actor_person_id = gen_random_uuid()",
+    "occurred_at = occurred_at - interval '1 day'", "request_id = 'forged'",
+], ids=lambda change: change.split(" =")[0])
+def test_audit_verify_names_a_row_changed_in_any_field_it_records(chained, change: str) -> None:
+    """Guards against a hash that leaves a field out, e.g. `before`."""
+    # given the owner rewrites one field of school A's third row (who, when, what, before)
+    urls, schools = chained
+    row_id = tamper(urls, schools.a.id, f"UPDATE audit_log SET {change} "
+                    "WHERE school_id = %s AND seq = %s", schools.a.id, 3)
+    # when
+    result = verify(urls, "--school", str(schools.a.id))
+    # then that row is named as changed
+    assert result.returncode == 1, result.stdout
+    for needle in (str(schools.a.id), "seq 3", row_id, "changed"):
+        assert needle in result.stderr
+
+
 def test_audit_verify_names_the_row_after_a_removed_one(chained) -> None:
     # given the owner deletes school A's second row
     urls, schools = chained

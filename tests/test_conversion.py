@@ -233,6 +233,21 @@ def test_convert_pinned_table_gives_the_customary_ten_to_five_conversion() -> No
     assert after.label == "3"
 
 
+def test_convert_pinned_table_applies_on_its_first_and_last_day_and_not_beyond() -> None:
+    """Guards against an off-by-one that drops a pinned table on its last valid day."""
+    # given the customary 7 → 4 pinned for the school year 2015/2016 (the axis says 7 → 3)
+    first, last = date(2015, 9, 1), date(2016, 5, 31)
+    table = Table(TEN.id, FIVE.id, first, last, {value(TEN, "7").id: value(FIVE, "4").id})
+
+    def on(day: date) -> str:
+        return convert(value(TEN, "7"), FIVE, tables=[table], on=day).label
+
+    # when / then the table holds on both ends of its dates, and the axis on the days outside
+    assert (on(first), on(last)) == ("4", "4")
+    assert (on(first - timedelta(days=1)), on(last + timedelta(days=1))) == ("3", "3")
+    assert table.applies(last) and not table.applies(last + timedelta(days=1))
+
+
 def test_numeric_equivalent_gives_a_value_its_own_number_and_interpolates_between() -> None:
     assert numeric_equivalent(FIVE, Decimal("77.5")) == Decimal(4)
     assert numeric_equivalent(FIVE, Decimal("85")) == Decimal(4) + Decimal("7.5") / 15

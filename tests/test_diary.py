@@ -17,7 +17,14 @@ from db.tenancy import set_tenant
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group, transfer
 from tests.sql_counter import count_statements
-from tests.test_journal import MarkSpec, add_attendance, add_marks, gid, issue_read_token
+from tests.test_journal import (
+    MarkSpec,
+    add_attendance,
+    add_marks,
+    gid,
+    issue_read_token,
+    overlapping_ten_point_values,
+)
 
 DIARY = """
 query Diary($studentId: ID!, $from: Date!, $to: Date!) {
@@ -100,6 +107,27 @@ def test_diary_lists_each_days_lessons_with_homework_marks_and_attendance(
                                      "homeworkLinks": ["https://example.org/5"],
                                      "assignedOn": FIRST.isoformat()}]
     assert all(d["lessons"] == [] for d in diary["days"][3:])
+
+
+def test_diary_shows_each_mark_with_the_label_of_its_own_grading_system(
+    gql, token_for, schools: TwoSchools, database: DatabaseUrls
+) -> None:
+    """Guards against a mark labelled from another grading system of the same school."""
+    # given a five-point 4 and a ten-point 4 (same number and ordinal) on the first lesson,
+    # and a ten-point 5 for a work of the second day
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=2)
+    ten = overlapping_ten_point_values(database, jg.school.id)
+    add_marks(database, jg, [MarkSpec(0, 0, "4")])
+    add_marks(database, jg, [MarkSpec(0, 0, "4/10", "test"),
+                             MarkSpec(0, None, "5/10", work_date=jg.lesson_dates[1])], ten)
+    # when the student reads the diary of those days
+    diary = diary_of(gql, token_for(jg.student_logins[0]), jg.students[0], FIRST,
+                     jg.lesson_dates[1])
+    # then each mark shows its own system's label
+    assert diary is not None
+    first, second = diary["days"][0], diary["days"][1]
+    assert [x["label"] for x in first["lessons"][0]["marks"]] == ["4", "4/10"]
+    assert [x["label"] for x in second["workMarks"]] == ["5/10"]
 
 
 def test_diary_follows_a_mid_year_transfer(

@@ -83,7 +83,10 @@ def page_vars(jg: JournalGroup, period: int = Q1) -> dict[str, str]:
             "periodId": gid("Period", jg.setup.period_ids[period])}
 
 
-def add_marks(database: DatabaseUrls, jg: JournalGroup, specs: list[MarkSpec]) -> list[uuid.UUID]:
+def add_marks(database: DatabaseUrls, jg: JournalGroup, specs: list[MarkSpec],
+              values: dict[str, uuid.UUID] | None = None) -> list[uuid.UUID]:
+    """Marks by label, of the group's five-point system unless `values` (label -> id) given."""
+    values = jg.setup.value_ids if values is None else values
     ids: list[uuid.UUID] = []
     # one transaction has one now(): space the entries so their order is the specs' order
     start = datetime.now(UTC)
@@ -97,7 +100,7 @@ def add_marks(database: DatabaseUrls, jg: JournalGroup, specs: list[MarkSpec]) -
                 lesson_id=None if spec.lesson is None else jg.lesson_ids[spec.lesson],
                 student_id=jg.students[spec.student], work_date=day,
                 work_type_id=jg.setup.work_type_ids[spec.work],
-                value_id=jg.setup.value_ids[spec.label], excluded_from_average=spec.excluded,
+                value_id=values[spec.label], excluded_from_average=spec.excluded,
                 entered_at=start + timedelta(milliseconds=n))
             s.add(mark)
             ids.append(mark.id)
@@ -563,6 +566,55 @@ def ten_point_system(database: DatabaseUrls, school_id: uuid.UUID) -> uuid.UUID:
                               range_low=10 * (v - 1), range_high=10 * v, point=10 * v - 5,
                               counts_as_pass=v >= 4, numeric_value=v))
         return system.id
+
+
+def overlapping_ten_point_values(database: DatabaseUrls, school_id: uuid.UUID
+                                 ) -> dict[str, uuid.UUID]:
+    """A second system of the school whose numbers and ordinals 2–5 overlap the five-point
+    ones, labelled "v/10" so that a label read from the wrong system shows; label -> id."""
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        system = m.GradingSystem(school_id=school_id, id=uuid.uuid4(),
+                                 name=f"Десятибалльная /10 {uuid.uuid4().hex[:6]}",
+                                 kind=m.GradingKind.NUMERIC, template_code="ten_point")
+        s.add(system)
+        s.flush()
+        values: dict[str, uuid.UUID] = {}
+        for v in range(1, 11):
+            value = m.MarkValue(school_id=school_id, system_id=system.id, id=uuid.uuid4(),
+                                label=f"{v}/10", ordinal=v, range_low=10 * (v - 1),
+                                range_high=10 * v, point=10 * v - 5, counts_as_pass=v >= 4,
+                                numeric_value=v)
+            s.add(value)
+            values[value.label] = value.id
+    return values
+
+
+def test_journal_shows_each_mark_with_the_label_of_its_own_grading_system(
+    gql, token_for, schools: TwoSchools, database: DatabaseUrls
+) -> None:
+    """Guards against a mark labelled from another grading system of the same school."""
+    # given a five-point group whose student has a five-point 4 on lesson 1, and ten-point
+    # marks (number and ordinal 4 and 5, as five-point values have) on lesson 2 and a work
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=2)
+    ten = overlapping_ten_point_values(database, jg.school.id)
+    add_marks(database, jg, [MarkSpec(0, 0, "4")])
+    add_marks(database, jg, [MarkSpec(0, 1, "4/10"),
+                             MarkSpec(0, None, "5/10", work_date=jg.lesson_dates[1])], ten)
+    teacher = token_for(jg.teacher_login)
+    # when the page and the second lesson's cell are read
+    page = journal_of(gql, teacher, jg)
+    cell = gql.post(CELL, {"groupId": gid("StudyGroup", jg.group_id),
+                           "lessonId": gid("Lesson", jg.lesson_ids[1]),
+                           "studentId": gid("Person", jg.students[0])},
+                    token=teacher)["data"]["journalCell"]
+    # then each mark has its own system's label, and the page's scale stays five-point
+    assert page is not None
+    assert page["gradingSystem"]["labels"] == ["2", "3", "4", "5"]
+    (student,) = page["students"]
+    assert student["marks"] == ["4", "4/10"]
+    assert [x["label"] for x in student["extraMarks"]] == ["5/10"]
+    assert [x["label"] for x in cell["marks"]] == ["4/10"]
 
 
 def test_journal_in_another_system_converts_marks_averages_and_grades(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from strawberry import relay
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
+from resolvers.timeliness import Deadlines
 from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
@@ -402,6 +403,41 @@ def test_set_marks_late_mark_warns_and_is_stored(
         ("input.marks.1", "LATE_ENTRY")]
     assert "7 days" in result["warnings"][0]["message"]
     assert len(marks_of(database, jg)) == 2
+
+
+@pytest.mark.parametrize(("recorded_utc", "late"), [
+    (datetime(2015, 9, 8, 14, 30, tzinfo=UTC), False),  # 23:30 on the 8th, local: in time
+    (datetime(2015, 9, 8, 23, 30, tzinfo=UTC), True),   # 08:30 on the 9th, local: late
+], ids=["local-evening-of-the-last-day", "utc-evening-of-the-last-day"])
+def test_late_mark_is_judged_on_the_schools_local_date(recorded_utc: datetime,
+                                                       late: bool) -> None:
+    """Guards against the mark deadline computed on the UTC date instead of the local one."""
+    # given the regulation's 7 days in Amur (UTC+9) for a work of 1 September: the 8th is
+    # the last day
+    rules = Deadlines.of("Asia/Yakutsk", None, None)
+    # when / then a mark recorded at 23:30 UTC on the 8th is already on the 9th locally
+    assert rules.late_mark(date(2015, 9, 1), recorded_utc) is late
+
+
+def test_set_marks_recorded_near_midnight_utc_is_late_by_the_local_date(
+    gql, token_for, database: DatabaseUrls, jg: JournalGroup
+) -> None:
+    """Guards against the mark deadline computed on the UTC date instead of the local one."""
+    # given: the first lesson was on 1 September 2015; marks recorded offline on the 8th at
+    # 23:30 local (in time) and at 23:30 UTC, which is 08:30 on the 9th in Amur (late)
+    work_day = jg.lesson_dates[0]
+    last_day = work_day + timedelta(days=7)
+    local_evening = datetime.combine(last_day, time(23, 30), tzinfo=TZ)
+    utc_evening = datetime.combine(last_day, time(23, 30), tzinfo=UTC)
+    # when
+    result = set_marks(gql, token_for(jg.teacher_login), {
+        "lessonId": gid("Lesson", jg.lesson_ids[0]),
+        "marks": [entry(jg, 0, recordedAt=local_evening.isoformat()),
+                  entry(jg, 1, recordedAt=utc_evening.isoformat())]})
+    # then only the second is late
+    assert result["errors"] == []
+    assert [(w["field"], w["code"]) for w in result["warnings"]] == [
+        ("input.marks.1", "LATE_ENTRY")]
 
 
 def test_set_marks_after_the_posting_window_needs_an_administrator(

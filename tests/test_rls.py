@@ -15,7 +15,7 @@ from psycopg import errors
 from sqlalchemy import create_engine, text
 
 from db.engine import DatabaseUrls
-from db.settings import OFFICER_ROLE
+from db.settings import APP_ROLE, OFFICER_ROLE
 from tests.factories import TwoSchools
 
 PEOPLE_TABLES = ("persons", "classes", "person_roles")
@@ -421,7 +421,7 @@ def test_the_access_function_works_when_its_owner_is_subject_to_rls(
     owner_conn.execute(f"SET LOCAL ROLE {probe}")
     premise = _count(owner_conn, "persons")  # RLS applies to it: no school set, no rows
     owner_conn.execute("RESET ROLE")
-    owner_conn.execute("SET LOCAL ROLE zhurnal_app")
+    owner_conn.execute(f"SET LOCAL ROLE {APP_ROLE}")
     # when the application role asks it for school A's teacher
     found = _access(owner_conn, account)
     # then it still finds the teacher's person and roles, and scopes the transaction to A
@@ -507,3 +507,102 @@ def test_the_officer_role_can_count_the_roles_of_a_school(
         "SELECT count(*) FROM person_roles WHERE role = 'teacher'").fetchone()[0]
     # then it gets the number
     assert teachers == expected
+
+
+# --- every tenant table, on rows made here ---------------------------------------------------
+
+
+def _fillable_columns(conn: psycopg.Connection, table: str) -> list[tuple[str, str, str]]:
+    """(name, SQL type, first enum label or '') of the columns an INSERT must give."""
+    return conn.execute("""
+        SELECT a.attname, format_type(a.atttypid, a.atttypmod),
+               COALESCE((SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = a.atttypid
+                          ORDER BY e.enumsortorder LIMIT 1), '')
+          FROM pg_attribute a
+         WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped
+           AND a.attgenerated = '' AND a.attidentity = ''
+           AND (a.attname IN ('school_id', 'id') OR (a.attnotnull AND NOT a.atthasdef))
+         ORDER BY a.attnum
+    """, (f"public.{table}",)).fetchall()
+
+
+def _value(name: str, sql_type: str, enum_label: str, school_id: uuid.UUID, n: int) -> str:
+    """A text literal of the column's type; unique per call where a key might need it."""
+    if name == "school_id":
+        return str(school_id)
+    if enum_label:
+        return enum_label
+    if sql_type.endswith("[]"):
+        return "{}"
+    base = sql_type.split("(")[0]
+    literals = {
+        "uuid": str(uuid.uuid4()), "smallint": str(n), "integer": str(n), "bigint": str(n),
+        "numeric": "1", "real": "1", "double precision": "1", "boolean": "false",
+        "date": "2024-09-02", "time without time zone": "08:00",
+        "timestamp with time zone": "2024-09-02 08:00+09",
+        "timestamp without time zone": "2024-09-02 08:00", "interval": "1 day",
+        "jsonb": "{}", "json": "{}", "bytea": "\\x00", "inet": "127.0.0.1",
+        "daterange": "[2024-09-01,2025-06-01)",
+    }
+    if base in literals:
+        return literals[base]
+    assert base in ("text", "character varying", "character", "citext"), (name, sql_type)
+    width = int(sql_type.split("(")[1].rstrip(")")) if "(" in sql_type else 12
+    return uuid.uuid4().hex[:width]
+
+
+def _insert_made_up_row(conn: psycopg.Connection, table: str, school_id: uuid.UUID,
+                        columns: list[tuple[str, str, str]], n: int) -> None:
+    names = ", ".join(c[0] for c in columns)
+    casts = ", ".join(f"%s::{c[1]}" for c in columns)
+    conn.execute(f"INSERT INTO {table} ({names}) VALUES ({casts})",
+                 tuple(_value(*c, school_id, n) for c in columns))
+
+
+def test_every_tenant_table_hides_and_refuses_rows_of_another_school(
+    owner_conn: psycopg.Connection, schools: TwoSchools,
+) -> None:
+    """Guards against a policy that lets rows through, e.g. `USING (true OR school_id = …)`."""
+    # given, in a transaction rolled back at the end, one made-up row of each school in every
+    # tenant table (as the superuser owner, with foreign keys, triggers and CHECKs out of the
+    # way: only the policies are under test, and no earlier test has to leave rows behind)
+    conn = owner_conn
+    a, b = schools.a.id, schools.b.id
+    conn.execute("SET LOCAL session_replication_role = replica")
+    tables = _tenant_tables(conn)
+    assert len(tables) > 20
+    regclasses = [f"public.{t}" for t in tables]
+    for (table, constraint) in conn.execute("""
+        SELECT conrelid::regclass::text, conname FROM pg_constraint
+         WHERE contype IN ('c', 'x', 'u') AND conrelid = ANY(%s::regclass[])
+    """, (regclasses,)).fetchall():
+        conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT IF EXISTS "{constraint}" CASCADE')
+    for (index,) in conn.execute("""
+        SELECT indexrelid::regclass::text FROM pg_index
+         WHERE indisunique AND NOT indisprimary AND indrelid = ANY(%s::regclass[])
+    """, (regclasses,)).fetchall():
+        conn.execute(f"DROP INDEX {index}")
+    columns = {t: _fillable_columns(conn, t) for t in tables}
+    counter = iter(range(10_000, 20_000))
+    for table in tables:
+        for school in (a, b):
+            _insert_made_up_row(conn, table, school, columns[table], next(counter))
+    # when the application role works under school A's scope
+    conn.execute(f"SET LOCAL ROLE {APP_ROLE}")
+    _set_schools(conn, a)
+    seen = {t: dict(conn.execute(f"SELECT school_id, count(*) FROM {t} GROUP BY 1").fetchall())
+            for t in tables}
+    refused: dict[str, str] = {}
+    for table in tables:
+        for school in (a, b):
+            try:
+                with conn.transaction():
+                    _insert_made_up_row(conn, table, school, columns[table], next(counter))
+            except errors.InsufficientPrivilege as e:
+                refused[f"{table} for {'A' if school == a else 'B'}"] = str(e).split(" for ")[0]
+    # then every table shows A's rows and none of B's
+    assert {t: set(by_school) for t, by_school in seen.items() if set(by_school) != {a}} == {}
+    # and a row for B is refused by the policy in every table, while one for A goes in
+    assert refused == {
+        f"{t} for B": "new row violates row-level security policy" for t in tables
+    }

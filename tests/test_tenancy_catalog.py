@@ -46,6 +46,9 @@ POLICY_COMMANDS = {
 
 Violations = list[str]
 
+# The one tenant expression (db/rls.py tenant_policy) as pg_get_expr prints it back.
+TENANT_EXPRESSION = "(school_id = ANY (zhurnal_school_ids()))"
+
 
 # --- reading the catalog ---------------------------------------------------------------------
 
@@ -109,7 +112,7 @@ def rls_violations(conn: psycopg.Connection) -> Violations:
             if cmd in ("*", "a", "w") and check is None:
                 out.append(f"{table}.{name}: applies to writes but has no WITH CHECK")
             for label, expr in (("USING", using), ("WITH CHECK", check)):
-                if expr is None:
+                if expr is None or expr == TENANT_EXPRESSION:
                     continue
                 if not re.search(r"\bschool_id\b", expr):
                     out.append(f"{table}.{name}: {label} ({expr}) does not reference school_id")
@@ -117,6 +120,9 @@ def rls_violations(conn: psycopg.Connection) -> Violations:
                     out.append(
                         f"{table}.{name}: {label} ({expr}) does not read zhurnal_school_ids()"
                     )
+                else:
+                    # Mentioning both is not enough: `true OR school_id = ANY (…)` does too.
+                    out.append(f"{table}.{name}: {label} ({expr}) is not {TENANT_EXPRESSION}")
         for missing in sorted(ALL_COMMANDS - covered):
             out.append(f"{table}: no permissive tenant policy covers {missing}")
     return out
@@ -415,6 +421,29 @@ def test_a_policy_without_with_check_or_school_id_is_reported(
     assert "bad_notes.open: USING (true) does not reference school_id" in violations
     assert any(v.startswith("bad_notes.own_person: USING") and "zhurnal_school_ids" in v
                for v in violations)
+
+
+def test_a_policy_that_names_the_school_but_lets_every_row_through_is_reported(
+    scratch: psycopg.Connection,
+) -> None:
+    """Guards against `USING (true OR school_id = ANY (…))`, which mentions both names."""
+    # given a tenant table whose policy reads the school setting but ORs it with true
+    scratch.execute("""
+        CREATE TABLE bad_notes (
+          school_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (school_id, id));
+        ALTER TABLE bad_notes ENABLE ROW LEVEL SECURITY;
+        ALTER TABLE bad_notes FORCE ROW LEVEL SECURITY;
+        CREATE POLICY tenant ON bad_notes FOR ALL
+          USING (true OR school_id = ANY (zhurnal_school_ids()))
+          WITH CHECK (school_id = ANY (zhurnal_school_ids()));
+    """)
+    # when the RLS rule is checked
+    violations = rls_violations(scratch)
+    # then the USING expression is reported as not the tenant expression, WITH CHECK is not
+    assert [v for v in violations if v.startswith("bad_notes")] == [
+        f"bad_notes.tenant: USING ((true OR (school_id = ANY (zhurnal_school_ids())))) "
+        f"is not {TENANT_EXPRESSION}"
+    ]
 
 
 def test_a_key_that_does_not_lead_with_school_id_is_reported(
