@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from db import models
-from resolvers.account_link_writes import create_account_link_code, redeem_account_link_code
+from resolvers.people.account_links import create_account_link_code, redeem_account_link_code
 from schema.errors import UserError
 from schema.mutations import Input, actor, apply
 from schema.people import Person

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Self
 import strawberry
 from strawberry.types import Info
 
-from resolvers import aggregate_figures as plain
-from resolvers import aggregates as rules
+from resolvers.aggregates import figures as plain
+from resolvers.aggregates import queries as rules
 from schema.errors import described_enum
 from schema.ids import query_id, to_global_id
 from schema.permissions import IsAuthenticated

@@ -11,9 +11,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers import calendar
-from resolvers import calendar_writes as writes
-from resolvers.calendar_checks import Span
+from resolvers.calendar import writes as writes
+from resolvers.calendar import years as calendar
+from resolvers.calendar.checks import Span
 from schema.calendar import (
     AcademicYear,
     AcademicYearPayload,

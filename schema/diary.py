@@ -8,8 +8,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from resolvers import diary as rules
-from resolvers.diary import MAX_DAYS
+from resolvers.diary import week as rules
+from resolvers.diary.week import MAX_DAYS
 from schema.ids import query_id, to_global_id
 from schema.lessons import LessonStatusEnum
 from schema.permissions import IsAuthenticated

@@ -1,5 +1,5 @@
 """The queries and mutations of grading: converting values, explaining averages, overdue
-deferrals, period and year grades, and closing periods and years (resolvers/grades.py,
+deferrals, period and year grades, and closing periods and years (resolvers/grades/queries.py,
 grade_writes.py, year_grade_writes.py and closing.py hold the rules)."""
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers import closing
-from resolvers import grade_writes as writes
-from resolvers import grades as rules
-from resolvers import year_grade_writes as year_writes
-from resolvers.conversion import ScaleValue
+from resolvers.grades import closing as closing
+from resolvers.grades import queries as rules
+from resolvers.grades import writes as writes
+from resolvers.grades import year as year_writes
+from resolvers.grading.conversion import ScaleValue
 from schema.calendar import AcademicYear, Period
 from schema.grades import (
     AverageExclusion,

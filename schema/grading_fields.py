@@ -1,5 +1,5 @@
-"""The grading queries and mutations: ids decoded, the rules of resolvers/grading.py and
-resolvers/grading_writes.py called, their rows turned into the types of schema/grading.py."""
+"""The grading queries and mutations: ids decoded, the rules of resolvers/grading/queries.py and
+resolvers/grading/writes.py called, their rows turned into the types of schema/grading.py."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ import strawberry
 from strawberry.types import Info
 
 from db import models
-from resolvers import grading, grading_writes
-from resolvers.grading_values import ValueInput
-from resolvers.grading_writes import ConversionRowSpec, ValueRef
+from resolvers.grading import queries as grading
+from resolvers.grading import writes as grading_writes
+from resolvers.grading.values import ValueInput
+from resolvers.grading.writes import ConversionRowSpec, ValueRef
 from schema.grading import ConversionTable, GradingSystem, GradingSystemUse, GradingTemplate
 from schema.grading_inputs import (
     ConversionRowInput,

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from db.people_import import ImportResult
-from resolvers import imports
+from resolvers.people import imports as imports
 from schema.errors import UserError
 from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated

@@ -14,8 +14,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from resolvers import journal as rules
-from resolvers.journal_sql import ATTENDANCE_CODES
+from resolvers.journal import page as rules
+from resolvers.journal.sql import ATTENDANCE_CODES
 from schema.ids import query_id, to_global_id
 from schema.lessons import LessonStatusEnum
 from schema.permissions import IsAuthenticated
@@ -159,7 +159,7 @@ class JournalCell:
         description="The absence or lateness; null when the student was present.")
 
 
-# The page's rows (resolvers/journal.py) as GraphQL objects: one object per lesson, student
+# The page's rows (resolvers/journal/page.py) as GraphQL objects: one object per lesson, student
 # and extra mark, the cells passed on as the lists they are.
 
 

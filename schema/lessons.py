@@ -11,7 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.lessons import may_read_lesson
+from resolvers.lessons.queries import may_read_lesson
 from schema.classes import StudyGroup
 from schema.errors import UserError, UserWarning
 from schema.ids import try_uuid

@@ -1,5 +1,5 @@
 """The fields of lessons: the list of a group's lessons and the mutations that plan and fill
-them in, which resolvers/lessons.py, lesson_writes.py and lesson_generation.py carry out."""
+them in, which resolvers/lessons/queries.py, lesson_writes.py and lesson_generation.py carry out."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import strawberry
 from strawberry.types import Info
 
 from db import models
-from resolvers.lesson_generation import generate_lessons
-from resolvers.lesson_writes import (
+from resolvers.lessons.generation import generate_lessons
+from resolvers.lessons.queries import check_range, group_lessons
+from resolvers.lessons.writes import (
     LessonChanges,
     add_lesson,
     cancel_lesson,
@@ -21,7 +22,6 @@ from resolvers.lesson_writes import (
     set_substitution,
     update_lesson,
 )
-from resolvers.lessons import check_range, group_lessons
 from schema.ids import from_global_id, query_id, to_global_id
 from schema.input_ids import decoded
 from schema.lessons import (

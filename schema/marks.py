@@ -18,7 +18,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.conversion import convert_value
+from resolvers.grading.conversion import convert_value
 from schema.errors import UserError, UserWarning
 from schema.grading import MarkValue
 from schema.ids import from_global_id, to_global_id, try_uuid
@@ -85,7 +85,8 @@ def target_system(system_id: str) -> uuid.UUID:
 
 async def value_in_system(info: Info, value_ref: uuid.UUID, target: uuid.UUID, day: date
                           ) -> MarkValue | None:
-    """A value read in another grading system of its school on `day` (resolvers/conversion.py);
+    """A value read in another grading system of its school on `day`
+    (resolvers/grading/conversion.py);
     null for a system of another school."""
     row = await convert_value(info.context.loaders, value_ref, target, day)
     return MarkValue.from_model(row) if row else None
@@ -131,7 +132,7 @@ class Mark(relay.Node):
 
     @strawberry.field(description="The mark read in another grading system of the school (a "
                                   "pinned conversion table valid on the work date, otherwise "
-                                  "the 0–100 axis; see resolvers/conversion.py).")
+                                  "the 0–100 axis; see resolvers/grading/conversion.py).")
     async def value_in(
         self, info: Info,
         system_id: Annotated[strawberry.ID, strawberry.argument(

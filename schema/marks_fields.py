@@ -1,5 +1,5 @@
 """The fields of marks and attendance: the journal's list of marks and the bulk writes, which
-resolvers/marks.py, mark_writes.py and attendance_writes.py carry out."""
+resolvers/marks/queries.py, mark_writes.py and attendance_writes.py carry out."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.attendance_writes import (
+from resolvers.marks.attendance import (
     AttendanceOutcome,
     AttendanceToSet,
     StudentAttendance,
     set_attendance,
 )
-from resolvers.mark_checks import MarkEntry
-from resolvers.mark_writes import MarksToSet, Outcome, delete_mark, set_marks
-from resolvers.marks import check_range, group_marks
+from resolvers.marks.checks import MarkEntry
+from resolvers.marks.queries import check_range, group_marks
+from resolvers.marks.writes import MarksToSet, Outcome, delete_mark, set_marks
 from schema.ids import from_global_id, query_id, to_global_id
 from schema.input_ids import decoded
 from schema.marks import (

@@ -14,8 +14,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from db import models
-from resolvers import people_writes
-from resolvers.people import people as people_listing
+from resolvers.people import writes as people_writes
+from resolvers.people.queries import people as people_listing
 from schema.ids import query_id
 from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, paginate

@@ -9,7 +9,8 @@ from typing import Annotated, Self
 import strawberry
 from strawberry.types import Info
 
-from resolvers import report_sql, reports
+from resolvers.reports import monthly as reports
+from resolvers.reports import sql as report_sql
 from schema.aggregates import (
     AttendanceAggregate,
     CurriculumAggregate,

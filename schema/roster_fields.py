@@ -11,7 +11,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers import roster, roster_enrollment, roster_writes
+from resolvers.roster import enrollment as roster_enrollment
+from resolvers.roster import queries as roster
+from resolvers.roster import writes as roster_writes
 from schema.classes import ClassStudent, GroupMember, SchoolClass, Split, StudyGroup
 from schema.classes import TeacherAssignment as TeacherAssignmentNode
 from schema.ids import query_id

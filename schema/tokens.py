@@ -13,7 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.tokens import (
+from resolvers.auth.api_tokens import (
     TokenRequest,
     api_tokens,
     issue_api_token,

@@ -192,8 +192,8 @@ def report_monthly(
         "--municipality", help="Only this municipality (its name).")] = None,
 ) -> None:
     """The monthly monitoring report by municipality and school, as XLSX and PDF."""
-    from resolvers.pdf import monthly_pdf
-    from resolvers.spreadsheets import monthly_workbook
+    from resolvers.reports.pdf import monthly_pdf
+    from resolvers.reports.spreadsheets import monthly_workbook
     from server.exports import operator_monthly_report
 
     urls = _urls()

@@ -26,11 +26,11 @@ from strawberry import relay
 
 from db.engine import transaction
 from db.tenancy import set_officer_role_async
-from resolvers.pdf import journal_pdf, monthly_pdf
-from resolvers.printing import MayRead, printed_class_journal, printed_journal
-from resolvers.report_sql import MonthlyReport, month_span
-from resolvers.reports import reach_report
-from resolvers.spreadsheets import journal_workbook, monthly_workbook
+from resolvers.journal.printing import MayRead, printed_class_journal, printed_journal
+from resolvers.reports.monthly import reach_report
+from resolvers.reports.pdf import journal_pdf, monthly_pdf
+from resolvers.reports.spreadsheets import journal_workbook, monthly_workbook
+from resolvers.reports.sql import MonthlyReport, month_span
 from server.graphql import viewer_resolver
 from server.settings import ServerSettings
 from tenants.access import AccessContext

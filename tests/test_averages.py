@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from db.models import GradeState
-from resolvers.averages import (
+from resolvers.grading.averages import (
     Exclusion,
     MarkEntry,
     PeriodResult,
@@ -17,7 +17,7 @@ from resolvers.averages import (
     weighted_average,
     year_grade,
 )
-from resolvers.conversion import Scale, ScaleValue
+from resolvers.grading.conversion import Scale, ScaleValue
 from tests.test_conversion import FIVE, PASS_FAIL, TEN, value
 
 Q1 = (date(2015, 9, 1), date(2015, 10, 31))

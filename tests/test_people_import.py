@@ -471,7 +471,7 @@ def test_import_people_reads_an_xlsx_upload(gql, token_for, fresh: FreshSchool) 
 def test_import_people_refuses_a_file_over_the_size_limit() -> None:
     # given: more base64 than 5 MB of file (the server's body limit, 1 MB by default, may
     # refuse such a request even before the resolver sees it)
-    from resolvers.imports import MAX_BASE64_CHARS, decode_content
+    from resolvers.people.imports import MAX_BASE64_CHARS, decode_content
     from tenants.errors import DomainError
 
     # when
