@@ -7,6 +7,7 @@ in the same order whoever decoded its ids.
 
 from __future__ import annotations
 
+import enum
 import uuid
 
 from tenants.errors import DomainError, Problem
@@ -27,3 +28,19 @@ def require(value: Id) -> uuid.UUID | None:
     if isinstance(value, Problem):
         raise DomainError(value)
     return value
+
+
+def required(value: Id) -> uuid.UUID:
+    """The UUID of an id the input must give; a malformed one refuses the write here."""
+    found = require(value)
+    assert found is not None, "a required id was not given"
+    return found
+
+
+class Keep(enum.Enum):
+    """A field of an update left out of the input: the stored value stays."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP

@@ -11,10 +11,10 @@ from strawberry.types import Info
 from db import models
 from resolvers.people.account_links import create_account_link_code, redeem_account_link_code
 from schema.errors import UserError
+from schema.input_ids import decoded
 from schema.mutations import Input, actor, apply
 from schema.people import Person
 from schema.permissions import IsAuthenticated
-from schema.refs import ref
 
 
 @strawberry.input(description="Issue a one-time code that binds an existing account to a "
@@ -53,7 +53,7 @@ class RedeemAccountLinkCodePayload:
 
 async def create_code(info: Info, input: Input[CreateAccountLinkCodeInput]
                       ) -> CreateAccountLinkCodePayload:
-    person = ref(input.person_id, "Person", "input.personId")
+    person = decoded(input.person_id, "Person", "input.personId")
     c = info.context
     issued, errors = await apply(info, lambda: create_account_link_code(
         c.session, c.access, person, actor=partial(actor, info)))

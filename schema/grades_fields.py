@@ -37,12 +37,12 @@ from schema.grades import (
 )
 from schema.grading import GradingSystem, MarkValue
 from schema.ids import from_global_id, query_id, to_global_id
+from schema.input_ids import decoded
 from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, paginate
 from schema.people import Person
 from schema.permissions import IsAuthenticated
 from schema.school_access import readable_school
-from tenants.errors import DomainError
 
 
 async def convert_value_query(
@@ -137,22 +137,13 @@ async def overdue_deferrals(
                           after=after, to_node=Grade.from_model)
 
 
-def _id_or_problem(value: str, type_name: str, field: str) -> writes.IdOrProblem:
-    """A global id of the input, or the problem of a malformed one: the write reports it
-    among its other problems, in the order it checks the fields."""
-    try:
-        return from_global_id(value, type_name, field)
-    except DomainError as e:
-        return e.problems[0]
-
-
 def _choice(input: SetPeriodGradeInput | SetYearGradeInput) -> writes.GradeChoice:
     return writes.GradeChoice(state=models.GradeState(input.state), value=input.value,
                               deferred_reason=input.deferred_reason,
                               deferred_until=input.deferred_until)
 
 
-def _actor(info: Info) -> closing.ActorOf:
+def _actor(info: Info) -> closing.ActorFor:
     return lambda school_id: actor(info, school_id)
 
 
@@ -166,8 +157,8 @@ async def set_period_grade(info: Info, input: Input[SetPeriodGradeInput]) -> Gra
     async def write() -> models.Grade:
         request = writes.PeriodGradeRequest(
             group_id=from_global_id(input.group_id, "StudyGroup", "input.groupId"),
-            period_id=_id_or_problem(input.period_id, "Period", "input.periodId"),
-            student_id=_id_or_problem(input.student_id, "Person", "input.studentId"),
+            period_id=decoded(input.period_id, "Period", "input.periodId"),
+            student_id=decoded(input.student_id, "Person", "input.studentId"),
             choice=_choice(input), expected_version=input.expected_version)
         return await writes.set_period_grade(ctx.session, ctx.access, ctx.loaders, request,
                                              actor=_actor(info))
@@ -182,7 +173,7 @@ async def set_year_grade(info: Info, input: Input[SetYearGradeInput]) -> GradePa
     async def write() -> models.Grade:
         request = year_writes.YearGradeRequest(
             group_id=from_global_id(input.group_id, "StudyGroup", "input.groupId"),
-            student_id=_id_or_problem(input.student_id, "Person", "input.studentId"),
+            student_id=decoded(input.student_id, "Person", "input.studentId"),
             choice=_choice(input), expected_version=input.expected_version)
         return await year_writes.set_year_grade(ctx.session, ctx.access, ctx.loaders, request,
                                                 actor=_actor(info))
@@ -197,7 +188,7 @@ async def set_year_grades(info: Info, input: Input[SetYearGradesInput]) -> SetYe
     async def write() -> year_writes.YearGradesResult:
         request = year_writes.YearGradesRequest(
             group_id=from_global_id(input.group_id, "StudyGroup", "input.groupId"),
-            academic_year_id=_id_or_problem(input.academic_year_id, "AcademicYear",
+            academic_year_id=decoded(input.academic_year_id, "AcademicYear",
                                             "input.academicYearId"),
             overwrite=input.overwrite)
         return await year_writes.set_year_grades(ctx.session, ctx.access, ctx.loaders,

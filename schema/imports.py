@@ -11,9 +11,9 @@ from strawberry.types import Info
 from db.people_import import ImportResult
 from resolvers.people import imports as imports
 from schema.errors import UserError
+from schema.input_ids import decoded
 from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated
-from schema.refs import ref
 from tenants.errors import Problem
 
 
@@ -82,7 +82,7 @@ def _payload(result: ImportResult | None, errors: list[Problem],
 
 
 async def import_people(info: Info, input: Input[ImportPeopleInput]) -> ImportPeoplePayload:
-    school = ref(input.school_id, "School", "input.schoolId")
+    school = decoded(input.school_id, "School", "input.schoolId")
     c = info.context
     result, errors = await apply(info, lambda: imports.import_people(
         c.session, c.access, school, input.file_name, input.content_base64,

@@ -17,6 +17,7 @@ from db import models
 from resolvers.people import writes as people_writes
 from resolvers.people.queries import people as people_listing
 from schema.ids import query_id
+from schema.input_ids import decoded, kept
 from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, paginate
 from schema.people import (
@@ -38,7 +39,6 @@ from schema.people import (
     UpdatePersonPayload,
 )
 from schema.permissions import IsAuthenticated
-from schema.refs import kept, ref
 
 
 async def people(
@@ -92,7 +92,7 @@ def _forget_links(info: Info, pair: tuple[models.Person, models.Person] | None) 
 
 async def create(info: Info, input: Input[CreatePersonInput]) -> CreatePersonPayload:
     data = people_writes.NewPerson(
-        school=ref(input.school_id, "School", "input.schoolId"), last_name=input.last_name,
+        school=decoded(input.school_id, "School", "input.schoolId"), last_name=input.last_name,
         first_name=input.first_name, middle_name=input.middle_name,
         birth_date=input.birth_date, external_id=input.external_id, roles=list(input.roles))
     c = info.context
@@ -103,7 +103,7 @@ async def create(info: Info, input: Input[CreatePersonInput]) -> CreatePersonPay
 
 async def update(info: Info, input: Input[UpdatePersonInput]) -> UpdatePersonPayload:
     data = people_writes.PersonChanges(
-        person=ref(input.id, "Person", "input.id"), last_name=kept(input.last_name),
+        person=decoded(input.id, "Person", "input.id"), last_name=kept(input.last_name),
         first_name=kept(input.first_name), middle_name=kept(input.middle_name),
         birth_date=kept(input.birth_date), external_id=kept(input.external_id))
     c = info.context
@@ -113,7 +113,7 @@ async def update(info: Info, input: Input[UpdatePersonInput]) -> UpdatePersonPay
 
 
 async def grant(info: Info, input: Input[GrantRoleInput]) -> PersonRolePayload:
-    person = ref(input.person_id, "Person", "input.personId")
+    person = decoded(input.person_id, "Person", "input.personId")
     c = info.context
     row, errors = await apply(info, lambda: people_writes.grant_role(
         c.session, c.access, person, input.role, actor=partial(actor, info)))
@@ -122,7 +122,7 @@ async def grant(info: Info, input: Input[GrantRoleInput]) -> PersonRolePayload:
 
 
 async def revoke(info: Info, input: Input[RevokeRoleInput]) -> PersonRolePayload:
-    person = ref(input.person_id, "Person", "input.personId")
+    person = decoded(input.person_id, "Person", "input.personId")
     c = info.context
     row, errors = await apply(info, lambda: people_writes.revoke_role(
         c.session, c.access, person, input.role, actor=partial(actor, info)))
@@ -131,8 +131,8 @@ async def revoke(info: Info, input: Input[RevokeRoleInput]) -> PersonRolePayload
 
 
 async def link(info: Info, input: Input[LinkGuardianInput]) -> GuardianshipPayload:
-    guardian_ref = ref(input.guardian_id, "Person", "input.guardianId")
-    student_ref = ref(input.student_id, "Person", "input.studentId")
+    guardian_ref = decoded(input.guardian_id, "Person", "input.guardianId")
+    student_ref = decoded(input.student_id, "Person", "input.studentId")
     c = info.context
     pair, errors = await apply(info, lambda: people_writes.link_guardian(
         c.session, c.access, guardian_ref, student_ref, input.relation,
@@ -144,8 +144,8 @@ async def link(info: Info, input: Input[LinkGuardianInput]) -> GuardianshipPaylo
 
 
 async def unlink(info: Info, input: Input[UnlinkGuardianInput]) -> GuardianshipPayload:
-    guardian_ref = ref(input.guardian_id, "Person", "input.guardianId")
-    student_ref = ref(input.student_id, "Person", "input.studentId")
+    guardian_ref = decoded(input.guardian_id, "Person", "input.guardianId")
+    student_ref = decoded(input.student_id, "Person", "input.studentId")
     c = info.context
     pair, errors = await apply(info, lambda: people_writes.unlink_guardian(
         c.session, c.access, guardian_ref, student_ref, actor=partial(actor, info)))
@@ -157,7 +157,7 @@ async def unlink(info: Info, input: Input[UnlinkGuardianInput]) -> GuardianshipP
 
 async def set_account(info: Info, input: Input[SetPersonAccountInput]
                       ) -> SetPersonAccountPayload:
-    person = ref(input.person_id, "Person", "input.personId")
+    person = decoded(input.person_id, "Person", "input.personId")
     c = info.context
     row, errors = await apply(info, lambda: people_writes.set_person_account(
         c.session, c.access, person, input.login, input.password, actor=partial(actor, info)))
@@ -166,7 +166,7 @@ async def set_account(info: Info, input: Input[SetPersonAccountInput]
 
 async def unbind_account(info: Info, input: Input[UnbindPersonAccountInput]
                          ) -> UnbindPersonAccountPayload:
-    person = ref(input.person_id, "Person", "input.personId")
+    person = decoded(input.person_id, "Person", "input.personId")
     c = info.context
     row, errors = await apply(info, lambda: people_writes.unbind_person_account(
         c.session, c.access, person, actor=partial(actor, info)))

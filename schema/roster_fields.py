@@ -17,11 +17,11 @@ from resolvers.roster import writes as roster_writes
 from schema.classes import ClassStudent, GroupMember, SchoolClass, Split, StudyGroup
 from schema.classes import TeacherAssignment as TeacherAssignmentNode
 from schema.ids import query_id
+from schema.input_ids import decoded, kept
 from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
 from schema.permissions import IsAuthenticated
-from schema.refs import kept, optional_ref, ref
 from schema.roster import (
     AddGroupMemberInput,
     AssignTeacherInput,
@@ -102,20 +102,20 @@ def choices(values: list[SubgroupChoiceInput] | None
     if values is None:
         return None
     return [roster_enrollment.SubgroupChoice(
-        split=ref(c.split_id, "Split", f"input.subgroupChoices.{i}.splitId"),
-        group=ref(c.group_id, "StudyGroup", f"input.subgroupChoices.{i}.groupId"))
+        split=decoded(c.split_id, "Split", f"input.subgroupChoices.{i}.splitId"),
+        group=decoded(c.group_id, "StudyGroup", f"input.subgroupChoices.{i}.groupId"))
         for i, c in enumerate(values)]
 
 
 def new_split(data: SplitClassInput) -> roster_writes.NewSplit:
     return roster_writes.NewSplit(
-        school_class=ref(data.class_id, "SchoolClass", "input.classId"),
-        subject=ref(data.subject_id, "Subject", "input.subjectId"),
+        school_class=decoded(data.class_id, "SchoolClass", "input.classId"),
+        subject=decoded(data.subject_id, "Subject", "input.subjectId"),
         subgroups=[roster_writes.NewSubgroup(
             name=sub.name,
-            students=[ref(s, "Person", f"input.subgroups.{i}.studentIds.{j}")
+            students=[decoded(s, "Person", f"input.subgroups.{i}.studentIds.{j}")
                       for j, s in enumerate(sub.student_ids)],
-            teacher=optional_ref(sub.teacher_id, "Person", f"input.subgroups.{i}.teacherId"))
+            teacher=decoded(sub.teacher_id, "Person", f"input.subgroups.{i}.teacherId"))
             for i, sub in enumerate(data.subgroups)],
         starts_on=data.starts_on)
 
@@ -156,9 +156,9 @@ class RosterMutation:
     async def create_class(self, info: Info, input: Input[CreateClassInput]
                            ) -> CreateClassPayload:
         data = roster_writes.NewClass(
-            academic_year=ref(input.academic_year_id, "AcademicYear", "input.academicYearId"),
+            academic_year=decoded(input.academic_year_id, "AcademicYear", "input.academicYearId"),
             grade_level=input.grade_level, letter=input.letter,
-            class_teacher=optional_ref(input.class_teacher_id, "Person", "input.classTeacherId"))
+            class_teacher=decoded(input.class_teacher_id, "Person", "input.classTeacherId"))
         c = info.context
         row, errors = await apply(info, lambda: roster_writes.create_class(
             c.session, c.access, data, actor=partial(actor, info)))
@@ -171,8 +171,8 @@ class RosterMutation:
                            ) -> UpdateClassPayload:
         teacher = kept(input.class_teacher_id)
         data = roster_writes.ClassChanges(
-            id=ref(input.id, "SchoolClass", "input.id"), letter=kept(input.letter),
-            class_teacher=ref(teacher, "Person", "input.classTeacherId")
+            id=decoded(input.id, "SchoolClass", "input.id"), letter=kept(input.letter),
+            class_teacher=decoded(teacher, "Person", "input.classTeacherId")
             if isinstance(teacher, str) else teacher)
         c = info.context
         row, errors = await apply(info, lambda: roster_writes.update_class(
@@ -187,9 +187,9 @@ class RosterMutation:
                                  ) -> CreateStudyGroupPayload:
         data = roster_writes.NewStudyGroup(
             kind=models.GroupKind(input.kind.value),
-            subject=ref(input.subject_id, "Subject", "input.subjectId"), name=input.name,
-            school_class=optional_ref(input.class_id, "SchoolClass", "input.classId"),
-            academic_year=optional_ref(input.academic_year_id, "AcademicYear",
+            subject=decoded(input.subject_id, "Subject", "input.subjectId"), name=input.name,
+            school_class=decoded(input.class_id, "SchoolClass", "input.classId"),
+            academic_year=decoded(input.academic_year_id, "AcademicYear",
                                        "input.academicYearId"),
             category=input.category.value if input.category else None,
             starts_on=input.starts_on)
@@ -216,8 +216,8 @@ class RosterMutation:
     async def assign_teacher(self, info: Info, input: Input[AssignTeacherInput]
                              ) -> TeacherAssignmentPayload:
         data = roster_writes.NewAssignment(
-            group=ref(input.group_id, "StudyGroup", "input.groupId"),
-            teacher=ref(input.teacher_id, "Person", "input.teacherId"),
+            group=decoded(input.group_id, "StudyGroup", "input.groupId"),
+            teacher=decoded(input.teacher_id, "Person", "input.teacherId"),
             starts_on=input.starts_on, ends_on=input.ends_on)
         c = info.context
         row, errors = await apply(info, lambda: roster_writes.assign_teacher(
@@ -229,7 +229,7 @@ class RosterMutation:
                                      "administrator).", permission_classes=[IsAuthenticated])
     async def end_teacher_assignment(self, info: Info, input: Input[EndTeacherAssignmentInput]
                                      ) -> TeacherAssignmentPayload:
-        assignment = ref(input.id, "TeacherAssignment", "input.id")
+        assignment = decoded(input.id, "TeacherAssignment", "input.id")
         c = info.context
         row, errors = await apply(info, lambda: roster_writes.end_teacher_assignment(
             c.session, c.access, assignment, input.ends_on, actor=partial(actor, info)))
@@ -243,7 +243,7 @@ class RosterMutation:
     async def delete_teacher_assignment(
         self, info: Info, input: Input[DeleteTeacherAssignmentInput]
     ) -> DeleteTeacherAssignmentPayload:
-        assignment = ref(input.id, "TeacherAssignment", "input.id")
+        assignment = decoded(input.id, "TeacherAssignment", "input.id")
         c = info.context
         deleted, errors = await apply(info, lambda: roster_writes.delete_teacher_assignment(
             c.session, c.access, assignment, actor=partial(actor, info)))
@@ -258,8 +258,8 @@ class RosterMutation:
     async def enroll_student(self, info: Info, input: Input[EnrollStudentInput]
                              ) -> EnrollmentPayload:
         data = roster_enrollment.NewEnrollment(
-            school_class=ref(input.class_id, "SchoolClass", "input.classId"),
-            student=ref(input.student_id, "Person", "input.studentId"),
+            school_class=decoded(input.class_id, "SchoolClass", "input.classId"),
+            student=decoded(input.student_id, "Person", "input.studentId"),
             starts_on=input.starts_on, subgroup_choices=choices(input.subgroup_choices))
         c = info.context
         result, errors = await apply(info, lambda: roster_enrollment.enroll_student(
@@ -273,8 +273,8 @@ class RosterMutation:
     async def transfer_student(self, info: Info, input: Input[TransferStudentInput]
                                ) -> EnrollmentPayload:
         data = roster_enrollment.Transfer(
-            student=ref(input.student_id, "Person", "input.studentId"),
-            to_class=ref(input.to_class_id, "SchoolClass", "input.toClassId"),
+            student=decoded(input.student_id, "Person", "input.studentId"),
+            to_class=decoded(input.to_class_id, "SchoolClass", "input.toClassId"),
             on=input.on, subgroup_choices=choices(input.subgroup_choices))
         c = info.context
         result, errors = await apply(info, lambda: roster_enrollment.transfer_student(
@@ -287,8 +287,8 @@ class RosterMutation:
     async def move_to_subgroup(self, info: Info, input: Input[MoveToSubgroupInput]
                                ) -> GroupMembershipPayload:
         data = roster_enrollment.SubgroupMove(
-            student=ref(input.student_id, "Person", "input.studentId"),
-            to_group=ref(input.to_group_id, "StudyGroup", "input.toGroupId"), on=input.on)
+            student=decoded(input.student_id, "Person", "input.studentId"),
+            to_group=decoded(input.to_group_id, "StudyGroup", "input.toGroupId"), on=input.on)
         c = info.context
         result, errors = await apply(info, lambda: roster_enrollment.move_to_subgroup(
             c.session, c.access, data, actor=partial(actor, info)))
@@ -299,8 +299,8 @@ class RosterMutation:
     async def add_group_member(self, info: Info, input: Input[AddGroupMemberInput]
                                ) -> GroupMembershipPayload:
         data = roster_enrollment.NewMembership(
-            group=ref(input.group_id, "StudyGroup", "input.groupId"),
-            student=ref(input.student_id, "Person", "input.studentId"),
+            group=decoded(input.group_id, "StudyGroup", "input.groupId"),
+            student=decoded(input.student_id, "Person", "input.studentId"),
             starts_on=input.starts_on, ends_on=input.ends_on)
         c = info.context
         result, errors = await apply(info, lambda: roster_enrollment.add_group_member(
@@ -314,10 +314,10 @@ class RosterMutation:
                                    ) -> GroupMembershipPayload:
         data = roster_enrollment.MembershipEnd(
             ends_on=input.ends_on,
-            membership=optional_ref(input.membership_id, "GroupMembership",
+            membership=decoded(input.membership_id, "GroupMembership",
                                     "input.membershipId"),
-            group=optional_ref(input.group_id, "StudyGroup", "input.groupId"),
-            student=optional_ref(input.student_id, "Person", "input.studentId"))
+            group=decoded(input.group_id, "StudyGroup", "input.groupId"),
+            student=decoded(input.student_id, "Person", "input.studentId"))
         c = info.context
         result, errors = await apply(info, lambda: roster_enrollment.end_group_membership(
             c.session, c.access, data, actor=partial(actor, info)))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.audit import Actor, Change, record, snapshot
+from db.audit import ActorFor, Change, record, snapshot
 from db.models import ApiToken as ApiTokenRow
 from db.models import Municipality, School, TokenScope
 from resolvers.auth.tokens import API_TOKEN_PREFIX, new_secret, secret_hash
@@ -27,8 +27,6 @@ OFFICER_SCOPES = frozenset({TokenScope.READ_AGGREGATES})
 # Reads never need the hash, and officers' queries run as a role that may not select it.
 WITHOUT_HASH = defer(ApiTokenRow.token_hash, raiseload=True)
 
-# The author of a change in a school (tokens reach several schools, one audit row in each).
-ActorIn = Callable[[uuid.UUID], Actor]
 
 
 @dataclass(frozen=True)
@@ -134,7 +132,7 @@ def _check(access: AccessContext, data: TokenRequest, reach: dict[str, uuid.UUID
 
 
 async def issue_api_token(session: AsyncSession, access: AccessContext, data: TokenRequest,
-                          *, actor: ActorIn) -> tuple[ApiTokenRow, str]:
+                          *, actor: ActorFor) -> tuple[ApiTokenRow, str]:
     """Issue a token; the secret is returned once, only its hash is kept."""
     if access.account_id is None:
         raise forbidden(None, "tokens are issued by people, not by other tokens")
@@ -157,7 +155,7 @@ async def issue_api_token(session: AsyncSession, access: AccessContext, data: To
 
 
 async def revoke_api_token(session: AsyncSession, access: AccessContext, token_id: uuid.UUID,
-                           *, actor: ActorIn) -> ApiTokenRow:
+                           *, actor: ActorFor) -> ApiTokenRow:
     """Revoke a token the viewer manages (again: no change); audited in its school, if any."""
     row = await session.scalar(select(ApiTokenRow).where(
         ApiTokenRow.id == token_id, manageable(access)).with_for_update())

@@ -15,7 +15,7 @@ when the grade level has no scheme, any period of the year holding the day.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,16 +24,13 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
-from db.audit import Actor, Change
+from db.audit import ActorFor, Change
 from resolvers.grading.uses import GROUP_GRADE_LEVEL
 from resolvers.school_config import admin_row
 from resolvers.timeliness import deadlines
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, refusal
 from tenants.rules import is_admin
-
-# The author of a change in a school, known once the write has found its school.
-ActorOf = Callable[[uuid.UUID], Actor]
 
 # The lock rows of `req` (group_id, day pairs, defined by the caller) as the CTE `locks`.
 LOCK_CTES = f"""
@@ -149,7 +146,7 @@ async def require_year_writable(session: AsyncSession, school_id: uuid.UUID,
 
 
 async def close_period(session: AsyncSession, access: AccessContext, period_id: uuid.UUID, *,
-                       actor: ActorOf) -> models.Period:
+                       actor: ActorFor) -> models.Period:
     period = await admin_row(session, access, models.Period, period_id, "input.periodId",
                              "period")
     school_id = period.school_id
@@ -182,7 +179,7 @@ async def close_period(session: AsyncSession, access: AccessContext, period_id: 
 
 
 async def close_academic_year(session: AsyncSession, access: AccessContext, year_id: uuid.UUID,
-                              *, actor: ActorOf) -> models.AcademicYear:
+                              *, actor: ActorFor) -> models.AcademicYear:
     year = await admin_row(session, access, models.AcademicYear, year_id,
                            "input.academicYearId", "academic year")
     if year.status == models.YearStatus.ARCHIVED:

@@ -25,11 +25,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
-from db.audit import Change
-from resolvers.grades.closing import ActorOf, require_period_open, require_year_writable
+from db.audit import ActorFor, Change
+from resolvers.grades.closing import require_period_open, require_year_writable
 from resolvers.grading.averages import school_rules, student_average
 from resolvers.grading.conversion import Scale, ScaleValue, load_scales
 from resolvers.grading.uses import grade_levels, systems_for_groups
+from resolvers.input_ids import Id, collect
 from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found, refusal
@@ -38,9 +39,6 @@ from tenants.rules import is_admin, teaches
 State = models.GradeState
 MAX_REASON = 500
 
-# An id of the input as schema/ decoded it: the UUID, or the problem of a malformed one, which
-# the write reports among its other problems (in the order it checks the fields).
-IdOrProblem = uuid.UUID | Problem
 
 
 @dataclass(frozen=True)
@@ -56,8 +54,8 @@ class GradeChoice:
 @dataclass(frozen=True)
 class PeriodGradeRequest:
     group_id: uuid.UUID
-    period_id: IdOrProblem
-    student_id: IdOrProblem
+    period_id: Id
+    student_id: Id
     choice: GradeChoice
     expected_version: int | None = None
 
@@ -245,29 +243,21 @@ def change(grade: models.Grade, before: dict[str, Any] | None) -> Change:
                   after=audit.snapshot(grade))
 
 
-def decoded(value: IdOrProblem, errors: list[Problem]) -> uuid.UUID | None:
-    """The id, or None with its problem reported."""
-    if isinstance(value, Problem):
-        errors.append(value)
-        return None
-    return value
-
-
 async def set_period_grade(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
-                           input: PeriodGradeRequest, *, actor: ActorOf) -> models.Grade:
+                           input: PeriodGradeRequest, *, actor: ActorFor) -> models.Grade:
     group = await grading_group(session, access, input.group_id, "input.groupId")
     await require_year_writable(session, group.school_id, group.academic_year_id,
                                 "input.groupId")
     errors: list[Problem] = []
     periods = await group_periods(session, group)
     period: models.Period | None = None
-    period_id = decoded(input.period_id, errors)
+    period_id = collect(input.period_id, errors)
     if period_id is not None:
         period = next((p for p in periods if p.id == period_id), None)
         if period is None:
             errors.append(Problem(field="input.periodId", code=ErrorCode.NOT_FOUND,
                                   message="no such period in the group's period scheme"))
-    student_id = decoded(input.student_id, errors)
+    student_id = collect(input.student_id, errors)
     if period is not None and student_id is not None and not await member_ids(
             session, group, period.starts_on, period.ends_on, student_id):
         errors.append(Problem(field="input.studentId", code=ErrorCode.NOT_FOUND,

@@ -20,16 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
-from resolvers.grades.closing import ActorOf, require_period_open, require_year_writable
+from db.audit import ActorFor
+from resolvers.grades.closing import require_period_open, require_year_writable
 from resolvers.grades.writes import (
     Decision,
     GradeChoice,
-    IdOrProblem,
     apply_decision,
     change,
     check_decision,
     check_version,
-    decoded,
     existing_grades,
     grading_group,
     group_periods,
@@ -46,6 +45,7 @@ from resolvers.grading.averages import (
     year_grade,
 )
 from resolvers.grading.conversion import Scale, ScaleValue
+from resolvers.input_ids import Id, collect
 from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
 from tenants.errors import ErrorCode, Problem
@@ -54,7 +54,7 @@ from tenants.errors import ErrorCode, Problem
 @dataclass(frozen=True)
 class YearGradeRequest:
     group_id: uuid.UUID
-    student_id: IdOrProblem
+    student_id: Id
     choice: GradeChoice
     expected_version: int | None = None
 
@@ -62,7 +62,7 @@ class YearGradeRequest:
 @dataclass(frozen=True)
 class YearGradesRequest:
     group_id: uuid.UUID
-    academic_year_id: IdOrProblem
+    academic_year_id: Id
     overwrite: bool = False
 
 
@@ -77,13 +77,13 @@ class YearContext:
 
 async def year_context(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
                        group: models.StudyGroup, year_field: str | None,
-                       year_ref: IdOrProblem | None, errors: list[Problem]
+                       year_ref: Id | None, errors: list[Problem]
                        ) -> YearContext | None:
     """The year, periods, scale and rules a year grade of the group needs; `year_ref` is the
     year the client named on `year_field` (None: the group's own)."""
     year: models.AcademicYear | None = None
     if year_ref is not None:
-        year_id = decoded(year_ref, errors)
+        year_id = collect(year_ref, errors)
         if year_id is not None:
             year = await session.scalar(select(models.AcademicYear).where(
                 models.AcademicYear.id == year_id))
@@ -151,13 +151,13 @@ def suggest(grade: models.Grade, outcome: YearOutcome) -> None:
 
 
 async def set_year_grade(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
-                         input: YearGradeRequest, *, actor: ActorOf) -> models.Grade:
+                         input: YearGradeRequest, *, actor: ActorFor) -> models.Grade:
     group = await grading_group(session, access, input.group_id, "input.groupId")
     await require_year_writable(session, group.school_id, group.academic_year_id,
                                 "input.groupId")
     errors: list[Problem] = []
     ctx = await year_context(session, access, loaders, group, None, None, errors)
-    student_id = decoded(input.student_id, errors)
+    student_id = collect(input.student_id, errors)
     if ctx is not None and student_id is not None and not await member_ids(
             session, group, ctx.year.starts_on, ctx.year.ends_on, student_id):
         errors.append(Problem(field="input.studentId", code=ErrorCode.NOT_FOUND,
@@ -189,7 +189,7 @@ class YearGradesResult:
 
 
 async def set_year_grades(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
-                          input: YearGradesRequest, *, actor: ActorOf) -> YearGradesResult:
+                          input: YearGradesRequest, *, actor: ActorFor) -> YearGradesResult:
     group = await grading_group(session, access, input.group_id, "input.groupId")
     errors: list[Problem] = []
     ctx = await year_context(session, access, loaders, group, "input.academicYearId",

@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
-from db.audit import Actor, Change
+from db.audit import ActorFor, Change
 from db.models import TokenScope
 from resolvers.grades.closing import require_period_open
 from resolvers.input_ids import Id, require
@@ -44,8 +44,6 @@ MAX_LINKS = 10
 MAX_LINK_LENGTH = 2000
 MAX_REASON = 500
 
-# The author of a change in the school the write finds (schema/mutations.py `actor`).
-ActorIn = Callable[[uuid.UUID], Actor]
 # The global id a client knows an object by, for messages (schema/ids.py `to_global_id`).
 PublicId = Callable[[str, uuid.UUID], str]
 
@@ -166,7 +164,7 @@ async def _refuse_with_entries(session: AsyncSession, row: models.Lesson, verb: 
                          f"remove them before you {verb} it")
 
 
-async def _save(session: AsyncSession, actor: ActorIn, row: models.Lesson,
+async def _save(session: AsyncSession, actor: ActorFor, row: models.Lesson,
                 before: dict[str, Any] | None, *, action: str | None = None,
                 extra: dict[str, Any] | None = None, recorded_at: datetime | None = None
                 ) -> None:
@@ -192,7 +190,7 @@ async def _assigned_teacher(session: AsyncSession, group_id: uuid.UUID, day: dat
         .order_by(a.starts_on, a.id).limit(1))
 
 
-async def add_lesson(session: AsyncSession, access: AccessContext, actor: ActorIn,
+async def add_lesson(session: AsyncSession, access: AccessContext, actor: ActorFor,
                      group_id: uuid.UUID, day: date, lesson_number: int | None,
                      lesson_type_id: Id, public_id: PublicId) -> models.Lesson:
     group = await _group(session, access, group_id, "input.groupId")
@@ -217,7 +215,7 @@ async def add_lesson(session: AsyncSession, access: AccessContext, actor: ActorI
     return row
 
 
-async def move_lesson(session: AsyncSession, access: AccessContext, actor: ActorIn,
+async def move_lesson(session: AsyncSession, access: AccessContext, actor: ActorFor,
                       lesson_id: uuid.UUID, to_day: date, lesson_number: int | None,
                       expected_version: int | None, public_id: PublicId) -> models.Lesson:
     row = await _lesson(session, access, lesson_id, "input.id")
@@ -240,7 +238,7 @@ async def move_lesson(session: AsyncSession, access: AccessContext, actor: Actor
     return row
 
 
-async def cancel_lesson(session: AsyncSession, access: AccessContext, actor: ActorIn,
+async def cancel_lesson(session: AsyncSession, access: AccessContext, actor: ActorFor,
                         lesson_id: uuid.UUID, reason: str | None) -> models.Lesson:
     row = await _lesson(session, access, lesson_id, "input.id")
     _require_planner(access, row.school_id, row.group_id, "input.id")
@@ -317,7 +315,7 @@ async def _next_lesson_day(session: AsyncSession, row: models.Lesson) -> date | 
         .order_by(models.Lesson.date, models.Lesson.lesson_number).limit(1))
 
 
-async def update_lesson(session: AsyncSession, access: AccessContext, actor: ActorIn,
+async def update_lesson(session: AsyncSession, access: AccessContext, actor: ActorFor,
                         lesson_id: uuid.UUID, input: LessonChanges
                         ) -> tuple[models.Lesson, list[EntryWarning]]:
     row = await _lesson(session, access, lesson_id, "input.id", tokens=True)
@@ -377,7 +375,7 @@ async def update_lesson(session: AsyncSession, access: AccessContext, actor: Act
     return row, warnings
 
 
-async def set_substitution(session: AsyncSession, access: AccessContext, actor: ActorIn,
+async def set_substitution(session: AsyncSession, access: AccessContext, actor: ActorFor,
                            lesson_id: uuid.UUID, teacher_id: Id, reason: str
                            ) -> models.Lesson:
     row = await _lesson(session, access, lesson_id, "input.lessonId")
@@ -409,7 +407,7 @@ async def set_substitution(session: AsyncSession, access: AccessContext, actor: 
     return row
 
 
-async def clear_substitution(session: AsyncSession, access: AccessContext, actor: ActorIn,
+async def clear_substitution(session: AsyncSession, access: AccessContext, actor: ActorFor,
                              lesson_id: uuid.UUID) -> models.Lesson:
     row = await _lesson(session, access, lesson_id, "input.lessonId")
     require_admin(access, row.school_id, "input.lessonId")

@@ -16,10 +16,10 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
-from db.audit import Actor, Change, record, snapshot
+from db.audit import Actor, ActorFor, Change, record, snapshot
 from db.tenancy import set_tenant_async
+from resolvers.input_ids import Id
 from resolvers.people.writes import access_person_by_id
-from resolvers.refs import ActorFor, Ref
 from tenants.access import AccessContext
 from tenants.errors import ErrorCode, refusal
 from tenants.rules import require_own_account
@@ -55,7 +55,7 @@ def normalised(value: str) -> str | None:
 
 
 async def create_account_link_code(session: AsyncSession, access: AccessContext,
-                                   person_ref: Ref, *, actor: ActorFor) -> IssuedCode:
+                                   person_ref: Id, *, actor: ActorFor) -> IssuedCode:
     person = await access_person_by_id(session, access, person_ref, "input.personId")
     if person.account_id is not None:
         raise refusal("input.personId", ErrorCode.INVALID,

@@ -7,10 +7,11 @@ import binascii
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.audit import ActorFor
 from db.import_parse import MAX_FILE_BYTES, ImportProblem
 from db.people_import import ImportResult, run_import
+from resolvers.input_ids import Id, required
 from resolvers.people.writes import school_today
-from resolvers.refs import ActorFor, Ref
 from resolvers.school_config import admin_school
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, refusal
@@ -46,10 +47,10 @@ def decode_content(value: str) -> bytes:
                          "is not valid base64") from None
 
 
-async def import_people(session: AsyncSession, access: AccessContext, school: Ref,
+async def import_people(session: AsyncSession, access: AccessContext, school: Id,
                         file_name: str, content_base64: str, *, dry_run: bool,
                         actor: ActorFor) -> ImportResult:
-    school_id = admin_school(access, school.id(), "input.schoolId")
+    school_id = admin_school(access, required(school), "input.schoolId")
     content = decode_content(content_base64)
     result = await run_import(session, school_id, content, file_name, actor=actor(school_id),
                               today=await school_today(session, school_id), dry_run=dry_run)

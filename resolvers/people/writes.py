@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import False_
 
 from db import models
-from db.audit import Change, record, snapshot
+from db.audit import ActorFor, Change, record, snapshot
 from db.logins import LOGIN_PATTERN, LOGIN_RULE, normalize_login
 from resolvers.auth.passwords import hashed
-from resolvers.refs import KEEP, ActorFor, Keep, Ref
+from resolvers.input_ids import KEEP, Id, Keep, required
 from resolvers.school_config import admin_school
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, not_found, refusal
@@ -38,7 +38,7 @@ PASSWORD_MAX = 256
 
 @dataclass(frozen=True)
 class NewPerson:
-    school: Ref
+    school: Id
     last_name: str
     first_name: str
     middle_name: str | None
@@ -51,7 +51,7 @@ class NewPerson:
 class PersonChanges:
     """KEEP leaves a field as it is; None clears it (refused for the names)."""
 
-    person: Ref
+    person: Id
     last_name: str | Keep | None
     first_name: str | Keep | None
     middle_name: str | Keep | None
@@ -70,10 +70,10 @@ async def visible_person(session: AsyncSession, access: AccessContext, person_id
                                                             visible))
 
 
-async def access_person_by_id(session: AsyncSession, access: AccessContext, ref: Ref,
+async def access_person_by_id(session: AsyncSession, access: AccessContext, ref: Id,
                               field: str) -> models.Person:
     """A person the viewer administers; missing and invisible ids are both NOT_FOUND."""
-    row = await visible_person(session, access, ref.id())
+    row = await visible_person(session, access, required(ref))
     if row is None:
         raise not_found(field, "person")
     require_admin(access, row.school_id, field)
@@ -142,7 +142,7 @@ async def roles_of(session: AsyncSession, person: models.Person) -> set[models.S
 
 async def create_person(session: AsyncSession, access: AccessContext, data: NewPerson, *,
                         actor: ActorFor) -> models.Person:
-    school_id = admin_school(access, data.school.id(), "input.schoolId")
+    school_id = admin_school(access, required(data.school), "input.schoolId")
     check = Checker([])
     last_name = check.name(data.last_name, "input.lastName")
     first_name = check.name(data.first_name, "input.firstName")
@@ -214,7 +214,7 @@ async def update_person(session: AsyncSession, access: AccessContext, data: Pers
     return person
 
 
-async def grant_role(session: AsyncSession, access: AccessContext, person_ref: Ref,
+async def grant_role(session: AsyncSession, access: AccessContext, person_ref: Id,
                      role: models.SchoolRole, *, actor: ActorFor) -> models.Person:
     person = await access_person_by_id(session, access, person_ref, "input.personId")
     if role in await roles_of(session, person):
@@ -230,7 +230,7 @@ async def grant_role(session: AsyncSession, access: AccessContext, person_ref: R
     return person
 
 
-async def revoke_role(session: AsyncSession, access: AccessContext, person_ref: Ref,
+async def revoke_role(session: AsyncSession, access: AccessContext, person_ref: Id,
                       role: models.SchoolRole, *, actor: ActorFor) -> models.Person:
     person = await access_person_by_id(session, access, person_ref, "input.personId")
     school_id = person.school_id
@@ -262,7 +262,7 @@ async def revoke_role(session: AsyncSession, access: AccessContext, person_ref: 
 
 
 async def _guardian_and_student(
-    session: AsyncSession, access: AccessContext, guardian_ref: Ref, student_ref: Ref
+    session: AsyncSession, access: AccessContext, guardian_ref: Id, student_ref: Id
 ) -> tuple[models.Person, models.Person]:
     guardian = await access_person_by_id(session, access, guardian_ref, "input.guardianId")
     student = await access_person_by_id(session, access, student_ref, "input.studentId")
@@ -277,8 +277,8 @@ async def _link(session: AsyncSession, guardian: models.Person, student: models.
         models.Guardianship.student_id == student.id))
 
 
-async def link_guardian(session: AsyncSession, access: AccessContext, guardian_ref: Ref,
-                        student_ref: Ref, relation_text: str | None, *, actor: ActorFor
+async def link_guardian(session: AsyncSession, access: AccessContext, guardian_ref: Id,
+                        student_ref: Id, relation_text: str | None, *, actor: ActorFor
                         ) -> tuple[models.Person, models.Person]:
     guardian, student = await _guardian_and_student(session, access, guardian_ref, student_ref)
     check = Checker([])
@@ -306,8 +306,8 @@ async def link_guardian(session: AsyncSession, access: AccessContext, guardian_r
     return guardian, student
 
 
-async def unlink_guardian(session: AsyncSession, access: AccessContext, guardian_ref: Ref,
-                          student_ref: Ref, *, actor: ActorFor
+async def unlink_guardian(session: AsyncSession, access: AccessContext, guardian_ref: Id,
+                          student_ref: Id, *, actor: ActorFor
                           ) -> tuple[models.Person, models.Person]:
     guardian, student = await _guardian_and_student(session, access, guardian_ref, student_ref)
     row = await _link(session, guardian, student)
@@ -331,7 +331,7 @@ LOGIN_TAKEN = ("this login is taken: choose another one for a new account; to gi
                "an account they already have, issue a link code (createAccountLinkCode)")
 
 
-async def set_person_account(session: AsyncSession, access: AccessContext, person_ref: Ref,
+async def set_person_account(session: AsyncSession, access: AccessContext, person_ref: Id,
                              login_text: str, password: str | None, *, actor: ActorFor
                              ) -> models.Person:
     """Create an account with this login and password for the person. An account that exists
@@ -382,7 +382,7 @@ async def set_person_account(session: AsyncSession, access: AccessContext, perso
     return person
 
 
-async def unbind_person_account(session: AsyncSession, access: AccessContext, person_ref: Ref,
+async def unbind_person_account(session: AsyncSession, access: AccessContext, person_ref: Id,
                                 *, actor: ActorFor) -> models.Person:
     """Take the login away from a person of the school; the account itself stays (it may
     belong to the same human in other schools) and keeps its password."""

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
-from db.audit import Change, record, snapshot
-from resolvers.refs import ActorFor, Ref
+from db.audit import ActorFor, Change, record, snapshot
+from resolvers.input_ids import Id, required
 from tenants.errors import DomainError, ErrorCode, Problem, not_found, refusal
 
 T = TypeVar("T")
@@ -56,11 +56,11 @@ async def row_in_school(
 
 
 async def access_in_school(
-    session: AsyncSession, model: type[M], school_id: uuid.UUID, ref: Ref, field: str,
+    session: AsyncSession, model: type[M], school_id: uuid.UUID, ref: Id, field: str,
     what: str,
 ) -> M:
     """A row the input refers to, which must belong to `school_id`."""
-    row = await row_in_school(session, model, school_id, ref.id())
+    row = await row_in_school(session, model, school_id, required(ref))
     if row is None:
         raise not_found(field, what)
     return row
@@ -81,7 +81,7 @@ async def roles_of(
 
 
 async def access_person(
-    session: AsyncSession, school_id: uuid.UUID, ref: Ref, field: str, role: models.SchoolRole
+    session: AsyncSession, school_id: uuid.UUID, ref: Id, field: str, role: models.SchoolRole
 ) -> models.Person:
     """A person of the school who holds `role` there (a teacher, a student)."""
     what = "teacher" if role is models.SchoolRole.TEACHER else str(role.value)

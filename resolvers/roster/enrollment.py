@@ -15,8 +15,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
-from db.audit import snapshot
-from resolvers.refs import ActorFor, Ref
+from db.audit import ActorFor, snapshot
+from resolvers.input_ids import Id, required
 from resolvers.roster.access import (
     Audit,
     Errors,
@@ -36,37 +36,37 @@ DAY = timedelta(days=1)
 
 @dataclass(frozen=True)
 class SubgroupChoice:
-    split: Ref
-    group: Ref
+    split: Id
+    group: Id
 
 
 @dataclass(frozen=True)
 class NewEnrollment:
-    school_class: Ref
-    student: Ref
+    school_class: Id
+    student: Id
     starts_on: date
     subgroup_choices: list[SubgroupChoice] | None
 
 
 @dataclass(frozen=True)
 class Transfer:
-    student: Ref
-    to_class: Ref
+    student: Id
+    to_class: Id
     on: date
     subgroup_choices: list[SubgroupChoice] | None
 
 
 @dataclass(frozen=True)
 class SubgroupMove:
-    student: Ref
-    to_group: Ref
+    student: Id
+    to_group: Id
     on: date
 
 
 @dataclass(frozen=True)
 class NewMembership:
-    group: Ref
-    student: Ref
+    group: Id
+    student: Id
     starts_on: date
     ends_on: date | None
 
@@ -76,9 +76,9 @@ class MembershipEnd:
     """The membership by its id, or by its group and student."""
 
     ends_on: date
-    membership: Ref | None
-    group: Ref | None
-    student: Ref | None
+    membership: Id
+    group: Id
+    student: Id
 
 
 async def choose_subgroups(
@@ -97,8 +97,8 @@ async def choose_subgroups(
     for i, choice in enumerate(choices or []):
         path = f"input.subgroupChoices.{i}"
         try:
-            split_id = choice.split.id()
-            group_id = choice.group.id()
+            split_id = required(choice.split)
+            group_id = required(choice.group)
         except DomainError as e:
             errors.items.extend(e.problems)
             continue
@@ -178,7 +178,7 @@ async def class_name(session: AsyncSession, school_id: uuid.UUID, class_id: uuid
 async def enroll_student(
     session: AsyncSession, access: AccessContext, data: NewEnrollment, *, actor: ActorFor
 ) -> tuple[models.Enrollment, None, models.SchoolClass]:
-    school_class = await admin_row(session, access, models.SchoolClass, data.school_class.id(),
+    school_class = await admin_row(session, access, models.SchoolClass, required(data.school_class),
                                    "input.classId", "class")
     school_id = school_class.school_id
     year = await year_of(session, school_id, school_class.academic_year_id)
@@ -204,7 +204,7 @@ async def enroll_student(
 async def transfer_student(
     session: AsyncSession, access: AccessContext, data: Transfer, *, actor: ActorFor
 ) -> tuple[models.Enrollment, models.Enrollment, models.SchoolClass]:
-    school_class = await admin_row(session, access, models.SchoolClass, data.to_class.id(),
+    school_class = await admin_row(session, access, models.SchoolClass, required(data.to_class),
                                    "input.toClassId", "class")
     school_id = school_class.school_id
     year = await year_of(session, school_id, school_class.academic_year_id)
@@ -254,7 +254,7 @@ async def transfer_student(
 async def move_to_subgroup(
     session: AsyncSession, access: AccessContext, data: SubgroupMove, *, actor: ActorFor
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
-    group = await admin_row(session, access, models.StudyGroup, data.to_group.id(),
+    group = await admin_row(session, access, models.StudyGroup, required(data.to_group),
                             "input.toGroupId", "study group")
     if group.kind is not models.GroupKind.SUBGROUP:
         raise refusal("input.toGroupId", ErrorCode.INVALID,
@@ -311,7 +311,7 @@ def require_cross_class(group: models.StudyGroup, field: str) -> None:
 async def add_group_member(
     session: AsyncSession, access: AccessContext, data: NewMembership, *, actor: ActorFor
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
-    group = await admin_row(session, access, models.StudyGroup, data.group.id(),
+    group = await admin_row(session, access, models.StudyGroup, required(data.group),
                             "input.groupId", "study group")
     require_cross_class(group, "input.groupId")
     year = await year_of(session, group.school_id, group.academic_year_id)
@@ -348,14 +348,14 @@ async def end_group_membership(
 ) -> tuple[models.GroupMembership, models.StudyGroup]:
     if data.membership is not None:
         membership = await admin_row(session, access, models.GroupMembership,
-                                     data.membership.id(), "input.membershipId",
+                                     required(data.membership), "input.membershipId",
                                      "group membership")
         parent = await row_in_school(session, models.StudyGroup, membership.school_id,
                                      membership.group_id)
         assert parent is not None  # a foreign key guarantees it
         group = parent
     elif data.group is not None and data.student is not None:
-        group = await admin_row(session, access, models.StudyGroup, data.group.id(),
+        group = await admin_row(session, access, models.StudyGroup, required(data.group),
                                 "input.groupId", "study group")
         student = await access_in_school(session, models.Person, group.school_id, data.student,
                                          "input.studentId", "student")

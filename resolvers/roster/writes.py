@@ -17,8 +17,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
 from db import models
-from db.audit import snapshot
-from resolvers.refs import KEEP, ActorFor, Keep, Ref
+from db.audit import ActorFor, snapshot
+from resolvers.input_ids import KEEP, Id, Keep, required
 from resolvers.roster.access import (
     Audit,
     Errors,
@@ -39,28 +39,28 @@ NAME_MAX = 120
 
 @dataclass(frozen=True)
 class NewClass:
-    academic_year: Ref
+    academic_year: Id
     grade_level: int
     letter: str
-    class_teacher: Ref | None
+    class_teacher: Id
 
 
 @dataclass(frozen=True)
 class ClassChanges:
     """`letter` None is refused (a class has one); `class_teacher` None removes the teacher."""
 
-    id: Ref
+    id: Id
     letter: str | Keep | None
-    class_teacher: Ref | Keep | None
+    class_teacher: Id | Keep | None
 
 
 @dataclass(frozen=True)
 class NewStudyGroup:
     kind: models.GroupKind  # WHOLE_CLASS or CROSS_CLASS
-    subject: Ref
+    subject: Id
     name: str
-    school_class: Ref | None
-    academic_year: Ref | None
+    school_class: Id
+    academic_year: Id
     category: str | None
     starts_on: date | None
 
@@ -68,22 +68,22 @@ class NewStudyGroup:
 @dataclass(frozen=True)
 class NewSubgroup:
     name: str
-    students: list[Ref]
-    teacher: Ref | None
+    students: list[Id]
+    teacher: Id
 
 
 @dataclass(frozen=True)
 class NewSplit:
-    school_class: Ref
-    subject: Ref
+    school_class: Id
+    subject: Id
     subgroups: list[NewSubgroup]
     starts_on: date
 
 
 @dataclass(frozen=True)
 class NewAssignment:
-    group: Ref
-    teacher: Ref
+    group: Id
+    teacher: Id
     starts_on: date
     ends_on: date | None
 
@@ -119,7 +119,7 @@ async def letter_taken(session: AsyncSession, school_class: models.SchoolClass) 
 
 async def create_class(session: AsyncSession, access: AccessContext, data: NewClass, *,
                        actor: ActorFor) -> models.SchoolClass:
-    year = await admin_row(session, access, models.AcademicYear, data.academic_year.id(),
+    year = await admin_row(session, access, models.AcademicYear, required(data.academic_year),
                            "input.academicYearId", "academic year")
     errors = Errors()
     if not 1 <= data.grade_level <= 11:
@@ -146,7 +146,8 @@ async def create_class(session: AsyncSession, access: AccessContext, data: NewCl
 
 async def update_class(session: AsyncSession, access: AccessContext, data: ClassChanges, *,
                        actor: ActorFor) -> models.SchoolClass:
-    row = await admin_row(session, access, models.SchoolClass, data.id.id(), "input.id", "class")
+    row = await admin_row(session, access, models.SchoolClass, required(data.id), "input.id",
+                          "class")
     before = snapshot(row)
     errors = Errors()
     if data.letter is None:
@@ -212,9 +213,9 @@ async def create_study_group(session: AsyncSession, access: AccessContext,
             errors.raise_any()
         assert data.school_class is not None
         school_class = await admin_row(session, access, models.SchoolClass,
-                                       data.school_class.id(), "input.classId", "class")
+                                       required(data.school_class), "input.classId", "class")
         school_id, year_id = school_class.school_id, school_class.academic_year_id
-        if data.academic_year is not None and data.academic_year.id() != year_id:
+        if data.academic_year is not None and required(data.academic_year) != year_id:
             errors.add("input.academicYearId", ErrorCode.INVALID,
                        "a whole-class group belongs to the year of its class")
         if data.category is not None:
@@ -227,7 +228,7 @@ async def create_study_group(session: AsyncSession, access: AccessContext,
             errors.raise_any()
         assert data.academic_year is not None
         year_row = await admin_row(session, access, models.AcademicYear,
-                                   data.academic_year.id(), "input.academicYearId",
+                                   required(data.academic_year), "input.academicYearId",
                                    "academic year")
         school_id, year_id = year_row.school_id, year_row.id
         if data.school_class is not None:
@@ -276,7 +277,7 @@ async def create_study_group(session: AsyncSession, access: AccessContext,
 async def split_class(session: AsyncSession, access: AccessContext, data: NewSplit, *,
                       actor: ActorFor) -> models.Split:
     school_class = await admin_row(session, access, models.SchoolClass,
-                                   data.school_class.id(), "input.classId", "class")
+                                   required(data.school_class), "input.classId", "class")
     school_id = school_class.school_id
     year = await year_of(session, school_id, school_class.academic_year_id)
     errors = Errors()
@@ -312,7 +313,7 @@ async def split_class(session: AsyncSession, access: AccessContext, data: NewSpl
         for j, ref in enumerate(sub.students):
             field = f"{path}.studentIds.{j}"
             try:
-                student_id = ref.id()
+                student_id = required(ref)
             except DomainError as e:
                 errors.items.extend(e.problems)
                 continue
@@ -394,7 +395,7 @@ async def overlapping_assignment(
 
 async def assign_teacher(session: AsyncSession, access: AccessContext, data: NewAssignment, *,
                          actor: ActorFor) -> models.TeacherAssignment:
-    group = await admin_row(session, access, models.StudyGroup, data.group.id(),
+    group = await admin_row(session, access, models.StudyGroup, required(data.group),
                             "input.groupId", "study group")
     year = await year_of(session, group.school_id, group.academic_year_id)
     errors = Errors()
@@ -418,10 +419,10 @@ async def assign_teacher(session: AsyncSession, access: AccessContext, data: New
 
 
 async def end_teacher_assignment(
-    session: AsyncSession, access: AccessContext, assignment: Ref, ends_on: date, *,
+    session: AsyncSession, access: AccessContext, assignment: Id, ends_on: date, *,
     actor: ActorFor,
 ) -> models.TeacherAssignment:
-    row = await admin_row(session, access, models.TeacherAssignment, assignment.id(),
+    row = await admin_row(session, access, models.TeacherAssignment, required(assignment),
                           "input.id", "teacher assignment")
     group = await row_in_school(session, models.StudyGroup, row.school_id, row.group_id)
     assert group is not None
@@ -464,12 +465,12 @@ async def journal_entries_under(session: AsyncSession, row: models.TeacherAssign
 
 
 async def delete_teacher_assignment(
-    session: AsyncSession, access: AccessContext, assignment: Ref, *, actor: ActorFor
+    session: AsyncSession, access: AccessContext, assignment: Id, *, actor: ActorFor
 ) -> uuid.UUID:
     """An assignment made by mistake. Once the journal records the teacher in the group on its
     days, it was no mistake: deleting it would rewrite who was responsible for those lessons
     and marks, so it is refused and the assignment must be ended instead."""
-    row = await admin_row(session, access, models.TeacherAssignment, assignment.id(),
+    row = await admin_row(session, access, models.TeacherAssignment, required(assignment),
                           "input.id", "teacher assignment")
     lessons, entries = await journal_entries_under(session, row)
     if lessons or entries:
