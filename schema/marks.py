@@ -132,7 +132,7 @@ class Mark(relay.Node):
 
     @strawberry.field(description="The mark read in another grading system of the school (a "
                                   "pinned conversion table valid on the work date, otherwise "
-                                  "the 0–100 axis; see resolvers/grading/conversion.py).")
+                                  "the 0–100 axis).")
     async def value_in(
         self, info: Info,
         system_id: Annotated[strawberry.ID, strawberry.argument(
