@@ -140,14 +140,22 @@ class Average:
         return "; ".join(parts)
 
 
+def native_number(system: Scale, system_id: object, numeric: object, point: object
+                  ) -> Decimal | None:
+    """Rule 3: a mark's number in a numeric `system`: its own number when the mark is of that
+    system, else its axis point read on the system's scale; two decimals. The journal's raw
+    rows and `number_in` both come here."""
+    if str(system_id) == str(system.id) and numeric is not None:
+        return cents(Decimal(str(numeric)))
+    equivalent = numeric_equivalent(system, Decimal(str(point)))
+    return None if equivalent is None else cents(equivalent)
+
+
 def number_in(system: Scale | None, value: ScaleValue) -> Decimal | None:
     """A mark's number in the report system (rule 3), two decimals; None without numbers."""
     if system is None or not system.is_numeric:
         return None
-    if value.system_id == system.id and value.numeric is not None:
-        return cents(value.numeric)
-    equivalent = numeric_equivalent(system, value.point)
-    return None if equivalent is None else cents(equivalent)
+    return native_number(system, value.system_id, value.numeric, value.point)
 
 
 def round_to_grade(system: Scale, average: Decimal, threshold: Decimal) -> Rounding:
@@ -205,14 +213,14 @@ def weighted_average(entries: Iterable[MarkEntry], system: Scale | None, *,
                    native_average, converted, rounding, suggested)
 
 
-def average_of_points(pairs: Iterable[tuple[Decimal | float, Decimal | float]]
-                      ) -> Decimal | None:
-    """Σ(weight × point) / Σ weight over (point, weight) pairs of counted marks, two
-    decimals half up (rule 2); None without marks. For readers that already filtered."""
+def weighted_mean(pairs: Iterable[tuple[Decimal, Decimal]]) -> Decimal | None:
+    """Σ(weight × value) / Σ weight over (value, weight) pairs of counted marks, two decimals
+    half up (rule 2); None without marks. For readers that already chose the counted marks
+    (the journal grid)."""
     total = weights = Decimal(0)
-    for point, weight in pairs:
-        total += Decimal(str(point)) * Decimal(str(weight))
-        weights += Decimal(str(weight))
+    for value, weight in pairs:
+        total += value * weight
+        weights += weight
     return cents(total / weights) if weights else None
 
 

@@ -13,14 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
-from resolvers.grading.averages import cents
+from resolvers.grading.averages import native_number, weighted_mean
 from resolvers.grading.conversion import (
     Scale,
     ScaleValue,
     convert,
     load_scales,
     load_tables,
-    numeric_equivalent,
 )
 from resolvers.journal.sql import GRADE_STATE_LABELS, JOURNAL_PAGE
 from resolvers.row_loaders import RowLoaders
@@ -65,25 +64,18 @@ def relabel(cells: list[str | None], labels: dict[str, str]) -> list[str | None]
 
 
 def weighted_average(marks: Iterable[Sequence[Any]], scale: Scale | None) -> float | None:
-    """The journal's average, by the rule of resolvers/grading/averages.py: each counted mark's
-    number in the group's system (its own number, or its axis point read on the system's
-    scale when the mark is in another system), weighted by work type, two decimals half up.
-    None without marks or for a system without numbers."""
+    """The journal's average, by the rules of resolvers/grading/averages.py (one definition
+    with `averageExplanation`): each counted mark's number in the group's system, weighted by
+    work type, two decimals half up. None without marks or for a system without numbers."""
     if scale is None or not scale.is_numeric:
         return None
-    total = weights = Decimal(0)
+    pairs = []
     for number, weight, point, system_id in marks:
-        w = Decimal(str(weight))
-        if str(system_id) == str(scale.id) and number is not None:
-            n = Decimal(str(number))
-        else:
-            equivalent = numeric_equivalent(scale, Decimal(str(point)))
-            if equivalent is None:
-                continue
-            n = equivalent
-        total += n * w
-        weights += w
-    return float(cents(total / weights)) if weights else None
+        native = native_number(scale, system_id, number, point)
+        if native is not None:
+            pairs.append((native, Decimal(str(weight))))
+    mean = weighted_mean(pairs)
+    return None if mean is None else float(mean)
 
 
 def period_grade_label(state: str | None, label: str | None) -> str | None:
