@@ -147,3 +147,28 @@ def test_values_with_bad_numbers_give_no_spec() -> None:
                                           "in")[0]] == ["b"]
     assert [s.label for s in check_values([replace(values[0], range_high=50.001,
                                                    point=25), values[1]], "in")[0]] == ["b"]
+
+
+def test_numbers_beyond_the_input_limits_and_off_the_axis_have_their_own_messages() -> None:
+    # up to 1000 a number is read and then checked against the axis; beyond, it is refused
+    assert messages([V("a", 150, 50, 25), V("b", 50, 100, 75)])[0] \
+        == "must lie on the 0–100 axis"
+    assert messages([V("a", 1001, 50, 25), V("b", 50, 100, 75)])[0] \
+        == "must be between -1000 and 1000"
+    assert messages([V("a", 0, 150, 25), V("b", 50, 100, 75)])[0] \
+        == "must lie on the 0–100 axis"
+    assert messages([V("a", 0, 1001, 25), V("b", 50, 100, 75)])[0] \
+        == "must be between -1000 and 1000"
+    assert messages([V("a", 0, 50, 150), V("b", 50, 100, 75)]) \
+        == ["must lie inside the value's range 0.00–50.00"]
+    assert messages([V("a", 0, 50, 1001), V("b", 50, 100, 75)]) \
+        == ["must be between -1000 and 1000"]
+    bad = [V("a", 0.001, 50.001, 25), V("b", 50, 100, 75)]
+    assert problems(bad)[:2] == [("in.0.rangeLow", INVALID), ("in.0.rangeHigh", INVALID)]
+
+
+def test_the_ends_of_the_axis_are_on_it() -> None:
+    # a range may start at 100 or end at 0 (on the axis), it is then empty
+    assert problems([V("a", 0, 100, 50), V("b", 100, 100, 100)]) \
+        == [("in.1.rangeHigh", INVALID)]
+    assert problems([V("a", 0, 0, 0), V("b", 0, 100, 50)]) == [("in.0.rangeHigh", INVALID)]

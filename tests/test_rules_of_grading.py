@@ -179,11 +179,23 @@ def test_year_grade_in_pass_fail_is_graded_with_the_mean_point() -> None:
 
 def test_year_grade_ignores_the_value_of_an_exempt_period() -> None:
     exempt = models.GradeState.EXEMPT
-    outcome = year_grade([quarter("3"), quarter("2", exempt)], FIVE, HALF)
-    assert outcome.value == value(FIVE, "3")
+    outcome = year_grade([quarter("5"), quarter("2", exempt)], FIVE, HALF)
+    assert outcome.value == value(FIVE, "5")
 
 
 # conversion.
+
+
+def test_scale_value_from_a_row() -> None:
+    row = models.MarkValue(id=uuid.uuid4(), school_id=uuid.uuid4(), system_id=uuid.uuid4(),
+                           label="4", ordinal=3, range_low=Decimal("70.00"),
+                           range_high=Decimal("85.00"), point=Decimal("77.50"),
+                           counts_as_pass=True, numeric_value=Decimal("4.00"))
+    assert ScaleValue.from_model(row) == ScaleValue(
+        id=row.id, system_id=row.system_id, label="4", ordinal=3, low=Decimal(70),
+        high=Decimal(85), point=Decimal("77.5"), counts_as_pass=True, numeric=Decimal(4))
+    row.numeric_value = None
+    assert ScaleValue.from_model(row).numeric is None
 
 
 def test_scale_sorts_its_values_by_ordinal() -> None:

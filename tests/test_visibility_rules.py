@@ -106,3 +106,34 @@ def test_a_member_of_two_schools_sees_each_school_by_their_role_there(
     both = AccessContext(account_id=uuid.uuid4(), memberships={
         **viewer(schools.a, "student").memberships, **viewer(schools.b, "admin").memberships})
     assert visible(both) == a(*STAFF, "student") | {f"b.{k}" for k in EVERYONE}
+
+
+def test_relations_match_a_person_in_their_own_school_only(
+        database: DatabaseUrls, schools: TwoSchools) -> None:
+    """The primary key is (school_id, id): another school may hold a row with the same id (a
+    restore, an import). Each relation is joined on the school too, so such a row stays out.
+    Written in a transaction that is rolled back."""
+    from sqlalchemy.orm import sessionmaker
+
+    from db.engine import owner_engine
+
+    sa, sb = schools.a, schools.b
+    with sessionmaker(owner_engine(database.owner))() as s, s.begin():
+        set_tenant(s, [sa.id, sb.id])
+        for key in ("student", "guardian", "admin"):
+            s.add(Person(school_id=sb.id, id=sa.people[key], last_name="Двойник",
+                         first_name=key))
+        s.flush()
+
+        def seen(access: AccessContext, *, staff: bool) -> set[tuple[uuid.UUID, uuid.UUID]]:
+            rows = s.execute(select(Person.school_id, Person.id)
+                             .where(person_filter(access, staff=staff))).all()
+            return {(r.school_id, r.id) for r in rows}
+
+        twins = {(sb.id, sa.people[k]) for k in ("student", "guardian", "admin")}
+        assert not seen(viewer(sa, "teacher"), staff=False) & twins  # taught groups
+        assert not seen(viewer(sa, "class_teacher"), staff=False) - {
+            (sa.id, sa.people[k]) for k in ("class_teacher", "student", "guardian")}
+        # a's administrator has a role in a only: b's row with that id is no staff of b
+        assert (sb.id, sa.people["admin"]) not in seen(viewer(sb, "teacher"), staff=True)
+        s.rollback()
