@@ -17,6 +17,7 @@ from db.migrate import upgrade
 from db.seed.calendar import academic_year_of, scheme_plan, year_bounds
 from db.seed.demo import seed_demo
 from db.settings import APP_ROLE
+from resolvers.auth.passwords import hash_password
 
 DATA_DIR = Path(".zhurnal/bench")
 YEAR_DB = "zhurnal_bench_year"
@@ -66,7 +67,8 @@ def prepare(data_dir: Path = DATA_DIR, log=print) -> BenchData:
         # The quarter database is the same region seeded only to the end of its first
         # quarter (the next day, so the quarter's last lessons are held too).
         stop = None if until is None else date.fromordinal(until.toordinal() + 1)
-        summary = seed_demo(urls.owner, year=year, until=stop, scale="region-year")
+        summary = seed_demo(urls.owner, year=year, until=stop, scale="region-year",
+                            hash_password=hash_password)
         elapsed = time.perf_counter() - started
         # As an operator would after a bulk load: otherwise autovacuum runs through the new
         # tables during the first measurements, and the checkpointer writes the load's 1.25 GB

@@ -9,8 +9,8 @@ from typing import Any
 
 import psycopg
 
+from resolvers.auth.passwords import hash_password
 from schema.ids import to_global_id
-from server.passwords import hash_password
 
 Conn = psycopg.Connection[Any]
 

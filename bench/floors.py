@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from bench.fixtures import Fixtures
-from server.passwords import verify_password
+from resolvers.auth.passwords import verify_password
 
 Conn = psycopg.Connection[Any]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -46,6 +47,11 @@ class Actor:
     person_id: uuid.UUID | None
     token_id: uuid.UUID | None
     request_id: str | None
+
+
+# The author of a change in a given school: for writes that learn the school from the rows they
+# read (schema/mutations.py `actor` bound to the request).
+ActorFor = Callable[[uuid.UUID], Actor]
 
 
 def jsonable(value: Any) -> Any:

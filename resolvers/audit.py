@@ -11,109 +11,62 @@ exists.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
 
-import strawberry
 from sqlalchemy import Select, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry import relay
-from strawberry.types import Info
 
 from db.models import AuditEntry as AuditRow
 from db.models import Lesson, Mark, StudyGroup
-from schema.audit import AuditEntry
-from schema.errors import api_error, bad_argument
-from schema.ids import try_uuid
-from schema.input_checks import TIME_ZONE_REQUIRED, is_naive
-from schema.pagination import After, First, paginate
-from tenants.permissions import IsAuthenticated
+from tenants.access import AccessContext
+from tenants.errors import request_error
 from tenants.rules import can_read_audit_log, can_read_journal_history
 
 # What `history` covers: the journal entries a teacher answers for.
 JOURNAL_ENTITIES = ("lessons", "marks")
+# The order of a page of the log: newest first.
+PAGE_KEYS = (AuditRow.seq,)
 
-SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(
-    description="Global id of the School whose log to read.")]
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which changes of a school's log to list; None means any."""
+
+    entity: str | None = None
+    entity_id: uuid.UUID | None = None
+    actor_person_id: uuid.UUID | None = None
+    occurred_from: datetime | None = None
+    occurred_before: datetime | None = None
 
 
-def _global_id(value: str, type_name: str, argument: str) -> uuid.UUID:
+def _uuid(value: object) -> uuid.UUID | None:
     try:
-        gid = relay.GlobalID.from_id(value)
-        if gid.type_name == type_name:
-            return uuid.UUID(gid.node_id)
-    except (ValueError, TypeError):
-        pass
-    raise bad_argument(argument, f"is not the id of a {type_name}")
+        return uuid.UUID(str(value)) if value is not None else None
+    except ValueError:
+        return None
 
 
-def _entity_id(value: str, argument: str) -> uuid.UUID:
-    """The log stores raw UUIDs; accept those or the global id of any node."""
-    raw = try_uuid(value)
-    if raw is not None:
-        return raw
-    try:
-        node_id = try_uuid(relay.GlobalID.from_id(value).node_id)
-    except (ValueError, TypeError):
-        node_id = None
-    if node_id is None:
-        raise bad_argument(argument, "is neither a UUID nor a global id")
-    return node_id
-
-
-def _empty() -> relay.Connection[AuditEntry]:
-    return relay.Connection(edges=[], page_info=relay.PageInfo(
-        has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None))
-
-
-def _forbidden(what: str) -> Exception:
-    return api_error("FORBIDDEN", f"only the school's administrators{what} may read this")
-
-
-async def _page(info: Info, stmt: Select[tuple[AuditRow]], first: int | None,
-                after: str | None) -> relay.Connection[AuditEntry]:
-    return await paginate(info.context.session, stmt, keys=[AuditRow.seq], first=first,
-                          after=after, to_node=AuditEntry.from_model, descending=True)
-
-
-async def audit_log(
-    info: Info,
-    *,
-    school_id: SchoolIdArg,
-    entity: Annotated[str | None, strawberry.argument(
-        description="Only changes of this kind of object: a table name, e.g. `marks`.")] = None,
-    entity_id: Annotated[strawberry.ID | None, strawberry.argument(
-        description="Only changes of this object (its UUID or global id).")] = None,
-    actor_id: Annotated[strawberry.ID | None, strawberry.argument(
-        description="Only changes made by this Person (global id).")] = None,
-    from_: Annotated[datetime | None, strawberry.argument(
-        name="from", description="Only changes written at or after this time.")] = None,
-    to: Annotated[datetime | None, strawberry.argument(
-        description="Only changes written before this time.")] = None,
-    first: First = None,
-    after: After = None,
-) -> relay.Connection[AuditEntry]:
-    school = _global_id(school_id, "School", "schoolId")
-    for name, value in (("from", from_), ("to", to)):
-        if is_naive(value):
-            raise bad_argument(name, TIME_ZONE_REQUIRED)
-    stmt = select(AuditRow).where(AuditRow.school_id == school)
-    if entity is not None:
-        stmt = stmt.where(AuditRow.entity == entity)
-    if entity_id is not None:
-        stmt = stmt.where(AuditRow.entity_id == _entity_id(entity_id, "entityId"))
-    if actor_id is not None:
-        stmt = stmt.where(AuditRow.actor_person_id == _global_id(actor_id, "Person", "actorId"))
-    if from_ is not None:
-        stmt = stmt.where(AuditRow.occurred_at >= from_)
-    if to is not None:
-        stmt = stmt.where(AuditRow.occurred_at < to)
-    access = info.context.access
-    if access.membership(school) is None:
-        return _empty()
-    if not can_read_audit_log(access, school):
-        raise _forbidden("")
-    return await _page(info, stmt, first, after)
+def audit_log(access: AccessContext, school_id: uuid.UUID, where: AuditFilter
+              ) -> Select[tuple[AuditRow]] | None:
+    """The school's log entries matching `where`, to be paged by PAGE_KEYS descending; None
+    (an empty log) for a school the viewer does not belong to."""
+    if access.membership(school_id) is None:
+        return None
+    if not can_read_audit_log(access, school_id):
+        raise request_error("FORBIDDEN", "only the school's administrators may read this")
+    stmt = select(AuditRow).where(AuditRow.school_id == school_id)
+    if where.entity is not None:
+        stmt = stmt.where(AuditRow.entity == where.entity)
+    if where.entity_id is not None:
+        stmt = stmt.where(AuditRow.entity_id == where.entity_id)
+    if where.actor_person_id is not None:
+        stmt = stmt.where(AuditRow.actor_person_id == where.actor_person_id)
+    if where.occurred_from is not None:
+        stmt = stmt.where(AuditRow.occurred_at >= where.occurred_from)
+    if where.occurred_before is not None:
+        stmt = stmt.where(AuditRow.occurred_at < where.occurred_before)
+    return stmt
 
 
 async def _journal_place(session: AsyncSession, school: uuid.UUID, entity: uuid.UUID
@@ -134,50 +87,27 @@ async def _journal_place(session: AsyncSession, school: uuid.UUID, entity: uuid.
     if last is None:
         return None
     values = last.after or last.before or {}
-    lesson = entity if last.entity == "lessons" else try_uuid(values.get("lesson_id"))
-    return try_uuid(values.get("group_id")), lesson
+    lesson = entity if last.entity == "lessons" else _uuid(values.get("lesson_id"))
+    return _uuid(values.get("group_id")), lesson
 
 
-async def history(
-    info: Info,
-    *,
-    entity_id: Annotated[strawberry.ID, strawberry.argument(
-        description="The Lesson or Mark (its UUID or global id).")],
-    school_id: SchoolIdArg,
-    first: First = None,
-    after: After = None,
-) -> relay.Connection[AuditEntry]:
-    school = _global_id(school_id, "School", "schoolId")
-    entity = _entity_id(entity_id, "entityId")
-    access = info.context.access
-    if access.membership(school) is None:
-        return _empty()
-    if not can_read_audit_log(access, school):
-        place = await _journal_place(info.context.session, school, entity)
+async def history(session: AsyncSession, access: AccessContext, school_id: uuid.UUID,
+                  entity_id: uuid.UUID) -> Select[tuple[AuditRow]] | None:
+    """The log entries of one lesson or mark, to be paged by PAGE_KEYS descending; None (an
+    empty history) alike for an unknown entry and for one the viewer may not read."""
+    if access.membership(school_id) is None:
+        return None
+    if not can_read_audit_log(access, school_id):
+        place = await _journal_place(session, school_id, entity_id)
         if place is None:
-            return _empty()
+            return None
         group_id, lesson_id = place
-        group = (await info.context.loaders.by_id(StudyGroup).load(group_id)
-                 if group_id else None)
-        if not can_read_journal_history(access, school, group_id=group_id, lesson_id=lesson_id,
-                                        class_id=group.class_id if group else None):
+        class_id = await session.scalar(select(StudyGroup.class_id).where(
+            StudyGroup.school_id == school_id, StudyGroup.id == group_id)) if group_id else None
+        if not can_read_journal_history(access, school_id, group_id=group_id,
+                                        lesson_id=lesson_id, class_id=class_id):
             # As for an unknown id: a FORBIDDEN here would confirm that the mark exists.
-            return _empty()
-    return await _page(info, select(AuditRow).where(
-        AuditRow.school_id == school, AuditRow.entity_id == entity,
-        AuditRow.entity.in_(JOURNAL_ENTITIES)), first, after)
-
-
-@strawberry.type
-class AuditQuery:
-    audit_log: relay.Connection[AuditEntry] = strawberry.field(
-        resolver=audit_log, permission_classes=[IsAuthenticated],
-        description="A school's audit log (журнал изменений), newest first: every change with "
-                    "its author, time and values before and after. School administrators "
-                    "only; empty for a school the viewer does not belong to.")
-    history: relay.Connection[AuditEntry] = strawberry.field(
-        resolver=history, permission_classes=[IsAuthenticated],
-        description="The history of one lesson or mark, newest first: for the school's "
-                    "administrators, the teachers of its group (and the substitute who taught "
-                    "the lesson) and the class teacher. Empty alike for an unknown id and for "
-                    "one the viewer may not read.")
+            return None
+    return select(AuditRow).where(AuditRow.school_id == school_id,
+                                  AuditRow.entity_id == entity_id,
+                                  AuditRow.entity.in_(JOURNAL_ENTITIES))

@@ -1,5 +1,5 @@
-"""Access to a school's configuration: the school an administrator writes to, the objects they
-change by id, and the school a list query reads.
+"""Access to a school's configuration: the school an administrator writes to and the objects
+they change by id; and the checks of configuration values (numbers, names).
 
 An object or school the viewer has no membership in is NOT_FOUND, exactly like one that does
 not exist; a member without the administrator role is FORBIDDEN.
@@ -13,20 +13,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.types import Info
 
 from db import models
-from schema.errors import (
-    ErrorCode,
-    UserError,
-    UserInputError,
-    bad_argument,
-    not_found,
-    user_error,
-)
-from schema.ids import from_global_id
 from tenants.access import AccessContext
-from tenants.rules import can_read_structure, require_admin
+from tenants.errors import ErrorCode, Problem, not_found, refusal
+from tenants.rules import require_admin
 
 T = TypeVar("T", bound=models.Base)
 
@@ -39,75 +30,55 @@ def admin_school(access: AccessContext, school_id: uuid.UUID, field: str) -> uui
     return school_id
 
 
-def admin_school_by_global_id(access: AccessContext, value: str, field: str) -> uuid.UUID:
-    return admin_school(access, from_global_id(value, "School", field), field)
-
-
-async def fetch(session: AsyncSession, model: type[T], value: str, type_name: str, field: str,
-                ) -> T | None:
-    """The row named by a global id as RLS lets the viewer see it (None when it doesn't)."""
-    row_id = from_global_id(value, type_name, field)
-    return await session.scalar(select(model).where(model.id == row_id))  # type: ignore[attr-defined]
-
-
-async def access_for_admin(info: Info, model: type[T], value: str, type_name: str, field: str,
-                           what: str) -> T:
+async def admin_row(session: AsyncSession, access: AccessContext, model: type[T],
+                    row_id: uuid.UUID, field: str, what: str) -> T:
     """The object a mutation changes, in a school the viewer administers: NOT_FOUND when it
     is missing or of a school the viewer is not a member of, FORBIDDEN for another role."""
-    row = await fetch(info.context.session, model, value, type_name, field)
+    row = await session.scalar(select(model).where(model.id == row_id))  # type: ignore[attr-defined]
     school_id: Any = getattr(row, "school_id", None)
-    if row is None or info.context.access.membership(school_id) is None:
+    if row is None or access.membership(school_id) is None:
         raise not_found(field, what)
-    require_admin(info.context.access, school_id, field)
+    require_admin(access, school_id, field)
     return row
 
 
-def readable_school(info: Info, value: str) -> uuid.UUID | None:
-    """The school of a list query, or None when the viewer may not read it (an empty list)."""
-    try:
-        school_id = from_global_id(value, "School", "schoolId")
-    except UserInputError:
-        raise bad_argument("schoolId", "is not the id of a School") from None
-    return school_id if can_read_structure(info.context.access, school_id) else None
-
-
-def to_decimal(value: float, field: str, errors: list[UserError], *, limit: int = 100
+def to_decimal(value: float, field: str, errors: list[Problem], *, limit: int = 100
                ) -> Decimal | None:
     """A client Float as an exact decimal of at most two places and below `limit` in size."""
     try:
         d = Decimal(repr(value))
     except (InvalidOperation, ValueError):
-        errors.append(UserError(field=field, code=ErrorCode.INVALID, message="is not a number"))
+        errors.append(Problem(field=field, code=ErrorCode.INVALID, message="is not a number"))
         return None
     if not d.is_finite():
-        errors.append(UserError(field=field, code=ErrorCode.INVALID, message="is not a number"))
+        errors.append(Problem(field=field, code=ErrorCode.INVALID, message="is not a number"))
         return None
     if d != d.quantize(Decimal("0.01")):
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message="may have at most two decimal places"))
         return None
     if abs(d) > limit:
-        errors.append(UserError(field=field, code=ErrorCode.OUT_OF_RANGE,
+        errors.append(Problem(field=field, code=ErrorCode.OUT_OF_RANGE,
                                 message=f"must be between -{limit} and {limit}"))
         return None
     return d.quantize(Decimal("0.01"))
 
 
-def clean_text(value: str, field: str, errors: list[UserError], *, max_length: int) -> str:
+def clean_text(value: str, field: str, errors: list[Problem], *, max_length: int) -> str:
     """A required text, trimmed: REQUIRED when blank, INVALID when too long or holding a NUL
     character (PostgreSQL text cannot store one: it would fail the write, not the input)."""
     text = value.strip()
     if not text:
-        errors.append(UserError(field=field, code=ErrorCode.REQUIRED, message="is required"))
+        errors.append(Problem(field=field, code=ErrorCode.REQUIRED, message="is required"))
     elif "\x00" in text:
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message="must not contain the NUL character"))
         return ""  # callers look a non-empty name up (duplicates): that query would fail too
     elif len(text) > max_length:
-        errors.append(UserError(field=field, code=ErrorCode.INVALID,
+        errors.append(Problem(field=field, code=ErrorCode.INVALID,
                                 message=f"must be at most {max_length} characters"))
     return text
 
 
-def duplicate(field: str, message: str) -> UserError:
-    return user_error(field, ErrorCode.DUPLICATE, message).errors[0]
+def duplicate(field: str, message: str) -> Problem:
+    return refusal(field, ErrorCode.DUPLICATE, message).problems[0]

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import strawberry
-from sqlalchemy import select
-from strawberry import relay
-from strawberry.types import Info
+from typing import Any
+
+from sqlalchemy import Select, select
 
 from db import models
-from schema.pagination import After, First, paginate
-from schema.schools import School
-from tenants.permissions import IsAuthenticated
+
+# By name; the id breaks ties between namesakes.
+SCHOOL_ORDER = (models.School.name, models.School.id)
 
 
-async def schools(
-    info: Info, *, first: First = None, after: After = None
-) -> relay.Connection[School]:
-    return await paginate(
-        info.context.session,
-        select(models.School),
-        keys=[models.School.name, models.School.id],
-        first=first,
-        after=after,
-        to_node=School.from_model,
-    )
-
-
-@strawberry.type
-class SchoolsQuery:
-    schools: relay.Connection[School] = strawberry.field(
-        resolver=schools,
-        description="The schools of the platform (reference data: names and municipalities).",
-        permission_classes=[IsAuthenticated],
-    )
+def schools() -> Select[Any]:
+    """Every school of the platform (names and municipalities are not personal data)."""
+    return select(models.School)

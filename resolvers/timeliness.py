@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import School, SchoolSettings
-from schema.errors import UserWarning, WarningCode, forbidden
 from tenants.access import AccessContext
+from tenants.errors import EntryWarning, WarningCode, forbidden
 from tenants.rules import is_admin
 
 
@@ -60,8 +60,8 @@ async def deadlines(session: AsyncSession, school_id: uuid.UUID) -> Deadlines:
     return Deadlines.of(row.timezone, row.mark_deadline_days, row.posting_window_days)
 
 
-def late_warning(field: str, what: str, deadline: str) -> UserWarning:
-    return UserWarning(field=field, code=WarningCode.LATE_ENTRY,
+def late_warning(field: str, what: str, deadline: str) -> EntryWarning:
+    return EntryWarning(field=field, code=WarningCode.LATE_ENTRY,
                        message=f"{what} entered after the deadline ({deadline}); accepted and "
                                "flagged as late")
 

@@ -7,31 +7,35 @@ null, and its section says `suppressed: true`.
 
 from __future__ import annotations
 
-import enum
+import dataclasses
 import uuid
 from datetime import date
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Self
 
 import strawberry
+from strawberry.types import Info
+
+from resolvers.aggregates import figures as plain
+from resolvers.aggregates import queries as rules
+from schema.errors import described_enum
+from schema.ids import query_id, to_global_id
+from schema.permissions import IsAuthenticated
+
+AggregateDimension = rules.AggregateDimension
+described_enum(AggregateDimension, "What the rows of an aggregate report are grouped by.", {
+    "SCHOOL": "One row per school (with its municipality).",
+    "MUNICIPALITY": "One row per municipality.",
+    "GRADE_LEVEL": "One row per grade level (параллель), 1–11.",
+    "SUBJECT": "One row per subject name (subjects are matched by name across schools).",
+    "PERIOD": "One row per period (четверть, триместр…) of the school's period schemes that "
+              "overlaps the range, each over the dates inside the period; only when "
+              "`filter.schoolIds` names exactly one school.",
+})
 
 
-@strawberry.enum(description="What the rows of an aggregate report are grouped by.")
-class AggregateDimension(enum.Enum):
-    SCHOOL = strawberry.enum_value("school", description="One row per school (with its "
-                                                         "municipality).")
-    MUNICIPALITY = strawberry.enum_value("municipality", description="One row per "
-                                                                     "municipality.")
-    GRADE_LEVEL = strawberry.enum_value("grade_level", description="One row per grade level "
-                                                                   "(параллель), 1–11.")
-    SUBJECT = strawberry.enum_value("subject", description="One row per subject name (subjects "
-                                                           "are matched by name across "
-                                                           "schools).")
-    PERIOD = strawberry.enum_value("period", description="One row per period (четверть, "
-                                                         "триместр…) of the school's period "
-                                                         "schemes that overlaps the range, "
-                                                         "each over the dates inside the "
-                                                         "period; only when `filter.schoolIds` "
-                                                         "names exactly one school.")
+def _values(figures: Any) -> dict[str, Any]:
+    """A plain dataclass's fields, for the GraphQL type of the same fields."""
+    return {f.name: getattr(figures, f.name) for f in dataclasses.fields(figures)}
 
 
 @strawberry.input(description="Which schools, grades, subjects and dates an aggregate report "
@@ -65,6 +69,10 @@ class MarkBands:
     fours: int = strawberry.field(description="Marks with a point from 70 to below 85 («4»).")
     fives: int = strawberry.field(description="Marks with a point from 85 («5»).")
 
+    @classmethod
+    def from_figures(cls, figures: plain.MarkBands) -> Self:
+        return cls(**_values(figures))
+
 
 @strawberry.type(description="Marks over the range. Counted: marks whose work date lies in the "
                              "range, except those excluded from the average; the bands, "
@@ -91,6 +99,11 @@ class MarkAggregate:
         description="Качество: the share (0–1) of the students with no failing mark, at "
                     "least one graded mark, and every graded mark in the «4» or «5» band.")
 
+    @classmethod
+    def from_figures(cls, figures: plain.MarkFigures) -> Self:
+        bands = figures.bands and MarkBands.from_figures(figures.bands)
+        return cls(**{**_values(figures), "bands": bands})
+
 
 @strawberry.type(description="Attendance over the held lessons of the range.")
 class AttendanceAggregate:
@@ -108,6 +121,10 @@ class AttendanceAggregate:
     ill: int | None = strawberry.field(description="Absences for illness (б).")
     excused: int | None = strawberry.field(description="Absences for a valid reason (у).")
     late: int | None = strawberry.field(description="Latenesses (оп).")
+
+    @classmethod
+    def from_figures(cls, figures: plain.AttendanceFigures) -> Self:
+        return cls(**_values(figures))
 
 
 @strawberry.type(description="Journal timeliness (regulation 5.4–5.6): entries made on time, "
@@ -137,6 +154,10 @@ class TimelinessAggregate:
         description="All on-time entries over all expected ones (topic and attendance of each "
                     "held lesson, homework where given, each mark).")
 
+    @classmethod
+    def from_figures(cls, figures: plain.TimelinessFigures) -> Self:
+        return cls(**_values(figures))
+
 
 @strawberry.type(description="Curriculum fulfilment (regulation 5.7) for one lesson type: "
                              "lessons held against planned hours.")
@@ -151,6 +172,10 @@ class CurriculumAggregate:
     held: int = strawberry.field(description="Held lessons of this type in the range.")
     fulfilment: float | None = strawberry.field(description="held / plannedHours; null "
                                                             "without a plan.")
+
+    @classmethod
+    def from_figures(cls, figures: plain.CurriculumFigures) -> Self:
+        return cls(**_values(figures))
 
 
 @strawberry.type(description="Period grades of the periods overlapping the range that are "
@@ -167,22 +192,9 @@ class PeriodGradeAggregate:
     exempt: int | None = strawberry.field(description="Exemptions (освобождён).")
     missing: int | None = strawberry.field(description="Expected grades not entered at all.")
 
-
-class Figures(Protocol):
-    """Where a row's sections come from: each section is one statement for every row of the
-    report, run once, when a row first asks for it (resolvers/aggregates.py)."""
-
-    async def marks(self, key: Key, threshold: int) -> MarkAggregate: ...
-    async def attendance(self, key: Key, threshold: int) -> AttendanceAggregate: ...
-    async def timeliness(self, key: Key) -> TimelinessAggregate: ...
-    async def curriculum(self, key: Key) -> list[CurriculumAggregate]: ...
-    async def period_grades(self, key: Key, threshold: int) -> PeriodGradeAggregate: ...
-    async def worst_groups(self, limit: int) -> list[GroupTimeliness]: ...
-
-
-# (school id, municipality id, grade level, subject name, period id), None where not grouped
-# by it.
-Key = tuple[uuid.UUID | None, uuid.UUID | None, int | None, str | None, uuid.UUID | None]
+    @classmethod
+    def from_figures(cls, figures: plain.PeriodGradeFigures) -> Self:
+        return cls(**_values(figures))
 
 
 @strawberry.type(description="One row of an aggregate report: its key (the dimensions grouped "
@@ -208,28 +220,31 @@ class AggregateRow:
                                                                "part inside the range).")
     threshold: int = strawberry.field(description="The fewest students a figure of this row "
                                                   "may be computed from.")
-    key: strawberry.Private[Key]
-    figures: strawberry.Private[Figures]
+    key: strawberry.Private[rules.Key]
+    figures: strawberry.Private[rules.Figures]
 
     @strawberry.field(description="Marks: bands, averages, успеваемость and качество.")
     async def marks(self) -> MarkAggregate:
-        return await self.figures.marks(self.key, self.threshold)
+        return MarkAggregate.from_figures(await self.figures.marks(self.key, self.threshold))
 
     @strawberry.field(description="Attendance.")
     async def attendance(self) -> AttendanceAggregate:
-        return await self.figures.attendance(self.key, self.threshold)
+        return AttendanceAggregate.from_figures(
+            await self.figures.attendance(self.key, self.threshold))
 
     @strawberry.field(description="Journal timeliness.")
     async def timeliness(self) -> TimelinessAggregate:
-        return await self.figures.timeliness(self.key)
+        return TimelinessAggregate.from_figures(await self.figures.timeliness(self.key))
 
     @strawberry.field(description="Curriculum fulfilment by lesson type.")
     async def curriculum(self) -> list[CurriculumAggregate]:
-        return await self.figures.curriculum(self.key)
+        return [CurriculumAggregate.from_figures(c)
+                for c in await self.figures.curriculum(self.key)]
 
     @strawberry.field(description="Deferred and missing period grades.")
     async def period_grades(self) -> PeriodGradeAggregate:
-        return await self.figures.period_grades(self.key, self.threshold)
+        return PeriodGradeAggregate.from_figures(
+            await self.figures.period_grades(self.key, self.threshold))
 
 
 @strawberry.type(description="A group whose journal is among the least timely (staff data: "
@@ -242,6 +257,11 @@ class GroupTimeliness:
     teacher_names: list[str] = strawberry.field(description="Its teachers in the range.")
     timeliness: TimelinessAggregate = strawberry.field(description="Its timeliness figures.")
 
+    @classmethod
+    def from_figures(cls, group: plain.GroupTimeliness) -> Self:
+        timeliness = TimelinessAggregate.from_figures(group.timeliness)
+        return cls(**{**_values(group), "timeliness": timeliness})
+
 
 @strawberry.type(description="Aggregate figures over a date range, in rows by the dimensions "
                              "asked. Each section (marks, attendance, …) is computed for every "
@@ -253,7 +273,7 @@ class AggregateReport:
                                                                       "rows.")
     rows: list[AggregateRow] = strawberry.field(description="The rows: every key with a group "
                                                             "that had students in the range.")
-    figures: strawberry.Private[Figures]
+    figures: strawberry.Private[rules.Figures]
 
     @strawberry.field(description="The groups with the lowest overall timeliness (overallShare), "
                                   "least timely first.")
@@ -261,4 +281,70 @@ class AggregateReport:
         self,
         limit: Annotated[int, strawberry.argument(description="How many groups (1–100).")] = 10,
     ) -> list[GroupTimeliness]:
-        return await self.figures.worst_groups(limit)
+        return [GroupTimeliness.from_figures(g) for g in await self.figures.worst_groups(limit)]
+
+    @classmethod
+    def from_report(cls, report: rules.AggregateReport) -> Self:
+        return cls(date_from=report.start, to=report.end, group_by=report.group_by,
+                   figures=report.figures, rows=[_row(r, report.figures) for r in report.rows])
+
+
+def _global_id(type_name: str, value: Any) -> strawberry.ID | None:
+    return strawberry.ID(to_global_id(type_name, value)) if value else None
+
+
+def _row(row: rules.AggregateRow, figures: rules.Figures) -> AggregateRow:
+    school, municipality, level, subject, period = row.key
+    return AggregateRow(
+        school_id=_global_id("School", school), school_name=row.school_name,
+        municipality_id=_global_id("Municipality", municipality),
+        municipality_name=row.municipality_name, grade_level=level, subject_name=subject,
+        period_id=_global_id("Period", period), period_name=row.period_name,
+        period_starts_on=row.period_starts_on, period_ends_on=row.period_ends_on,
+        threshold=row.threshold, key=row.key, figures=figures)
+
+
+def _ids(values: list[strawberry.ID] | None, type_name: str, argument: str
+         ) -> tuple[uuid.UUID, ...] | None:
+    if values is None:
+        return None
+    ids = [query_id(v, type_name, f"{argument}.{i}") for i, v in enumerate(values)]
+    return tuple(i for i in ids if i is not None)
+
+
+def _request(data: AggregateFilter, group_by: list[AggregateDimension] | None
+             ) -> rules.AggregateRequest:
+    """The arguments with their global ids decoded; a malformed id is a bad argument (a
+    single id is named as the first of a list: `filter.periodId.0`)."""
+    return rules.AggregateRequest(
+        start=data.from_, end=data.to, group_by=None if group_by is None else tuple(group_by),
+        school_ids=_ids(data.school_ids, "School", "filter.schoolIds"),
+        municipality_id=query_id(data.municipality_id, "Municipality",
+                                 "filter.municipalityId.0"),
+        grade_levels=None if data.grade_levels is None else tuple(data.grade_levels),
+        subject_name=data.subject_name,
+        period_id=query_id(data.period_id, "Period", "filter.periodId.0"))
+
+
+async def aggregates(
+    info: Info,
+    filter: Annotated[AggregateFilter, strawberry.argument(
+        description="Which schools, grades, subjects and dates.")],
+    group_by: Annotated[list[AggregateDimension] | None, strawberry.argument(
+        description="The dimensions of the rows (default: SCHOOL); empty: one row for "
+                    "everything asked; PERIOD only with exactly one school.")] = None,
+) -> AggregateReport:
+    report = await rules.aggregates(info.context.session, info.context.access,
+                                    _request(filter, group_by))
+    return AggregateReport.from_report(report)
+
+
+@strawberry.type
+class AggregatesQuery:
+    aggregates: AggregateReport = strawberry.field(
+        resolver=aggregates, permission_classes=[IsAuthenticated],
+        description="District and region figures (marks, attendance, journal timeliness, "
+                    "curriculum, period grades) by school, municipality, grade level, "
+                    "subject or (one school's) period, without any personal data: "
+                    "municipal and regional officers, read_aggregates tokens, and school "
+                    "administrators for their school.")

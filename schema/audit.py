@@ -1,19 +1,27 @@
-"""The audit log (журнал изменений) as the API shows it: one node per recorded change."""
+"""The audit log (журнал изменений) as the API shows it: one node per recorded change, a
+school's whole log and the history of one lesson or mark."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
+from sqlalchemy import Select
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from db import models
-from schema.ids import to_global_id, try_uuid
+from resolvers import audit
+from schema.ids import query_id, to_global_id, try_uuid
+from schema.input_checks import TIME_ZONE_REQUIRED, is_naive
+from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
+from schema.permissions import IsAuthenticated
+from tenants.errors import bad_argument
 from tenants.rules import can_read_audit_log
 
 
@@ -77,3 +85,94 @@ class AuditEntry(relay.Node):
         found = {r.id: cls.from_model(r) for r in rows
                  if r is not None and can_read_audit_log(access, r.school_id)}
         return [found.get(i) if i else None for i in ids]
+
+
+SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(
+    description="Global id of the School whose log to read.")]
+
+
+def _school_id(value: str) -> uuid.UUID:
+    school_id = query_id(value, "School", "schoolId")
+    assert school_id is not None  # a non-null argument
+    return school_id
+
+
+def _entity_id(value: str, argument: str) -> uuid.UUID:
+    """The log stores raw UUIDs; accept those or the global id of any node."""
+    raw = try_uuid(value)
+    if raw is not None:
+        return raw
+    try:
+        node_id = try_uuid(relay.GlobalID.from_id(value).node_id)
+    except (ValueError, TypeError):
+        node_id = None
+    if node_id is None:
+        raise bad_argument(argument, "is neither a UUID nor a global id")
+    return node_id
+
+
+async def _page(info: Info, stmt: Select[tuple[models.AuditEntry]] | None, first: int | None,
+                after: str | None) -> relay.Connection[AuditEntry]:
+    if stmt is None:
+        return empty_connection(first)
+    return await paginate(info.context.session, stmt, keys=audit.PAGE_KEYS, first=first,
+                          after=after, to_node=AuditEntry.from_model, descending=True)
+
+
+async def audit_log(
+    info: Info,
+    *,
+    school_id: SchoolIdArg,
+    entity: Annotated[str | None, strawberry.argument(
+        description="Only changes of this kind of object: a table name, e.g. `marks`.")] = None,
+    entity_id: Annotated[strawberry.ID | None, strawberry.argument(
+        description="Only changes of this object (its UUID or global id).")] = None,
+    actor_id: Annotated[strawberry.ID | None, strawberry.argument(
+        description="Only changes made by this Person (global id).")] = None,
+    from_: Annotated[datetime | None, strawberry.argument(
+        name="from", description="Only changes written at or after this time.")] = None,
+    to: Annotated[datetime | None, strawberry.argument(
+        description="Only changes written before this time.")] = None,
+    first: First = None,
+    after: After = None,
+) -> relay.Connection[AuditEntry]:
+    school = _school_id(school_id)
+    for name, value in (("from", from_), ("to", to)):
+        if is_naive(value):
+            raise bad_argument(name, TIME_ZONE_REQUIRED)
+    where = audit.AuditFilter(
+        entity=entity,
+        entity_id=None if entity_id is None else _entity_id(entity_id, "entityId"),
+        actor_person_id=query_id(actor_id, "Person", "actorId"),
+        occurred_from=from_, occurred_before=to)
+    return await _page(info, audit.audit_log(info.context.access, school, where), first, after)
+
+
+async def history(
+    info: Info,
+    *,
+    entity_id: Annotated[strawberry.ID, strawberry.argument(
+        description="The Lesson or Mark (its UUID or global id).")],
+    school_id: SchoolIdArg,
+    first: First = None,
+    after: After = None,
+) -> relay.Connection[AuditEntry]:
+    school = _school_id(school_id)
+    entity = _entity_id(entity_id, "entityId")
+    stmt = await audit.history(info.context.session, info.context.access, school, entity)
+    return await _page(info, stmt, first, after)
+
+
+@strawberry.type
+class AuditQuery:
+    audit_log: relay.Connection[AuditEntry] = strawberry.field(
+        resolver=audit_log, permission_classes=[IsAuthenticated],
+        description="A school's audit log (журнал изменений), newest first: every change with "
+                    "its author, time and values before and after. School administrators "
+                    "only; empty for a school the viewer does not belong to.")
+    history: relay.Connection[AuditEntry] = strawberry.field(
+        resolver=history, permission_classes=[IsAuthenticated],
+        description="The history of one lesson or mark, newest first: for the school's "
+                    "administrators, the teachers of its group (and the substitute who taught "
+                    "the lesson) and the class teacher. Empty alike for an unknown id and for "
+                    "one the viewer may not read.")

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
+from resolvers.diary import week as rules
+from resolvers.diary.week import MAX_DAYS
+from schema.ids import query_id, to_global_id
 from schema.lessons import LessonStatusEnum
+from schema.permissions import IsAuthenticated
 
 
 @strawberry.type(description="A mark as the diary shows it.")
@@ -74,3 +80,55 @@ class Diary:
     days: list[DiaryDay] = strawberry.field(description="Every day from `from` to `to`, in "
                                                         "order, including days without "
                                                         "lessons.")
+
+
+def _lesson(x: rules.DayLesson) -> DiaryLesson:
+    return DiaryLesson(
+        lesson_id=strawberry.ID(to_global_id("Lesson", x.lesson_id)),
+        lesson_number=x.lesson_number, status=x.status, subject=x.subject, teacher=x.teacher,
+        topic=x.topic, homework=x.homework, homework_links=x.homework_links,
+        homework_due_on=x.homework_due_on,
+        marks=[DiaryMark(label=m.label, work_type=m.work_type, comment=m.comment)
+               for m in x.marks],
+        attendance=x.attendance, late_minutes=x.late_minutes)
+
+
+def _day(x: rules.Day) -> DiaryDay:
+    return DiaryDay(
+        date=x.date, lessons=[_lesson(lesson) for lesson in x.lessons],
+        homework_due=[DiaryHomework(subject=h.subject, homework=h.homework,
+                                    homework_links=h.homework_links, assigned_on=h.assigned_on)
+                      for h in x.homework_due],
+        work_marks=[DiaryWorkMark(subject=m.subject, label=m.label, work_type=m.work_type,
+                                  comment=m.comment) for m in x.work_marks])
+
+
+async def diary(
+    info: Info,
+    *,
+    student_id: Annotated[strawberry.ID, strawberry.argument(
+        description="The student (global id of a `Person`).")],
+    from_: Annotated[date, strawberry.argument(
+        name="from", description="First day (inclusive).")],
+    to: Annotated[date, strawberry.argument(
+        description=f"Last day (inclusive); at most {MAX_DAYS} days from `from`.")],
+) -> Diary | None:
+    student_uuid = query_id(student_id, "Person", "studentId")
+    assert student_uuid is not None
+    found = await rules.diary(info.context.session, info.context.access,
+                              student_id=student_uuid, day_from=from_, day_to=to)
+    if found is None:
+        return None
+    return Diary(student_id=student_id, student_name=found.student_name,
+                 days=[_day(d) for d in found.days])
+
+
+@strawberry.type
+class DiaryQuery:
+    diary: Diary | None = strawberry.field(
+        resolver=diary, permission_classes=[IsAuthenticated],
+        description="A student's diary (дневник) for at most 31 days: each day's lessons in "
+                    "the groups the student was a member of that day, with homework, marks and "
+                    "attendance. For the student, their guardians, their teachers, their class "
+                    "teacher and administrators; null for anyone else, as for a student that "
+                    "does not exist.")

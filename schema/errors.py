@@ -1,41 +1,53 @@
-"""Errors of the API, converted in one place.
+"""Errors of the API, converted from the domain's errors (tenants/errors.py) in one place.
 
 - Request-level problems (no token, a bad argument) are GraphQL errors with a stable
-  `extensions.code`.
+  `extensions.code`: a `RequestError` raised below becomes one (`DomainErrors`).
 - A mutation's bad input is a `UserError` in its payload: `field` (camelCase path into the
-  input, or null), `code` and a human `message`; nothing is written when there is one.
+  input, or null), `code` and a human `message`; nothing is written when there is one. The
+  domain's `Problem` and `EntryWarning` have exactly the fields of `UserError` and
+  `UserWarning`, and their enums are the GraphQL enums, so they are returned as they are.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from tenants import errors as domain
 
 
-@strawberry.enum(description="Why a mutation refused its input.")
-class ErrorCode(enum.Enum):
-    INVALID = strawberry.enum_value("invalid", description="The value is malformed or "
-                                                           "breaks a rule; see the message.")
-    REQUIRED = strawberry.enum_value("required", description="A value is required.")
-    NOT_FOUND = strawberry.enum_value("not_found", description="No such object, or one the "
-                                                               "viewer may not see.")
-    FORBIDDEN = strawberry.enum_value("forbidden", description="The viewer's role does not "
-                                                               "allow this change.")
-    DUPLICATE = strawberry.enum_value("duplicate", description="An object with this value "
-                                                               "already exists.")
-    OUT_OF_RANGE = strawberry.enum_value("out_of_range", description="The value lies outside "
-                                                                     "the allowed range.")
-    OVERLAP = strawberry.enum_value("overlap", description="Dates or ranges overlap.")
-    CONFLICT = strawberry.enum_value("conflict", description="The object changed since it was "
-                                                             "read (expectedVersion).")
-    INVALID_CREDENTIALS = strawberry.enum_value(
-        "invalid_credentials", description="Login or password is wrong, or the token is "
-                                           "revoked or expired.")
-    TOO_MANY_ATTEMPTS = strawberry.enum_value(
-        "too_many_attempts", description="Too many failed logins for this login or from this "
-                                         "address; the message says when to try again.")
+def described_enum(cls: type[enum.Enum], description: str, values: dict[str, str]) -> None:
+    """Make the domain's enum the GraphQL enum, with a description for each value."""
+    strawberry.enum(cls, description=description)
+    definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+    assert {v.name for v in definition.values} == set(values), "describe every value"
+    for value in definition.values:
+        value.description = values[value.name]
+
+
+described_enum(domain.ErrorCode, "Why a mutation refused its input.", {
+    "INVALID": "The value is malformed or breaks a rule; see the message.",
+    "REQUIRED": "A value is required.",
+    "NOT_FOUND": "No such object, or one the viewer may not see.",
+    "FORBIDDEN": "The viewer's role does not allow this change.",
+    "DUPLICATE": "An object with this value already exists.",
+    "OUT_OF_RANGE": "The value lies outside the allowed range.",
+    "OVERLAP": "Dates or ranges overlap.",
+    "CONFLICT": "The object changed since it was read (expectedVersion).",
+    "INVALID_CREDENTIALS": "Login or password is wrong, or the token is revoked or expired.",
+    "TOO_MANY_ATTEMPTS": "Too many failed logins for this login or from this address; the "
+                         "message says when to try again.",
+})
+described_enum(domain.WarningCode, "Why an accepted change was flagged.", {
+    "LATE_ENTRY": "Entered after the regulation's deadline (5.4–5.6); accepted and flagged "
+                  "for reports.",
+})
+ErrorCode = domain.ErrorCode
+WarningCode = domain.WarningCode
 
 
 @strawberry.type(description="A problem with a mutation's input; nothing was written.")
@@ -47,53 +59,33 @@ class UserError:
     message: str = strawberry.field(description="Human-readable explanation.")
 
 
-class UserInputError(Exception):
-    """Raised by write functions; the mutation turns it into payload errors and rolls back."""
-
-    def __init__(self, *errors: UserError) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = list(errors)
-
-
-def user_error(field: str | None, code: ErrorCode, message: str) -> UserInputError:
-    return UserInputError(UserError(field=field, code=code, message=message))
-
-
-def not_found(field: str, what: str = "object") -> UserInputError:
-    return user_error(field, ErrorCode.NOT_FOUND, f"no such {what}")
-
-
-def forbidden(field: str | None, message: str) -> UserInputError:
-    return user_error(field, ErrorCode.FORBIDDEN, message)
-
-
-def api_error(code: str, message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
-
-
-def unauthenticated() -> GraphQLError:
-    return api_error(
-        "UNAUTHENTICATED",
-        "authentication required: send a valid token as 'Authorization: Bearer <token>'",
-    )
-
-
-def bad_argument(argument: str, problem: str) -> GraphQLError:
-    return GraphQLError(
-        f"argument '{argument}' {problem}",
-        extensions={"code": "BAD_USER_INPUT", "argument": argument},
-    )
-
-
-@strawberry.enum(description="Why an accepted change was flagged.")
-class WarningCode(enum.Enum):
-    LATE_ENTRY = strawberry.enum_value(
-        "late_entry", description="Entered after the regulation's deadline (5.4–5.6); "
-                                  "accepted and flagged for reports.")
-
-
 @strawberry.type(description="A change was made but deserves attention (e.g. it was late).")
 class UserWarning:
     field: str | None = strawberry.field(description="Path of the input field concerned.")
     code: WarningCode = strawberry.field(description="Machine-readable reason.")
     message: str = strawberry.field(description="Human-readable explanation.")
+
+
+def to_graphql_error(error: domain.RequestError) -> GraphQLError:
+    return GraphQLError(error.message, extensions=error.extensions)
+
+
+class DomainErrors(SchemaExtension):
+    """A `RequestError` raised by a resolver becomes the GraphQL error it describes (with its
+    place in the document), before error masking looks at it."""
+
+    def on_execute(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not getattr(result, "errors", None):
+            return
+        result.errors = [_converted(e) for e in result.errors]
+
+
+def _converted(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if not isinstance(original, domain.RequestError):
+        return error
+    return GraphQLError(original.message, nodes=error.nodes, source=error.source,
+                        positions=error.positions, path=error.path,
+                        extensions=original.extensions)

@@ -173,7 +173,7 @@ class Grade(relay.Node):
         return [found.get(i) if i else None for i in ids]
 
 
-# The explanation of an average (resolvers/averages.py has the rule).
+# The explanation of an average (resolvers/grading/averages.py has the rule).
 
 
 @strawberry.enum(description="Why a mark does not count in the average.")

@@ -6,7 +6,7 @@ import uuid
 
 from strawberry import relay
 
-from schema.errors import ErrorCode, user_error
+from tenants.errors import DomainError, ErrorCode, bad_argument, refusal
 
 
 def to_global_id(type_name: str, value: uuid.UUID) -> str:
@@ -22,7 +22,7 @@ def from_global_id(value: str, type_name: str, field: str) -> uuid.UUID:
             raise ValueError(gid.type_name)
         return uuid.UUID(gid.node_id)
     except (ValueError, TypeError):
-        raise user_error(field, ErrorCode.INVALID, f"is not the id of a {type_name}") from None
+        raise refusal(field, ErrorCode.INVALID, f"is not the id of a {type_name}") from None
 
 
 def try_uuid(value: object) -> uuid.UUID | None:
@@ -30,3 +30,13 @@ def try_uuid(value: object) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+def query_id(value: str | None, type_name: str, argument: str) -> uuid.UUID | None:
+    """A global id argument of a query; a malformed one is a bad argument, not a Problem."""
+    if value is None:
+        return None
+    try:
+        return from_global_id(value, type_name, argument)
+    except DomainError:
+        raise bad_argument(argument, f"is not the id of a {type_name}") from None

@@ -1,10 +1,20 @@
-"""Bulk import of people: the input (a file as base64) and the payload (counts, accounts)."""
+"""Bulk import of people: the input (a file as base64), the payload (counts, accounts) and the
+`importPeople` mutation."""
 
 from __future__ import annotations
 
-import strawberry
+from functools import partial
 
+import strawberry
+from strawberry.types import Info
+
+from db.people_import import ImportResult
+from resolvers.people import imports as imports
 from schema.errors import UserError
+from schema.input_ids import decoded
+from schema.mutations import Input, actor, apply
+from schema.permissions import IsAuthenticated
+from tenants.errors import Problem
 
 
 @strawberry.input(description="A CSV or XLSX file of students, staff and guardians with their "
@@ -54,3 +64,38 @@ class ImportPeoplePayload:
         description="Every problem of the file: `field` is `input.file.rows.<row>.<column>` "
                     "(row as numbered in Excel, the header being row 1), or `input.file` / "
                     "`input.contentBase64` for the file as a whole.")
+
+
+def _payload(result: ImportResult | None, errors: list[Problem],
+             dry_run: bool) -> ImportPeoplePayload:
+    if result is None:
+        return ImportPeoplePayload(rows=0, created=0, updated=0, unchanged=0, dry_run=dry_run,
+                                   academic_year=None, ignored_columns=[], accounts=[],
+                                   errors=errors)
+    return ImportPeoplePayload(
+        rows=result.rows, created=result.created, updated=result.updated,
+        unchanged=result.unchanged, dry_run=result.dry_run, academic_year=result.academic_year,
+        ignored_columns=result.ignored_columns,
+        accounts=[ImportedAccount(external_id=a.external_id, login=a.login,
+                                  initial_password=a.password) for a in result.accounts],
+        errors=errors)
+
+
+async def import_people(info: Info, input: Input[ImportPeopleInput]) -> ImportPeoplePayload:
+    school = decoded(input.school_id, "School", "input.schoolId")
+    c = info.context
+    result, errors = await apply(info, lambda: imports.import_people(
+        c.session, c.access, school, input.file_name, input.content_base64,
+        dry_run=input.dry_run, actor=partial(actor, info)))
+    return _payload(result, errors, input.dry_run)
+
+
+@strawberry.type
+class ImportsMutation:
+    import_people: ImportPeoplePayload = strawberry.field(
+        resolver=import_people, permission_classes=[IsAuthenticated],
+        description="Import students, staff and guardians with their classes, links and "
+                    "logins from a CSV or XLSX file (school administrators). Every row is "
+                    "checked first; with any error nothing is written. Persons are matched by "
+                    "their code (external id), so importing the same file again changes "
+                    "nothing; nothing is ever deleted.")

@@ -7,11 +7,22 @@ grows with its students and lessons, not with their product times a handful of f
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
+from strawberry.types import Info
 
+from resolvers.journal import page as rules
+from resolvers.journal.sql import ATTENDANCE_CODES
+from schema.ids import query_id, to_global_id
 from schema.lessons import LessonStatusEnum
+from schema.permissions import IsAuthenticated
+
+
+def _gid(type_name: str, value: uuid.UUID) -> strawberry.ID:
+    return strawberry.ID(to_global_id(type_name, value))
 
 
 @strawberry.type(description="The study group of a journal page.")
@@ -146,3 +157,110 @@ class JournalCell:
                                                                 "were entered.")
     attendance: JournalCellAttendance | None = strawberry.field(
         description="The absence or lateness; null when the student was present.")
+
+
+# The page's rows (resolvers/journal/page.py) as GraphQL objects: one object per lesson, student
+# and extra mark, the cells passed on as the lists they are.
+
+
+def _lesson(x: rules.PageLesson) -> JournalLesson:
+    return JournalLesson(
+        id=_gid("Lesson", x.id), date=x.date, lesson_number=x.lesson_number, status=x.status,
+        topic=x.topic, homework=x.homework, lesson_type=x.lesson_type, teacher=x.teacher,
+        is_substitution=x.is_substitution)
+
+
+def _student(x: rules.PageStudent) -> JournalStudent:
+    return JournalStudent(
+        id=_gid("Person", x.id), full_name=x.full_name, starts_on=x.starts_on,
+        ends_on=x.ends_on, marks=x.marks, attendance=x.attendance,
+        extra_marks=[JournalExtraMark(id=_gid("Mark", m.id), work_date=m.work_date,
+                                      label=m.label) for m in x.extra_marks],
+        average=x.average, period_grade=x.period_grade)
+
+
+def _page(page: rules.Page) -> JournalPage:
+    period, system = page.period, page.grading_system
+    return JournalPage(
+        group=JournalGroup(id=_gid("StudyGroup", page.group_id), name=page.group_name),
+        period=JournalPeriod(id=_gid("Period", period.id), name=period.name,
+                             starts_on=period.starts_on, ends_on=period.ends_on),
+        grading_system=JournalGradingSystem(
+            id=_gid("GradingSystem", system.id), name=system.name, labels=system.labels)
+        if system else None,
+        lessons=[_lesson(x) for x in page.lessons],
+        students=[_student(x) for x in page.students],
+    )
+
+
+async def journal(
+    info: Info,
+    *,
+    group_id: Annotated[strawberry.ID, strawberry.argument(
+        description="The study group (global id of a `StudyGroup`).")],
+    period_id: Annotated[strawberry.ID, strawberry.argument(
+        description="The reporting period (global id of a `Period` of the group's academic "
+                    "year).")],
+    in_: Annotated[strawberry.ID | None, strawberry.argument(
+        name="in", description="Read every mark, average and period grade in this grading "
+                               "system of the school (global id of a `GradingSystem`); the "
+                               "conversion uses tables valid on the period's last day.")] = None,
+) -> JournalPage | None:
+    group_uuid = query_id(group_id, "StudyGroup", "groupId")
+    period_uuid = query_id(period_id, "Period", "periodId")
+    target_uuid = query_id(in_, "GradingSystem", "in") if in_ is not None else None
+    assert group_uuid and period_uuid
+    ctx = info.context
+    page = await rules.journal_page(ctx.session, ctx.access, ctx.loaders, group_id=group_uuid,
+                                    period_id=period_uuid, target_system_id=target_uuid)
+    return _page(page) if page else None
+
+
+async def journal_cell(
+    info: Info,
+    *,
+    group_id: Annotated[strawberry.ID, strawberry.argument(
+        description="The study group of the journal page (global id of a `StudyGroup`).")],
+    lesson_id: Annotated[strawberry.ID, strawberry.argument(
+        description="The lesson (column) of the cell (global id of a `Lesson` of the group).")],
+    student_id: Annotated[strawberry.ID, strawberry.argument(
+        description="The student (row) of the cell (global id of a `Person`).")],
+) -> JournalCell | None:
+    group_uuid = query_id(group_id, "StudyGroup", "groupId")
+    lesson_uuid = query_id(lesson_id, "Lesson", "lessonId")
+    student_uuid = query_id(student_id, "Person", "studentId")
+    assert group_uuid and lesson_uuid and student_uuid
+    ctx = info.context
+    cell = await rules.journal_cell(ctx.session, ctx.access, ctx.loaders, group_id=group_uuid,
+                                    lesson_id=lesson_uuid, student_id=student_uuid)
+    if cell is None:
+        return None
+    entry = cell.attendance
+    return JournalCell(
+        lesson_id=lesson_id, student_id=student_id,
+        marks=[JournalCellMark(
+            id=_gid("Mark", m.id), label=m.label, work_type=m.work_type, weight=m.weight,
+            comment=m.comment, excluded_from_average=m.excluded_from_average,
+            entered_at=m.entered_at, recorded_at=m.recorded_at, version=m.version)
+            for m in cell.marks],
+        attendance=JournalCellAttendance(
+            id=_gid("AttendanceEntry", entry.id), code=ATTENDANCE_CODES[entry.kind],
+            late_minutes=entry.late_minutes, entered_at=entry.entered_at,
+            recorded_at=entry.recorded_at, version=entry.version) if entry else None,
+    )
+
+
+@strawberry.type
+class JournalQuery:
+    journal: JournalPage | None = strawberry.field(
+        resolver=journal, permission_classes=[IsAuthenticated],
+        description="A page of the class journal: the group's lessons in the period, the "
+                    "students who were members during it (with their dates), every mark and "
+                    "attendance entry as a grid, averages and period grades. For the group's "
+                    "teachers, the class teacher of its class and administrators; null for "
+                    "anyone else, as for a group or period that does not exist.")
+    journal_cell: JournalCell | None = strawberry.field(
+        resolver=journal_cell, permission_classes=[IsAuthenticated],
+        description="The detail of one journal cell (a student at a lesson): each mark with its "
+                    "work type, comment, times and version, and the attendance entry. Null when "
+                    "the journal is not readable or the lesson is not the group's.")

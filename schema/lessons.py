@@ -5,37 +5,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from resolvers.lessons.queries import may_read_lesson
 from schema.classes import StudyGroup
 from schema.errors import UserError, UserWarning
 from schema.ids import try_uuid
 from schema.people import Person
 from schema.subjects import LessonType
-from tenants.rules import may_read_journal
 
 LessonStatusEnum = strawberry.enum(
     models.LessonStatus, name="LessonStatus",
     description="scheduled: planned (from the timetable or added); held: taken place; "
                 "cancelled: will not take place (отменён).",
 )
-
-
-def may_read_lesson(info: Info, row: Any, group: Any) -> bool:
-    """A lesson is readable with its group's journal page, and by the substitute who
-    teaches that one lesson."""
-    access = info.context.access
-    if group is None:
-        return False
-    if may_read_journal(access, row.school_id, row.group_id, group.class_id):
-        return True
-    m = access.membership(row.school_id)
-    return m is not None and row.id in m.substitute_lesson_ids
 
 
 @strawberry.type(description="A lesson (урок) of a study group on a date: topic, lesson type, "
@@ -122,7 +109,7 @@ class Lesson(relay.Node):
         groups = await info.context.loaders.by_id(models.StudyGroup).load_many(
             [r.group_id for r in rows])
         found = {r.id: cls.from_model(r) for r, g in zip(rows, groups, strict=True)
-                 if may_read_lesson(info, r, g)}
+                 if may_read_lesson(info.context.access, r, g)}
         return [found.get(i) if i else None for i in ids]
 
 

@@ -18,12 +18,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.conversion import convert_value
-from schema.errors import UserError, UserInputError, UserWarning, bad_argument
+from resolvers.grading.conversion import convert_value
+from schema.errors import UserError, UserWarning
 from schema.grading import MarkValue
 from schema.ids import from_global_id, to_global_id, try_uuid
 from schema.people import Person
 from schema.subjects import WorkType
+from tenants.errors import DomainError, bad_argument
 from tenants.rules import is_staff, may_read_journal
 
 AttendanceKindEnum = strawberry.enum(
@@ -78,13 +79,14 @@ def target_system(system_id: str) -> uuid.UUID:
     """The `systemId` argument of a `valueIn` field (marks and grades)."""
     try:
         return from_global_id(system_id, "GradingSystem", "systemId")
-    except UserInputError:
+    except DomainError:
         raise bad_argument("systemId", "is not the id of a GradingSystem") from None
 
 
 async def value_in_system(info: Info, value_ref: uuid.UUID, target: uuid.UUID, day: date
                           ) -> MarkValue | None:
-    """A value read in another grading system of its school on `day` (resolvers/conversion.py);
+    """A value read in another grading system of its school on `day`
+    (resolvers/grading/conversion.py);
     null for a system of another school."""
     row = await convert_value(info.context.loaders, value_ref, target, day)
     return MarkValue.from_model(row) if row else None
@@ -130,7 +132,7 @@ class Mark(relay.Node):
 
     @strawberry.field(description="The mark read in another grading system of the school (a "
                                   "pinned conversion table valid on the work date, otherwise "
-                                  "the 0–100 axis; see resolvers/conversion.py).")
+                                  "the 0–100 axis).")
     async def value_in(
         self, info: Info,
         system_id: Annotated[strawberry.ID, strawberry.argument(

@@ -27,7 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement, False_
 from sqlalchemy.types import TypeEngine
 from strawberry import relay
 
-from schema.errors import bad_argument
+from tenants.errors import bad_argument
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -148,3 +148,8 @@ async def paginate(
         ),
     )
 
+
+def empty_connection(first: int | None) -> relay.Connection[Any]:
+    page_size(first)  # the same argument checks as a real page
+    return relay.Connection(edges=[], page_info=relay.PageInfo(
+        has_next_page=False, has_previous_page=False, start_cursor=None, end_cursor=None))

@@ -4,8 +4,13 @@ subtotal per municipality and a total, no personal data. Its sections are the ty
 
 from __future__ import annotations
 
-import strawberry
+from typing import Annotated, Self
 
+import strawberry
+from strawberry.types import Info
+
+from resolvers.reports import monthly as reports
+from resolvers.reports import sql as report_sql
 from schema.aggregates import (
     AttendanceAggregate,
     CurriculumAggregate,
@@ -13,6 +18,7 @@ from schema.aggregates import (
     PeriodGradeAggregate,
     TimelinessAggregate,
 )
+from schema.permissions import IsAuthenticated
 
 
 @strawberry.type(description="One line of the monthly report: a school, or a subtotal (school "
@@ -41,6 +47,15 @@ class MonthlyReportRow:
     period_grades: PeriodGradeAggregate = strawberry.field(
         description="Deferred and missing period grades of the periods overlapping the month.")
 
+    @classmethod
+    def from_line(cls, line: report_sql.MonthlyRow) -> Self:
+        return cls(municipality=line.municipality, school=line.school, threshold=line.threshold,
+                   marks=MarkAggregate.from_figures(line.marks),
+                   attendance=AttendanceAggregate.from_figures(line.attendance),
+                   timeliness=TimelinessAggregate.from_figures(line.timeliness),
+                   curriculum=[CurriculumAggregate.from_figures(c) for c in line.curriculum],
+                   period_grades=PeriodGradeAggregate.from_figures(line.period_grades))
+
 
 @strawberry.type(description="The region's month (ежемесячный мониторинг): the indicators by "
                              "municipality and school. The same report as XLSX and PDF is at "
@@ -53,3 +68,29 @@ class MonthlyReport:
                                                      "the school's own, see `threshold`).")
     rows: list[MonthlyReportRow] = strawberry.field(
         description="Schools, each municipality's subtotal after its schools, then the total.")
+
+    @classmethod
+    def from_report(cls, report: report_sql.MonthlyReport) -> Self:
+        return cls(title=report.title, note=report.note, min_students=report.min_students,
+                   rows=[MonthlyReportRow.from_line(line) for line in report.lines()])
+
+
+async def monthly(
+    info: Info,
+    *,
+    month: Annotated[str, strawberry.argument(description="The month as YYYY-MM.")],
+    municipality: Annotated[str | None, strawberry.argument(
+        description="Only this municipality's schools (by name).")] = None,
+) -> MonthlyReport | None:
+    report = await reports.monthly(info.context.session, info.context.access, month=month,
+                                   municipality=municipality)
+    return None if report is None else MonthlyReport.from_report(report)
+
+
+@strawberry.type
+class ReportsQuery:
+    monthly_report: MonthlyReport | None = strawberry.field(
+        resolver=monthly, permission_classes=[IsAuthenticated],
+        description="The monthly monitoring report over the schools the viewer may see figures "
+                    "of (officers, read_aggregates tokens, a school's administrators); null for "
+                    "anyone else or when no school is in reach.")

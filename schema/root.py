@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import copy
-from typing import TYPE_CHECKING
-
 import strawberry
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 
-from resolvers.account_links import AccountLinksMutation
-from resolvers.aggregates import AggregatesQuery
-from resolvers.audit import AuditQuery
-from resolvers.auth import AuthMutation
-from resolvers.calendar import CalendarMutation, CalendarQuery
-from resolvers.diary import DiaryQuery
-from resolvers.events import EventsSubscription
-from resolvers.grades import GradesMutation, GradesQuery
-from resolvers.grading import GradingMutation, GradingQuery
-from resolvers.imports import ImportsMutation
-from resolvers.journal import JournalQuery
-from resolvers.lessons import LessonsMutation, LessonsQuery
-from resolvers.marks import MarksMutation, MarksQuery
-from resolvers.people import PeopleMutation, PeopleQuery
-from resolvers.reports import ReportsQuery
-from resolvers.roster import RosterMutation, RosterQuery
-from resolvers.schools import SchoolsQuery
-from resolvers.subjects import SubjectsMutation, SubjectsQuery
-from resolvers.timetable import TimetableMutation, TimetableQuery
-from resolvers.tokens import TokensMutation, TokensQuery
-from resolvers.viewer import ViewerQuery
+from schema.account_links import AccountLinksMutation
+from schema.aggregates import AggregatesQuery
+from schema.audit import AuditQuery
+from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
+from schema.calendar_fields import CalendarMutation, CalendarQuery
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
+from schema.diary import DiaryQuery
+from schema.errors import DomainErrors
+from schema.events import EventsSubscription
 from schema.grades import Grade
+from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
     ConversionTable,
     GradingSystem,
@@ -40,24 +25,24 @@ from schema.grading import (
     GradingTemplate,
     MarkValue,
 )
+from schema.grading_fields import GradingMutation, GradingQuery
+from schema.imports import ImportsMutation
 from schema.inputs import plan_inputs
+from schema.journal import JournalQuery
 from schema.lessons import Lesson
+from schema.lessons_fields import LessonsMutation, LessonsQuery
 from schema.marks import AttendanceEntry, Mark
+from schema.marks_fields import MarksMutation, MarksQuery
 from schema.people import Person
-from schema.schools import Municipality, School
-from schema.subjects import LessonType, Subject, WorkType
-from schema.timetable import TimetableSlot
-from schema.tokens import ApiToken
-from server.documents import ParseOffLoop, ValidateOffLoop
-from server.limits import limit_extensions
-from server.nul_characters import nul_extensions
-from server.observability import OperationObserver, ProductionErrors
-from tenants.permissions import IsAuthenticated
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from server.settings import ServerSettings
+from schema.people_fields import PeopleMutation, PeopleQuery
+from schema.permissions import IsAuthenticated
+from schema.reports import ReportsQuery
+from schema.roster_fields import RosterMutation, RosterQuery
+from schema.schools import Municipality, School, SchoolsQuery
+from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery, WorkType
+from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
+from schema.tokens import ApiToken, TokensMutation, TokensQuery
+from schema.viewer import ViewerQuery
 
 
 @strawberry.type
@@ -106,38 +91,15 @@ class Subscription(EventsSubscription):
     pass
 
 
-def schema_extensions(settings: ServerSettings | None = None
-                      ) -> list[Callable[[], SchemaExtension]]:
-    """The edge's limits, and what `settings` switch: introspection and error masking
-    (without settings: introspection on, errors unmasked, as in development)."""
-    introspection = settings.introspection if settings is not None else True
-    extensions: list[Callable[[], SchemaExtension]] = [
-        *limit_extensions(introspection=introspection),
-        *nul_extensions(),
-        # Parsed and validated once per document, off the event loop.
-        ParseOffLoop,
-        ValidateOffLoop,
-        OperationObserver,
-    ]
-    if settings is not None and settings.mask_errors:
-        extensions.append(ProductionErrors)
-    return extensions
+# What the schema itself does to every operation; the edge adds its own (server/served_schema.py).
+SCHEMA_EXTENSIONS: list[type[SchemaExtension]] = [DomainErrors]
 
 
 def build_schema() -> strawberry.Schema:
     built = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                              types=NODE_TYPES, extensions=schema_extensions())
+                              types=NODE_TYPES, extensions=SCHEMA_EXTENSIONS)
     plan_inputs(built)
     return built
 
 
 schema = build_schema()
-
-
-def schema_for(settings: ServerSettings) -> strawberry.Schema:
-    """The schema served with these settings. Strawberry cannot convert the types twice in
-    one process (relay's node fields keep the resolver of the first schema), so the one
-    schema is copied and only its per-request extensions differ."""
-    served = copy.copy(schema)
-    served.extensions = tuple(schema_extensions(settings))
-    return served

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from resolvers import schools as rules
+from schema.ids import try_uuid
+from schema.pagination import After, First, paginate
+from schema.permissions import IsAuthenticated
 
 
 @strawberry.type(description="A municipal district or city (муниципальный район / городской "
@@ -28,7 +31,7 @@ class Municipality(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Municipality | None]:
-        ids = [_uuid(i) for i in node_ids]
+        ids = [try_uuid(i) for i in node_ids]
         rows = await info.context.loaders.by_id(models.Municipality).load_many(
             [i for i in ids if i is not None]
         )
@@ -61,7 +64,7 @@ class School(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[School | None]:
-        ids = [_uuid(i) for i in node_ids]
+        ids = [try_uuid(i) for i in node_ids]
         rows = await info.context.loaders.by_id(models.School).load_many(
             [i for i in ids if i is not None]
         )
@@ -69,8 +72,17 @@ class School(relay.Node):
         return [found.get(i) if i else None for i in ids]
 
 
-def _uuid(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+async def schools(
+    info: Info, *, first: First = None, after: After = None
+) -> relay.Connection[School]:
+    return await paginate(info.context.session, rules.schools(), keys=list(rules.SCHOOL_ORDER),
+                          first=first, after=after, to_node=School.from_model)
+
+
+@strawberry.type
+class SchoolsQuery:
+    schools: relay.Connection[School] = strawberry.field(
+        resolver=schools,
+        description="The schools of the platform (reference data: names and municipalities).",
+        permission_classes=[IsAuthenticated],
+    )

@@ -1,17 +1,25 @@
-"""Subjects, work types with weights and lesson types of a school: types, inputs, payloads."""
+"""Subjects, work types with weights and lesson types of a school: types, inputs, payloads,
+and the fields that read and write them (rules in resolvers/subjects.py)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from resolvers import subjects as rules
 from schema.errors import UserError
+from schema.mutations import Input, actor, apply
+from schema.permissions import IsAuthenticated
+from schema.school_access import access_for_admin, admin_school_by_global_id, readable_school
 from schema.structure import structure_nodes
+
+SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
 
 
 @strawberry.type(description="A subject taught at a school (предмет).")
@@ -140,3 +148,133 @@ class LessonTypePayload:
                                                                   "refused.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty "
                                                            "on success.")
+
+
+# Fields ------------------------------------------------------------------------------------
+
+async def subjects(info: Info, school_id: SchoolIdArg) -> list[Subject]:
+    rows = await rules.subjects(info.context.session, readable_school(info, school_id))
+    return [Subject.from_model(r) for r in rows]
+
+
+async def work_types(info: Info, school_id: SchoolIdArg) -> list[WorkType]:
+    rows = await rules.work_types(info.context.session, readable_school(info, school_id))
+    return [WorkType.from_model(r) for r in rows]
+
+
+async def lesson_types(info: Info, school_id: SchoolIdArg) -> list[LessonType]:
+    rows = await rules.lesson_types(info.context.session, readable_school(info, school_id))
+    return [LessonType.from_model(r) for r in rows]
+
+
+def _admin_school(info: Info, value: str) -> uuid.UUID:
+    return admin_school_by_global_id(info.context.access, value, "input.schoolId")
+
+
+async def create_subject_field(info: Info, input: Input[CreateSubjectInput]) -> SubjectPayload:
+    async def write() -> models.Subject:
+        school_id = _admin_school(info, input.school_id)
+        return await rules.create_subject(info.context.session, actor(info, school_id),
+                                          school_id, name=input.name,
+                                          short_name=input.short_name)
+
+    row, errors = await apply(info, write)
+    return SubjectPayload(subject=Subject.from_model(row) if row else None, errors=errors)
+
+
+async def update_subject_field(info: Info, input: Input[UpdateSubjectInput]) -> SubjectPayload:
+    async def write() -> models.Subject:
+        row = await access_for_admin(info, models.Subject, input.id, "Subject", "input.id",
+                                     "subject")
+        return await rules.update_subject(info.context.session, actor(info, row.school_id),
+                                          row, name=input.name, short_name=input.short_name)
+
+    row, errors = await apply(info, write)
+    return SubjectPayload(subject=Subject.from_model(row) if row else None, errors=errors)
+
+
+async def create_work_type_field(info: Info, input: Input[CreateWorkTypeInput]
+                                 ) -> WorkTypePayload:
+    async def write() -> models.WorkType:
+        school_id = _admin_school(info, input.school_id)
+        return await rules.create_work_type(info.context.session, actor(info, school_id),
+                                            school_id, name=input.name, weight=input.weight)
+
+    row, errors = await apply(info, write)
+    return WorkTypePayload(work_type=WorkType.from_model(row) if row else None, errors=errors)
+
+
+async def update_work_type_field(info: Info, input: Input[UpdateWorkTypeInput]
+                                 ) -> WorkTypePayload:
+    async def write() -> models.WorkType:
+        row = await access_for_admin(info, models.WorkType, input.id, "WorkType", "input.id",
+                                     "work type")
+        return await rules.update_work_type(info.context.session, actor(info, row.school_id),
+                                            row, name=input.name, weight=input.weight)
+
+    row, errors = await apply(info, write)
+    return WorkTypePayload(work_type=WorkType.from_model(row) if row else None, errors=errors)
+
+
+async def create_lesson_type_field(info: Info, input: Input[CreateLessonTypeInput]
+                                   ) -> LessonTypePayload:
+    async def write() -> models.LessonType:
+        school_id = _admin_school(info, input.school_id)
+        return await rules.create_lesson_type(info.context.session, actor(info, school_id),
+                                              school_id, code=input.code, name=input.name)
+
+    row, errors = await apply(info, write)
+    return LessonTypePayload(lesson_type=LessonType.from_model(row) if row else None,
+                             errors=errors)
+
+
+async def update_lesson_type_field(info: Info, input: Input[UpdateLessonTypeInput]
+                                   ) -> LessonTypePayload:
+    async def write() -> models.LessonType:
+        row = await access_for_admin(info, models.LessonType, input.id, "LessonType",
+                                     "input.id", "lesson type")
+        return await rules.update_lesson_type(info.context.session,
+                                              actor(info, row.school_id), row,
+                                              code=input.code, name=input.name)
+
+    row, errors = await apply(info, write)
+    return LessonTypePayload(lesson_type=LessonType.from_model(row) if row else None,
+                             errors=errors)
+
+
+@strawberry.type
+class SubjectsQuery:
+    subjects: list[Subject] = strawberry.field(
+        resolver=subjects, permission_classes=[IsAuthenticated],
+        description="The subjects of a school (предметы), by name; empty for a school the "
+                    "viewer may not read.")
+    work_types: list[WorkType] = strawberry.field(
+        resolver=work_types, permission_classes=[IsAuthenticated],
+        description="The kinds of work of a school with their weights (виды работ), by name; "
+                    "empty for a school the viewer may not read.")
+    lesson_types: list[LessonType] = strawberry.field(
+        resolver=lesson_types, permission_classes=[IsAuthenticated],
+        description="The kinds of lesson of a school (типы занятий), by code; empty for a "
+                    "school the viewer may not read.")
+
+
+@strawberry.type
+class SubjectsMutation:
+    create_subject: SubjectPayload = strawberry.field(
+        resolver=create_subject_field, permission_classes=[IsAuthenticated],
+        description="Add a subject to a school (administrator).")
+    update_subject: SubjectPayload = strawberry.field(
+        resolver=update_subject_field, permission_classes=[IsAuthenticated],
+        description="Rename a subject or change its short name (administrator).")
+    create_work_type: WorkTypePayload = strawberry.field(
+        resolver=create_work_type_field, permission_classes=[IsAuthenticated],
+        description="Add a kind of work with its weight to a school (administrator).")
+    update_work_type: WorkTypePayload = strawberry.field(
+        resolver=update_work_type_field, permission_classes=[IsAuthenticated],
+        description="Rename a kind of work or change its weight (administrator).")
+    create_lesson_type: LessonTypePayload = strawberry.field(
+        resolver=create_lesson_type_field, permission_classes=[IsAuthenticated],
+        description="Add a kind of lesson to a school (administrator).")
+    update_lesson_type: LessonTypePayload = strawberry.field(
+        resolver=update_lesson_type_field, permission_classes=[IsAuthenticated],
+        description="Change the code or name of a kind of lesson (administrator).")

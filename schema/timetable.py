@@ -1,20 +1,30 @@
-"""The bell schedule (расписание звонков) and weekly timetable slots (расписание уроков)."""
+"""The bell schedule (расписание звонков) and weekly timetable slots (расписание уроков):
+types, inputs, payloads, and the fields that read and write them (rules in
+resolvers/timetable.py)."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from datetime import date, time
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from resolvers import timetable as rules
 from schema.classes import StudyGroup
 from schema.errors import UserError
+from schema.ids import from_global_id, query_id, to_global_id
+from schema.mutations import Input, actor, apply
 from schema.people import Person
+from schema.permissions import IsAuthenticated
+from schema.school_access import access_for_admin, admin_school_by_global_id, readable_school
 from schema.structure import structure_nodes
+
+SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
 
 
 @strawberry.type(description="When lesson number N starts and ends (звонок).")
@@ -118,3 +128,105 @@ class TimetableSlotPayload:
     slot: TimetableSlot | None = strawberry.field(description="The slot; null when refused.")
     errors: list[UserError] = strawberry.field(description="Why the input was refused; empty "
                                                            "on success.")
+
+
+# Fields ------------------------------------------------------------------------------------
+
+async def bells(info: Info, school_id: SchoolIdArg) -> list[Bell]:
+    rows = await rules.bells(info.context.session, readable_school(info, school_id))
+    return [Bell.from_model(r) for r in rows]
+
+
+async def timetable(
+    info: Info, school_id: SchoolIdArg,
+    on: Annotated[date, strawberry.argument(description="The day: slots in force on it.")],
+    group_id: Annotated[strawberry.ID | None, strawberry.argument(
+        description="Only the slots of this study group.")] = None,
+    teacher_id: Annotated[strawberry.ID | None, strawberry.argument(
+        description="Only the slots of this teacher (a Person id).")] = None,
+    class_id: Annotated[strawberry.ID | None, strawberry.argument(
+        description="Only the slots of this class: its whole-class groups and subgroups, and "
+                    "the cross-class groups with a member enrolled in it on the day.")] = None,
+) -> list[TimetableSlot]:
+    school = readable_school(info, school_id)
+    rows = await rules.timetable(
+        info.context.session, school, on,
+        group=query_id(group_id, "StudyGroup", "groupId"),
+        teacher=query_id(teacher_id, "Person", "teacherId"),
+        klass=query_id(class_id, "SchoolClass", "classId"))
+    return [TimetableSlot.from_model(r) for r in rows]
+
+
+def _slot_name(slot_id: uuid.UUID) -> str:
+    return to_global_id("TimetableSlot", slot_id)
+
+
+async def set_bells_field(info: Info, input: Input[SetBellsInput]) -> SetBellsPayload:
+    async def write() -> list[models.Bell]:
+        school_id = admin_school_by_global_id(info.context.access, input.school_id,
+                                              "input.schoolId")
+        return await rules.set_bells(
+            info.context.session, actor(info, school_id), school_id,
+            [rules.BellTimes(b.lesson_number, b.starts_at, b.ends_at) for b in input.bells])
+
+    rows, errors = await apply(info, write)
+    return SetBellsPayload(bells=[Bell.from_model(r) for r in rows or []], errors=errors)
+
+
+async def create_timetable_slot_field(info: Info, input: Input[CreateTimetableSlotInput]
+                                      ) -> TimetableSlotPayload:
+    async def write() -> models.TimetableSlot:
+        group = await access_for_admin(info, models.StudyGroup, input.group_id, "StudyGroup",
+                                       "input.groupId", "study group")
+        teacher = from_global_id(input.teacher_id, "Person", "input.teacherId")
+        return await rules.create_timetable_slot(
+            info.context.session, actor(info, group.school_id), group, teacher=teacher,
+            weekday=input.weekday, lesson_number=input.lesson_number,
+            valid_from=input.valid_from, valid_to=input.valid_to, room=input.room,
+            slot_name=_slot_name)
+
+    row, errors = await apply(info, write)
+    return TimetableSlotPayload(slot=TimetableSlot.from_model(row) if row else None,
+                                errors=errors)
+
+
+async def end_timetable_slot_field(info: Info, input: Input[EndTimetableSlotInput]
+                                   ) -> TimetableSlotPayload:
+    async def write() -> models.TimetableSlot:
+        row = await access_for_admin(info, models.TimetableSlot, input.id, "TimetableSlot",
+                                     "input.id", "timetable slot")
+        return await rules.end_timetable_slot(info.context.session,
+                                              actor(info, row.school_id), row, input.valid_to,
+                                              _slot_name)
+
+    row, errors = await apply(info, write)
+    return TimetableSlotPayload(slot=TimetableSlot.from_model(row) if row else None,
+                                errors=errors)
+
+
+@strawberry.type
+class TimetableQuery:
+    bells: list[Bell] = strawberry.field(
+        resolver=bells, permission_classes=[IsAuthenticated],
+        description="The bell schedule of a school (расписание звонков), by lesson number; "
+                    "empty for a school the viewer may not read.")
+    timetable: list[TimetableSlot] = strawberry.field(
+        resolver=timetable, permission_classes=[IsAuthenticated],
+        description="The weekly timetable slots in force on a day (расписание), by weekday and "
+                    "lesson number; empty for a school the viewer may not read.")
+
+
+@strawberry.type
+class TimetableMutation:
+    set_bells: SetBellsPayload = strawberry.field(
+        resolver=set_bells_field, permission_classes=[IsAuthenticated],
+        description="Replace the bell schedule of a school (administrator).")
+    create_timetable_slot: TimetableSlotPayload = strawberry.field(
+        resolver=create_timetable_slot_field, permission_classes=[IsAuthenticated],
+        description="Add a weekly slot; refused with OVERLAP when the group or the teacher is "
+                    "already booked at that weekday and lesson number on a shared day "
+                    "(administrator).")
+    end_timetable_slot: TimetableSlotPayload = strawberry.field(
+        resolver=end_timetable_slot_field, permission_classes=[IsAuthenticated],
+        description="Set the last day of a slot, e.g. the day before its successor starts "
+                    "(administrator). Lessons already generated are left alone.")

@@ -1,4 +1,5 @@
-"""Integrator API tokens: scopes and a reach (a school, a municipality or the region)."""
+"""Integrator API tokens: scopes and a reach (a school, a municipality or the region); issued,
+listed and revoked."""
 
 from __future__ import annotations
 
@@ -12,7 +13,18 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from resolvers.auth.api_tokens import (
+    TokenRequest,
+    api_tokens,
+    issue_api_token,
+    manageable_tokens,
+    revoke_api_token,
+)
 from schema.errors import UserError
+from schema.ids import from_global_id, try_uuid
+from schema.mutations import Input, actor, apply
+from schema.pagination import After, First, paginate
+from schema.permissions import IsAuthenticated
 from schema.schools import Municipality, School
 from schema.viewer import TokenScopeEnum
 
@@ -69,9 +81,11 @@ class ApiToken(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ApiToken | None]:
-        from resolvers.tokens import manageable_tokens
-
-        return await manageable_tokens(info, node_ids)
+        ids = [try_uuid(i) for i in node_ids]
+        rows = await manageable_tokens(info.context.session, info.context.access,
+                                       [i for i in ids if i])
+        found = {r.id: cls.from_model(r) for r in rows}
+        return [found.get(i) if i else None for i in ids]
 
 
 @strawberry.input(description="A token to issue. Give exactly one reach: `schoolId`, "
@@ -107,3 +121,57 @@ class RevokeApiTokenInput:
 class RevokeApiTokenPayload:
     api_token: ApiToken | None = strawberry.field(description="The revoked token.")
     errors: list[UserError] = strawberry.field(description="Why nothing was revoked.")
+
+
+async def list_api_tokens(info: Info, *, first: First = None, after: After = None
+                          ) -> relay.Connection[ApiToken]:
+    return await paginate(info.context.session, api_tokens(info.context.access),
+                          keys=[models.ApiToken.created_at, models.ApiToken.id], first=first,
+                          after=after, to_node=ApiToken.from_model)
+
+
+def _request(data: IssueApiTokenInput) -> TokenRequest:
+    return TokenRequest(
+        name=data.name, scopes=tuple(data.scopes),
+        school_id=None if data.school_id is None else
+        from_global_id(data.school_id, "School", "input.schoolId"),
+        municipality_id=None if data.municipality_id is None else
+        from_global_id(data.municipality_id, "Municipality", "input.municipalityId"),
+        region=data.region, expires_at=data.expires_at)
+
+
+async def issue(info: Info, input: Input[IssueApiTokenInput]) -> IssueApiTokenPayload:
+    result, errors = await apply(info, lambda: issue_api_token(
+        info.context.session, info.context.access, _request(input),
+        actor=lambda school_id: actor(info, school_id)))
+    if result is None:
+        return IssueApiTokenPayload(api_token=None, secret=None, errors=errors)
+    row, secret = result
+    return IssueApiTokenPayload(api_token=ApiToken.from_model(row), secret=secret, errors=[])
+
+
+async def revoke(info: Info, input: Input[RevokeApiTokenInput]) -> RevokeApiTokenPayload:
+    row, errors = await apply(info, lambda: revoke_api_token(
+        info.context.session, info.context.access,
+        from_global_id(input.id, "ApiToken", "input.id"),
+        actor=lambda school_id: actor(info, school_id)))
+    return RevokeApiTokenPayload(api_token=ApiToken.from_model(row) if row else None,
+                                 errors=errors)
+
+
+@strawberry.type
+class TokensQuery:
+    api_tokens: relay.Connection[ApiToken] = strawberry.field(
+        resolver=list_api_tokens, permission_classes=[IsAuthenticated],
+        description="Integrator tokens the viewer manages (issued by them, or reaching the "
+                    "schools they administer or oversee).")
+
+
+@strawberry.type
+class TokensMutation:
+    issue_api_token: IssueApiTokenPayload = strawberry.field(
+        resolver=issue, permission_classes=[IsAuthenticated],
+        description="Issue an integrator token (school administrators and officers).")
+    revoke_api_token: RevokeApiTokenPayload = strawberry.field(
+        resolver=revoke, permission_classes=[IsAuthenticated],
+        description="Revoke an integrator token; it stops working on the next request.")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 
 import strawberry
+from strawberry.types import Info
 
 from db import models
+from resolvers import viewer
 from schema.classes import SchoolClass, StudyGroup
 from schema.people import Person, SchoolRoleEnum
+from schema.permissions import IsAuthenticated
 from schema.schools import Municipality, School
 
 TokenScopeEnum = strawberry.enum(
@@ -42,3 +45,38 @@ class Viewer:
     token_scopes: list[TokenScopeEnum] | None = strawberry.field(
         description="Scopes of the integrator token; null for a person's session.")
     officer_school_ids: strawberry.Private[frozenset[uuid.UUID]]
+
+
+async def me(info: Info) -> Viewer:
+    reach = viewer.me(info.context.access)
+    loaders = info.context.loaders
+    ms = reach.memberships
+    schools = await loaders.by_id(models.School).load_many([m.school_id for m in ms])
+    persons = await loaders.by_id(models.Person).load_many([m.person_id for m in ms])
+    classes = await loaders.by_id(models.SchoolClass).load_many(reach.class_ids)
+    groups = await loaders.by_id(models.StudyGroup).load_many(reach.group_ids)
+    children = await loaders.by_id(models.Person).load_many(reach.child_ids)
+    municipalities = await loaders.by_id(models.Municipality).load_many(reach.municipality_ids)
+    return Viewer(
+        login=reach.login,
+        schools=[
+            ViewerSchool(school=School.from_model(s), person=Person.from_model(p),
+                         roles=sorted(m.roles))
+            for m, s, p in zip(ms, schools, persons, strict=True) if s and p
+        ],
+        classes=[SchoolClass.from_model(c) for c in classes if c],
+        groups=sorted((StudyGroup.from_model(g) for g in groups if g), key=lambda g: g.name),
+        children=[Person.from_model(c) for c in children if c],
+        officer_municipalities=[Municipality.from_model(m) for m in municipalities if m],
+        officer_region=reach.officer_region,
+        token_scopes=reach.token_scopes,
+        officer_school_ids=reach.officer_school_ids,
+    )
+
+
+@strawberry.type
+class ViewerQuery:
+    me: Viewer = strawberry.field(
+        resolver=me, permission_classes=[IsAuthenticated],
+        description="The viewer: roles per school, classes led, groups taught, children, "
+                    "officer reach or token scopes.")

@@ -15,11 +15,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
-from schema.root import schema_for
+from resolvers.events.notifications import DiaryListener
 from server.diary_cache import DiaryCache
 from server.exports import Exports
 from server.graphql import ZhurnalGraphQL
-from server.notifications import DiaryListener
 from server.observability import (
     Metrics,
     RequestObserver,
@@ -28,6 +27,7 @@ from server.observability import (
     readyz_endpoint,
 )
 from server.security import EdgeMiddleware, cors_options
+from server.served_schema import schema_for
 from server.settings import ServerSettings
 from server.shutdown import ShutdownCutoff
 

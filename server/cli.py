@@ -192,8 +192,8 @@ def report_monthly(
         "--municipality", help="Only this municipality (its name).")] = None,
 ) -> None:
     """The monthly monitoring report by municipality and school, as XLSX and PDF."""
-    from resolvers.pdf import monthly_pdf
-    from resolvers.spreadsheets import monthly_workbook
+    from resolvers.reports.pdf import monthly_pdf
+    from resolvers.reports.spreadsheets import monthly_workbook
     from server.exports import operator_monthly_report
 
     urls = _urls()
@@ -222,8 +222,8 @@ def token(
     from db.engine import owner_session
     from db.logins import normalize_login
     from db.models import Account
+    from resolvers.auth.tokens import issue_access_token
     from server.settings import ServerSettings
-    from server.tokens import issue_access_token
 
     urls = _urls()
     _require_current(urls)
@@ -471,6 +471,7 @@ def _seed(urls, *, seed: int, year: int | None, until: date | None, scale: str =
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from db.seed.demo import seed_demo as run_seed
+    from resolvers.auth.passwords import hash_password
 
     with Progress(TextColumn("{task.description:<10}"), BarColumn(), MofNCompleteColumn(),
                   console=err, transient=True) as progress:
@@ -483,7 +484,7 @@ def _seed(urls, *, seed: int, year: int | None, until: date | None, scale: str =
 
         try:
             summary = run_seed(urls.owner, seed=seed, year=year, until=until, progress=report,
-                               scale=scale)
+                               scale=scale, hash_password=hash_password)
         except ValueError as e:
             raise fail(str(e)) from None
     console.print(f"seeded {summary.schools} schools, {summary.students} students, "

@@ -12,10 +12,11 @@ Safety, in this order:
   request, cached or not, so a revoked session, a removed guardianship or a new assignment
   changes the key: nobody is ever answered with what another viewer, or the same viewer with
   other rights, was answered.
-- **Dropped on change.** Every process hears the diary NOTIFY events (server/notifications.py):
-  a mark or attendance change drops the student's entries, a lesson change (topic, homework,
-  status) every entry of a viewer of that school. An answer computed while such an event
-  arrived is not stored (epochs), so a write committed during a read cannot stay hidden.
+- **Dropped on change.** Every process hears the diary NOTIFY events
+  (resolvers/events/notifications.py): a mark or attendance change drops the student's
+  entries, a lesson change (topic, homework, status) every entry of a viewer of that school.
+  An answer computed while such an event arrived is not stored (epochs), so a write
+  committed during a read cannot stay hidden.
 - **Only while listening.** While the listener is disconnected events are lost: nothing is
   read from or stored in the cache, and it is emptied when the listener connects again.
 - **Bounded.** Entries live at most `ttl` seconds, so what no event announces (a lesson added,
@@ -41,9 +42,9 @@ from typing import Any
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType
 from graphql.language import StringValueNode, VariableNode
 
+from resolvers.events.notifications import DiaryNotice
 from schema.ids import from_global_id
 from server.documents import parse_bounded
-from server.notifications import DiaryNotice
 from tenants.access import AccessContext
 
 Key = str

@@ -26,10 +26,11 @@ from strawberry import relay
 
 from db.engine import transaction
 from db.tenancy import set_officer_role_async
-from resolvers.pdf import journal_pdf, monthly_pdf
-from resolvers.printing import MayRead, printed_class_journal, printed_journal
-from resolvers.report_sql import MonthlyReport, month_span, monthly_report, report_schools
-from resolvers.spreadsheets import journal_workbook, monthly_workbook
+from resolvers.journal.printing import MayRead, printed_class_journal, printed_journal
+from resolvers.reports.monthly import reach_report
+from resolvers.reports.pdf import journal_pdf, monthly_pdf
+from resolvers.reports.spreadsheets import journal_workbook, monthly_workbook
+from resolvers.reports.sql import MonthlyReport, month_span
 from server.graphql import viewer_resolver
 from server.settings import ServerSettings
 from tenants.access import AccessContext
@@ -184,12 +185,11 @@ class Exports:
         except ValueError:
             raise ExportError(400, "BAD_REQUEST", "month: required, as YYYY-MM") from None
         municipality = request.query_params.get("municipality") or None
-        reach = aggregate_school_ids(access)
-        school_ids = await report_schools(session, reach, municipality) if reach else []
-        if not school_ids:
+        report = await reach_report(session, aggregate_school_ids(access), month=month,
+                                    municipality=municipality)
+        if report is None:
             raise NO_REPORT
-        return await monthly_report(session, school_ids=school_ids, month=month,
-                                    scope=municipality or "все школы")
+        return report
 
     async def monthly_xlsx(self, request: Request, session: AsyncSession,
                            access: AccessContext) -> Response:
@@ -281,10 +281,6 @@ def operator_monthly_report(app_url: Any, *, month: str, municipality: str | Non
         from db.models import School
 
         reach = frozenset((await session.scalars(select(School.id))).all())
-        school_ids = await report_schools(session, reach, municipality)
-        if not school_ids:
-            return None
-        return await monthly_report(session, school_ids=school_ids, month=month,
-                                    scope=municipality or "все школы")
+        return await reach_report(session, reach, month=month, municipality=municipality)
 
     return asyncio.run(_operator_run(app_url, work))

@@ -33,15 +33,14 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from db.engine import transaction
 from db.tenancy import set_officer_role_async
-from resolvers.events import Reauthenticate, SocketContext
-from resolvers.loaders import Loaders
-from schema.context import Context
+from resolvers.auth.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
+from resolvers.events.notifications import DiaryListener
+from schema.context import Context, Reauthenticate, SocketContext
+from schema.loaders import Loaders
 from server.diary_cache import DiaryCache, Lookup
 from server.documents import SeveralOperations, chosen_operation, parse_bounded
-from server.notifications import DiaryListener
 from server.observability import current_request
 from server.settings import ServerSettings
-from server.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
 from tenants.access import ANONYMOUS, AccessContext, resolve_access, resolve_api_token
 from tenants.rules import reads_only_aggregates
 
@@ -286,7 +285,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
                 await set_officer_role_async(session)
             ctx = Context(request_id=context["request_id"], session=session,
                           loaders=Loaders(session, access), settings=self.settings,
-                          access=access)
+                          access=access, client_address=_client_address())
             result = await super().execute_single(
                 request, request_adapter, sub_response, ctx, root_value, request_data
             )
@@ -333,3 +332,8 @@ def database_unavailable(sub_response: Response, err: BaseException) -> Executio
         "the database is busy or unavailable: retry in a moment (a write with the same "
         "clientKey, so it is applied once)",
         extensions={"code": "SERVICE_UNAVAILABLE", "retryable": True})])
+
+
+def _client_address() -> str | None:
+    info = current_request()
+    return info.client if info is not None else None

@@ -36,6 +36,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+from tenants.errors import RequestError
+
 REQUEST_LOG = logging.getLogger("zhurnal.requests")
 # Operation names come from clients: past this many distinct names, new ones count as
 # "other", so a client inventing names cannot grow the metrics without bound.
@@ -282,7 +284,7 @@ def _is_unexpected(error: GraphQLError) -> bool:
     """Errors the API raises on purpose are GraphQLErrors (validation, UNAUTHENTICATED, a bad
     argument); anything else escaped a resolver and may carry internals."""
     original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
+    return original is not None and not isinstance(original, GraphQLError | RequestError)
 
 
 class ProductionErrors(MaskErrors):

@@ -19,7 +19,7 @@ class ServerSettings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 8_000_000
     introspection: bool = True
-    # Failed logins allowed per login and per client address in the window (server/ratelimit).
+    # Failed logins allowed per login and per client address (resolvers/auth/ratelimit.py).
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_window_minutes: int = 15
@@ -32,7 +32,7 @@ class ServerSettings:
     # default. Anyone else could name any address and reset the per-address login limit.
     trusted_proxies: tuple[str, ...] = ()
     # A rotated refresh token presented again this soon gets the same new pair (two tabs
-    # refreshing at once); later, it revokes the session (server/tokens.py).
+    # refreshing at once); later, it revokes the session (resolvers/auth/tokens.py).
     refresh_grace_seconds: float = 30.0
 
     @property

@@ -8,8 +8,8 @@ from __future__ import annotations
 import uuid
 
 from db.models import SchoolRole, TokenScope
-from schema.errors import forbidden
 from tenants.access import AccessContext
+from tenants.errors import forbidden
 
 STAFF = frozenset({SchoolRole.ADMINISTRATOR, SchoolRole.TEACHER})
 

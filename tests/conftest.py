@@ -77,7 +77,7 @@ def token_for(database: DatabaseUrls):
 
     from db.engine import owner_session
     from db.models import Account
-    from server.tokens import issue_access_token
+    from resolvers.auth.tokens import issue_access_token
     from tests.server_fixture import TEST_SETTINGS
 
     def make(login: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL
 from db import models as m
 from db.engine import owner_session
 from db.tenancy import set_tenant
-from server.passwords import hash_password
+from resolvers.auth.passwords import hash_password
 
 PASSWORD = "correct horse"
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from db import models as m
 from db.engine import owner_session
 from db.tenancy import set_tenant
-from server.passwords import hash_password
+from resolvers.auth.passwords import hash_password
 from tests.factories import PASSWORD, SchoolFixture
 
 _counter = itertools.count(1)

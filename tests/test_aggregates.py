@@ -18,8 +18,8 @@ from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.settings import OFFICER_ROLE
 from db.tenancy import set_tenant
+from resolvers.auth.passwords import hash_password
 from schema.ids import to_global_id
-from server.passwords import hash_password
 from tests.factories import PASSWORD, SchoolFixture, TwoSchools, seed_school
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements

@@ -28,8 +28,8 @@ from websockets.typing import Subprotocol
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
+from resolvers.auth.passwords import hash_password
 from schema.ids import to_global_id
-from server.passwords import hash_password
 from tests.attack_catalog import PUBLIC_TYPES, Call, Catalog, build_catalog, node_types
 from tests.factories import PASSWORD, TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group

@@ -8,16 +8,16 @@ from datetime import date
 from decimal import Decimal
 
 from db.models import GradeState
-from resolvers.averages import (
+from resolvers.grading.averages import (
     Exclusion,
     MarkEntry,
     PeriodResult,
-    average_of_points,
     round_to_grade,
     weighted_average,
+    weighted_mean,
     year_grade,
 )
-from resolvers.conversion import Scale, ScaleValue
+from resolvers.grading.conversion import Scale, ScaleValue
 from tests.test_conversion import FIVE, PASS_FAIL, TEN, value
 
 Q1 = (date(2015, 9, 1), date(2015, 10, 31))
@@ -140,9 +140,11 @@ def test_weighted_average_without_counted_marks_has_no_suggestion() -> None:
     assert average.summary() == "no marks count: no average"
 
 
-def test_average_of_points_rounds_half_up() -> None:
-    assert average_of_points([(Decimal("77.5"), 1), (Decimal("92.5"), 2)]) == Decimal("87.50")
-    assert average_of_points([]) is None
+def test_weighted_mean_rounds_half_up() -> None:
+    assert weighted_mean([(Decimal("77.5"), Decimal(1)), (Decimal("92.5"), Decimal(2))]
+                         ) == Decimal("87.50")
+    assert weighted_mean([(Decimal("4.005"), Decimal(1))]) == Decimal("4.01")
+    assert weighted_mean([]) is None
 
 
 def period(label: str | None, state: GradeState = GradeState.GRADED, scale: Scale = FIVE

@@ -19,6 +19,7 @@ from bench.server import real_server
 from bench.statements import count_per_request
 from db.engine import DatabaseUrls, libpq_dsn
 from db.seed import seed_demo
+from resolvers.auth.passwords import hash_password
 from schema.ids import to_global_id
 from tests.scratch import scratch_database
 
@@ -35,7 +36,7 @@ def _district_report(base: str, officer: str, variables: dict[str, Any]) -> list
 def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrls) -> None:
     # given: the demo region with its first three weeks of lessons, in a scratch database
     with scratch_database(database) as urls:
-        seed_demo(urls.owner, year=2015, until=date(2015, 9, 20))
+        seed_demo(urls.owner, year=2015, until=date(2015, 9, 20), hash_password=hash_password)
         with psycopg.connect(libpq_dsn(urls.owner)) as conn:
             fx = discover(conn)
             outputs = {name: floor(conn, fx) for name, floor in floors.FLOORS.items()}

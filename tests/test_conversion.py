@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resolvers.conversion import Scale, ScaleValue, Table, convert, numeric_equivalent
+from resolvers.grading.conversion import Scale, ScaleValue, Table, convert, numeric_equivalent
 
 # No example database on disk: the tests must not leave a .hypothesis folder behind.
 PROPERTY = settings(database=None, deadline=None, max_examples=150)

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from db.engine import DatabaseUrls
+from resolvers.events.notifications import DiaryNotice
 from server.diary_cache import DiaryCache, diary_argument
-from server.notifications import DiaryNotice
 from tenants.access import AccessContext, SchoolMembership
 from tests.factories import TwoSchools
 from tests.journal_factory import make_journal_group

@@ -26,9 +26,9 @@ from websockets.typing import Subprotocol
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
+from resolvers.auth.tokens import issue_access_token
+from resolvers.events.notifications import LISTENER_APPLICATION_NAME, DiaryListener
 from schema.ids import to_global_id as gid
-from server.notifications import LISTENER_APPLICATION_NAME, DiaryListener
-from server.tokens import issue_access_token
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.server_fixture import free_port

@@ -26,9 +26,9 @@ from sqlalchemy import select, update
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
-from resolvers.pdf import MONTHLY_TABLES, OTHER_TABLE, monthly_groups, monthly_pdf
-from resolvers.report_sql import HEADERS, MonthlyReport, MonthlyRow, month_span
-from resolvers.spreadsheets import safe_cell
+from resolvers.reports.pdf import MONTHLY_TABLES, OTHER_TABLE, monthly_groups, monthly_pdf
+from resolvers.reports.spreadsheets import safe_cell
+from resolvers.reports.sql import HEADERS, MonthlyReport, MonthlyRow, month_span
 from schema.ids import to_global_id
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group

@@ -66,7 +66,7 @@ def test_fuzz_leak_pattern_catches_stack_traces_but_not_user_errors() -> None:
     assert leak('Traceback (most recent call last):\n  File "x.py", line 1') is not None
     assert leak('{"message":"IntegrityError: duplicate key"}') == "IntegrityError"
     assert leak('{"errors":[{"field":"input.name","code":"INVALID"}],"__typename":'
-                '"UserError"}') is None
+                '"Problem"}') is None
 
 
 @pytest.mark.parametrize("label", sorted(OPERATIONS))

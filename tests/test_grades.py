@@ -186,7 +186,7 @@ class Term:
 
 def make_term(database: DatabaseUrls, school: SchoolFixture,
               periods: list[tuple[date, date]]) -> Term:
-    from server.passwords import hash_password
+    from resolvers.auth.passwords import hash_password
 
     n = next(_counter)
     tag = f"{school.logins['admin'].split('.')[0]}.g{n}.{uuid.uuid4().hex[:6]}"

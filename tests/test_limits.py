@@ -210,7 +210,7 @@ def test_unexpected_error_is_masked_in_production_with_the_request_id(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("password=hunter2 at /srv/zhurnal/resolvers/schools.py")
 
-    monkeypatch.setattr("resolvers.schools.paginate", broken)
+    monkeypatch.setattr("schema.schools.paginate", broken)
     # when
     response = httpx.post(f"{production_url}/graphql", json={"query": SCHOOLS}, timeout=30,
                           headers={"Authorization":
@@ -238,7 +238,7 @@ def test_errors_are_not_masked_in_development(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a development failure")
 
-    monkeypatch.setattr("resolvers.schools.paginate", broken)
+    monkeypatch.setattr("schema.schools.paginate", broken)
     # when
     result = gql.post(SCHOOLS, token=token_for(schools.a.logins["admin"]))
     # then

@@ -209,7 +209,7 @@ def test_masked_error_is_logged_with_the_request_id_the_client_got(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the database said something internal")
 
-    monkeypatch.setattr("resolvers.schools.paginate", broken)
+    monkeypatch.setattr("schema.schools.paginate", broken)
     with running_server(database, PRODUCTION_SETTINGS) as base, httpx.Client(base_url=base) as c:
         # when
         response = _graphql(c, SCHOOLS, token_for(schools.a.logins["admin"]))

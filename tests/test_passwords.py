@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from server import passwords
+from resolvers.auth import passwords
 
 
 class _SlowHasher:

@@ -15,8 +15,8 @@ import pytest
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
+from resolvers.auth.passwords import hash_password
 from schema.ids import to_global_id
-from server.passwords import hash_password
 from tests.factories import TwoSchools
 from tests.sql_counter import count_statements
 

@@ -21,8 +21,8 @@ from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.import_parse import ImportFileError, parse_file
 from db.people_import import template_csv, template_xlsx
 from db.tenancy import set_tenant
+from resolvers.auth.passwords import hash_password
 from schema.ids import to_global_id
-from server.passwords import hash_password
 from tests.factories import PASSWORD, TwoSchools
 from tests.sql_counter import count_statements
 
@@ -471,14 +471,14 @@ def test_import_people_reads_an_xlsx_upload(gql, token_for, fresh: FreshSchool) 
 def test_import_people_refuses_a_file_over_the_size_limit() -> None:
     # given: more base64 than 5 MB of file (the server's body limit, 1 MB by default, may
     # refuse such a request even before the resolver sees it)
-    from resolvers.imports import MAX_BASE64_CHARS, decode_content
-    from schema.errors import UserInputError
+    from resolvers.people.imports import MAX_BASE64_CHARS, decode_content
+    from tenants.errors import DomainError
 
     # when
-    with pytest.raises(UserInputError) as refused:
+    with pytest.raises(DomainError) as refused:
         decode_content("A" * (MAX_BASE64_CHARS + 4))
     # then
-    [error] = refused.value.errors
+    [error] = refused.value.problems
     assert (error.field, error.code.value) == ("input.contentBase64", "out_of_range")
     assert "5 MB" in error.message
 

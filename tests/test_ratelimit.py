@@ -1,4 +1,4 @@
-"""Login rate limiting (server/ratelimit.py) and token expiry, through the real endpoint."""
+"""Login rate limiting (resolvers/auth/ratelimit.py) and token expiry, through the real endpoint."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 
 from db.engine import DatabaseUrls, owner_session
 from db.models import Account, LoginAttempt
-from server.passwords import hash_password
-from server.tokens import issue_access_token
+from resolvers.auth.passwords import hash_password
+from resolvers.auth.tokens import issue_access_token
 from tests.factories import PASSWORD, TwoSchools
 from tests.server_fixture import TEST_SETTINGS, running_server
 

@@ -16,7 +16,7 @@ from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.settings import OFFICER_ROLE
 from db.tenancy import set_tenant
-from resolvers.report_sql import Counts, MonthlyReport, MonthlyRow
+from resolvers.reports.sql import Counts, MonthlyReport, MonthlyRow
 from schema.ids import to_global_id
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group

@@ -35,7 +35,7 @@ from db.audit_verify import verify_chains
 from db.engine import DatabaseUrls, libpq_dsn, owner_engine, owner_session
 from db.migrate import upgrade
 from db.settings import APP_ROLE
-from server.tokens import issue_access_token
+from resolvers.auth.tokens import issue_access_token
 from tests.factories import TwoSchools, seed_two_schools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.server_fixture import free_port

@@ -13,9 +13,11 @@ import psycopg
 
 from db.engine import libpq_dsn
 from db.seed import seed_demo
+from resolvers.auth.passwords import hash_password
 from tests.test_seed_demo import _fingerprint, fresh_database
 
-ARGS: dict[str, Any] = {"seed": 3, "until": date(2015, 9, 8), "scale": "region-year"}
+ARGS: dict[str, Any] = {"seed": 3, "until": date(2015, 9, 8), "scale": "region-year",
+                         "hash_password": hash_password}
 
 # Per held lesson of grades 2–11 (first-graders get no marks): the marks, how many lessons
 # have any, and how many lessons have a mark for nearly every member of the group.

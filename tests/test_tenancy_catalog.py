@@ -22,7 +22,7 @@ from db.settings import APP_ROLE, OFFICER_ROLE
 GLOBAL_TABLES = frozenset({
     "accounts", "api_tokens", "refresh_tokens", "officer_roles", "regions", "municipalities",
     "schools", "grading_templates", "grading_template_values", "alembic_version",
-    # Failed logins for rate limiting (server/ratelimit.py): a login string and an address.
+    # Failed logins for rate limiting (resolvers/auth/ratelimit.py): a login string and an address.
     "login_attempts",
 })
 

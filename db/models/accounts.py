@@ -106,6 +106,6 @@ class RefreshToken(GlobalMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The last rotation (the current token's birth) and how many came before: the earlier
-    # tokens of the session are recognised by deriving forward (server/tokens.py).
+    # tokens of the session are recognised by deriving forward (resolvers/auth/tokens.py).
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rotations: Mapped[int] = mapped_column(Integer, server_default="0", default=0)

@@ -1,4 +1,4 @@
-"""Failed logins, kept for 15 minutes' rate limiting (server/ratelimit.py): global, no names."""
+"""Failed logins, kept for 15 minutes of rate limiting (resolvers/auth/ratelimit.py)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,6 @@ from db.seed.schools import (
 from db.seed.state import SchoolState
 from db.seed.subjects import FAMILY_TITLES
 from db.seed.timetable import add_curriculum_rows, add_timetable_rows, build_timetable
-from server.passwords import hash_password
 
 PASSWORD = "demo"
 SCALES = ("demo", "region-year")
@@ -61,13 +60,16 @@ class DemoSummary:
 def seed_demo(
     owner_url: URL, *, seed: int = 1, year: int | None = None, until: date | None = None,
     progress: Progress | None = None, scale: str = "demo",
+    hash_password: Callable[[str], str],
 ) -> DemoSummary:
     """Fill an empty database in one transaction; the same arguments give the same rows and ids.
 
     `year` is the calendar year the academic year starts in; by default the one holding
     `until` (default today). Lessons run from 1 September to `until` (or the year's end).
     `scale="region-year"` is the benchmark data: the same 12 schools with a whole academic
-    year held (by default the last one that has ended), every period graded.
+    year held (by default the last one that has ended), every period graded. Every account
+    gets the password `demo`, hashed by `hash_password` (resolvers/auth/passwords.py: the
+    rule of how passwords are kept lives above storage).
     """
     report = progress or (lambda stage, done, total: None)
     today = date.today()

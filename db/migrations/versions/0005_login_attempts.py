@@ -5,7 +5,7 @@ Revises: 0004
 
 Global (no `school_id`): a login is tried before anyone knows the school. It holds no names:
 the login as typed (lower-cased) and the client's address, for 15 minutes' counting; rows
-older than a day are deleted as new failures are recorded (server/ratelimit.py).
+older than a day are deleted as new failures are recorded (resolvers/auth/ratelimit.py).
 """
 
 from __future__ import annotations

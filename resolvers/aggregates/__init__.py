@@ -1,0 +1,1 @@
+"""District and region figures (aggregates), one statement per section."""

@@ -1,0 +1,1 @@
+"""Logging in: passwords, session tokens, login rate limiting."""

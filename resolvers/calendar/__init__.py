@@ -1,0 +1,1 @@
+"""The calendar: academic years, period schemes, periods and holidays."""

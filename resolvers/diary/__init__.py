@@ -1,0 +1,1 @@
+"""A student's diary: lessons, homework, marks and attendance by day."""

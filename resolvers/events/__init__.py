@@ -1,0 +1,1 @@
+"""Diary events: the LISTEN fan-out and the diaryEvents subscription."""

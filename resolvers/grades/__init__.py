@@ -1,0 +1,1 @@
+"""Period, year and final grades, and closing periods and years."""

@@ -1,0 +1,229 @@
+"""Writing year grades (годовые оценки): `setYearGrades` computes them from the period grades
+by the school's rule (resolvers/grading/averages.py), `setYearGrade` overrides one.
+
+A year grade belongs to the group's last period: once that period is closed only an
+administrator may change it, and nothing is written into an archived year. The computed grade
+is stored beside every year grade as its suggestion; `setYearGrades` replaces grades already
+set only with `overwrite`, otherwise it refreshes their suggestion.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import audit, models
+from db.audit import ActorFor
+from resolvers.grades.closing import require_period_open, require_year_writable
+from resolvers.grades.writes import (
+    Decision,
+    GradeChoice,
+    apply_decision,
+    change,
+    check_decision,
+    check_version,
+    existing_grades,
+    grading_group,
+    group_periods,
+    group_scale,
+    member_ids,
+    new_grade,
+    raise_all,
+)
+from resolvers.grading.averages import (
+    YEAR_RULES,
+    PeriodResult,
+    YearOutcome,
+    school_rules,
+    year_grade,
+)
+from resolvers.grading.conversion import Scale, ScaleValue
+from resolvers.input_ids import Id, collect
+from resolvers.row_loaders import RowLoaders
+from tenants.access import AccessContext
+from tenants.errors import ErrorCode, Problem
+
+
+@dataclass(frozen=True)
+class YearGradeRequest:
+    group_id: uuid.UUID
+    student_id: Id
+    choice: GradeChoice
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class YearGradesRequest:
+    group_id: uuid.UUID
+    academic_year_id: Id
+    overwrite: bool = False
+
+
+@dataclass
+class YearContext:
+    group: models.StudyGroup
+    year: models.AcademicYear
+    periods: list[models.Period]
+    scale: Scale
+    threshold: Decimal
+
+
+async def year_context(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
+                       group: models.StudyGroup, year_field: str | None,
+                       year_ref: Id | None, errors: list[Problem]
+                       ) -> YearContext | None:
+    """The year, periods, scale and rules a year grade of the group needs; `year_ref` is the
+    year the client named on `year_field` (None: the group's own)."""
+    year: models.AcademicYear | None = None
+    if year_ref is not None:
+        year_id = collect(year_ref, errors)
+        if year_id is not None:
+            year = await session.scalar(select(models.AcademicYear).where(
+                models.AcademicYear.id == year_id))
+            if year is None or access.membership(year.school_id) is None:
+                errors.append(Problem(field=year_field, code=ErrorCode.NOT_FOUND,
+                                      message="no such academic year"))
+                year = None
+            elif year.id != group.academic_year_id:
+                errors.append(Problem(field=year_field, code=ErrorCode.INVALID,
+                                      message="is not the academic year of the group"))
+                year = None
+    else:
+        year = await session.scalar(select(models.AcademicYear).where(
+            models.AcademicYear.school_id == group.school_id,
+            models.AcademicYear.id == group.academic_year_id))
+    periods = await group_periods(session, group)
+    if not periods:
+        errors.append(Problem(field="input.groupId", code=ErrorCode.INVALID,
+                                message="the group's grade level has no period scheme"))
+    rules = await school_rules(session, group.school_id)
+    if rules.year_grade_rule not in YEAR_RULES:
+        errors.append(Problem(field=None, code=ErrorCode.INVALID,
+                                message=f"the school's year grade rule "
+                                        f"«{rules.year_grade_rule}» is not supported"))
+    scale = await group_scale(session, loaders, group, errors)
+    if year is None or scale is None or not periods or errors:
+        return None
+    return YearContext(group, year, periods, scale, rules.rounding_threshold)
+
+
+async def check_year_lock(session: AsyncSession, access: AccessContext, ctx: YearContext
+                          ) -> None:
+    """A year grade belongs to the last period: closing it locks the year grades too."""
+    await require_period_open(session, access, ctx.group.school_id, ctx.group.id,
+                              ctx.periods[-1].ends_on, "input.groupId")
+
+
+async def year_outcomes(session: AsyncSession, loaders: RowLoaders, ctx: YearContext,
+                        student_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, YearOutcome]:
+    """The school's rule over each student's period grades in the subject."""
+    g, group = models.Grade, ctx.group
+    rows = list(await session.scalars(select(g).where(
+        g.school_id == group.school_id, g.student_id.in_(student_ids),
+        g.subject_id == group.subject_id, g.academic_year_id == group.academic_year_id,
+        g.kind == models.GradeKind.PERIOD,
+        g.period_id.in_([p.id for p in ctx.periods]))))
+    values = await loaders.by_id(models.MarkValue).load_many(
+        [r.value_id for r in rows if r.value_id])
+    value_of = {v.id: ScaleValue.from_model(v) for v in values if v is not None}
+    by_key = {(r.student_id, r.period_id): r for r in rows}
+    out: dict[uuid.UUID, YearOutcome] = {}
+    for student_id in student_ids:
+        results = []
+        for p in ctx.periods:
+            r = by_key.get((student_id, p.id))
+            results.append(PeriodResult(p.name, r.state if r else None,
+                                        value_of.get(r.value_id) if r and r.value_id else None))
+        out[student_id] = year_grade(results, ctx.scale, ctx.threshold)
+    return out
+
+
+def suggest(grade: models.Grade, outcome: YearOutcome) -> None:
+    grade.suggested_value_id = outcome.value.id if outcome.value else None
+    grade.suggested_average = outcome.average
+
+
+async def set_year_grade(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
+                         input: YearGradeRequest, *, actor: ActorFor) -> models.Grade:
+    group = await grading_group(session, access, input.group_id, "input.groupId")
+    await require_year_writable(session, group.school_id, group.academic_year_id,
+                                "input.groupId")
+    errors: list[Problem] = []
+    ctx = await year_context(session, access, loaders, group, None, None, errors)
+    student_id = collect(input.student_id, errors)
+    if ctx is not None and student_id is not None and not await member_ids(
+            session, group, ctx.year.starts_on, ctx.year.ends_on, student_id):
+        errors.append(Problem(field="input.studentId", code=ErrorCode.NOT_FOUND,
+                                message="no such student in the group during the year"))
+    decision = check_decision(input.choice, ctx.scale if ctx else None,
+                              ctx.periods[-1].ends_on if ctx else date.max, errors)
+    raise_all(errors)
+    assert ctx is not None and student_id is not None
+    await check_year_lock(session, access, ctx)
+    existing = (await existing_grades(session, group, models.GradeKind.YEAR, None,
+                                      [student_id])).get(student_id)
+    check_version(existing, input.expected_version, {v.id: v.label for v in ctx.scale.values})
+    outcome = (await year_outcomes(session, loaders, ctx, [student_id]))[student_id]
+    grade = existing or new_grade(group, student_id, models.GradeKind.YEAR, None)
+    before = audit.snapshot(existing) if existing else None
+    apply_decision(access, grade, group, decision)
+    suggest(grade, outcome)
+    if existing is None:
+        session.add(grade)
+    await session.flush()
+    await audit.record(session, actor(group.school_id), change(grade, before))
+    return grade
+
+
+@dataclass
+class YearGradesResult:
+    grades: list[models.Grade]
+    gaps: list[tuple[uuid.UUID, str]]
+
+
+async def set_year_grades(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
+                          input: YearGradesRequest, *, actor: ActorFor) -> YearGradesResult:
+    group = await grading_group(session, access, input.group_id, "input.groupId")
+    errors: list[Problem] = []
+    ctx = await year_context(session, access, loaders, group, "input.academicYearId",
+                             input.academic_year_id, errors)
+    raise_all(errors)
+    assert ctx is not None
+    await require_year_writable(session, group.school_id, ctx.year.id, "input.academicYearId")
+    await check_year_lock(session, access, ctx)
+    students = await member_ids(session, group, ctx.year.starts_on, ctx.year.ends_on)
+    outcomes = await year_outcomes(session, loaders, ctx, students)
+    existing = await existing_grades(session, group, models.GradeKind.YEAR, None, students)
+    result = YearGradesResult([], [])
+    befores: list[tuple[models.Grade, dict[str, Any] | None]] = []
+    for student_id in students:
+        outcome, grade = outcomes[student_id], existing.get(student_id)
+        if outcome.state is None:
+            result.gaps.append((student_id, outcome.gap or "incomplete"))
+            continue
+        before = audit.snapshot(grade) if grade else None
+        if grade is None or input.overwrite:
+            grade = grade or new_grade(group, student_id, models.GradeKind.YEAR, None)
+            apply_decision(access, grade, group, Decision(outcome.state, outcome.value, None,
+                                                        None))
+            session.add(grade)
+        elif (grade.suggested_value_id, grade.suggested_average) == (
+                outcome.value.id if outcome.value else None, outcome.average):
+            result.grades.append(grade)
+            continue
+        else:
+            grade.version += 1
+        suggest(grade, outcome)
+        befores.append((grade, before))
+        result.grades.append(grade)
+    await session.flush()
+    await audit.record(session, actor(group.school_id),
+                       *(change(grade, before) for grade, before in befores))
+    return result

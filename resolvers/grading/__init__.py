@@ -1,0 +1,1 @@
+"""Grading systems, their values and conversion, and weighted averages."""

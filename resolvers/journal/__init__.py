@@ -1,0 +1,1 @@
+"""The journal page of a group and period, on screen and printed."""

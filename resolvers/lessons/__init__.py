@@ -1,0 +1,1 @@
+"""Lessons: reading, writing one lesson, generating them from the timetable."""

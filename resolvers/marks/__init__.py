@@ -1,0 +1,1 @@
+"""Marks and attendance: the bulk journal writes and what they check."""

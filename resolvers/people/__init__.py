@@ -1,0 +1,1 @@
+"""People of a school: persons, roles, guardians, accounts, link codes, the import."""

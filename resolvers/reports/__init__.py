@@ -1,0 +1,1 @@
+"""The monthly monitoring report and the printed documents (PDF, XLSX)."""

@@ -1,0 +1,1 @@
+"""Classes, study groups, splits, teacher assignments, enrollments and memberships."""
