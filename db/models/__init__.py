@@ -41,7 +41,7 @@ from db.models.marks import Attendance, AttendanceKind, Mark
 from db.models.people import Guardianship, Person, PersonRole, SchoolRole
 from db.models.receipts import MutationReceipt
 from db.models.settings import SchoolSettings
-from db.models.subjects import LessonType, Subject, WorkType
+from db.models.subjects import LessonType, Subject, TeachingWithoutMarks, WorkType
 from db.models.timetable import Bell, TimetableSlot
 
 __all__ = [
@@ -95,6 +95,7 @@ __all__ = [
     "StudyGroup",
     "Subject",
     "TeacherAssignment",
+    "TeachingWithoutMarks",
     "TimetableSlot",
     "TokenScope",
     "WorkType",
