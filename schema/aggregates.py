@@ -89,9 +89,9 @@ class MarkBands:
 
 
 @strawberry.type(description="Marks over the range. Counted: marks whose work date lies in the "
-                             "range, except those excluded from the average; the bands, "
-                             "averages and качество use marks of graded scales (not "
-                             "зачёт/незачёт).")
+                             "range, except those excluded from the average; the bands and "
+                             "averages use marks of graded scales (not зачёт/незачёт). "
+                             "Успеваемость and качество are `AggregateRow.attainment`.")
 class MarkAggregate:
     suppressed: bool = strawberry.field(description="Fewer students than the threshold: the "
                                                     "figures are null.")
