@@ -34,6 +34,8 @@ query Aggregates($filter: AggregateFilter!, $groupBy: [AggregateDimension!]) {
     rows {
       schoolId schoolName municipalityId municipalityName gradeLevel subjectName threshold
       periodId periodName periodStartsOn periodEndsOn
+      attainment { basis suppressed students passing quality successRate qualityRate
+                   notYetAttested }
       marks { suppressed students marks gradedMarks bands { twos threes fours fives }
               averagePoint averageFivePoint successRate qualityRate }
       attendance { suppressed students studentLessons absentLessons rate absent ill excused
@@ -197,8 +199,14 @@ def test_aggregates_by_school_gives_marks_on_the_axis(gql, token_for, schools: T
         "bands": {"twos": 1, "threes": 2, "fours": 3, "fives": 3},
         # (3 × 92.5 + 3 × 77.5 + 2 × 60 + 25) / 9 and (15 + 12 + 6 + 2) / 9
         "averagePoint": 72.78, "averageFivePoint": 3.89,
-        "successRate": 0.8, "qualityRate": 0.6,
+        # the attainment's (below): no longer "no mark of 2" and "every mark 4 or 5"
+        "successRate": 1.0, "qualityRate": 0.8,
     }
+    # and успеваемость and качество come from each student's current average over the range
+    # (not a period): 5 | 4.5 → 5 | 3.5 → 4 | 2.5 → 3 | 4, all passing, four of five 4 or 5
+    assert a["attainment"] == {
+        "basis": "CURRENT_AVERAGES", "suppressed": False, "students": 5, "passing": 5,
+        "quality": 4, "successRate": 1.0, "qualityRate": 0.8, "notYetAttested": 0}
     # and school B, without marks, has none (nothing to suppress)
     assert found[schools.b.name]["marks"]["students"] == 0
     assert found[schools.b.name]["marks"]["suppressed"] is False
@@ -241,6 +249,7 @@ def test_aggregates_of_fewer_students_than_the_threshold_are_suppressed(
     assert a["marks"] == {"suppressed": True, "students": None, "marks": None,
                           "gradedMarks": None, "bands": None, "averagePoint": None,
                           "averageFivePoint": None, "successRate": None, "qualityRate": None}
+    assert a["attainment"]["suppressed"] is True and a["attainment"]["students"] is None
     assert a["attendance"]["suppressed"] is True and a["attendance"]["rate"] is None
     assert a["periodGrades"]["suppressed"] is True and a["periodGrades"]["missing"] is None
     # but the staff's timeliness is not about students and stays

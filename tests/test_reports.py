@@ -23,6 +23,8 @@ from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
 
 SECTIONS = """
+  attainment { basis suppressed students passing quality successRate qualityRate
+               notYetAttested }
   marks { suppressed students marks gradedMarks bands { twos threes fours fives }
           averagePoint averageFivePoint successRate qualityRate }
   attendance { suppressed students studentLessons absentLessons rate absent ill excused late }
@@ -48,7 +50,7 @@ query Aggregates($filter: AggregateFilter!, $groupBy: [AggregateDimension!]) {{
 }}
 """
 SEPTEMBER = ("2015-09-01", "2015-09-30")
-NAMES = ("marks", "attendance", "timeliness", "curriculum", "periodGrades")
+NAMES = ("attainment", "marks", "attendance", "timeliness", "curriculum", "periodGrades")
 TZ = ZoneInfo("Asia/Yakutsk")
 
 
@@ -130,6 +132,8 @@ def test_monthly_report_figures_of_a_school_equal_its_aggregates(
     assert line["threshold"] == aggregate["threshold"] == 5
     # and they are not empty: marks, absences, late entries, the plan, a deferred grade
     assert line["marks"]["students"] >= 6 and line["marks"]["successRate"] is not None
+    assert line["attainment"]["basis"] == "CURRENT_AVERAGES"
+    assert line["attainment"]["students"] >= 6
     assert line["attendance"]["absent"] >= 1 and line["attendance"]["ill"] >= 1
     assert line["timeliness"]["lessonsHeld"] >= 8
     assert 0 < line["timeliness"]["homeworkShare"] < 1
@@ -250,8 +254,9 @@ def counts(students: int, *, lessons: int, absent: int, passing: int, planned: i
         {"marks": {"students": students, "marks": students, "graded": students,
                    "band2": students - passing, "band3": 0, "band4": passing, "band5": 0,
                    "sum_point": Decimal("77.5") * passing + 25 * (students - passing),
-                   "sum_five": Decimal(4 * passing + 2 * (students - passing)),
-                   "passing": passing, "quality": quality},
+                   "sum_five": Decimal(4 * passing + 2 * (students - passing))},
+         "attainment": {"by_grades": False, "students": students, "passing": passing,
+                        "quality": quality, "pending": 0},
          "attendance": {"students": students, "student_lessons": students * lessons,
                         "absent_lessons": absent, "absent": absent, "ill": 0, "excused": 0,
                         "late": 0},
@@ -266,7 +271,8 @@ def counts(students: int, *, lessons: int, absent: int, passing: int, planned: i
 
 
 COLUMNS = ["students", "lessons", "topics", "attendance_entered", "homework", "marks_on_time",
-           "planned", "fulfilment", "marks", "average", "success", "quality", "rate",
+           "planned", "fulfilment", "marks", "average", "basis", "attested", "passing",
+           "success", "quality_students", "quality", "rate",
            "absent", "ill", "excused", "late", "expected", "deferred", "missing"]
 
 
@@ -291,7 +297,8 @@ def test_monthly_lines_add_counts_up_and_suppress_small_schools_and_subtotals() 
     assert school1 == {
         "students": 6, "lessons": 10, "topics": 100.0, "attendance_entered": 0.0,
         "homework": 50.0, "marks_on_time": 100.0, "planned": 20.0, "fulfilment": 50.0,
-        "marks": 6, "average": 51.25, "success": 50.0, "quality": 50.0, "rate": 90.0,
+        "marks": 6, "average": 51.25, "basis": "текущие средние", "attested": 6,
+        "passing": 3, "success": 50.0, "quality_students": 3, "quality": 50.0, "rate": 90.0,
         "absent": 6, "ill": 0, "excused": 0, "late": 0, "expected": 6, "deferred": 1,
         "missing": 5}
     # and the small school's student figures read "<5", its staff figures stay
@@ -312,6 +319,7 @@ def test_monthly_lines_add_counts_up_and_suppress_small_schools_and_subtotals() 
         ("г. Альфа", "Школа 1", 5), ("г. Альфа", "Школа 2", 5), ("г. Альфа", None, 5),
         ("г. Бета", "Школа 3", 10), ("г. Бета", None, 10), ("область", None, 5)]
     assert lines[2].marks.success_rate == 0.6667 and lines[1].marks.suppressed is True
+    assert lines[2].attainment.students == 9 and lines[2].attainment.passing == 6
 
 
 def test_monthly_report_title_names_the_month_in_russian() -> None:
