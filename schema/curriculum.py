@@ -17,6 +17,7 @@ from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated
 from schema.school_access import access_for_admin
 from schema.subjects import LessonType, Subject
+from tenants.errors import Problem
 
 
 @strawberry.type(description="Hours a year of a subject in a grade level for one lesson type "
@@ -90,7 +91,8 @@ class CurriculumPayload:
                                                            "on success.")
 
 
-def _payload(rows: list[models.CurriculumPlan] | None, errors: list) -> CurriculumPayload:  # type: ignore[type-arg]
+def _payload(rows: list[models.CurriculumPlan] | None, errors: list[Problem]
+             ) -> CurriculumPayload:
     return CurriculumPayload(
         curriculum=None if rows is None else [CurriculumPlanLine.from_model(r) for r in rows],
         errors=errors)
