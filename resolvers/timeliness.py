@@ -33,7 +33,9 @@ class Deadlines:
     def of(cls, timezone: str, mark_deadline_days: int | None,
            posting_window_days: int | None) -> Deadlines:
         """From a school's settings: without settings, the regulation's 7 days for marks."""
-        return cls(ZoneInfo(timezone), mark_deadline_days or 7, posting_window_days)
+        # `is None`, not `or`: a deadline of 0 days (marks on the day of the work) is a setting
+        return cls(ZoneInfo(timezone), 7 if mark_deadline_days is None else mark_deadline_days,
+                   posting_window_days)
 
     def local_day(self, moment: datetime) -> date:
         return moment.astimezone(self.timezone).date()

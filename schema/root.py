@@ -13,6 +13,7 @@ from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.calendar_fields import CalendarMutation, CalendarQuery
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
+from schema.curriculum import CurriculumMutation
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.events import EventsSubscription
@@ -38,6 +39,7 @@ from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
 from schema.reports import ReportsQuery
 from schema.roster_fields import RosterMutation, RosterQuery
+from schema.school_settings import SchoolSettingsMutation
 from schema.schools import Municipality, School, SchoolsQuery
 from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery, WorkType
 from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
@@ -71,7 +73,7 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
 class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
                LessonsMutation, MarksMutation, GradesMutation, ImportsMutation,
-               AccountLinksMutation):
+               AccountLinksMutation, SchoolSettingsMutation, CurriculumMutation):
     pass
 
 

@@ -42,7 +42,8 @@ from schema.ids import to_global_id
 # Which victim id an id-valued argument or input field takes: "<GraphQL type>[.<role>]".
 ID_FIELDS: dict[str, str] = {
     "schoolId": "School", "municipalityId": "Municipality",
-    "academicYearId": "AcademicYear", "periodSchemeId": "PeriodScheme", "periodId": "Period",
+    "academicYearId": "AcademicYear", "fromAcademicYearId": "AcademicYear",
+    "toAcademicYearId": "AcademicYear", "periodSchemeId": "PeriodScheme", "periodId": "Period",
     "classId": "SchoolClass", "toClassId": "SchoolClass",
     "groupId": "StudyGroup", "toGroupId": "StudyGroup",
     "studentId": "Person.student", "studentIds": "Person.student",

@@ -15,6 +15,7 @@ from db.models.calendar import (
 )
 from db.models.classes import (
     CurriculumLine,
+    CurriculumPlan,
     Enrollment,
     GroupKind,
     GroupMembership,
@@ -57,6 +58,7 @@ __all__ = [
     "ConversionRow",
     "ConversionTable",
     "CurriculumLine",
+    "CurriculumPlan",
     "Enrollment",
     "Grade",
     "GradeKind",
