@@ -16,6 +16,7 @@ from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.events import EventsSubscription
+from schema.excuses import ExcusesMutation
 from schema.grades import Grade
 from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
@@ -70,8 +71,8 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
                              "errors nothing was written.")
 class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
-               LessonsMutation, MarksMutation, GradesMutation, ImportsMutation,
-               AccountLinksMutation):
+               LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
+               ImportsMutation, AccountLinksMutation):
     pass
 
 
