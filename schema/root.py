@@ -17,6 +17,7 @@ from schema.curriculum import CurriculumMutation
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.events import EventsSubscription
+from schema.excuses import ExcusesMutation
 from schema.grades import Grade
 from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
@@ -72,8 +73,9 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
                              "errors nothing was written.")
 class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
-               LessonsMutation, MarksMutation, GradesMutation, ImportsMutation,
-               AccountLinksMutation, SchoolSettingsMutation, CurriculumMutation):
+               LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
+               ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
+               CurriculumMutation):
     pass
 
 

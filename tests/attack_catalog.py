@@ -50,7 +50,7 @@ ID_FIELDS: dict[str, str] = {
     "personId": "Person.student", "guardianId": "Person.guardian",
     "teacherId": "Person.teacher", "classTeacherId": "Person.teacher",
     "actorId": "Person.teacher",
-    "lessonId": "Lesson", "entityId": "Lesson", "markId": "Mark",
+    "lessonId": "Lesson", "lessonIds": "Lesson", "entityId": "Lesson", "markId": "Mark",
     "subjectId": "Subject", "workTypeId": "WorkType", "lessonTypeId": "LessonType",
     "systemId": "GradingSystem", "fromSystemId": "GradingSystem",
     "toSystemId": "GradingSystem", "in": "GradingSystem",
@@ -65,6 +65,7 @@ TYPE_ALIASES = {"Class": "SchoolClass"}
 # ("field=VALUE" also sets a field the alternative depends on).
 ALTERNATIVES: dict[str, list[list[str]]] = {
     "SetMarksInput": [["lessonId"], ["groupId", "workDate"]],
+    "ExcuseAbsencesInput": [["lessonIds"], ["from", "to"]],
     "MarkEntryInput": [[], ["markId"]],
     "EndGroupMembershipInput": [["membershipId"], ["groupId", "studentId"]],
     "IssueApiTokenInput": [["schoolId"], ["municipalityId"]],

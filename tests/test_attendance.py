@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -225,19 +225,35 @@ def test_set_attendance_retry_with_the_same_client_key_writes_nothing_new(
 def test_set_attendance_after_the_lesson_day_warns_and_is_stored(
     gql, token_for, database: DatabaseUrls, jg: JournalGroup
 ) -> None:
-    # given: one entry recorded in class on the day (offline), one entered now (years later)
-    on_the_day = datetime.combine(jg.lesson_dates[0], datetime.min.time(), TZ) + timedelta(
-        hours=10)
+    # given: yesterday's lesson; one entry recorded in class on the day (offline, inside the
+    # 72-hour window), one entered now
+    lesson = add_lesson(database, jg, today() - timedelta(days=1))
+    on_the_day = datetime.combine(today() - timedelta(days=1), time(10, 0), tzinfo=TZ)
     # when
     result = set_attendance(gql, token_for(jg.teacher_login), {
-        "lessonId": gid("Lesson", jg.lesson_ids[0]),
+        "lessonId": gid("Lesson", lesson),
         "entries": [entry(jg, 0, "ABSENT", recordedAt=on_the_day.isoformat()),
                     entry(jg, 1, "ILL")]})
     # then
     assert result["errors"] == []
     assert [(w["field"], w["code"]) for w in result["warnings"]] == [
         ("input.entries.1", "LATE_ENTRY")]
-    assert len(rows_of(database, jg, jg.lesson_ids[0])) == 2
+    assert len(rows_of(database, jg, lesson)) == 2
+
+
+def test_set_attendance_dated_back_outside_the_offline_window_is_refused(
+    gql, token_for, database: DatabaseUrls, jg: JournalGroup
+) -> None:
+    """Guards against `recordedAt` hiding a late entry: the factory's lessons were in 2015."""
+    # given
+    on_the_day = datetime.combine(jg.lesson_dates[0], time(10, 0), tzinfo=TZ)
+    # when
+    result = set_attendance(gql, token_for(jg.teacher_login), {
+        "lessonId": gid("Lesson", jg.lesson_ids[0]),
+        "entries": [entry(jg, 0, "ABSENT", recordedAt=on_the_day.isoformat())]})
+    # then
+    assert fields(result) == [("input.entries.0.recordedAt", "OUT_OF_RANGE")]
+    assert rows_of(database, jg, jg.lesson_ids[0]) == []
 
 
 def test_set_attendance_of_a_future_lesson_is_refused(

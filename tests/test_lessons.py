@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -20,6 +21,7 @@ from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
+from tests.test_marks import add_lesson
 
 ERRORS = "errors { field code message }"
 LESSON_FIELDS = """id date lessonNumber status topic homework homeworkLinks homeworkDueOn
@@ -421,19 +423,48 @@ def test_update_lesson_late_topic_is_stored_with_a_warning_and_audited(
 
 
 def test_update_lesson_recorded_on_the_lesson_day_is_not_late(
-    gql, token_for, journal: JournalGroup,
+    gql, token_for, database: DatabaseUrls, journal: JournalGroup,
 ) -> None:
-    # given: written offline in class at 10:00 school time, sent years later
-    day = journal.lesson_dates[0]
+    # given: yesterday's lesson, its topic written offline in class at 10:00 school time
+    day = datetime.now(ZoneInfo("Asia/Yakutsk")).date() - timedelta(days=1)
+    lesson = add_lesson(database, journal, day)
     # when
-    body = gql.post(UPDATE, {"input": {"id": gid("Lesson", journal.lesson_ids[0]),
-                                       "topic": "Деепричастие",
+    body = gql.post(UPDATE, {"input": {"id": gid("Lesson", lesson), "topic": "Деепричастие",
                                        "recordedAt": f"{day.isoformat()}T10:00:00+09:00"}},
                     token=token_for(journal.teacher_login))
-    # then
+    late = gql.post(UPDATE, {"input": {"id": gid("Lesson", lesson), "homework": "§ 12"}},
+                    token=token_for(journal.teacher_login))
+    # then: the topic counts as written on the day; the homework, sent now, is late
     payload = body["data"]["updateLesson"]
     assert payload["errors"] == [] and payload["warnings"] == []
     assert payload["lesson"]["topic"] == "Деепричастие"
+    assert [w["field"] for w in late["data"]["updateLesson"]["warnings"]] == ["input.homework"]
+
+
+@pytest.mark.parametrize(("recorded", "code"), [
+    ("lesson-day", "OUT_OF_RANGE"), ("day-before", "INVALID"), ("future", "INVALID"),
+], ids=["outside-the-window", "before-the-lesson", "in-the-future"])
+def test_update_lesson_refuses_a_recorded_at_outside_the_offline_window(
+    gql, token_for, database: DatabaseUrls, journal: JournalGroup, recorded: str, code: str,
+) -> None:
+    """Guards against dating a topic back to the lesson day of 2015 to hide that it is late."""
+    # given
+    tz = ZoneInfo("Asia/Yakutsk")
+    day = journal.lesson_dates[0]
+    lesson = journal.lesson_ids[0]
+    if recorded != "lesson-day":
+        day = datetime.now(tz).date()
+        lesson = add_lesson(database, journal, day)
+    at = {"lesson-day": datetime.combine(day, time(10, 0), tzinfo=tz),
+          "day-before": datetime.combine(day - timedelta(days=1), time(20, 0), tzinfo=tz),
+          "future": datetime.now(tz) + timedelta(hours=1)}[recorded]
+    # when
+    body = gql.post(UPDATE, {"input": {"id": gid("Lesson", lesson), "topic": "Деепричастие",
+                                       "recordedAt": at.isoformat()}},
+                    token=token_for(journal.teacher_login))
+    # then
+    payload = body["data"]["updateLesson"]
+    assert [(e["field"], e["code"]) for e in payload["errors"]] == [("input.recordedAt", code)]
 
 
 def test_update_lesson_with_bad_input_names_each_field_and_writes_nothing(

@@ -391,18 +391,93 @@ def test_set_marks_retry_with_the_same_client_key_writes_nothing_new(
 def test_set_marks_late_mark_warns_and_is_stored(
     gql, token_for, database: DatabaseUrls, jg: JournalGroup
 ) -> None:
-    # given: the lessons were in 2015; one mark was recorded in class in time, offline
-    in_time = datetime(2015, 9, 3, 10, 0, tzinfo=TZ).isoformat()
+    # given: a work of 8 days ago, whose 7-day deadline ended yesterday; one mark recorded
+    # offline yesterday (inside the 72-hour offline window), one sent without recordedAt
+    lesson = add_lesson(database, jg, today() - timedelta(days=8))
+    in_time = datetime.combine(today() - timedelta(days=1), time(10, 0), tzinfo=TZ)
     # when
     result = set_marks(gql, token_for(jg.teacher_login),
-                       {"lessonId": gid("Lesson", jg.lesson_ids[0]),
-                        "marks": [entry(jg, 0, recordedAt=in_time), entry(jg, 1)]})
-    # then
+                       {"lessonId": gid("Lesson", lesson),
+                        "marks": [entry(jg, 0, recordedAt=in_time.isoformat()), entry(jg, 1)]})
+    # then: the offline mark was made on the 7th day after the work, in time; the other now
     assert result["errors"] == []
     assert [(w["field"], w["code"]) for w in result["warnings"]] == [
         ("input.marks.1", "LATE_ENTRY")]
     assert "7 days" in result["warnings"][0]["message"]
+    assert [mk["recordedAt"] and datetime.fromisoformat(mk["recordedAt"])
+            for mk in result["marks"]] == [in_time, None]
     assert len(marks_of(database, jg)) == 2
+
+
+def test_set_marks_dated_back_to_the_lesson_day_outside_the_offline_window_is_refused(
+    gql, token_for, database: DatabaseUrls, jg: JournalGroup
+) -> None:
+    """Guards against `recordedAt` hiding a late entry: the lessons were in 2015, and a mark
+    sent now that says it was made on the lesson day is outside the 72-hour window."""
+    # given
+    on_the_day = datetime.combine(jg.lesson_dates[0], time(10, 0), tzinfo=TZ)
+    # when
+    result = set_marks(gql, token_for(jg.teacher_login),
+                       {"lessonId": gid("Lesson", jg.lesson_ids[0]),
+                        "marks": [entry(jg, 0, recordedAt=on_the_day.isoformat()),
+                                  entry(jg, 1)]})
+    # then
+    assert fields(result) == [("input.marks.0.recordedAt", "OUT_OF_RANGE")]
+    assert "offline window (72 hours" in result["errors"][0]["message"]
+    assert result["warnings"] == [] and marks_of(database, jg) == []
+
+
+def test_set_marks_recorded_before_the_lesson_day_or_in_the_future_is_refused(
+    gql, token_for, database: DatabaseUrls, jg: JournalGroup
+) -> None:
+    # given: a lesson today; one mark said to be made yesterday (inside the window, but before
+    # the lesson), one an hour from now
+    lesson = add_lesson(database, jg, today())
+    before = datetime.combine(today() - timedelta(days=1), time(20, 0), tzinfo=TZ)
+    future = datetime.now(TZ) + timedelta(hours=1)
+    # when
+    result = set_marks(gql, token_for(jg.teacher_login), {
+        "lessonId": gid("Lesson", lesson),
+        "marks": [entry(jg, 0, recordedAt=before.isoformat()),
+                  entry(jg, 1, recordedAt=future.isoformat())]})
+    # then
+    assert fields(result) == [("input.marks.0.recordedAt", "INVALID"),
+                              ("input.marks.1.recordedAt", "INVALID")]
+    assert "before the day of the entry" in result["errors"][0]["message"]
+    assert result["errors"][1]["message"] == "is in the future"
+    assert marks_of(database, jg) == []
+
+
+def test_set_marks_with_an_offline_window_of_zero_refuses_any_older_recorded_at(
+    gql, token_for, schools: TwoSchools, database: DatabaseUrls
+) -> None:
+    # given: school B accepts no offline entries (window 0 hours): only the clock skew is left
+    group = make_journal_group(database.owner, schools.b, students=2, lessons=1)
+    lesson = add_lesson(database, group, today())
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.b.id])
+        s.execute(text("INSERT INTO school_settings (school_id, id, offline_window_hours) "
+                       "VALUES (:s, :i, 0) ON CONFLICT (school_id) DO UPDATE "
+                       "SET offline_window_hours = 0"), {"s": schools.b.id, "i": uuid.uuid4()})
+    now = datetime.now(TZ)
+    try:
+        # when: ten minutes ago (beyond the 5-minute skew) and one minute ago (within it)
+        result = set_marks(gql, token_for(group.teacher_login), {
+            "lessonId": gid("Lesson", lesson),
+            "marks": [entry(group, 0, recordedAt=(now - timedelta(minutes=10)).isoformat()),
+                      entry(group, 1, recordedAt=(now - timedelta(minutes=1)).isoformat())]})
+        accepted = set_marks(gql, token_for(group.teacher_login), {
+            "lessonId": gid("Lesson", lesson),
+            "marks": [entry(group, 1, recordedAt=(now - timedelta(minutes=1)).isoformat())]})
+    finally:
+        with owner_session(database.owner) as s:
+            set_tenant(s, [schools.b.id])
+            s.execute(text("UPDATE school_settings SET offline_window_hours = 72 "
+                           "WHERE school_id = :s"), {"s": schools.b.id})
+    # then
+    assert fields(result) == [("input.marks.0.recordedAt", "OUT_OF_RANGE")]
+    assert "(0 hours" in result["errors"][0]["message"]
+    assert accepted["errors"] == [] and len(accepted["marks"]) == 1
 
 
 @pytest.mark.parametrize(("recorded_utc", "late"), [
@@ -423,15 +498,17 @@ def test_set_marks_recorded_near_midnight_utc_is_late_by_the_local_date(
     gql, token_for, database: DatabaseUrls, jg: JournalGroup
 ) -> None:
     """Guards against the mark deadline computed on the UTC date instead of the local one."""
-    # given: the first lesson was on 1 September 2015; marks recorded offline on the 8th at
-    # 23:30 local (in time) and at 23:30 UTC, which is 08:30 on the 9th in Amur (late)
-    work_day = jg.lesson_dates[0]
+    # given: a work of 9 days ago, whose deadline's last day was the day before yesterday;
+    # marks recorded offline (inside the 72-hour window) on that day at 23:30 local (in time)
+    # and at 23:30 UTC, which is 08:30 of the next day in Amur (late)
+    work_day = today() - timedelta(days=9)
+    lesson = add_lesson(database, jg, work_day)
     last_day = work_day + timedelta(days=7)
     local_evening = datetime.combine(last_day, time(23, 30), tzinfo=TZ)
     utc_evening = datetime.combine(last_day, time(23, 30), tzinfo=UTC)
     # when
     result = set_marks(gql, token_for(jg.teacher_login), {
-        "lessonId": gid("Lesson", jg.lesson_ids[0]),
+        "lessonId": gid("Lesson", lesson),
         "marks": [entry(jg, 0, recordedAt=local_evening.isoformat()),
                   entry(jg, 1, recordedAt=utc_evening.isoformat())]})
     # then only the second is late

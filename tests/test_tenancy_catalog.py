@@ -32,6 +32,7 @@ PERSONAL_COLUMN = re.compile(
 PERSONAL_PERSON_COLUMNS = ("last_name", "first_name", "middle_name", "birth_date")
 FREE_TEXT_ABOUT_STUDENTS = (
     ("marks", "comment"), ("grades", "comment"), ("grades", "deferred_reason"),
+    ("attendance", "excuse_reason"),
 )
 # Facts about one person that officers see only as counts (zhurnal_attendance_counts): a
 # student's absences and illnesses, the reason a teacher was replaced.

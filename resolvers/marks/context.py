@@ -54,7 +54,8 @@ SELECT
   (SELECT json_agg(json_build_object(
             'school_id', s.id, 'timezone', s.timezone,
             'mark_deadline_days', ss.mark_deadline_days,
-            'posting_window_days', ss.posting_window_days))
+            'posting_window_days', ss.posting_window_days,
+            'offline_window_hours', ss.offline_window_hours))
    FROM schools s LEFT JOIN school_settings ss ON ss.school_id = s.id
    WHERE s.id IN (SELECT school_id FROM ctx_groups)) AS rules,
   (SELECT json_agg(u) FROM ctx_uses u) AS uses,
@@ -160,7 +161,8 @@ async def read_context(session: AsyncSession, *, lesson_ids: Iterable[uuid.UUID]
     return WriteContext(
         lessons=lessons, groups=groups,
         rules={uuid.UUID(r["school_id"]): Deadlines.of(r["timezone"], r["mark_deadline_days"],
-                                                       r["posting_window_days"])
+                                                       r["posting_window_days"],
+                                                       r["offline_window_hours"])
                for r in row.rules or []},
         systems={g.id: pick(uses.get(g.academic_year_id, []), g.subject_id, g.grade_level)
                  for g in groups.values()},

@@ -35,7 +35,6 @@ from resolvers.marks.context import GroupRef, LessonRef, WriteContext, read_cont
 from resolvers.marks.targets import (
     MAX_ENTRIES,
     add_once,
-    check_recorded_at,
     check_writer,
     delete_rows,
     from_state,
@@ -264,7 +263,7 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
         errors.append(Problem(field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
                                 message=conflict_message("mark", f"«{label_of(row, ctx.scales)}»",
                                                          row.version)))
-    recorded = check_recorded_at(raw.recorded_at, now, f"{path}.recordedAt", errors)
+    recorded = rules.entry_time(raw.recorded_at, now, e.work_date, f"{path}.recordedAt", errors)
     if not raw.remove:
         changes = mark_columns(e, ctx.systems, ctx.scales, ctx.work_types, errors)
     try:
