@@ -43,6 +43,7 @@ from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery
 from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
 from schema.tokens import ApiToken, TokensMutation, TokensQuery
 from schema.viewer import ViewerQuery
+from schema.without_marks import WithoutMarksMutation, WithoutMarksQuery
 
 
 @strawberry.type
@@ -61,7 +62,8 @@ class NodeQuery:
 @strawberry.type(description="Entry points for reading.")
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
-            JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery):
+            JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
+            WithoutMarksQuery):
     pass
 
 
@@ -71,7 +73,7 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
 class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
                LessonsMutation, MarksMutation, GradesMutation, ImportsMutation,
-               AccountLinksMutation):
+               AccountLinksMutation, WithoutMarksMutation):
     pass
 
 
