@@ -356,6 +356,33 @@ def test_set_marks_in_another_subject_or_level_is_accepted(
     assert marks_count(database, jg) == before + 2
 
 
+def test_a_mark_entered_before_the_configuration_can_still_be_removed_but_not_changed(
+    gql, token_for, database: DatabaseUrls, configured: Setup
+) -> None:
+    # given: a mark of grade 1 from before grade 1 was taught without marks
+    jg = configured.grade1
+    lesson, mark_id = lesson_today(database, jg), uuid.uuid4()
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        s.add(m.Mark(school_id=jg.school.id, id=mark_id, group_id=jg.group_id,
+                     lesson_id=lesson, student_id=jg.students[0], work_date=today(),
+                     work_type_id=jg.setup.work_type_ids["classwork"],
+                     value_id=jg.setup.value_ids["4"], version=1))
+    token = token_for(jg.teacher_login)
+
+    def send(**change: Any) -> dict[str, Any]:
+        return gql.post(SET_MARKS, {"input": {"lessonId": gid("Lesson", lesson), "marks": [{
+            "studentId": gid("Person", jg.students[0]), "markId": gid("Mark", mark_id),
+            **change}]}}, token=token)["data"]["setMarks"]
+
+    # when
+    changed = send(value="5")
+    removed = send(remove=True)
+    # then
+    assert fields(changed) == [("input.marks.0.value", "INVALID")]
+    assert removed["errors"] == [] and marks_count(database, jg) == 0
+
+
 def test_attendance_and_topics_are_kept_in_a_group_taught_without_marks(
     gql, token_for, database: DatabaseUrls, configured: Setup
 ) -> None:
