@@ -46,6 +46,7 @@ from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery
 from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
 from schema.tokens import ApiToken, TokensMutation, TokensQuery
 from schema.viewer import ViewerQuery
+from schema.without_marks import WithoutMarksMutation, WithoutMarksQuery
 
 
 @strawberry.type
@@ -64,7 +65,8 @@ class NodeQuery:
 @strawberry.type(description="Entry points for reading.")
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
-            JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery):
+            JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
+            WithoutMarksQuery):
     pass
 
 
@@ -75,7 +77,7 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
                LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
                ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
-               CurriculumMutation):
+               CurriculumMutation, WithoutMarksMutation):
     pass
 
 

@@ -107,7 +107,8 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
                 ) -> Victim:
     """A class of school A with a teacher, two students and a guardian, lessons, a mark, an
     attendance entry, a period grade, a timetable slot, a holiday, a conversion table, a split,
-    an integrator token and their audit rows; every id collected by GraphQL type name."""
+    a subject taught without marks, an integrator token and their audit rows; every id
+    collected by GraphQL type name."""
     tag = uuid.uuid4().hex[:8]
     jg = make_journal_group(database.owner, schools.a, students=2, lessons=3)
     setup, sid = jg.setup, schools.a.id
@@ -181,7 +182,10 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
                                   valid_from=date(2015, 9, 1))
         split = m.Split(school_id=sid, id=uuid.uuid4(), class_id=jg.class_id,
                         subject_id=subject.id)
-        s.add_all([value, table, split])
+        # taught without marks where no group studies it: no other test's journal changes
+        without_marks = m.TeachingWithoutMarks(school_id=sid, id=uuid.uuid4(), grade_level=11,
+                                               subject_id=subject.id)
+        s.add_all([value, table, split, without_marks])
         s.flush()
         s.add(m.ConversionRow(school_id=sid, id=uuid.uuid4(), table_id=table.id,
                               from_value_id=setup.value_ids["5"], to_value_id=value.id))

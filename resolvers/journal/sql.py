@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from db.models import AttendanceKind, GradeState
 from resolvers.grading.uses import GROUP_GRADE_LEVEL
+from resolvers.grading.without_marks import without_marks_sql
 
 # Attendance codes of the paper journal (н, б, у, оп); presence has no row and no code.
 ATTENDANCE_CODES: dict[AttendanceKind, str] = {
@@ -54,7 +55,8 @@ p AS (
    AND ps.academic_year_id = g.academic_year_id
 ),
 level AS (
-  -- the one rule of resolvers/grading/uses.py, as closing and journal_context use it
+  -- the one rule of resolvers/grading/uses.py, as closing and journal_context use it (and
+  -- resolvers/grading/without_marks.py, for the page's without_marks)
   SELECT {GROUP_GRADE_LEVEL} AS grade_level FROM g AS sg
 ),
 sys AS (
@@ -168,6 +170,8 @@ pg AS MATERIALIZED (
   LEFT JOIN mark_values v ON v.school_id = gr.school_id AND v.id = gr.value_id
 )
 SELECT g.school_id, g.class_id, g.id, g.name,
+  {without_marks_sql("g.school_id", "g.subject_id", "(SELECT grade_level FROM level)")}
+    AS without_marks,
   (SELECT row_to_json(p) FROM p) AS period,
   (SELECT row_to_json(sys) FROM sys) AS grading_system,
   -- teachers by a plain column (as the diary): under RLS `t.id = coalesce(...)` is not
