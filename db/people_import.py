@@ -138,7 +138,7 @@ def template_xlsx() -> bytes:
         sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for i, column in enumerate(COLUMNS):
+    for i in range(len(COLUMNS)):
         letter = sheet.cell(row=1, column=i + 1).column_letter
         longest = max(len(r[i]) for r in [header, *rows])
         sheet.column_dimensions[letter].width = min(50, max(12, longest + 4))
