@@ -372,6 +372,8 @@ class _Planner:
             elif len(matches) > 1:
                 self.problem(row, "subgroups", f"«{name}» names several subgroups of {label} "
                                                f"({_names(matches)}): write the full name")
+            elif chosen.get(matches[0].split_id) == matches[0]:
+                continue  # the same subgroup written twice (another case or spacing)
             elif matches[0].split_id in chosen:
                 self.problem(row, "subgroups", f"«{chosen[matches[0].split_id].name}» and "
                                                f"«{matches[0].name}» divide the same lessons: "

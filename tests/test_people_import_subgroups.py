@@ -12,6 +12,7 @@ import pytest
 from db.engine import DatabaseUrls
 from db.import_parse import parse_file
 from schema.ids import to_global_id
+from tests.sql_counter import count_statements
 from tests.test_people_import import (
     HEADER_RU,
     IMPORT,
@@ -249,3 +250,28 @@ def test_cli_import_people_notes_each_student_left_without_a_subgroup(
     assert all("moveToSubgroup" in n for n in notices)
     assert "created 3" in result.stdout
 
+
+
+def test_import_people_statement_count_into_a_split_class_does_not_grow_with_rows(
+    gql, token_for, split: SplitClass
+) -> None:
+    # given: students already in 7А and its subgroups, imported again (the memberships read)
+    token = token_for(split.school.admin_login)
+
+    def lines(tag: str, n: int) -> list[str]:
+        return [f"{tag}{i};ученик;Ученикова{i};Анна;;;7А;"
+                f"\"Английский язык (гр. {i % 2 + 1});Информатика (гр. 1)\";;;"
+                for i in range(n)]
+
+    small, large = lines("a", 6), lines("b", 30)
+    run(gql, token, split.school, *small)
+    run(gql, token, split.school, *large)
+    # when
+    with count_statements() as few:
+        r1 = run(gql, token, split.school, *small)
+    with count_statements() as many:
+        r2 = run(gql, token, split.school, *large)
+    # then
+    assert r1["errors"] == r2["errors"] == []
+    assert (r1["unchanged"], r2["unchanged"]) == (6, 30)
+    assert many.count == few.count
