@@ -15,6 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy.orm import Session
 
 from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
@@ -60,6 +61,10 @@ class FreshSchool:
     year_start: date
     classes: dict[str, uuid.UUID] = field(default_factory=dict)
     whole_group_5a: uuid.UUID = field(default_factory=uuid.uuid4)
+    # 7А is divided into subgroups for two subjects, named as in the demo school (and in the
+    # templates): «7А Английский язык (гр. 1)» … «7А Информатика (гр. 2)».
+    whole_group_7a: uuid.UUID = field(default_factory=uuid.uuid4)
+    subgroups_7a: dict[str, uuid.UUID] = field(default_factory=dict)
 
     @property
     def gid(self) -> str:
@@ -104,7 +109,33 @@ def fresh(database: DatabaseUrls, schools: TwoSchools) -> FreshSchool:
                            academic_year_id=year_id, subject_id=subject.id,
                            kind=m.GroupKind.WHOLE_CLASS, class_id=school.classes["5А"],
                            name="5А Математика"))
+        add_split_class(s, school, year_id, subject.id)
     return school
+
+
+def add_split_class(s: Session, school: FreshSchool, year_id: uuid.UUID,
+                    maths: uuid.UUID) -> None:
+    school.classes["7А"] = class_id = uuid.uuid4()
+    s.add(m.SchoolClass(school_id=school.id, id=class_id, academic_year_id=year_id,
+                        grade_level=7, letter="А"))
+    s.flush()
+    s.add(m.StudyGroup(school_id=school.id, id=school.whole_group_7a, academic_year_id=year_id,
+                       subject_id=maths, kind=m.GroupKind.WHOLE_CLASS, class_id=class_id,
+                       name="7А Математика"))
+    for name in ("Английский язык", "Информатика"):
+        subject_id, split_id = uuid.uuid4(), uuid.uuid4()
+        s.add(m.Subject(school_id=school.id, id=subject_id, name=name, short_name=name[:6]))
+        s.flush()
+        s.add(m.Split(school_id=school.id, id=split_id, class_id=class_id,
+                      subject_id=subject_id))
+        s.flush()
+        for n in (1, 2):
+            group = f"7А {name} (гр. {n})"
+            school.subgroups_7a[group] = uuid.uuid4()
+            s.add(m.StudyGroup(school_id=school.id, id=school.subgroups_7a[group],
+                               academic_year_id=year_id, subject_id=subject_id,
+                               kind=m.GroupKind.SUBGROUP, class_id=class_id, split_id=split_id,
+                               name=group))
 
 
 def csv_bytes(*lines: str, header: str = HEADER_RU, encoding: str = "utf-8-sig") -> bytes:
@@ -460,7 +491,8 @@ def test_import_people_dry_run_counts_and_writes_nothing(
 def test_import_people_reads_an_xlsx_upload(gql, token_for, fresh: FreshSchool) -> None:
     # given
     content = template_xlsx()
-    # when: the template's own example rows (its classes 5А exist in the fresh school)
+    # when: the template's own example rows (its classes 5А and 7А, and 7А's subgroups, exist
+    # in the fresh school)
     result = gql.post(IMPORT, variables(fresh, content, name="Люди.xlsx"),
                       token=token_for(fresh.admin_login))["data"]["importPeople"]
     # then: its logins are new accounts, or (in a later test) linked to the existing ones
