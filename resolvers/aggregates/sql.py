@@ -24,6 +24,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from resolvers.grading.uses import group_grade_level, system_in_force
+from resolvers.grading.without_marks import without_marks_sql
+
 # A school without settings suppresses figures of fewer students than this.
 DEFAULT_MIN_SIZE = 5
 
@@ -31,14 +34,7 @@ SCOPE = f"""
 WITH sc AS MATERIALIZED (
   SELECT g.school_id, g.id AS group_id, g.name AS group_name, g.subject_id,
          g.academic_year_id, s.municipality_id, s.timezone, sub.name AS subject_name,
-         coalesce(
-           (SELECT c.grade_level FROM classes c
-             WHERE c.school_id = g.school_id AND c.id = g.class_id),
-           (SELECT min(c.grade_level) FROM group_memberships gm
-              JOIN enrollments e ON e.school_id = gm.school_id AND e.student_id = gm.student_id
-              JOIN classes c ON c.school_id = e.school_id AND c.id = e.class_id
-               AND c.academic_year_id = g.academic_year_id
-             WHERE gm.school_id = g.school_id AND gm.group_id = g.id)) AS grade_level,
+         {group_grade_level("g")} AS grade_level,
          coalesce(st.min_group_size, {DEFAULT_MIN_SIZE}) AS min_size,
          coalesce(st.mark_deadline_days, 7) AS deadline_days
   FROM study_groups g
@@ -388,19 +384,14 @@ vals AS MATERIALIZED (
 r AS MATERIALIZED (
   SELECT sc.*, bp.id AS basis_period, bp.ends_on AS basis_ends_on,
          coalesce(st.rounding_threshold, 0.5) AS threshold,
-         (SELECT u.system_id FROM grading_system_uses u
-           WHERE u.school_id = sc.school_id AND u.academic_year_id = sc.academic_year_id
-             AND (u.subject_id IS NULL OR u.subject_id = sc.subject_id)
-             AND (u.grade_level IS NULL OR u.grade_level = sc.grade_level)
-           ORDER BY u.subject_id IS NULL, u.grade_level IS NULL LIMIT 1) AS system_id
+         {system_in_force("sc.school_id", "sc.academic_year_id", "sc.subject_id",
+                          "sc.grade_level")} AS system_id
   FROM scope sc
   LEFT JOIN school_settings st ON st.school_id = sc.school_id
   LEFT JOIN periods bp ON bp.school_id = sc.school_id
    AND bp.id = coalesce(sc.k_period, CAST(:period_id AS uuid))
    AND (bp.closed_at IS NOT NULL OR bp.ends_on < (now() AT TIME ZONE sc.timezone)::date)
-  WHERE NOT EXISTS (SELECT 1 FROM teaching_without_marks w
-                     WHERE w.school_id = sc.school_id AND w.grade_level = sc.grade_level
-                       AND (w.subject_id IS NULL OR w.subject_id = sc.subject_id))
+  WHERE NOT {without_marks_sql("sc.school_id", "sc.subject_id", "sc.grade_level")}
     AND (CAST(:period_id AS uuid) IS NULL OR EXISTS (
           SELECT 1 FROM grade_level_schemes gls
           JOIN periods p ON p.school_id = gls.school_id AND p.scheme_id = gls.scheme_id
