@@ -135,7 +135,8 @@ def build_journal(st: SchoolState, rows: Rows, *, until: date, last: date,
         everyone = [i for i, _, _ in dated]
         dates = [d for d, _ in occurrences]
         marked = not st.without_marks(g.grade, g.subject)
-        closing = _closing(dates, starts) if marked else []
+        plan = st.schemes[st.grade_scheme[g.grade]].plan.periods
+        closing = _closing(dates, starts, [p.ends_on <= last for p in plan]) if marked else []
         for n, (day, slot) in enumerate(occurrences, start=1):
             lid = st.new_id()
             held = day < until or (day == until and slot.number <= 3)
@@ -191,14 +192,16 @@ def build_journal(st: SchoolState, rows: Rows, *, until: date, last: date,
     return journal
 
 
-def _closing(dates: list[date], starts: list[date]) -> list[bool]:
-    """For each lesson: is it one of the last CLOSING_LESSONS of its period in the group?"""
+def _closing(dates: list[date], starts: list[date], complete: list[bool]) -> list[bool]:
+    """For each lesson: is it one of the last CLOSING_LESSONS of its period in the group?
+    Only in periods whose every lesson is generated (`complete`): the journal stops at `last`,
+    and the last lessons generated of a period still under way are not its closing ones."""
     periods = [bisect.bisect_right(starts, d) - 1 for d in dates]
     flags, left, current = [False] * len(dates), 0, None
     for k in range(len(dates) - 1, -1, -1):
         if periods[k] != current:
             current, left = periods[k], 0
-        flags[k] = left < CLOSING_LESSONS
+        flags[k] = complete[periods[k]] and left < CLOSING_LESSONS
         left += 1
     return flags
 
