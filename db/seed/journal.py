@@ -250,7 +250,8 @@ def _top_up(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID,
     """Near a period's end the teacher marks the present students who have fewer than
     MIN_MARKS marks of the period, so that each can be graded (накопляемость)."""
     totals = ctx.journal.totals
-    short = [i for i in present if i not in done
+    marked = set(done)
+    short = [i for i in present if i not in marked
              and (totals.get((i, gi, period)) or (0, 0, 0, 0))[3] < MIN_MARKS]
     if short:
         _write_marks(ctx, g, gi, system, lid, day, number, "Работа на уроке", short, teacher,
