@@ -211,6 +211,161 @@ def test_the_journal_has_lessons_marks_attendance_and_grades(conn: psycopg.Conne
     assert rows(conn, "SELECT count(*) FROM curriculum_lines")[0][0] > 0
 
 
+# The figures by their definitions (docs/demo-data.md), per school and period, from the raw
+# tables: attested = graded or н/а; exempt grades, subjects taught without marks and students
+# whose grade is deferred (not attested yet) are out; a failing grade is н/а or a value that
+# does not count as a pass; quality = passing with every numeric grade at least the school's
+# five-point «4» on the 0–100 axis (pass/fail subjects count for успеваемость only).
+FIGURES = """
+    WITH four AS (
+        SELECT v.school_id, v.range_low
+          FROM mark_values v
+          JOIN grading_systems s ON (s.school_id, s.id) = (v.school_id, v.system_id)
+         WHERE s.template_code = 'five_point' AND v.label = '4'),
+    counted AS (
+        SELECT gr.school_id, gr.period_id, gr.student_id,
+               gr.state = 'graded' AND v.counts_as_pass AS passed,
+               s.kind = 'pass_fail' OR v.point >= four.range_low AS good
+          FROM grades gr
+          JOIN study_groups sg ON (sg.school_id, sg.id) = (gr.school_id, gr.group_id)
+          JOIN classes c ON (c.school_id, c.id) = (sg.school_id, sg.class_id)
+          JOIN four ON four.school_id = gr.school_id
+          LEFT JOIN mark_values v ON (v.school_id, v.id) = (gr.school_id, gr.value_id)
+          LEFT JOIN grading_systems s ON (s.school_id, s.id) = (v.school_id, v.system_id)
+         WHERE gr.kind = 'period' AND gr.state IN ('graded', 'not_attested')
+           AND NOT EXISTS (
+               SELECT 1 FROM teaching_without_marks t
+                WHERE t.school_id = gr.school_id AND t.grade_level = c.grade_level
+                  AND (t.subject_id IS NULL OR t.subject_id = gr.subject_id))
+           AND NOT EXISTS (
+               SELECT 1 FROM grades d
+                WHERE (d.school_id, d.student_id, d.period_id)
+                      = (gr.school_id, gr.student_id, gr.period_id)
+                  AND d.kind = 'period' AND d.state = 'deferred')),
+    students AS (
+        SELECT school_id, period_id, student_id, bool_and(passed) AS passed,
+               bool_and(passed AND good) AS quality
+          FROM counted GROUP BY school_id, period_id, student_id)
+    SELECT sc.short_name, p.name, count(*), count(*) FILTER (WHERE passed),
+           count(*) FILTER (WHERE quality)
+      FROM students st
+      JOIN schools sc ON sc.id = st.school_id
+      JOIN periods p ON (p.school_id, p.id) = (st.school_id, st.period_id)
+     GROUP BY sc.short_name, p.name ORDER BY sc.short_name, p.name"""
+
+
+def test_each_schools_figures_land_in_realistic_ranges(conn: psycopg.Connection[Any]) -> None:
+    # given / when: every graded period of every school (quarters and the first module)
+    figures = rows(conn, FIGURES)
+
+    # then: per school and period успеваемость from 93% and качество 35–65%; a few students
+    # fail wherever there are more than a hundred (a rural school of 48 may have none, and
+    # the lyceum's 10-point scale passes from 4, so it lands near 99%)
+    assert len({school for school, *_ in figures}) == 11  # the trimesters are not over yet
+    for school, period, attested, passing, quality in figures:
+        where = f"{school}, {period}: {passing}/{attested} passing, {quality} quality"
+        assert 0.93 <= passing / attested <= 1, where
+        assert attested < 100 or passing < attested, where
+        assert 0.35 <= quality / attested <= 0.65, where
+    # and: over the region, успеваемость 95–99% and качество 45–60%
+    attested, passing, quality = (sum(f[k] for f in figures) for k in (2, 3, 4))
+    assert 0.95 <= passing / attested <= 0.99, (passing, attested)
+    assert 0.45 <= quality / attested <= 0.60, (quality, attested)
+
+
+# The school's rule (resolvers/grading/averages.py) in SQL: the weighted average of the
+# student's marks of the period in the group, to two decimals half up; in a numeric system
+# rounded up to the next number when its fraction reaches the school's threshold (default
+# 0.5); in зачёт/незачёт the value whose range holds the axis average.
+PERIOD_RULE = """
+    WITH averages AS (
+        SELECT gr.id, gr.state, gr.value_id, gr.suggested_value_id, gr.suggested_average,
+               max(mv.system_id::text)::uuid AS system_id, count(mk.id) AS marks,
+               round(sum(wt.weight * mv.numeric_value) / sum(wt.weight), 2) AS native,
+               round(sum(wt.weight * mv.point) / sum(wt.weight), 2) AS axis,
+               coalesce(max(ss.rounding_threshold), 0.5) AS threshold
+          FROM grades gr
+          JOIN periods p ON (p.school_id, p.id) = (gr.school_id, gr.period_id)
+          LEFT JOIN school_settings ss ON ss.school_id = gr.school_id
+          LEFT JOIN marks mk ON (mk.school_id, mk.group_id, mk.student_id)
+                                = (gr.school_id, gr.group_id, gr.student_id)
+                            AND mk.work_date BETWEEN p.starts_on AND p.ends_on
+                            AND NOT mk.excluded_from_average
+          LEFT JOIN work_types wt ON (wt.school_id, wt.id) = (mk.school_id, mk.work_type_id)
+          LEFT JOIN mark_values mv ON (mv.school_id, mv.id) = (mk.school_id, mk.value_id)
+         WHERE gr.kind = 'period'
+         GROUP BY gr.school_id, gr.id),
+    ruled AS (
+        SELECT a.*, CASE
+                 WHEN a.native IS NULL THEN (
+                     SELECT v.id FROM mark_values v
+                      WHERE v.system_id = a.system_id AND v.range_low <= a.axis
+                      ORDER BY v.range_low DESC LIMIT 1)
+                 WHEN lo.numeric_value IS NULL THEN lowest.id
+                 WHEN hi.numeric_value IS NULL THEN lo.id
+                 WHEN (a.native - lo.numeric_value) / (hi.numeric_value - lo.numeric_value)
+                      >= a.threshold THEN hi.id
+                 ELSE lo.id END AS expected
+          FROM averages a
+          LEFT JOIN LATERAL (
+              SELECT v.id, v.numeric_value FROM mark_values v
+               WHERE v.system_id = a.system_id AND v.numeric_value <= a.native
+               ORDER BY v.numeric_value DESC LIMIT 1) lo ON true
+          LEFT JOIN LATERAL (
+              SELECT v.id, v.numeric_value FROM mark_values v
+               WHERE v.system_id = a.system_id AND v.numeric_value > a.native
+               ORDER BY v.numeric_value LIMIT 1) hi ON true
+          LEFT JOIN LATERAL (
+              SELECT v.id FROM mark_values v WHERE v.system_id = a.system_id
+               ORDER BY v.numeric_value LIMIT 1) lowest ON true)
+    SELECT count(*) FILTER (WHERE state = 'graded'),
+           count(*) FILTER (WHERE state = 'graded' AND marks = 0),
+           count(*) FILTER (WHERE state = 'graded' AND value_id IS DISTINCT FROM expected),
+           count(*) FILTER (WHERE marks > 0
+                            AND suggested_value_id IS DISTINCT FROM expected),
+           count(*) FILTER (WHERE marks > 0 AND suggested_average
+                            IS DISTINCT FROM coalesce(native, axis)),
+           count(*) FILTER (WHERE threshold <> 0.5 AND state = 'graded'
+                            AND native - floor(native) BETWEEN 0.5 AND 0.59)
+      FROM ruled"""
+
+
+def test_period_grades_follow_the_marks_by_the_schools_rule(conn: psycopg.Connection[Any]
+                                                            ) -> None:
+    # when
+    graded, unmarked, wrong, wrong_suggestion, wrong_average, at_threshold = rows(
+        conn, PERIOD_RULE)[0]
+
+    # then: every graded period grade is the rule applied to the seeded marks
+    assert graded > 1000
+    assert (unmarked, wrong, wrong_suggestion, wrong_average) == (0, 0, 0, 0)
+    # and: the school whose threshold is 0.6 has averages the threshold rounds down (x.5x)
+    assert at_threshold > 0
+
+
+def test_grade_one_is_taught_without_marks(conn: psycopg.Connection[Any]) -> None:
+    # given: every school teaches its first grade without marks
+    unmarked = rows(conn, """
+        SELECT count(*) FROM teaching_without_marks
+         WHERE grade_level = 1 AND subject_id IS NULL""")
+    assert unmarked == [(12,)]
+
+    # then: no marks and no period grades there, but lessons with topics and attendance
+    first = """FROM {} x JOIN study_groups g ON (g.school_id, g.id) = (x.school_id, x.group_id)
+               JOIN classes c ON (c.school_id, c.id) = (g.school_id, g.class_id)
+              WHERE c.grade_level = 1"""
+    assert rows(conn, "SELECT count(*) " + first.format("marks")) == [(0,)]
+    assert rows(conn, "SELECT count(*) " + first.format("grades")) == [(0,)]
+    topics = rows(conn, "SELECT count(x.topic) " + first.format("lessons"))[0][0]
+    attendance = rows(conn, """
+        SELECT count(*) FROM attendance a
+          JOIN lessons l ON (l.school_id, l.id) = (a.school_id, a.lesson_id)
+          JOIN study_groups g ON (g.school_id, g.id) = (l.school_id, l.group_id)
+          JOIN classes c ON (c.school_id, c.id) = (g.school_id, g.class_id)
+         WHERE c.grade_level = 1""")[0][0]
+    assert topics > 100 and attendance > 100
+
+
 def test_every_demo_account_exists(seeded: Seeded, conn: psycopg.Connection[Any]) -> None:
     accounts = seeded.summary.accounts
     logins = [a.login for a in accounts]
