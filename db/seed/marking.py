@@ -4,7 +4,7 @@ The model (docs/demo-data.md): every student has a stable ability on the five-po
 every (student, subject) a small effect of its own; a mark is the student's level in the
 subject (ability + effect) plus noise, rounded onto the scale. The period grade is the
 school's rule of resolvers/grading/averages.py applied to those marks (storage may not import
-the resolvers, so the few lines of it the seed needs are here; tests/test_seed_demo.py checks
+the resolvers, so the few lines of it the seed needs are here; tests/db/test_seed_demo.py checks
 every seeded period grade against the rule computed in SQL from the seeded marks).
 """
 

@@ -14,8 +14,7 @@ import pytest
 
 from db import models as m
 from db.engine import DatabaseUrls
-from tests.factories import TwoSchools
-from tests.test_people import (
+from tests.api.test_people import (
     ME,
     SET_PERSON_ACCOUNT,
     add_person,
@@ -25,7 +24,8 @@ from tests.test_people import (
     school_state,
     tag,
 )
-from tests.test_people_import import IMPORT, FreshSchool, csv_bytes, fresh, variables
+from tests.api.test_people_import import IMPORT, FreshSchool, csv_bytes, fresh, variables
+from tests.factories import TwoSchools
 
 __all__ = ["fresh"]  # the import tests' fixture, used here
 

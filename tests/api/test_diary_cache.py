@@ -19,12 +19,12 @@ from db.engine import DatabaseUrls
 from resolvers.events.notifications import DiaryNotice
 from server.diary_cache import DiaryCache, diary_argument
 from tenants.access import AccessContext, SchoolMembership
+from tests.api.test_diary import DIARY, FIRST, diary_vars, set_lesson
+from tests.api.test_journal import MarkSpec, add_marks
 from tests.factories import TwoSchools
 from tests.journal_factory import make_journal_group
 from tests.server_fixture import TEST_SETTINGS, GraphQLClient, running_server
 from tests.sql_counter import count_statements
-from tests.test_diary import DIARY, FIRST, diary_vars, set_lesson
-from tests.test_journal import MarkSpec, add_marks
 
 
 @pytest.fixture(scope="module")

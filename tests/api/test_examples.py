@@ -11,7 +11,7 @@ from schema.ids import to_global_id
 from schema.root import schema
 from tests.factories import PASSWORD, TwoSchools
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def document(name: str) -> str:

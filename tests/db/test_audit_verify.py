@@ -15,7 +15,7 @@ import pytest
 from db.engine import DatabaseUrls, libpq_dsn, owner_engine
 from tests.factories import TwoSchools, seed_two_schools
 from tests.scratch import changes, scratch_database, write_audit
-from tests.test_cli import assert_one_clear_line, run
+from tests.system.test_cli import assert_one_clear_line, run
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from db.engine import DatabaseUrls, libpq_dsn
 from tests.factories import TwoSchools, seed_two_schools
 from tests.scratch import changes, scratch_database, write_audit
-from tests.test_cli import assert_one_clear_line, run
+from tests.system.test_cli import assert_one_clear_line, run
 
 SETTINGS = ("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1; "
             "SET bytea_output = 'hex'")

@@ -24,13 +24,13 @@ import pytest
 
 from db.engine import DatabaseUrls, libpq_dsn
 from db.settings import APP_ROLE
+from tests.api.test_marks import add_lesson, entry, gid, sql, today
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.server_fixture import free_port
-from tests.test_cli import ZHURNAL
-from tests.test_diary_events import SECRET, _wait_healthy, token
-from tests.test_faults import assert_retryable
-from tests.test_marks import add_lesson, entry, gid, sql, today
+from tests.system.test_cli import ZHURNAL
+from tests.system.test_diary_events import SECRET, _wait_healthy, token
+from tests.system.test_faults import assert_retryable
 
 BOUND = 30.0  # seconds: every wait of these tests is bounded
 SET_MARKS = """

@@ -11,10 +11,10 @@ from sqlalchemy import text
 
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
+from tests.api.test_marks import TZ, add_lesson, fields, gid, sql, today
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
-from tests.test_marks import TZ, add_lesson, fields, gid, sql, today
 
 SET_ATTENDANCE = """
 mutation Set($input: SetAttendanceInput!) { setAttendance(input: $input) {

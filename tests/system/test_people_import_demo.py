@@ -17,8 +17,8 @@ from sqlalchemy.engine import URL
 from db.engine import libpq_dsn
 from db.seed import seed_demo
 from resolvers.auth.passwords import hash_password
-from tests.test_people_import import ZHURNAL
-from tests.test_seed_demo import fresh_database
+from tests.api.test_people_import import ZHURNAL
+from tests.db.test_seed_demo import fresh_database
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DEMO_SCHOOL = "МОАУ Гимназия № 1 г. Благовещенска"

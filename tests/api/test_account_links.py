@@ -9,8 +9,7 @@ import pytest
 from db import models as m
 from db.engine import DatabaseUrls
 from schema.ids import to_global_id
-from tests.factories import TwoSchools
-from tests.test_people import (
+from tests.api.test_people import (
     CREATE_LINK_CODE,
     LOGIN,
     ME,
@@ -23,6 +22,7 @@ from tests.test_people import (
     school_state,
     tag,
 )
+from tests.factories import TwoSchools
 
 REDEEM_LINK_CODE = """
 mutation Redeem($input: RedeemAccountLinkCodeInput!) {

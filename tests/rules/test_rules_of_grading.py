@@ -1,5 +1,6 @@
 """The rules of averages and conversion, in process: the cases the mutation run
-(docs/mutation-testing.md) found untested in tests/test_averages.py and tests/test_conversion.py.
+(docs/mutation-testing.md) found untested in tests/rules/test_averages.py and
+tests/rules/test_conversion.py.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from resolvers.grading.averages import (
     year_grade,
 )
 from resolvers.grading.conversion import Scale, ScaleValue, Table, convert, holding
-from tests.test_averages import Q1, mark
-from tests.test_averages import period as quarter
-from tests.test_conversion import FIVE, PASS_FAIL, TEN, value
+from tests.rules.test_averages import Q1, mark
+from tests.rules.test_averages import period as quarter
+from tests.rules.test_conversion import FIVE, PASS_FAIL, TEN, value
 
 HALF = Decimal("0.5")
 

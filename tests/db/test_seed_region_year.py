@@ -14,7 +14,7 @@ import psycopg
 from db.engine import libpq_dsn
 from db.seed import seed_demo
 from resolvers.auth.passwords import hash_password
-from tests.test_seed_demo import _fingerprint, fresh_database
+from tests.db.test_seed_demo import _fingerprint, fresh_database
 
 ARGS: dict[str, Any] = {"seed": 3, "until": date(2015, 9, 8), "scale": "region-year",
                          "hash_password": hash_password}

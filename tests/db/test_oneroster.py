@@ -32,7 +32,7 @@ from db.tenancy import set_tenant
 from tests.factories import TwoSchools, seed_two_schools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.scratch import scratch_database
-from tests.test_cli import run
+from tests.system.test_cli import run
 
 TRICKY_LAST = 'О\'Брайен, "Старший"'
 FORMULA_FIRST = "=HYPERLINK(\"http://evil\",\"x\")"

@@ -30,9 +30,9 @@ from resolvers.reports.pdf import MONTHLY_TABLES, OTHER_TABLE, monthly_groups, m
 from resolvers.reports.spreadsheets import safe_cell
 from resolvers.reports.sql import HEADERS, MonthlyReport, MonthlyRow, month_span
 from schema.ids import to_global_id
+from tests.api.test_reports import counts
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
-from tests.test_reports import counts
 
 ZHURNAL = str(Path(sys.executable).parent / "zhurnal")
 Q1 = 0

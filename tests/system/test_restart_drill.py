@@ -36,13 +36,13 @@ from db.engine import DatabaseUrls, libpq_dsn, owner_engine, owner_session
 from db.migrate import upgrade
 from db.settings import APP_ROLE
 from resolvers.auth.tokens import issue_access_token
+from tests.api.test_marks import add_lesson, entry, gid, sql, today
 from tests.factories import TwoSchools, seed_two_schools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.server_fixture import free_port
-from tests.test_cli import ZHURNAL
-from tests.test_diary_events import _wait_healthy
-from tests.test_faults import assert_retryable
-from tests.test_marks import add_lesson, entry, gid, sql, today
+from tests.system.test_cli import ZHURNAL
+from tests.system.test_diary_events import _wait_healthy
+from tests.system.test_faults import assert_retryable
 
 SECRET = "restart-drill-secret-" + "r" * 40
 BOUND = 30.0  # no request may take longer than this, outage or not

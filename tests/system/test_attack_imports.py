@@ -16,9 +16,9 @@ import pytest
 
 from db.engine import DatabaseUrls
 from db.import_parse import MAX_ROWS, ImportFileError, read_table
-from tests.test_people_import import IMPORT, FreshSchool, fresh, variables
+from tests.api.test_people_import import IMPORT, FreshSchool, fresh, variables
 
-__all__ = ["fresh"]  # the fixture, shared with tests/test_people_import.py
+__all__ = ["fresh"]  # the fixture, shared with tests/api/test_people_import.py
 
 ROW = ["{n}", "ученик", "Иванова", "Мария", "Петровна", "14.03.2010", "5А"]
 

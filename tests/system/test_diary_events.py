@@ -32,7 +32,7 @@ from schema.ids import to_global_id as gid
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.server_fixture import free_port
-from tests.test_cli import ZHURNAL
+from tests.system.test_cli import ZHURNAL
 
 SECRET = "diary-events-test-secret-" + "z" * 40
 WAIT = 5.0  # every wait for the server is bounded: the test must never hang

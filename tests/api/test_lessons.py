@@ -18,10 +18,10 @@ from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
 from schema.ids import to_global_id as gid
+from tests.api.test_marks import add_lesson
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
-from tests.test_marks import add_lesson
 
 ERRORS = "errors { field code message }"
 LESSON_FIELDS = """id date lessonNumber status topic homework homeworkLinks homeworkDueOn

@@ -1,7 +1,7 @@
 """The diary: a student's days with lessons, homework, marks and attendance, for those who may.
 
 Data comes from tests/journal_factory.py; lessons, marks and attendance are written directly
-as the owner (tests/test_journal.py helpers), so no other domain's mutations are needed.
+as the owner (tests/api/test_journal.py helpers), so no other domain's mutations are needed.
 """
 
 from __future__ import annotations
@@ -14,10 +14,7 @@ from sqlalchemy import update
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
-from tests.factories import TwoSchools
-from tests.journal_factory import JournalGroup, make_journal_group, transfer
-from tests.sql_counter import count_statements
-from tests.test_journal import (
+from tests.api.test_journal import (
     MarkSpec,
     add_attendance,
     add_marks,
@@ -25,6 +22,9 @@ from tests.test_journal import (
     issue_read_token,
     overlapping_ten_point_values,
 )
+from tests.factories import TwoSchools
+from tests.journal_factory import JournalGroup, make_journal_group, transfer
+from tests.sql_counter import count_statements
 
 DIARY = """
 query Diary($studentId: ID!, $from: Date!, $to: Date!) {

@@ -24,7 +24,7 @@ DAY = date(2016, 1, 15)
 
 
 def _templates() -> Any:
-    path = Path(__file__).parents[1] / "db/migrations/versions/0002_grading_templates.py"
+    path = Path(__file__).parents[2] / "db/migrations/versions/0002_grading_templates.py"
     spec = importlib.util.spec_from_file_location("templates_0002", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)

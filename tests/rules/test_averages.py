@@ -18,7 +18,7 @@ from resolvers.grading.averages import (
     year_grade,
 )
 from resolvers.grading.conversion import Scale, ScaleValue
-from tests.test_conversion import FIVE, PASS_FAIL, TEN, value
+from tests.rules.test_conversion import FIVE, PASS_FAIL, TEN, value
 
 Q1 = (date(2015, 9, 1), date(2015, 10, 31))
 _days = itertools.count(1)

@@ -103,7 +103,7 @@ def test_token_for_unknown_login_is_refused(database: DatabaseUrls) -> None:
 def test_schema_command_prints_the_committed_schema() -> None:
     result = run("schema")
     assert result.returncode == 0
-    assert result.stdout == (Path(__file__).parent.parent / "schema.graphql").read_text()
+    assert result.stdout == (Path(__file__).parents[2] / "schema.graphql").read_text()
 
 
 

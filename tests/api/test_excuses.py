@@ -13,11 +13,11 @@ from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
 from schema.ids import from_global_id
+from tests.api.test_diary import diary_of
+from tests.api.test_journal import CELL, add_attendance
+from tests.api.test_marks import fields, gid, sql
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
-from tests.test_diary import diary_of
-from tests.test_journal import CELL, add_attendance
-from tests.test_marks import fields, gid, sql
 
 EXCUSE = """
 mutation Excuse($input: ExcuseAbsencesInput!) {

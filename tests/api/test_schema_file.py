@@ -8,7 +8,7 @@ from graphql import GraphQLArgument, GraphQLField, GraphQLNamedType
 
 from schema.root import schema
 
-SCHEMA_FILE = Path(__file__).parent.parent / "schema.graphql"
+SCHEMA_FILE = Path(__file__).parents[2] / "schema.graphql"
 
 
 def test_schema_file_matches_the_code() -> None:

@@ -12,8 +12,7 @@ import pytest
 from db.engine import DatabaseUrls
 from db.import_parse import parse_file
 from schema.ids import to_global_id
-from tests.sql_counter import count_statements
-from tests.test_people_import import (
+from tests.api.test_people_import import (
     HEADER_RU,
     IMPORT,
     TODAY,
@@ -25,6 +24,7 @@ from tests.test_people_import import (
     variables,
     zhurnal,
 )
+from tests.sql_counter import count_statements
 
 __all__ = ["fresh"]  # the fixture, used by name
 

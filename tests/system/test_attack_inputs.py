@@ -36,7 +36,7 @@ from db.engine import DatabaseUrls
 from schema.ids import to_global_id
 from tests.factories import TwoSchools
 from tests.journal_factory import make_journal_group
-from tests.test_attack_suite import client_schema
+from tests.system.test_attack_suite import client_schema
 
 ISSUE_TOKEN = """
 mutation Issue($input: IssueApiTokenInput!) {
