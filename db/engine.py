@@ -113,7 +113,7 @@ def app_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
     finds each one on checkout and replaces it, so the first request after the restart works.
     The most recently used connection goes out first (LIFO): its prepared statements and
     PostgreSQL's reused plans are warm, where a FIFO pool rotated every request through
-    every connection (tests/test_pool.py)."""
+    every connection (tests/db/test_pool.py)."""
     options: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if statement_timeout_ms:
         options["options"] = f"-c statement_timeout={statement_timeout_ms}"

@@ -50,6 +50,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
+    # Not problems: what the import left to do by hand (a student placed in no subgroup).
+    notices: list[ImportProblem] = field(default_factory=list)
     accounts: list[NewAccount] = field(default_factory=list)
     academic_year: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
@@ -83,6 +85,22 @@ def current_year(years: list[models.AcademicYear], today: date) -> models.Academ
     return years[-1] if years else None
 
 
+@dataclass(frozen=True)
+class Subgroup:
+    id: uuid.UUID
+    split_id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True)
+class SubgroupPlace:
+    """A student's membership of a subgroup (the latest one of its split)."""
+
+    group_id: uuid.UUID
+    starts_on: date
+    ends_on: date | None
+
+
 @dataclass
 class SchoolState:
     """What the import needs of the school, read in a fixed number of queries."""
@@ -90,7 +108,7 @@ class SchoolState:
     year: models.AcademicYear | None
     classes: dict[tuple[int, str], models.SchoolClass]
     whole_groups: dict[uuid.UUID, list[uuid.UUID]]  # class -> its whole-class groups
-    split_classes: set[uuid.UUID]
+    subgroups: dict[uuid.UUID, list[Subgroup]]  # class -> the subgroups of its splits
     persons: dict[str, models.Person]  # by external id
     roles: dict[uuid.UUID, set[models.SchoolRole]]
     enrollment: dict[uuid.UUID, models.Enrollment]  # the student's current one in the year
@@ -98,6 +116,9 @@ class SchoolState:
     accounts_by_login: dict[str, uuid.UUID]
     logins_by_account: dict[uuid.UUID, str]
     holders: dict[uuid.UUID, models.Person]  # account -> the school's person holding it
+    today: date
+    # (student, split) -> the student's latest membership of a subgroup of that split
+    places: dict[tuple[uuid.UUID, uuid.UUID], SubgroupPlace] = field(default_factory=dict)
 
 
 async def load_state(session: AsyncSession, school_id: uuid.UUID, rows: list[ImportRow],
@@ -110,18 +131,19 @@ async def load_state(session: AsyncSession, school_id: uuid.UUID, rows: list[Imp
     year = current_year(years, today)
     classes: dict[tuple[int, str], models.SchoolClass] = {}
     whole: dict[uuid.UUID, list[uuid.UUID]] = {}
-    split: set[uuid.UUID] = set()
+    subgroups: dict[uuid.UUID, list[Subgroup]] = {}
     if year is not None:
         for c in await session.scalars(select(m.SchoolClass).where(
                 m.SchoolClass.school_id == school_id, m.SchoolClass.academic_year_id == year.id)):
             classes[(c.grade_level, normalise_letter(c.letter))] = c
-        groups = await session.execute(select(m.StudyGroup.id, m.StudyGroup.class_id,
-                                              m.StudyGroup.kind).where(
+        groups = await session.execute(select(
+            m.StudyGroup.id, m.StudyGroup.class_id, m.StudyGroup.kind, m.StudyGroup.split_id,
+            m.StudyGroup.name).where(
             m.StudyGroup.school_id == school_id, m.StudyGroup.academic_year_id == year.id,
-            m.StudyGroup.class_id.is_not(None)))
-        for group_id, class_id, kind in groups:
+            m.StudyGroup.class_id.is_not(None)).order_by(m.StudyGroup.name))
+        for group_id, class_id, kind, split_id, name in groups:
             if kind == m.GroupKind.SUBGROUP:
-                split.add(class_id)
+                subgroups.setdefault(class_id, []).append(Subgroup(group_id, split_id, name))
             elif kind == m.GroupKind.WHOLE_CLASS:
                 whole.setdefault(class_id, []).append(group_id)
     named = {r.external_id for r in rows} | {s for r in rows for s in r.guardian_of}
@@ -143,6 +165,21 @@ async def load_state(session: AsyncSession, school_id: uuid.UUID, rows: list[Imp
                     m.Enrollment.class_id.in_(year_classes)).order_by(
                     m.Enrollment.ends_on.is_(None), m.Enrollment.starts_on)):
                 enrollment[e.student_id] = e
+    places: dict[tuple[uuid.UUID, uuid.UUID], SubgroupPlace] = {}
+    split_of = {g.id: g.split_id for groups_ in subgroups.values() for g in groups_}
+    students = [pid for pid in ids if pid in enrollment]
+    if split_of and students:
+        # One query for every student of the file: the import's statements do not grow.
+        for group_id, student_id, starts_on, ends_on in await session.execute(select(
+                m.GroupMembership.group_id, m.GroupMembership.student_id,
+                m.GroupMembership.starts_on, m.GroupMembership.ends_on).where(
+                m.GroupMembership.school_id == school_id,
+                m.GroupMembership.student_id.in_(students),
+                m.GroupMembership.group_id.in_(list(split_of))).order_by(
+                m.GroupMembership.starts_on)):
+            places[(student_id, split_of[group_id])] = SubgroupPlace(group_id, starts_on,
+                                                                     ends_on)
+    if ids:
         for g in await session.scalars(select(m.Guardianship).where(
                 m.Guardianship.school_id == school_id, m.Guardianship.guardian_id.in_(ids))):
             links[(g.guardian_id, g.student_id)] = g
@@ -162,8 +199,8 @@ async def load_state(session: AsyncSession, school_id: uuid.UUID, rows: list[Imp
             for p in await session.scalars(select(m.Person).where(
                     m.Person.school_id == school_id, m.Person.account_id.in_(wanted))):
                 holders[p.account_id] = p  # type: ignore[index]
-    return SchoolState(year, classes, whole, split, persons, roles, enrollment, links,
-                       accounts_by_login, logins_by_account, holders)
+    return SchoolState(year, classes, whole, subgroups, persons, roles, enrollment, links,
+                       accounts_by_login, logins_by_account, holders, today, places)
 
 
 @dataclass
@@ -192,10 +229,15 @@ class _Planner:
                             else uuid.uuid4()) for r in rows}
         self.plan = Plan()
         self.problems: list[ImportProblem] = []
+        self.notices: list[ImportProblem] = []
 
     def problem(self, row: ImportRow, key: str, message: str, code: str = "invalid") -> None:
         header = self.headers.get(key) or COLUMN_BY_KEY[key].russian
         self.problems.append(ImportProblem(row.row, key, header, message, code))
+
+    def notice(self, row: ImportRow, key: str, message: str) -> None:
+        header = self.headers.get(key) or COLUMN_BY_KEY[key].russian
+        self.notices.append(ImportProblem(row.row, key, header, message))
 
     def new(self, **values: Any) -> dict[str, Any]:
         return {"school_id": self.school_id, "id": uuid.uuid4(), **values}
@@ -283,18 +325,20 @@ class _Planner:
                          "not_found")
             return False
         current = state.enrollment.get(pid)
+        if current is not None and current.class_id != school_class.id:
+            old = next((f"{c.grade_level}{c.letter}" for c in state.classes.values()
+                        if c.id == current.class_id), "?")
+            self.problem(row, "class", f"the student is in {old}, not «{name.text}»: an "
+                                       "import does not move students; use the "
+                                       "transferStudent mutation, which keeps the history")
+            return False
+        label = f"{school_class.grade_level}{school_class.letter}"
+        groups = state.subgroups.get(school_class.id, [])
+        chosen = self.choose_subgroups(row, label, groups)
+        if chosen is None:
+            return False
         if current is not None:
-            if current.class_id != school_class.id:
-                old = next((f"{c.grade_level}{c.letter}" for c in state.classes.values()
-                            if c.id == current.class_id), "?")
-                self.problem(row, "class", f"the student is in {old}, not «{name.text}»: an "
-                                           "import does not move students; use the "
-                                           "transferStudent mutation, which keeps the history")
-            return False
-        if school_class.id in state.split_classes:
-            self.problem(row, "class", f"class «{name.text}» is divided into subgroups: enroll "
-                                       "this student with enrollStudent to choose one")
-            return False
+            return self.join_subgroups(row, pid, current, label, groups, chosen)
         starts_on = row.enrolled_on or year.starts_on
         if not year.starts_on <= starts_on <= year.ends_on:
             self.problem(row, "enrolled_on", f"{starts_on:%d.%m.%Y} is outside the year "
@@ -303,10 +347,94 @@ class _Planner:
             return False
         self.plan.enrollments.append(self.new(class_id=school_class.id, student_id=pid,
                                               starts_on=starts_on, ends_on=None))
-        for group_id in state.whole_groups.get(school_class.id, []):
+        for group_id in [*state.whole_groups.get(school_class.id, []), *(g.id for g in chosen)]:
             self.plan.memberships.append(self.new(group_id=group_id, student_id=pid,
                                                   starts_on=starts_on, ends_on=None))
+        self.unplaced(row, label, groups, {g.split_id for g in chosen})
         return True
+
+    def choose_subgroups(self, row: ImportRow, label: str,
+                         groups: list[Subgroup]) -> list[Subgroup] | None:
+        """The subgroups the row names, at most one per split; None when a name is wrong."""
+        if not row.subgroups:
+            return []
+        if not groups:
+            self.problem(row, "subgroups", f"class {label} is not divided into subgroups; leave "
+                                           "the cell empty")
+            return None
+        chosen: dict[uuid.UUID, Subgroup] = {}
+        wrong = False
+        for name in row.subgroups:
+            matches = [g for g in groups if _name_key(name) in _subgroup_keys(g.name, label)]
+            if not matches:
+                self.problem(row, "subgroups", f"«{name}» is not a subgroup of {label}; its "
+                                               f"subgroups are {_names(groups)}", "not_found")
+            elif len(matches) > 1:
+                self.problem(row, "subgroups", f"«{name}» names several subgroups of {label} "
+                                               f"({_names(matches)}): write the full name")
+            elif chosen.get(matches[0].split_id) == matches[0]:
+                continue  # the same subgroup written twice (another case or spacing)
+            elif matches[0].split_id in chosen:
+                self.problem(row, "subgroups", f"«{chosen[matches[0].split_id].name}» and "
+                                               f"«{matches[0].name}» divide the same lessons: "
+                                               "a student is in one of them", "duplicate")
+            else:
+                chosen[matches[0].split_id] = matches[0]
+                continue
+            wrong = True
+        return None if wrong else list(chosen.values())
+
+    def join_subgroups(self, row: ImportRow, pid: uuid.UUID, enrollment: models.Enrollment,
+                       label: str, groups: list[Subgroup], chosen: list[Subgroup]) -> bool:
+        """A student already in the class: a subgroup they are in is kept, one of a split they
+        are in no subgroup of is joined from today, and another one is refused (a move)."""
+        state = self.state
+        assert state.year is not None
+        on = max(enrollment.starts_on, min(state.today, state.year.ends_on))
+        names = {g.id: g.name for g in groups}
+        placed: set[uuid.UUID] = set()
+        changed = False
+        for group in chosen:
+            place = state.places.get((pid, group.split_id))
+            if place is not None and (place.ends_on is None or place.ends_on >= on):
+                placed.add(group.split_id)
+                if place.group_id != group.id:
+                    self.problem(row, "subgroups", f"the student is in «{names[place.group_id]}», "
+                                                   f"not «{group.name}»: an import does not move "
+                                                   "students between subgroups; use the "
+                                                   "moveToSubgroup mutation, which keeps the "
+                                                   "history")
+                continue
+            if enrollment.ends_on is not None and enrollment.ends_on < on:
+                self.problem(row, "subgroups", f"the student left {label} on "
+                                               f"{enrollment.ends_on:%d.%m.%Y}; an import joins "
+                                               "no subgroup after that")
+                continue
+            self.plan.memberships.append(self.new(group_id=group.id, student_id=pid,
+                                                  starts_on=on, ends_on=enrollment.ends_on))
+            placed.add(group.split_id)
+            changed = True
+        if enrollment.ends_on is None or enrollment.ends_on >= on:
+            for split in {g.split_id for g in groups}:
+                p = state.places.get((pid, split))
+                if p is not None and (p.ends_on is None or p.ends_on >= on):
+                    placed.add(split)
+            self.unplaced(row, label, groups, placed)
+        return changed
+
+    def unplaced(self, row: ImportRow, label: str, groups: list[Subgroup],
+                 placed: set[uuid.UUID]) -> None:
+        """A notice for the splits of the class the student is in no subgroup of."""
+        splits: dict[uuid.UUID, list[Subgroup]] = {}
+        for g in groups:
+            if g.split_id not in placed:
+                splits.setdefault(g.split_id, []).append(g)
+        if splits:
+            choices = "; ".join(" or ".join(f"«{g.name}»" for g in split)
+                                for split in splits.values())
+            self.notice(row, "subgroups", f"{label} is divided into subgroups and the student "
+                                          f"is in none yet ({choices}): place them with "
+                                          "moveToSubgroup")
 
     def link(self, row: ImportRow, pid: uuid.UUID, student: str) -> bool:
         state = self.state
@@ -333,6 +461,20 @@ class _Planner:
         return False
 
 
+def _name_key(name: str) -> str:
+    return " ".join(name.replace("ё", "е").replace("Ё", "Е").split()).casefold()
+
+
+def _subgroup_keys(name: str, label: str) -> set[str]:
+    """A subgroup is named as in the set-up, or without its class in front («5А …»)."""
+    key, prefix = _name_key(name), _name_key(label) + " "
+    return {key, key.removeprefix(prefix)}
+
+
+def _names(groups: list[Subgroup]) -> str:
+    return ", ".join(f"«{g.name}»" for g in groups)
+
+
 def plan_import(school_id: uuid.UUID, state: SchoolState, parsed: ParsedFile,
                 result: ImportResult, progress: Progress | None = None) -> Plan:
     planner = _Planner(school_id, state, parsed.headers, parsed.rows)
@@ -348,6 +490,7 @@ def plan_import(school_id: uuid.UUID, state: SchoolState, parsed: ParsedFile,
         if progress and (i % 100 == 0 or i == total):
             progress("check", i, total)
     result.problems.extend(planner.problems)
+    result.notices.extend(planner.notices)
     return planner.plan
 
 
@@ -425,8 +568,10 @@ async def apply_import(session: AsyncSession, school_id: uuid.UUID, parsed: Pars
     plan = plan_import(school_id, state, parsed, result, progress)
     if result.problems:
         result.problems = capped(sorted(result.problems, key=lambda p: p.row or 0))
+        result.notices = []
         result.created = result.updated = result.unchanged = 0
         return result
+    result.notices = capped(result.notices)
     if dry_run:
         result.accounts = [NewAccount(a.external_id, a.login, None) for a in plan.new_accounts]
         return result

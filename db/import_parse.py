@@ -24,6 +24,7 @@ MAX_LINES = 2 * MAX_ROWS
 NAME_MAX = 100
 EXTERNAL_ID_MAX = 64
 RELATION_MAX = 32
+SUBGROUP_MAX = 120  # the length of a study group's name
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 # The same rule as setPersonAccount's: logins are lower-case ASCII.
 
@@ -53,6 +54,12 @@ COLUMNS: tuple[Column, ...] = (
            "DD.MM.YYYY (or YYYY-MM-DD)"),
     Column("class", "Класс", "class", False,
            "For students: the class in the current academic year, e.g. 5А"),
+    Column("subgroups", "Подгруппы", "subgroups", False,
+           "For students of a class divided into subgroups: the student's subgroups, one per "
+           "division, separated by «;», named as in the school's set-up (e.g. «5А Английский "
+           "язык (гр. 1)»; the class name in front may be left out). Empty: the student joins "
+           "the class and its whole-class groups only, and is placed in subgroups later with "
+           "moveToSubgroup", ("Подгруппа", "subgroup")),
     Column("enrolled_on", "Дата зачисления", "enrolled_on", False,
            "For students: first day in the class (default: the first day of the year)"),
     Column("guardian_of", "Родитель для", "guardian_of", False,
@@ -138,6 +145,7 @@ class ImportRow:
     middle_name: str | None = None
     birth_date: date | None = None
     school_class: ClassName | None = None
+    subgroups: list[str] = field(default_factory=list)
     enrolled_on: date | None = None
     guardian_of: list[str] = field(default_factory=list)
     relation: str | None = None
@@ -287,6 +295,12 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
 
 
+def split_names(text: str) -> list[str]:
+    """Subgroup names between «;» (or line breaks): a name may itself contain a comma."""
+    return list(dict.fromkeys(
+        name for part in re.split(r"[;\n]", text) if (name := re.sub(r"\s+", " ", part).strip())))
+
+
 # ---------------------------------------------------------------------------- rows
 
 
@@ -384,6 +398,12 @@ def parse_row(row: int, cells: dict[str, str], titles: dict[str, str], today: da
                            "e.g. 5А")
         elif roles and SchoolRole.STUDENT not in roles:
             r.add("class", "only a student is enrolled in a class (add the role ученик)")
+    subgroups = split_names(cells.get("subgroups", ""))
+    if subgroups and not class_text:
+        r.add("subgroups", "are given without a class")
+    for name in subgroups:
+        if len(name) > SUBGROUP_MAX:
+            r.add("subgroups", f"«{name[:20]}…» is longer than {SUBGROUP_MAX} characters")
     enrolled_on = r.date("enrolled_on", today, past=False)
     if enrolled_on is not None and not class_text:
         r.add("enrolled_on", "is given without a class")
@@ -405,7 +425,7 @@ def parse_row(row: int, cells: dict[str, str], titles: dict[str, str], today: da
     assert external_id and last_name and first_name
     return ImportRow(row=row, external_id=external_id, roles=roles, last_name=last_name,
                      first_name=first_name, middle_name=middle_name, birth_date=birth_date,
-                     school_class=school_class, enrolled_on=enrolled_on,
+                     school_class=school_class, subgroups=subgroups, enrolled_on=enrolled_on,
                      guardian_of=list(dict.fromkeys(guardian_of)), relation=relation,
                      login=login)
 

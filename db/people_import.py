@@ -87,11 +87,14 @@ async def _import_as_operator(owner_url: URL, school_id: uuid.UUID, path: Path, 
         await engine.dispose()
 
 
-# Example rows of the template: a student with two guardians, a teacher who is also an
-# administrator. Codes are the school's own (e.g. numbers from the alphabetical register).
+# Example rows of the template: two students with a guardian each (one placed in the subgroups
+# of her class, one left to moveToSubgroup), a teacher who is also an administrator. Codes are
+# the school's own (e.g. numbers from the alphabetical register). The classes and subgroup
+# names are the demo school's, so the template imports into it as it is.
 EXAMPLE_ROWS: list[dict[str, str]] = [
     {"external_id": "1001", "role": "ученик", "last_name": "Иванова", "first_name": "Мария",
-     "middle_name": "Петровна", "birth_date": "14.03.2010", "class": "5А"},
+     "middle_name": "Петровна", "birth_date": "14.03.2008", "class": "7А",
+     "subgroups": "Английский язык (гр. 1); Информатика (гр. 2)"},
     {"external_id": "1002", "role": "ученик", "last_name": "Петров", "first_name": "Илья",
      "middle_name": "Сергеевич", "birth_date": "02.11.2009", "class": "5А"},
     {"external_id": "2001", "role": "родитель", "last_name": "Иванова", "first_name": "Ольга",
@@ -135,9 +138,10 @@ def template_xlsx() -> bytes:
         sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for i, column in enumerate(COLUMNS):
+    for i in range(len(COLUMNS)):
         letter = sheet.cell(row=1, column=i + 1).column_letter
-        sheet.column_dimensions[letter].width = max(12, len(column.russian) + 4)
+        longest = max(len(r[i]) for r in [header, *rows])
+        sheet.column_dimensions[letter].width = min(50, max(12, longest + 4))
         # Codes, dates and classes as text, so Excel keeps «01.09.2010» and «0042» as typed.
         sheet.column_dimensions[letter].number_format = "@"
     notes = workbook.create_sheet("Пояснения")

@@ -1,7 +1,7 @@
 """Row-level security, roles and grants as SQL, applied by the migrations.
 
 Kept as functions of table names so each migration freezes the list it applies to; a catalog
-test (tests/test_tenancy_catalog.py) fails when a tenant table escapes.
+test (tests/db/test_tenancy_catalog.py) fails when a tenant table escapes.
 """
 
 from __future__ import annotations

@@ -33,6 +33,17 @@ described_enum(AggregateDimension, "What the rows of an aggregate report are gro
 })
 
 
+AttainmentBasis = plain.AttainmentBasis
+described_enum(AttainmentBasis, "What успеваемость and качество were computed from "
+                                "(docs/figures.md).", {
+    "PERIOD_GRADES": "The period grades of the row's period: the row is one period (grouped by "
+                     "PERIOD, or `filter.periodId`) and it is closed or over.",
+    "CURRENT_AVERAGES": "Each student's current weighted average per subject over the row's "
+                        "dates, rounded to the suggested grade by the school's rule (any other "
+                        "range, or a period still open).",
+})
+
+
 def _values(figures: Any) -> dict[str, Any]:
     """A plain dataclass's fields, for the GraphQL type of the same fields."""
     return {f.name: getattr(figures, f.name) for f in dataclasses.fields(figures)}
@@ -57,7 +68,10 @@ class AggregateFilter:
     period_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only this period of the school (global id of `Period`; "
                                   "only when exactly one school is asked): the range becomes "
-                                  "the part of the period inside `from`–`to`.")
+                                  "the part of the period inside `from`–`to`, only the groups "
+                                  "of grade levels on the period's scheme count for "
+                                  "`attainment`, and once the period is closed or over "
+                                  "`attainment` is computed from its period grades.")
 
 
 @strawberry.type(description="How many marks fall in each five-point band of the 0–100 axis "
@@ -75,9 +89,9 @@ class MarkBands:
 
 
 @strawberry.type(description="Marks over the range. Counted: marks whose work date lies in the "
-                             "range, except those excluded from the average; the bands, "
-                             "averages and качество use marks of graded scales (not "
-                             "зачёт/незачёт).")
+                             "range, except those excluded from the average; the bands and "
+                             "averages use marks of graded scales (not зачёт/незачёт). "
+                             "Успеваемость and качество are `AggregateRow.attainment`.")
 class MarkAggregate:
     suppressed: bool = strawberry.field(description="Fewer students than the threshold: the "
                                                     "figures are null.")
@@ -93,16 +107,51 @@ class MarkAggregate:
                     "interpolated between the template's points: a «4» of a five-point scale "
                     "is exactly 4), two decimals: the средний балл.")
     success_rate: float | None = strawberry.field(
-        description="Успеваемость: the share (0–1) of the students none of whose marks fails "
-                    "(every value counts as a pass).")
+        description="Успеваемость, the same as `attainment.successRate` (docs/figures.md).",
+        deprecation_reason="Use `AggregateRow.attainment`, which gives the basis, numerator "
+                           "and denominator.")
     quality_rate: float | None = strawberry.field(
-        description="Качество: the share (0–1) of the students with no failing mark, at "
-                    "least one graded mark, and every graded mark in the «4» or «5» band.")
+        description="Качество, the same as `attainment.qualityRate` (docs/figures.md).",
+        deprecation_reason="Use `AggregateRow.attainment`, which gives the basis, numerator "
+                           "and denominator.")
 
     @classmethod
     def from_figures(cls, figures: plain.MarkFigures) -> Self:
         bands = figures.bands and MarkBands.from_figures(figures.bands)
         return cls(**{**_values(figures), "bands": bands})
+
+
+@strawberry.type(description="Успеваемость and качество by the definitions of docs/figures.md: "
+                             "per student, one result per subject taught with marks (a period "
+                             "grade, or the suggested grade of the current weighted average; "
+                             "see `basis`); exempt results and subjects or grade levels taught "
+                             "without marks do not count.")
+class AttainmentAggregate:
+    basis: AttainmentBasis = strawberry.field(description="What the shares were computed "
+                                                          "from.")
+    suppressed: bool = strawberry.field(description="`students` is below the threshold: the "
+                                                    "figures are null.")
+    students: int | None = strawberry.field(
+        description="The denominator of both shares: students with at least one result and "
+                    "none pending (a deferred or missing period grade).")
+    passing: int | None = strawberry.field(
+        description="The numerator of successRate: of `students`, those without a failing "
+                    "result (a value that does not count as a pass, or н/а).")
+    quality: int | None = strawberry.field(
+        description="The numerator of qualityRate: of `passing`, those with at least one "
+                    "result on a graded scale, all of them «4» or «5» on the five-point axis "
+                    "(pass/fail results count for успеваемость only).")
+    success_rate: float | None = strawberry.field(description="Успеваемость: passing / "
+                                                              "students (0–1).")
+    quality_rate: float | None = strawberry.field(description="Качество: quality / students "
+                                                              "(0–1).")
+    not_yet_attested: int | None = strawberry.field(
+        description="Students left out of `students` because a period grade is deferred or "
+                    "missing (always 0 on CURRENT_AVERAGES).")
+
+    @classmethod
+    def from_figures(cls, figures: plain.AttainmentFigures) -> Self:
+        return cls(**_values(figures))
 
 
 @strawberry.type(description="Attendance over the held lessons of the range.")
@@ -223,7 +272,13 @@ class AggregateRow:
     key: strawberry.Private[rules.Key]
     figures: strawberry.Private[rules.Figures]
 
-    @strawberry.field(description="Marks: bands, averages, успеваемость and качество.")
+    @strawberry.field(description="Успеваемость and качество with their basis, numerators and "
+                                  "denominator (docs/figures.md).")
+    async def attainment(self) -> AttainmentAggregate:
+        return AttainmentAggregate.from_figures(
+            await self.figures.attainment(self.key, self.threshold))
+
+    @strawberry.field(description="Marks: bands and averages.")
     async def marks(self) -> MarkAggregate:
         return MarkAggregate.from_figures(await self.figures.marks(self.key, self.threshold))
 

@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from schema.curriculum import CurriculumPlanLine, curriculum_of
 from schema.errors import UserError
 from schema.structure import structure_nodes
 
@@ -60,6 +61,11 @@ class AcademicYear(relay.Node):
             models.Holiday.academic_year_id, models.Holiday.starts_on,
             models.Holiday.id).load(self.id)
         return [Holiday.from_model(r) for r in rows]
+
+    @strawberry.field(description="The year's curriculum (учебный план): hours a year per "
+                                  "subject, grade level and lesson type, by grade level.")
+    async def curriculum(self, info: Info) -> list[CurriculumPlanLine]:
+        return await curriculum_of(info, self.id)
 
     @classmethod
     def from_model(cls, row: models.AcademicYear) -> AcademicYear:

@@ -49,7 +49,8 @@ class ImportPeoplePayload:
                                              "skipped).")
     created: int = strawberry.field(description="Rows that created a new person.")
     updated: int = strawberry.field(description="Rows that changed an existing person (names, "
-                                                "dates, roles, class, links or login added).")
+                                                "dates, roles, class, subgroups, links or login "
+                                                "added).")
     unchanged: int = strawberry.field(description="Rows that matched an existing person with "
                                                   "nothing to change.")
     dry_run: bool = strawberry.field(description="True when nothing was written by request.")
@@ -98,4 +99,9 @@ class ImportsMutation:
                     "logins from a CSV or XLSX file (school administrators). Every row is "
                     "checked first; with any error nothing is written. Persons are matched by "
                     "their code (external id), so importing the same file again changes "
-                    "nothing; nothing is ever deleted.")
+                    "nothing; nothing is ever deleted. In a class divided into subgroups the "
+                    "«Подгруппы» column places the student in the named subgroups (one per "
+                    "split); left empty, the student joins the class and its whole-class groups "
+                    "only, and `moveToSubgroup` places them later. A re-import keeps a "
+                    "subgroup, joins one the student is in none of (from today), and refuses "
+                    "another subgroup of the same split (a move: `moveToSubgroup`).")

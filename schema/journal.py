@@ -109,6 +109,11 @@ class JournalStudent:
 class JournalPage:
     group: JournalGroup = strawberry.field(description="The study group.")
     period: JournalPeriod = strawberry.field(description="The reporting period.")
+    without_marks: bool = strawberry.field(
+        description="True when the group is taught without marks (безотметочное обучение, "
+                    "`teachingWithoutMarks`): its journal takes topics, attendance and "
+                    "comments, and refuses marks and period grades, so a front end hides mark "
+                    "entry.")
     grading_system: JournalGradingSystem | None = strawberry.field(
         description="The grading system of the group's marks; null when the school configured "
                     "none.")
@@ -183,6 +188,7 @@ def _page(page: rules.Page) -> JournalPage:
     period, system = page.period, page.grading_system
     return JournalPage(
         group=JournalGroup(id=_gid("StudyGroup", page.group_id), name=page.group_name),
+        without_marks=page.without_marks,
         period=JournalPeriod(id=_gid("Period", period.id), name=period.name,
                              starts_on=period.starts_on, ends_on=period.ends_on),
         grading_system=JournalGradingSystem(

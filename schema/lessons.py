@@ -167,8 +167,11 @@ class UpdateLessonInput:
         default=None, description="When the homework is due; when homework is set and this is "
                                   "omitted, the date of the group's next lesson.")
     recorded_at: datetime | None = strawberry.field(
-        default=None, description="When the teacher wrote it (e.g. offline in class); "
-                                  "timeliness is judged on it when it is not in the future.")
+        default=None, description="When the teacher wrote it offline in class, with a time "
+                                  "zone offset. Timeliness is judged on it when it lies within "
+                                  "the school's offline window (72 hours by default) before "
+                                  "now and not before the lesson day; any other value is "
+                                  "refused. Omitted: the server's time.")
     expected_version: int | None = strawberry.field(
         default=None, description="The version the client last read; a different current "
                                   "version gives CONFLICT.")

@@ -202,6 +202,10 @@ class AttendanceEntry(relay.Node):
     kind: AttendanceKindEnum = strawberry.field(description="Absent, ill, excused or late.")
     late_minutes: int | None = strawberry.field(description="Minutes late (1–45) when late; "
                                                             "else null.")
+    excuse_reason: str | None = strawberry.field(
+        description="For an excused or ill entry recorded with `excuseAbsences`: the document "
+                    "or reason the class teacher gave (e.g. «справка от врача № 12»); else "
+                    "null.")
     recorded_at: datetime | None = strawberry.field(
         description="When the teacher recorded it (e.g. offline in class), as the client said.")
     entered_at: datetime = strawberry.field(description="When the server stored the entry (or "
@@ -228,7 +232,8 @@ class AttendanceEntry(relay.Node):
     @classmethod
     def from_model(cls, row: Any) -> AttendanceEntry:
         return cls(id=row.id, kind=models.AttendanceKind(row.kind), late_minutes=row.late_minutes,
-                   recorded_at=row.recorded_at, entered_at=row.entered_at, version=row.version,
+                   excuse_reason=row.excuse_reason, recorded_at=row.recorded_at,
+                   entered_at=row.entered_at, version=row.version,
                    school_id=row.school_id, lesson_ref=row.lesson_id, student_id=row.student_id,
                    entered_by_ref=row.entered_by_id)
 
@@ -280,8 +285,10 @@ class MarkEntryInput:
                                   "mark, unchanged on a change.")
     recorded_at: datetime | None = strawberry.field(
         default=None, description="When the mark was recorded in class (offline clients), with "
-                                  "a time zone offset; not in the future. Lateness counts from "
-                                  "it.")
+                                  "a time zone offset. Lateness counts from it when it lies "
+                                  "within the school's offline window (72 hours by default) "
+                                  "before now and not before the work's day; any other value "
+                                  "is refused. Omitted: the server's time.")
 
 
 @strawberry.input(description="Marks of a lesson, or of a whole journal page, written at once: "
@@ -349,8 +356,11 @@ class AttendanceEntryInput:
         default=None, description="The version of the student's entry the client last read; "
                                   "CONFLICT when it changed (or was removed).")
     recorded_at: datetime | None = strawberry.field(
-        default=None, description="When it was recorded in class, with a time zone offset; not "
-                                  "in the future. Lateness counts from it.")
+        default=None, description="When it was recorded in class (offline clients), with a "
+                                  "time zone offset. Lateness counts from it when it lies "
+                                  "within the school's offline window (72 hours by default) "
+                                  "before now and not before the lesson day; any other value "
+                                  "is refused. Omitted: the server's time.")
 
 
 @strawberry.input(description="The attendance of a lesson, written at once: all or nothing.")

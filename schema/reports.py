@@ -12,6 +12,7 @@ from strawberry.types import Info
 from resolvers.reports import monthly as reports
 from resolvers.reports import sql as report_sql
 from schema.aggregates import (
+    AttainmentAggregate,
     AttendanceAggregate,
     CurriculumAggregate,
     MarkAggregate,
@@ -34,8 +35,10 @@ class MonthlyReportRow:
     threshold: int = strawberry.field(description="The fewest students a figure of this line "
                                                   "may be computed from: the school's own "
                                                   "setting, or 5 over several schools.")
-    marks: MarkAggregate = strawberry.field(description="Marks: bands, averages, успеваемость "
-                                                        "and качество.")
+    attainment: AttainmentAggregate = strawberry.field(
+        description="Успеваемость and качество of the month (basis CURRENT_AVERAGES), with "
+                    "numerators and denominator (docs/figures.md).")
+    marks: MarkAggregate = strawberry.field(description="Marks: bands and averages.")
     attendance: AttendanceAggregate = strawberry.field(description="Attendance and absences by "
                                                                    "reason.")
     timeliness: TimelinessAggregate = strawberry.field(
@@ -50,6 +53,7 @@ class MonthlyReportRow:
     @classmethod
     def from_line(cls, line: report_sql.MonthlyRow) -> Self:
         return cls(municipality=line.municipality, school=line.school, threshold=line.threshold,
+                   attainment=AttainmentAggregate.from_figures(line.attainment),
                    marks=MarkAggregate.from_figures(line.marks),
                    attendance=AttendanceAggregate.from_figures(line.attendance),
                    timeliness=TimelinessAggregate.from_figures(line.timeliness),

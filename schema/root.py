@@ -13,9 +13,11 @@ from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
 from schema.calendar_fields import CalendarMutation, CalendarQuery
 from schema.classes import SchoolClass, Split, StudyGroup, TeacherAssignment
+from schema.curriculum import CurriculumMutation
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.events import EventsSubscription
+from schema.excuses import ExcusesMutation
 from schema.grades import Grade
 from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
@@ -38,11 +40,13 @@ from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
 from schema.reports import ReportsQuery
 from schema.roster_fields import RosterMutation, RosterQuery
+from schema.school_settings import SchoolSettingsMutation
 from schema.schools import Municipality, School, SchoolsQuery
 from schema.subjects import LessonType, Subject, SubjectsMutation, SubjectsQuery, WorkType
 from schema.timetable import TimetableMutation, TimetableQuery, TimetableSlot
 from schema.tokens import ApiToken, TokensMutation, TokensQuery
 from schema.viewer import ViewerQuery
+from schema.without_marks import WithoutMarksMutation, WithoutMarksQuery
 
 
 @strawberry.type
@@ -61,7 +65,8 @@ class NodeQuery:
 @strawberry.type(description="Entry points for reading.")
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
-            JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery):
+            JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
+            WithoutMarksQuery):
     pass
 
 
@@ -70,8 +75,9 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
                              "errors nothing was written.")
 class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation,
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
-               LessonsMutation, MarksMutation, GradesMutation, ImportsMutation,
-               AccountLinksMutation):
+               LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
+               ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
+               CurriculumMutation, WithoutMarksMutation):
     pass
 
 

@@ -11,9 +11,12 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import schools as rules
+from resolvers.school_settings import Settings
 from schema.ids import try_uuid
 from schema.pagination import After, First, paginate
 from schema.permissions import IsAuthenticated
+from schema.school_settings import SchoolSettings
+from tenants.rules import can_read_structure
 
 
 @strawberry.type(description="A municipal district or city (муниципальный район / городской "
@@ -54,6 +57,16 @@ class School(relay.Node):
     async def municipality(self, info: Info) -> Municipality:
         row = await info.context.loaders.by_id(models.Municipality).load(self.municipality_id)
         return Municipality.from_model(row)
+
+    @strawberry.field(description="How the school applies the journal rules (deadlines, "
+                                  "rounding, small-cell threshold, time zone…); null for a "
+                                  "viewer who is neither a member of the school nor an officer "
+                                  "over it.")
+    async def settings(self, info: Info) -> SchoolSettings | None:
+        if not can_read_structure(info.context.access, self.id):
+            return None
+        rows = await info.context.loaders.many(models.SchoolSettings.school_id).load(self.id)
+        return SchoolSettings.of(Settings.of(rows[0] if rows else None, self.timezone))
 
     @classmethod
     def from_model(cls, row: models.School) -> School:

@@ -411,6 +411,9 @@ def import_people(
     if result.ignored_columns:
         console.print("columns not read (not stored): " + ", ".join(result.ignored_columns),
                       highlight=False, soft_wrap=True)
+    for notice in result.notices:
+        console.print(f"[yellow]notice:[/] {notice.describe()}", highlight=False,
+                      soft_wrap=True)
     verb = "would create" if dry_run else "created"
     console.print(f"{result.rows} rows ({result.academic_year or 'no academic year'}): {verb} "
                   f"{result.created}, updated {result.updated}, unchanged {result.unchanged}",

@@ -6,6 +6,7 @@ Resolvers ask these questions; they never inspect roles themselves.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from db.models import SchoolRole, TokenScope
 from tenants.access import AccessContext
@@ -80,6 +81,20 @@ def may_write_lesson(access: AccessContext, school_id: uuid.UUID, group_id: uuid
     substitute = m is not None and lesson_id is not None and lesson_id in m.substitute_lesson_ids
     return (is_admin(access, school_id) or teaches(access, school_id, group_id) or substitute
             or token_may(access, school_id, TokenScope.WRITE_JOURNAL))
+
+
+def may_excuse_absences(access: AccessContext, school_id: uuid.UUID,
+                        class_ids: Iterable[uuid.UUID]) -> bool:
+    """Turning a student's н into у or б with the note that excuses it, on any lesson of the
+    student whichever group it is in: the class teacher of a class the student was enrolled in
+    (`class_ids`), and the administrator. A subject teacher records the attendance of their own
+    lessons (`may_write_lesson`) but excuses no one; a token excuses no one either (an excuse
+    is a person's act on a document they saw)."""
+    if is_admin(access, school_id):
+        return True
+    m = access.membership(school_id)
+    return (m is not None and SchoolRole.TEACHER in m.roles
+            and not m.led_class_ids.isdisjoint(class_ids))
 
 
 def may_read_journal(access: AccessContext, school_id: uuid.UUID, group_id: uuid.UUID,

@@ -42,14 +42,15 @@ from schema.ids import to_global_id
 # Which victim id an id-valued argument or input field takes: "<GraphQL type>[.<role>]".
 ID_FIELDS: dict[str, str] = {
     "schoolId": "School", "municipalityId": "Municipality",
-    "academicYearId": "AcademicYear", "periodSchemeId": "PeriodScheme", "periodId": "Period",
+    "academicYearId": "AcademicYear", "fromAcademicYearId": "AcademicYear",
+    "toAcademicYearId": "AcademicYear", "periodSchemeId": "PeriodScheme", "periodId": "Period",
     "classId": "SchoolClass", "toClassId": "SchoolClass",
     "groupId": "StudyGroup", "toGroupId": "StudyGroup",
     "studentId": "Person.student", "studentIds": "Person.student",
     "personId": "Person.student", "guardianId": "Person.guardian",
     "teacherId": "Person.teacher", "classTeacherId": "Person.teacher",
     "actorId": "Person.teacher",
-    "lessonId": "Lesson", "entityId": "Lesson", "markId": "Mark",
+    "lessonId": "Lesson", "lessonIds": "Lesson", "entityId": "Lesson", "markId": "Mark",
     "subjectId": "Subject", "workTypeId": "WorkType", "lessonTypeId": "LessonType",
     "systemId": "GradingSystem", "fromSystemId": "GradingSystem",
     "toSystemId": "GradingSystem", "in": "GradingSystem",
@@ -64,6 +65,7 @@ TYPE_ALIASES = {"Class": "SchoolClass"}
 # ("field=VALUE" also sets a field the alternative depends on).
 ALTERNATIVES: dict[str, list[list[str]]] = {
     "SetMarksInput": [["lessonId"], ["groupId", "workDate"]],
+    "ExcuseAbsencesInput": [["lessonIds"], ["from", "to"]],
     "MarkEntryInput": [[], ["markId"]],
     "EndGroupMembershipInput": [["membershipId"], ["groupId", "studentId"]],
     "IssueApiTokenInput": [["schoolId"], ["municipalityId"]],

@@ -23,7 +23,7 @@ TEST_SETTINGS = ServerSettings(
     # per-address limit is tested with its own server and forwarded addresses).
     login_failures_per_address=1_000_000,
     # Off: many tests write with the owner and read at once, which would race the change
-    # notification; tests/test_diary_cache.py runs a server with it on.
+    # notification; tests/api/test_diary_cache.py runs a server with it on.
     diary_cache_entries=0,
 )
 

@@ -15,6 +15,7 @@ from db.models.calendar import (
 )
 from db.models.classes import (
     CurriculumLine,
+    CurriculumPlan,
     Enrollment,
     GroupKind,
     GroupMembership,
@@ -41,7 +42,7 @@ from db.models.marks import Attendance, AttendanceKind, Mark
 from db.models.people import Guardianship, Person, PersonRole, SchoolRole
 from db.models.receipts import MutationReceipt
 from db.models.settings import SchoolSettings
-from db.models.subjects import LessonType, Subject, WorkType
+from db.models.subjects import LessonType, Subject, TeachingWithoutMarks, WorkType
 from db.models.timetable import Bell, TimetableSlot
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "ConversionRow",
     "ConversionTable",
     "CurriculumLine",
+    "CurriculumPlan",
     "Enrollment",
     "Grade",
     "GradeKind",
@@ -95,6 +97,7 @@ __all__ = [
     "StudyGroup",
     "Subject",
     "TeacherAssignment",
+    "TeachingWithoutMarks",
     "TimetableSlot",
     "TokenScope",
     "WorkType",

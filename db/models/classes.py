@@ -153,3 +153,25 @@ class CurriculumLine(TenantMixin, Base):
     period_id: Mapped[uuid.UUID]
     lesson_type_id: Mapped[uuid.UUID]
     planned_hours: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+
+
+class CurriculumPlan(TenantMixin, Base):
+    """Hours a year of a subject in a grade level, by lesson type (учебный план); the school's
+    own plan, from which the per-group, per-period `curriculum_lines` are derived."""
+
+    __tablename__ = "curriculum_plans"
+    __table_args__ = (
+        tenant_fk("academic_year_id", "academic_years", ondelete="CASCADE"),
+        tenant_fk("subject_id", "subjects"),
+        tenant_fk("lesson_type_id", "lesson_types"),
+        UniqueConstraint("school_id", "academic_year_id", "subject_id", "grade_level",
+                         "lesson_type_id", name="uq_curriculum_plans_line"),
+        CheckConstraint("grade_level BETWEEN 1 AND 11", name="grade_level_range"),
+        CheckConstraint("hours_per_year BETWEEN 0 AND 1000", name="hours_range"),
+    )
+
+    academic_year_id: Mapped[uuid.UUID]
+    subject_id: Mapped[uuid.UUID]
+    grade_level: Mapped[int] = mapped_column(SmallInteger)
+    lesson_type_id: Mapped[uuid.UUID]
+    hours_per_year: Mapped[Decimal] = mapped_column(Numeric(5, 1))

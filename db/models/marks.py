@@ -77,12 +77,19 @@ class Attendance(TenantMixin, Base):
         CheckConstraint(
             "(kind = 'late') = (late_minutes IS NOT NULL)", name="late_minutes_iff_late"
         ),
+        CheckConstraint(
+            "excuse_reason IS NULL OR (kind IN ('excused', 'ill') "
+            "AND length(excuse_reason) BETWEEN 1 AND 500)", name="excuse_reason_of_excused"
+        ),
     )
 
     lesson_id: Mapped[uuid.UUID]
     student_id: Mapped[uuid.UUID]
     kind: Mapped[AttendanceKind] = mapped_column(str_enum(AttendanceKind, "attendance_kind"))
     late_minutes: Mapped[int | None] = mapped_column(SmallInteger)
+    # The document or reason of an excused (у) or ill (б) absence, as the class teacher wrote
+    # it (`excuseAbsences`); hidden from the officer role.
+    excuse_reason: Mapped[str | None] = mapped_column(Text)
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     entered_at: Mapped[datetime] = created_at_column()
     entered_by_id: Mapped[uuid.UUID | None]

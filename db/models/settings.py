@@ -22,6 +22,7 @@ class SchoolSettings(TenantMixin, Base):
         CheckConstraint("rounding_threshold > 0 AND rounding_threshold < 1",
                         name="threshold_fraction"),
         CheckConstraint("min_group_size >= 1", name="group_size_positive"),
+        CheckConstraint("offline_window_hours BETWEEN 0 AND 720", name="offline_window_range"),
     )
 
     # Days after a lesson (or work) after which changes need an administrator; null: never.
@@ -33,6 +34,9 @@ class SchoolSettings(TenantMixin, Base):
         Numeric(3, 2), default=Decimal("0.5"), server_default="0.5")
     # Aggregates over fewer students than this are suppressed (re-identification).
     min_group_size: Mapped[int] = mapped_column(SmallInteger, default=5, server_default="5")
+    # How long after the fact an entry may say it was recorded offline (`recordedAt`).
+    offline_window_hours: Mapped[int] = mapped_column(SmallInteger, default=72,
+                                                      server_default="72")
     # How a year grade is derived from period grades.
     year_grade_rule: Mapped[str] = mapped_column(String(32), default="rounded_mean",
                                                  server_default="rounded_mean")

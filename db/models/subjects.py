@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Numeric, SmallInteger, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.models.base import Base, TenantMixin
+from db.models.base import Base, TenantMixin, created_at_column, tenant_fk
 
 
 class Subject(TenantMixin, Base):
@@ -41,3 +43,21 @@ class LessonType(TenantMixin, Base):
 
     code: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
+
+
+class TeachingWithoutMarks(TenantMixin, Base):
+    """A grade level (no subject) or a subject in a grade level taught without marks
+    (безотметочное обучение): no marks, no period grades expected, out of the denominators of
+    успеваемость and качество (docs/figures.md)."""
+
+    __tablename__ = "teaching_without_marks"
+    __table_args__ = (
+        tenant_fk("subject_id", "subjects", ondelete="CASCADE"),
+        UniqueConstraint("school_id", "grade_level", "subject_id",
+                         postgresql_nulls_not_distinct=True),
+        CheckConstraint("grade_level BETWEEN 1 AND 11", name="grade_level_range"),
+    )
+
+    grade_level: Mapped[int] = mapped_column(SmallInteger)
+    subject_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = created_at_column()

@@ -28,6 +28,12 @@ def add_configuration(st: SchoolState, rows: Rows, until: date, scales: dict[str
     for name, short in SUBJECTS.items():
         st.subject_ids[name] = st.new_id()
         rows.add("subjects", school, st.subject_ids[name], name, short)
+    if 1 in st.spec.grades:  # безотметочное обучение in the first grade
+        st.unmarked.add((1, None))
+        rows.add("teaching_without_marks", school, st.new_id(), 1, None)
+    if st.spec.rounding_threshold is not None:
+        st.rounding_threshold = st.spec.rounding_threshold
+        rows.add("school_settings", school, st.new_id(), st.rounding_threshold)
     for name, weight in WORK_TYPES:
         st.work_type_ids[name] = st.new_id()
         rows.add("work_types", school, st.work_type_ids[name], name, Decimal(weight))

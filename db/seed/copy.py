@@ -26,6 +26,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "holidays": (*_T, "academic_year_id", "scheme_id", "name", "starts_on", "ends_on"),
     "grade_level_schemes": (*_T, "academic_year_id", "grade_level", "scheme_id"),
     "subjects": (*_T, "name", "short_name"),
+    "teaching_without_marks": (*_T, "grade_level", "subject_id"),
+    "school_settings": (*_T, "rounding_threshold"),
     "work_types": (*_T, "name", "weight"),
     "lesson_types": (*_T, "code", "name"),
     "grading_systems": (*_T, "name", "kind", "template_code"),

@@ -296,7 +296,7 @@ def region_year_schools() -> tuple[SchoolSpec, ...]:
 def _skip_key_checks_if_allowed(conn: psycopg.Connection[Any]) -> None:
     """Skip the per-row foreign key triggers when the owner may (a superuser), as pg_restore's
     --disable-triggers does: they cost ~10 µs a key on a small machine, most of the seeding
-    time. The rows are generated consistent, and tests/test_seed_demo.py checks every key.
+    time. The rows are generated consistent, and tests/db/test_seed_demo.py checks every key.
     A non-superuser owner seeds with the checks on, only slower.
     """
     row = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()

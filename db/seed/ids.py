@@ -26,7 +26,7 @@ def new_id(rng: random.Random) -> uuid.UUID:
     """`uuid.UUID(int=rng.getrandbits(128), version=4)`, built without the constructor's checks.
 
     The seeder makes about a million ids and the constructor is most of their cost; the value
-    is the same (tests/test_seed_demo.py compares the two).
+    is the same (tests/db/test_seed_demo.py compares the two).
     """
     u = _new(uuid.UUID)
     _set(u, "int", (rng.getrandbits(128) & _VERSION_BITS) | _VERSION_4)

@@ -7,13 +7,20 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 
 from db.seed.calendar import Span, public_holidays, school_days
 from db.seed.configuration import LOCAL, local
 from db.seed.copy import Rows
+from db.seed.marking import (
+    CLOSING_LESSONS,
+    MIN_MARKS,
+    TEST_SHIFT,
+    draw_effect,
+    mark_label,
+    period_grade,
+)
 from db.seed.state import Group, SchoolState, Slot, SystemRec
-from db.seed.subjects import BELLS, homework, lesson_type_of, topic
+from db.seed.subjects import BELLS, WORK_TYPES, homework, lesson_type_of, topic
 
 SUBSTITUTION_REASON = "болезнь учителя"
 _ENDS = {n: end for n, _, end in BELLS}
@@ -33,7 +40,8 @@ class Journal:
     lessons: int = 0
     marks: int = 0
     substitute: tuple[uuid.UUID, uuid.UUID, date] | None = None
-    # (student index, group index, period index) → [Σ weight·value, Σ weight, marks, passes]
+    # (student index, group index, period index) → [Σ weight·number, Σ weight,
+    # Σ weight·point, marks]: what the period grade is computed from (marking.period_grade)
     totals: dict[tuple[int, int, int], list[float]] = field(default_factory=dict)
 
 
@@ -75,6 +83,14 @@ class _Context:
     students: list[uuid.UUID]
     ability: list[float]
     dense: bool
+    # (student index, subject) → the student's effect in the subject, drawn on first use
+    effects: dict[tuple[int, str], float] = field(default_factory=dict)
+
+    def level(self, i: int, subject: str) -> float:
+        effect = self.effects.get((i, subject))
+        if effect is None:
+            effect = self.effects[(i, subject)] = draw_effect(self.st.rng)
+        return self.ability[i] + effect
 
 
 def build_journal(st: SchoolState, rows: Rows, *, until: date, last: date,
@@ -118,6 +134,9 @@ def build_journal(st: SchoolState, rows: Rows, *, until: date, last: date,
         static = all(b is None and a == st.year.starts_on for _, a, b in dated)
         everyone = [i for i, _, _ in dated]
         dates = [d for d, _ in occurrences]
+        marked = not st.without_marks(g.grade, g.subject)
+        plan = st.schemes[st.grade_scheme[g.grade]].plan.periods
+        closing = _closing(dates, starts, [p.ends_on <= last for p in plan]) if marked else []
         for n, (day, slot) in enumerate(occurrences, start=1):
             lid = st.new_id()
             held = day < until or (day == until and slot.number <= 3)
@@ -162,21 +181,39 @@ def build_journal(st: SchoolState, rows: Rows, *, until: date, last: date,
                 i = present[int(rnd() * len(present))]
                 add_attendance((school, st.new_id(), lid, students[i], "late",
                                 3 + int(rnd() * 18), actual, entered))
-            if g.grade == 1:
-                continue  # first-graders get no marks (безотметочное обучение)
+            if not marked:
+                continue  # taught without marks (безотметочное обучение): grade 1
             period = bisect.bisect_right(starts, day) - 1
-            _marks(ctx, g, gi, system, lid, day, slot.number, ltype, present, actual, period)
+            done = _marks(ctx, g, gi, system, lid, day, slot.number, ltype, present, actual,
+                          period)
+            if closing[n - 1]:
+                _top_up(ctx, g, gi, system, lid, day, slot.number, present, actual, period,
+                        done)
     return journal
 
 
+def _closing(dates: list[date], starts: list[date], complete: list[bool]) -> list[bool]:
+    """For each lesson: is it one of the last CLOSING_LESSONS of its period in the group?
+    Only in periods whose every lesson is generated (`complete`): the journal stops at `last`,
+    and the last lessons generated of a period still under way are not its closing ones."""
+    periods = [bisect.bisect_right(starts, d) - 1 for d in dates]
+    flags, left, current = [False] * len(dates), 0, None
+    for k in range(len(dates) - 1, -1, -1):
+        if periods[k] != current:
+            current, left = periods[k], 0
+        flags[k] = complete[periods[k]] and left < CLOSING_LESSONS
+        left += 1
+    return flags
+
+
 _TEST_WORK = {"Русский язык": "Диктант", "Литература": "Сочинение"}
-_WEIGHTS = {"Контрольная работа": 2.0, "Диктант": 2.0, "Сочинение": 2.0,
-            "Работа на уроке": 1.0, "Домашняя работа": 1.0}
+WEIGHTS = {name: float(weight) for name, weight in WORK_TYPES}  # as the school's work types
 
 
 def _marks(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID, day: date,
            number: int, ltype: str, present: list[int], teacher: uuid.UUID,
-           period: int) -> None:
+           period: int) -> list[int]:
+    """Marks of one held lesson; returns the students marked."""
     st = ctx.st
     rng = st.rng
     rnd = rng.random
@@ -190,7 +227,7 @@ def _marks(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID, 
     elif ctx.dense:
         r = rnd()
         if not present or r >= 0.9:
-            return
+            return []
         if r < 0.2:
             work = _pick(rng, _WRITTEN_WORK)
             chosen = [i for i in present if rnd() < 0.9]
@@ -201,16 +238,41 @@ def _marks(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID, 
         work = _pick(rng, _USUAL_WORK)
         chosen = rng.sample(present, min(len(present), 1 + int(rnd() * 4)))
     else:
-        return
-    weight = _WEIGHTS.get(work, 1.5)
+        return []
+    shift = TEST_SHIFT if ltype == "test" else 0.0
+    _write_marks(ctx, g, gi, system, lid, day, number, work, chosen, teacher, period, shift)
+    return chosen
+
+
+def _top_up(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID, day: date,
+            number: int, present: list[int], teacher: uuid.UUID, period: int,
+            done: list[int]) -> None:
+    """Near a period's end the teacher marks the present students who have fewer than
+    MIN_MARKS marks of the period, so that each can be graded (накопляемость)."""
+    totals = ctx.journal.totals
+    marked = set(done)
+    short = [i for i in present if i not in marked
+             and (totals.get((i, gi, period)) or (0, 0, 0, 0))[3] < MIN_MARKS]
+    if short:
+        _write_marks(ctx, g, gi, system, lid, day, number, "Работа на уроке", short, teacher,
+                     period, 0.0)
+
+
+def _write_marks(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID,
+                 day: date, number: int, work: str, chosen: list[int], teacher: uuid.UUID,
+                 period: int, shift: float) -> None:
+    st = ctx.st
+    rng = st.rng
+    weight = WEIGHTS[work]
     work_id = st.work_type_ids[work]
     code = system.scale.code
     values, value_ids = system.labels, system.value_ids
     add_mark = ctx.rows.tables["marks"].append
     totals, clock, school, group = ctx.journal.totals, ctx.clock, st.id, g.id
     late_fallback = None
+    subject = g.subject
     for i in chosen:
-        label = _value(rng, code, ctx.ability[i] - (0.2 if ltype == "test" else 0.0))
+        label = mark_label(rng, code, ctx.level(i, subject) + shift)
         entered = clock.at(day, number, 0.75, (1, 6), very_late=0.06, very_late_days=(8, 14),
                            same_day_minutes=420)
         if entered is None:
@@ -220,13 +282,13 @@ def _marks(ctx: _Context, g: Group, gi: int, system: SystemRec, lid: uuid.UUID, 
                   value_ids[label], teacher, entered))
         total = totals.get((i, gi, period))
         if total is None:
-            total = totals[(i, gi, period)] = [0.0, 0.0, 0, 0]
+            total = totals[(i, gi, period)] = [0.0, 0.0, 0.0, 0]
         value = values[label]
         if value.numeric_value is not None:
             total[0] += weight * float(value.numeric_value)
-            total[1] += weight
-        total[2] += 1
-        total[3] += value.counts_as_pass
+        total[1] += weight
+        total[2] += weight * float(value.point)
+        total[3] += 1
     ctx.journal.marks += len(chosen)
 
 
@@ -237,14 +299,6 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
         if r < 0:
             return name
     return weighted[-1][0]
-
-
-def _value(rng: random.Random, code: str, ability: float) -> str:
-    if code == "pass_fail":
-        return "зачёт" if rng.random() < 0.93 else "незачёт"
-    if code == "ten_point":
-        return str(min(10, max(2, round(2 * ability - 0.5 + rng.gauss(0, 1.3)))))
-    return str(min(5, max(2, round(ability + rng.gauss(0, 0.75)))))
 
 
 def _absences(st: SchoolState, last: date, index: dict[uuid.UUID, int]
@@ -284,12 +338,18 @@ def _substitutions(st: SchoolState, until: date, last: date,
 
 
 def add_grades(st: SchoolState, rows: Rows, journal: Journal, until: date) -> int:
-    """Period grades for every period that ended before `until`, with the special states."""
+    """Period grades for every period that ended before `until`, with the special states.
+
+    A graded period grade is the school's rule applied to the student's marks of the period
+    in the group (marking.period_grade); a student without a mark of the period is not
+    attested (н/а). Cross-class groups (electives) and subjects taught without marks get no
+    period grades.
+    """
     count = 0
     specials = ["exempt", "deferred", "not_attested"] if st.spec.prefix else []
     index = {s: i for i, s in enumerate(st.ability)}
     for gi, g in enumerate(st.groups):
-        if g.kind == "cross_class" or g.grade == 1:
+        if g.kind == "cross_class" or st.without_marks(g.grade, g.subject):
             continue
         scheme = st.schemes[st.grade_scheme[g.grade]]
         system = st.system_for(g.subject, g.grade)
@@ -304,17 +364,23 @@ def add_grades(st: SchoolState, rows: Rows, journal: Journal, until: date) -> in
                     state = specials.pop(0)
                     comment, reason, deferred = _special(state, period)
                 total = journal.totals.get((index[s], gi, number))
-                suggested, average = _suggest(st, system, s, total)
+                suggested = average = None
+                if total:
+                    suggested, average = period_grade(system.scale, total,
+                                                      st.rounding_threshold)
+                elif state == "graded":
+                    state, comment = "not_attested", _NO_MARKS
                 value = suggested if state == "graded" else None
-                if value and st.rng.random() < 0.08:
-                    value = _bump(system, value)
                 rows.add("grades", st.id, st.new_id(), st.year_id, s,
                          st.subject_ids[g.subject], "period", pid, g.id, state,
                          system.value_ids[value] if value else None,
-                         system.value_ids[suggested] if total else None, average, reason,
+                         system.value_ids[suggested] if suggested else None, average, reason,
                          deferred, comment, g.teacher_id, set_at)
                 count += 1
     return count
+
+
+_NO_MARKS = "нет отметок за период"
 
 
 def _special_fits(state: str, g: Group) -> bool:
@@ -329,22 +395,3 @@ def _special(state: str, period: Span) -> tuple[str | None, str | None, date | N
     if state == "deferred":
         return None, "болезнь (медицинская справка)", period.ends_on + timedelta(days=14)
     return "пропущено более половины учебного времени без уважительной причины", None, None
-
-
-def _suggest(st: SchoolState, system: SystemRec, student: uuid.UUID,
-             total: list[float] | None) -> tuple[str, Decimal | None]:
-    code = system.scale.code
-    if code == "pass_fail":
-        ok = total is None or total[3] * 2 >= total[2]
-        return ("зачёт" if ok else "незачёт"), None
-    if total and total[1]:
-        average = total[0] / total[1]
-        top = 10 if code == "ten_point" else 5
-        return str(min(top, max(2, int(average + 0.5)))), Decimal(f"{average:.3f}")
-    return _value(st.rng, code, st.ability[student]), None
-
-
-def _bump(system: SystemRec, label: str) -> str:
-    values = system.scale.values
-    index = next(i for i, v in enumerate(values) if v.label == label)
-    return values[min(index + 1, len(values) - 1)].label

@@ -7,6 +7,7 @@ import uuid
 from datetime import date, timedelta
 
 from db.seed.copy import Rows
+from db.seed.marking import draw_ability
 from db.seed.names import ADULT_MALE, SURNAMES, FullName, full_name
 from db.seed.schools import LETTERS
 from db.seed.state import Family, Group, Klass, SchoolState, Teacher
@@ -83,7 +84,7 @@ def _add_classes_and_students(st: SchoolState) -> None:
                 sid = st.add_person("S", name, birth, "student")
                 family.children.append(sid)
                 st.family_of[sid] = family
-                st.ability[sid] = min(4.9, max(2.7, st.rng.gauss(3.95, 0.55)))
+                st.ability[sid] = draw_ability(st.rng)
                 klass.students.append(sid)
             klass.students.sort(key=lambda s: (st.people[s].name.last, st.people[s].name.first))
             for sid in klass.students:

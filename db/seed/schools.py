@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 REGION_CODE = "28"
 REGION_NAME = "Амурская область"
@@ -31,7 +32,9 @@ class SchoolSpec:
 
     `schemes` maps a scheme kind to the grade levels that use it; `letters` is the number of
     parallel classes in grades 1–9 and 10–11; `ten_point` lists grade levels graded on the
-    10-point scale; `pass_fail` lists subjects graded зачёт/незачёт.
+    10-point scale; `pass_fail` lists subjects graded зачёт/незачёт. `rounding_threshold`
+    is the school's own (a `school_settings` row); None keeps the default 0.5. Every school
+    teaches grade 1 without marks (a `teaching_without_marks` row).
     """
 
     key: str
@@ -46,6 +49,7 @@ class SchoolSpec:
     ten_point: range = range(0)
     pass_fail: tuple[str, ...] = ()
     prefix: str | None = None
+    rounding_threshold: Decimal | None = None
 
 
 _Q_HY = {"quarters": range(1, 10), "half_years": range(10, 12)}
@@ -55,7 +59,8 @@ SCHOOLS: tuple[SchoolSpec, ...] = (
     SchoolSpec("blag_g1", "МОАУ Гимназия № 1 г. Благовещенска", "Гимназия № 1 (Благовещенск)",
                BLAGOVESHCHENSK, _Q_HY, letters=(2, 2), class_size=(24, 29), prefix="g1"),
     SchoolSpec("blag_g25", "МОАУ Гимназия № 25 г. Благовещенска",
-               "Гимназия № 25 (Благовещенск)", BLAGOVESHCHENSK, _Q, letters=(2, 1)),
+               "Гимназия № 25 (Благовещенск)", BLAGOVESHCHENSK, _Q, letters=(2, 1),
+               rounding_threshold=Decimal("0.6")),
     SchoolSpec("bel_g1", "МОАУ Гимназия № 1 г. Белогорска", "Гимназия № 1 (Белогорск)",
                BELOGORSK, {"trimesters": range(1, 12)}, letters=(2, 1)),
     SchoolSpec("bel_s11", "МОАУ СОШ № 11 г. Белогорска", "СОШ № 11 (Белогорск)", BELOGORSK,

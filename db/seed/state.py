@@ -6,6 +6,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from db.seed.calendar import SchemePlan, Span
 from db.seed.grading import Scale, ScaleValue
@@ -123,9 +124,16 @@ class SchoolState:
         default_factory=list
     )
     demo: dict[str, uuid.UUID] = field(default_factory=dict)
+    # The school's rounding threshold (school_settings; 0.5 when the school keeps the default)
+    rounding_threshold: Decimal = Decimal("0.5")
+    # Taught without marks: (grade level, subject), subject None for the whole grade level
+    unmarked: set[tuple[int, str | None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.year_id = self.new_id()
+
+    def without_marks(self, grade: int, subject: str) -> bool:
+        return (grade, None) in self.unmarked or (grade, subject) in self.unmarked
 
     def new_id(self) -> uuid.UUID:
         return new_id(self.rng)

@@ -9,6 +9,7 @@ What each figure means is said on the GraphQL types of the same fields (schema/a
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,6 +34,27 @@ def _round(x: Decimal | float | None, places: str = "0.01") -> float | None:
 
 def _share(part: int, whole: int) -> float | None:
     return _round(Decimal(part) / Decimal(whole), "0.0001") if whole else None
+
+
+class AttainmentBasis(enum.Enum):
+    """What успеваемость and качество of a row were computed from (docs/figures.md)."""
+
+    PERIOD_GRADES = "period_grades"
+    CURRENT_AVERAGES = "current_averages"
+
+
+@dataclass(frozen=True)
+class AttainmentFigures:
+    """Успеваемость and качество with their numerators and denominator (docs/figures.md)."""
+
+    basis: AttainmentBasis
+    suppressed: bool
+    students: int | None  # the denominator of both shares
+    passing: int | None
+    quality: int | None
+    success_rate: float | None
+    quality_rate: float | None
+    not_yet_attested: int | None
 
 
 @dataclass(frozen=True)
@@ -118,7 +140,28 @@ class GroupTimeliness:
     timeliness: TimelinessFigures
 
 
-def mark_aggregate(r: Mapping[str, Any] | None, threshold: int) -> MarkFigures:
+def attainment_aggregate(r: Mapping[str, Any] | None, threshold: int) -> AttainmentFigures:
+    """A row of sql.ATTAINMENT; suppressed when its denominator is below the threshold."""
+    basis = AttainmentBasis.PERIOD_GRADES if r is not None and r["by_grades"] \
+        else AttainmentBasis.CURRENT_AVERAGES
+    if r is None or not r["students"] or r["students"] < threshold:
+        suppressed = r is not None and bool(r["students"])
+        zero = None if suppressed else 0
+        return AttainmentFigures(basis=basis, suppressed=suppressed, students=zero,
+                                 passing=zero, quality=zero, success_rate=None,
+                                 quality_rate=None,
+                                 not_yet_attested=None if suppressed
+                                 else (r["pending"] if r is not None else 0))
+    return AttainmentFigures(
+        basis=basis, suppressed=False, students=r["students"], passing=r["passing"],
+        quality=r["quality"], success_rate=_share(r["passing"], r["students"]),
+        quality_rate=_share(r["quality"], r["students"]), not_yet_attested=r["pending"])
+
+
+def mark_aggregate(r: Mapping[str, Any] | None, threshold: int,
+                   attainment: AttainmentFigures | None = None) -> MarkFigures:
+    """`successRate` and `qualityRate` of the marks are the attainment's (the old marks-based
+    figures are gone: docs/figures.md)."""
     if r is None or r["students"] < threshold:
         zero = None if r else 0
         return MarkFigures(suppressed=r is not None, students=zero, marks=zero,
@@ -131,8 +174,8 @@ def mark_aggregate(r: Mapping[str, Any] | None, threshold: int) -> MarkFigures:
                         fives=r["band5"]),
         average_point=_round(Decimal(r["sum_point"]) / graded) if graded else None,
         average_five_point=_round(Decimal(r["sum_five"]) / graded) if graded else None,
-        success_rate=_share(r["passing"], r["students"]),
-        quality_rate=_share(r["quality"], r["students"]))
+        success_rate=attainment.success_rate if attainment else None,
+        quality_rate=attainment.quality_rate if attainment else None)
 
 
 def attendance_aggregate(r: Mapping[str, Any] | None, threshold: int) -> AttendanceFigures:

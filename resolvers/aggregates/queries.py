@@ -30,12 +30,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import models
 from resolvers.aggregates import sql as sql
 from resolvers.aggregates.figures import (
+    AttainmentFigures,
     AttendanceFigures,
     CurriculumFigures,
     GroupTimeliness,
     MarkFigures,
     PeriodGradeFigures,
     TimelinessFigures,
+    attainment_aggregate,
     attendance_aggregate,
     curriculum_aggregates,
     mark_aggregate,
@@ -76,6 +78,7 @@ def _key(row: Mapping[str, Any]) -> Key:
 SECTIONS: dict[str, TextClause] = {
     "marks": sql.MARKS, "attendance": sql.ATTENDANCE, "timeliness": sql.TIMELINESS,
     "curriculum": sql.CURRICULUM, "period_grades": sql.PERIOD_GRADES,
+    "attainment": sql.ATTAINMENT,
 }
 
 
@@ -122,8 +125,14 @@ class Figures:
         rows = (await self.section(name)).get(key)
         return rows[0] if rows else None
 
+    async def attainment(self, key: Key, threshold: int) -> AttainmentFigures:
+        return attainment_aggregate(await self._one("attainment", key), threshold)
+
     async def marks(self, key: Key, threshold: int) -> MarkFigures:
-        return mark_aggregate(await self._one("marks", key), threshold)
+        """The marks, with the attainment's shares in the deprecated successRate and
+        qualityRate (the attainment statement runs only for them)."""
+        return mark_aggregate(await self._one("marks", key), threshold,
+                              await self.attainment(key, threshold))
 
     async def attendance(self, key: Key, threshold: int) -> AttendanceFigures:
         return attendance_aggregate(await self._one("attendance", key), threshold)

@@ -24,6 +24,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from resolvers.grading.uses import group_grade_level, system_in_force
+from resolvers.grading.without_marks import without_marks_sql
+
 # A school without settings suppresses figures of fewer students than this.
 DEFAULT_MIN_SIZE = 5
 
@@ -31,14 +34,7 @@ SCOPE = f"""
 WITH sc AS MATERIALIZED (
   SELECT g.school_id, g.id AS group_id, g.name AS group_name, g.subject_id,
          g.academic_year_id, s.municipality_id, s.timezone, sub.name AS subject_name,
-         coalesce(
-           (SELECT c.grade_level FROM classes c
-             WHERE c.school_id = g.school_id AND c.id = g.class_id),
-           (SELECT min(c.grade_level) FROM group_memberships gm
-              JOIN enrollments e ON e.school_id = gm.school_id AND e.student_id = gm.student_id
-              JOIN classes c ON c.school_id = e.school_id AND c.id = e.class_id
-               AND c.academic_year_id = g.academic_year_id
-             WHERE gm.school_id = g.school_id AND gm.group_id = g.id)) AS grade_level,
+         {group_grade_level("g")} AS grade_level,
          coalesce(st.min_group_size, {DEFAULT_MIN_SIZE}) AS min_size,
          coalesce(st.mark_deadline_days, 7) AS deadline_days
   FROM study_groups g
@@ -175,20 +171,9 @@ m AS (
    AND mk.work_date BETWEEN sc.d_from AND sc.d_to AND NOT mk.excluded_from_average
   JOIN vals ON vals.school_id = mk.school_id AND vals.id = mk.value_id
 ),
-per_student AS (
-  SELECT {KEY}, student_id,
-         bool_and(counts_as_pass) AS passing,
-         bool_and(counts_as_pass) AND bool_or(graded)
-           AND coalesce(bool_and(band >= 4) FILTER (WHERE graded), false) AS quality
-  FROM m GROUP BY {KEY}, student_id
-),
-students AS (
-  SELECT {KEY}, count(*) AS students, count(*) FILTER (WHERE passing) AS passing,
-         count(*) FILTER (WHERE quality) AS quality
-  FROM per_student GROUP BY {KEY}
-),
 figures AS (
-  SELECT {KEY}, count(*) AS marks, count(*) FILTER (WHERE graded) AS graded,
+  SELECT {KEY}, count(DISTINCT student_id) AS students, count(*) AS marks,
+         count(*) FILTER (WHERE graded) AS graded,
          count(*) FILTER (WHERE graded AND band = 2) AS band2,
          count(*) FILTER (WHERE graded AND band = 3) AS band3,
          count(*) FILTER (WHERE graded AND band = 4) AS band4,
@@ -197,12 +182,7 @@ figures AS (
          coalesce(sum(five_n) FILTER (WHERE graded), 0) AS sum_five
   FROM m GROUP BY {KEY}
 )
-SELECT f.*, s.students, s.passing, s.quality
-FROM figures f
-JOIN students s ON s.k_school IS NOT DISTINCT FROM f.k_school
- AND s.k_muni IS NOT DISTINCT FROM f.k_muni AND s.k_level IS NOT DISTINCT FROM f.k_level
- AND s.k_subject IS NOT DISTINCT FROM f.k_subject
- AND s.k_period IS NOT DISTINCT FROM f.k_period
+SELECT * FROM figures
 """)
 
 # Student-lessons: each member of a group on the day of each held lesson; an absence is an
@@ -361,4 +341,191 @@ LEFT JOIN grades gr ON gr.school_id = e.school_id AND gr.student_id = e.student_
  AND gr.subject_id = e.subject_id AND gr.academic_year_id = e.academic_year_id
  AND gr.kind = 'period' AND gr.period_id = e.period_id
 GROUP BY {KEY}
+""")
+
+# Успеваемость and качество (docs/figures.md, the definitions; schema/aggregates.py says them
+# short). One result per student and subject; a student's results are then folded per row key.
+#
+# Basis, per row: PERIOD_GRADES when the row is one period (grouped by PERIOD, or
+# `filter.periodId`) and that period is closed or over; else CURRENT_AVERAGES over the row's
+# dates. A row's groups share its period, so a row has one basis.
+#
+# - period grades: each member of a group at the period's end, with the grade of the group's
+#   subject for the period: graded (failing when the value does not count as a pass),
+#   not attested (н/а, failing), exempt (no result), deferred or missing (not yet attested);
+# - current averages: each student with a counted mark in a group in the dates (rule 1 of
+#   resolvers/grading/averages.py: not excluded from the average, weight of the work type),
+#   the suggested grade of the group's system (rules 2–4: the native average from each mark's
+#   number, two decimals half up, rounded by the school's `rounding_threshold`; a system
+#   without numbers takes the value whose range holds the axis average; a group whose school
+#   configured no system gives no suggestion, as in the journal).
+#
+# Teaching without marks (its grade level, the group's, whole or for the subject) gives no
+# result at all. A student counts (the denominator) when they have at least one result and
+# none pending (deferred, missing); passing: no failing result; quality: passing, at least
+# one result on a graded scale, and every graded-scale result in the «4» or «5» band
+# (pass/fail results count for успеваемость only).
+ATTAINMENT = text(SCOPE + f"""
+, five AS (
+  SELECT tv.numeric_value AS n, tv.ordinal, tv.range_low, tv.range_high
+  FROM grading_template_values tv
+  JOIN grading_templates t ON t.id = tv.template_id AND t.code = 'five_point'
+),
+vals AS MATERIALIZED (
+  SELECT v.school_id, v.id, v.system_id, v.ordinal, v.point, v.range_low, v.numeric_value,
+         v.counts_as_pass, gs.kind <> 'pass_fail' AS graded,
+         (SELECT f.n FROM five f
+           WHERE v.point >= f.range_low AND (v.point < f.range_high OR f.range_high = 100)
+           ORDER BY f.ordinal DESC LIMIT 1) AS band
+  FROM mark_values v
+  JOIN grading_systems gs ON gs.school_id = v.school_id AND gs.id = v.system_id
+  WHERE v.school_id = ANY (CAST(:school_ids AS uuid[]))
+),
+r AS MATERIALIZED (
+  SELECT sc.*, bp.id AS basis_period, bp.ends_on AS basis_ends_on,
+         coalesce(st.rounding_threshold, 0.5) AS threshold,
+         {system_in_force("sc.school_id", "sc.academic_year_id", "sc.subject_id",
+                          "sc.grade_level")} AS system_id
+  FROM scope sc
+  LEFT JOIN school_settings st ON st.school_id = sc.school_id
+  LEFT JOIN periods bp ON bp.school_id = sc.school_id
+   AND bp.id = coalesce(sc.k_period, CAST(:period_id AS uuid))
+   AND (bp.closed_at IS NOT NULL OR bp.ends_on < (now() AT TIME ZONE sc.timezone)::date)
+  WHERE NOT {without_marks_sql("sc.school_id", "sc.subject_id", "sc.grade_level")}
+    AND (CAST(:period_id AS uuid) IS NULL OR EXISTS (
+          SELECT 1 FROM grade_level_schemes gls
+          JOIN periods p ON p.school_id = gls.school_id AND p.scheme_id = gls.scheme_id
+           AND p.id = CAST(:period_id AS uuid)
+          WHERE gls.school_id = sc.school_id AND gls.academic_year_id = sc.academic_year_id
+            AND gls.grade_level = sc.grade_level))
+),
+-- each row's basis (its groups share the row's period), for every row, with results or not
+basis AS (
+  SELECT {_key("sc")}, bool_or(bp.id IS NOT NULL) AS by_grades
+  FROM scope sc
+  LEFT JOIN periods bp ON bp.school_id = sc.school_id
+   AND bp.id = coalesce(sc.k_period, CAST(:period_id AS uuid))
+   AND (bp.closed_at IS NOT NULL OR bp.ends_on < (now() AT TIME ZONE sc.timezone)::date)
+  GROUP BY {_key("sc")}
+),
+-- period grades: one result per member at the period's end
+grade_results AS (
+  SELECT {_key("r")}, gm.student_id,
+         CASE WHEN gr.state = 'exempt' THEN 'exempt'
+              WHEN gr.id IS NULL OR gr.state = 'deferred' THEN 'pending'
+              WHEN gr.state = 'not_attested' THEN 'fail'
+              WHEN v.counts_as_pass THEN 'pass' ELSE 'fail' END AS outcome,
+         coalesce(v.graded, false) AS graded, v.band
+  FROM r
+  JOIN group_memberships gm ON gm.school_id = r.school_id AND gm.group_id = r.group_id
+   AND gm.starts_on <= r.basis_ends_on
+   AND (gm.ends_on IS NULL OR gm.ends_on >= r.basis_ends_on)
+  LEFT JOIN grades gr ON gr.school_id = r.school_id AND gr.student_id = gm.student_id
+   AND gr.subject_id = r.subject_id AND gr.academic_year_id = r.academic_year_id
+   AND gr.kind = 'period' AND gr.period_id = r.basis_period
+  LEFT JOIN vals v ON v.school_id = gr.school_id AND v.id = gr.value_id
+  WHERE r.basis_period IS NOT NULL
+),
+-- the group's system: its values, and whether every value has a number
+sys AS MATERIALIZED (
+  SELECT DISTINCT r.school_id, r.system_id,
+         bool_and(v.numeric_value IS NOT NULL) OVER w AND count(*) OVER w > 0 AS numeric
+  FROM r JOIN vals v ON v.school_id = r.school_id AND v.system_id = r.system_id
+  WHERE r.basis_period IS NULL
+  WINDOW w AS (PARTITION BY r.school_id, r.system_id)
+),
+-- rule 1 and 3: each counted mark with its weight, point and number in the group's system
+counted AS (
+  SELECT {_key("r")}, r.school_id, r.group_id, r.system_id, r.threshold, mk.student_id,
+         wt.weight, v.point,
+         CASE WHEN NOT sys.numeric THEN NULL
+              WHEN v.system_id = r.system_id THEN round(v.numeric_value, 2)
+              ELSE round((
+                SELECT CASE WHEN lo.point IS NULL THEN hi.numeric_value
+                            WHEN hi.point IS NULL THEN lo.numeric_value
+                            ELSE lo.numeric_value + (hi.numeric_value - lo.numeric_value)
+                                 * (v.point - lo.point) / (hi.point - lo.point) END
+                FROM (SELECT 1) one
+                LEFT JOIN LATERAL (
+                  SELECT s.point, s.numeric_value FROM vals s
+                   WHERE s.school_id = r.school_id AND s.system_id = r.system_id
+                     AND s.point < v.point ORDER BY s.point DESC LIMIT 1) lo ON true
+                LEFT JOIN LATERAL (
+                  SELECT s.point, s.numeric_value FROM vals s
+                   WHERE s.school_id = r.school_id AND s.system_id = r.system_id
+                     AND s.point >= v.point ORDER BY s.point LIMIT 1) hi ON true), 2)
+         END AS native, sys.numeric
+  FROM r
+  JOIN sys ON sys.school_id = r.school_id AND sys.system_id = r.system_id
+  JOIN marks mk ON mk.school_id = r.school_id AND mk.group_id = r.group_id
+   AND mk.work_date BETWEEN :date_from AND :date_to
+   AND mk.work_date BETWEEN r.d_from AND r.d_to AND NOT mk.excluded_from_average
+  JOIN work_types wt ON wt.school_id = mk.school_id AND wt.id = mk.work_type_id
+  JOIN vals v ON v.school_id = mk.school_id AND v.id = mk.value_id
+  WHERE r.basis_period IS NULL
+),
+-- rule 2 and 3: the axis and native averages, two decimals half up
+averages AS (
+  SELECT {KEY}, school_id, group_id, system_id, threshold, student_id, bool_and(numeric) AS numeric,
+         round(sum(weight * point) / sum(weight), 2) AS axis,
+         round(sum(weight * native) / sum(weight), 2) AS native
+  FROM counted GROUP BY {KEY}, school_id, group_id, system_id, threshold, student_id
+  HAVING sum(weight) > 0
+),
+-- rule 4: the suggested grade
+suggested AS (
+  SELECT a.*, CASE
+    WHEN NOT a.numeric THEN (
+      SELECT s.id FROM vals s WHERE s.school_id = a.school_id AND s.system_id = a.system_id
+         AND (s.range_low <= a.axis OR s.ordinal = (
+              SELECT min(s2.ordinal) FROM vals s2
+               WHERE s2.school_id = a.school_id AND s2.system_id = a.system_id))
+       ORDER BY s.range_low <= a.axis DESC, s.range_low DESC, s.ordinal DESC LIMIT 1)
+    WHEN lo.id IS NULL THEN hi.id
+    WHEN hi.id IS NULL THEN lo.id
+    WHEN (a.native - lo.numeric_value) / (hi.numeric_value - lo.numeric_value) >= a.threshold
+      THEN hi.id
+    ELSE lo.id END AS value_id
+  FROM averages a
+  LEFT JOIN LATERAL (
+    SELECT s.id, s.numeric_value FROM vals s
+     WHERE a.numeric AND s.school_id = a.school_id AND s.system_id = a.system_id
+       AND s.numeric_value <= a.native
+     ORDER BY s.numeric_value DESC, s.ordinal DESC LIMIT 1) lo ON true
+  LEFT JOIN LATERAL (
+    SELECT s.id, s.numeric_value FROM vals s
+     WHERE a.numeric AND s.school_id = a.school_id AND s.system_id = a.system_id
+       AND s.numeric_value > a.native
+     ORDER BY s.numeric_value, s.ordinal LIMIT 1) hi ON true
+),
+average_results AS (
+  SELECT {_key("a")}, a.student_id,
+         CASE WHEN v.counts_as_pass THEN 'pass' ELSE 'fail' END AS outcome,
+         v.graded, v.band
+  FROM suggested a
+  JOIN vals v ON v.school_id = a.school_id AND v.id = a.value_id
+),
+results AS (
+  SELECT * FROM grade_results UNION ALL SELECT * FROM average_results
+),
+per_student AS (
+  SELECT {KEY}, student_id,
+         bool_or(outcome = 'pending') AS pending,
+         bool_or(outcome IN ('pass', 'fail')) AS attested,
+         bool_and(outcome <> 'fail') AS passing,
+         bool_and(outcome <> 'fail') AND bool_or(graded AND outcome <> 'exempt')
+           AND coalesce(bool_and(band >= 4) FILTER (WHERE graded AND outcome <> 'exempt'),
+                        false) AS quality
+  FROM results GROUP BY {KEY}, student_id
+)
+SELECT {_key("b")}, b.by_grades,
+       count(ps.student_id) FILTER (WHERE ps.attested AND NOT ps.pending) AS students,
+       count(ps.student_id) FILTER (WHERE ps.attested AND NOT ps.pending AND ps.passing)
+         AS passing,
+       count(ps.student_id) FILTER (WHERE ps.attested AND NOT ps.pending AND ps.quality)
+         AS quality,
+       count(ps.student_id) FILTER (WHERE ps.pending) AS pending
+FROM basis b
+LEFT JOIN per_student ps ON {_same_key("ps", "b")}
+GROUP BY {_key("b")}, b.by_grades
 """)

@@ -6,7 +6,9 @@ Who: the group's teachers and the school's administrators. What (regulation 5.7)
   subject has its own system, as grading_uses decides);
 - deferred (отсрочка) needs a reason and the date by which the grade must be set, after the
   end of the period (of the last period for a year grade);
-- not attested and exempt carry neither.
+- not attested and exempt carry neither;
+- a group taught without marks (безотметочное обучение) takes no period or year grade in any
+  state: its students are not attested.
 The suggestion (resolvers/grading/averages.py: the rounded average for a period grade, the school's
 rule over the period grades for a year grade) is computed and stored beside the grade.
 A period grade of a closed period, or a year grade once the last period is closed, may be
@@ -30,6 +32,7 @@ from resolvers.grades.closing import require_period_open, require_year_writable
 from resolvers.grading.averages import school_rules, student_average
 from resolvers.grading.conversion import Scale, ScaleValue, load_scales
 from resolvers.grading.uses import grade_levels, systems_for_groups
+from resolvers.grading.without_marks import require_graded_group
 from resolvers.input_ids import Id, collect
 from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
@@ -69,7 +72,8 @@ async def grading_group(session: AsyncSession, access: AccessContext, group_id: 
                         field: str) -> models.StudyGroup:
     """The group named by the client, if the viewer may grade it: a group of a school the
     viewer is no member of is NOT_FOUND like one that does not exist; a member who neither
-    teaches it nor administers the school is FORBIDDEN."""
+    teaches it nor administers the school is FORBIDDEN; a group taught without marks takes
+    no grade at all (INVALID, resolvers/grading/without_marks.py)."""
     group = await session.scalar(
         select(models.StudyGroup).where(models.StudyGroup.id == group_id))
     if group is None or access.membership(group.school_id) is None:
@@ -77,6 +81,7 @@ async def grading_group(session: AsyncSession, access: AccessContext, group_id: 
     if not may_grade(access, group.school_id, group.id):
         raise forbidden(field, "only a teacher of the group or an administrator may set its "
                                "grades")
+    await require_graded_group(session, group, field)
     return group
 
 

@@ -25,15 +25,34 @@ def pick(uses: Sequence[GradingSystemUse], subject_id: uuid.UUID, grade: int | N
     return ranked[0].system_id if ranked else None
 
 
-# A group's grade level, as SQL over `sg` (a study_groups row): its class's, or for a
-# cross-class group the youngest of its members' classes. Also used by closing.LOCK_CTES and
-# journal_context, so the three cannot disagree.
-GROUP_GRADE_LEVEL = """coalesce(
-  (SELECT c.grade_level FROM classes c WHERE c.school_id = sg.school_id AND c.id = sg.class_id),
+def group_grade_level(group: str = "sg") -> str:
+    """A group's grade level as SQL over `group` (a study_groups row): its class's, or for a
+    cross-class group the youngest class its members are enrolled in, in the group's own
+    academic year. The one statement of the rule: the journal, closing, bulk writes, the
+    aggregates, the curriculum and teaching without marks all use it, so they cannot
+    disagree."""
+    return f"""coalesce(
+  (SELECT c.grade_level FROM classes c
+    WHERE c.school_id = {group}.school_id AND c.id = {group}.class_id),
   (SELECT min(c2.grade_level) FROM group_memberships gm
    JOIN enrollments e ON e.school_id = gm.school_id AND e.student_id = gm.student_id
    JOIN classes c2 ON c2.school_id = e.school_id AND c2.id = e.class_id
-   WHERE gm.school_id = sg.school_id AND gm.group_id = sg.id))"""
+    AND c2.academic_year_id = {group}.academic_year_id
+   WHERE gm.school_id = {group}.school_id AND gm.group_id = {group}.id))"""
+
+
+GROUP_GRADE_LEVEL = group_grade_level("sg")
+
+
+def system_in_force(school: str, year: str, subject: str, grade_level: str) -> str:
+    """SQL: the id of the grading system that applies to a subject at a grade level in a
+    year, by `pick`'s rule (the most specific use wins). The arguments are SQL expressions."""
+    return f"""(SELECT u.system_id FROM grading_system_uses u
+   WHERE u.school_id = {school} AND u.academic_year_id = {year}
+     AND (u.subject_id IS NULL OR u.subject_id = {subject})
+     AND (u.grade_level IS NULL OR u.grade_level = {grade_level})
+   ORDER BY u.subject_id IS NULL, u.grade_level IS NULL LIMIT 1)"""
+
 
 GRADE_LEVELS = text(f"""
 SELECT sg.id, {GROUP_GRADE_LEVEL} AS grade_level FROM study_groups sg

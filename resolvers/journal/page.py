@@ -142,6 +142,7 @@ class PageSystem:
 class Page:
     group_id: uuid.UUID
     group_name: str
+    without_marks: bool
     period: PagePeriod
     grading_system: PageSystem | None
     lessons: list[PageLesson]
@@ -198,7 +199,7 @@ async def journal_page(session: AsyncSession, access: AccessContext, loaders: Ro
         system = {"id": str(scale.id), "name": scale.name,
                   "labels": [v.label for v in scale.values]}
     return Page(
-        group_id=row.id, group_name=row.name,
+        group_id=row.id, group_name=row.name, without_marks=row.without_marks,
         period=PagePeriod(id=uuid.UUID(period["id"]), name=period["name"],
                           starts_on=date.fromisoformat(period["starts_on"]),
                           ends_on=date.fromisoformat(period["ends_on"])),

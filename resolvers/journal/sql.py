@@ -15,7 +15,8 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from db.models import AttendanceKind, GradeState
-from resolvers.grading.uses import GROUP_GRADE_LEVEL
+from resolvers.grading.uses import GROUP_GRADE_LEVEL, system_in_force
+from resolvers.grading.without_marks import without_marks_sql
 
 # Attendance codes of the paper journal (н, б, у, оп); presence has no row and no code.
 ATTENDANCE_CODES: dict[AttendanceKind, str] = {
@@ -54,11 +55,12 @@ p AS (
    AND ps.academic_year_id = g.academic_year_id
 ),
 level AS (
-  -- the one rule of resolvers/grading/uses.py, as closing and journal_context use it
+  -- the one rule of resolvers/grading/uses.py, as closing and journal_context use it (and
+  -- resolvers/grading/without_marks.py, for the page's without_marks)
   SELECT {GROUP_GRADE_LEVEL} AS grade_level FROM g AS sg
 ),
 sys AS (
-  -- the most specific rule wins, as grading_uses.pick
+  -- the most specific rule wins (resolvers/grading/uses.py)
   SELECT gs.id, gs.name,
          (SELECT json_agg(v.label ORDER BY v.ordinal) FROM mark_values v
           WHERE v.school_id = gs.school_id AND v.system_id = gs.id) AS labels,
@@ -70,13 +72,9 @@ sys AS (
           FROM mark_values v WHERE v.school_id = gs.school_id AND v.system_id = gs.id)
            AS "values"
   FROM g
-  JOIN grading_system_uses u ON u.school_id = g.school_id
-   AND u.academic_year_id = g.academic_year_id
-   AND (u.subject_id IS NULL OR u.subject_id = g.subject_id)
-   AND (u.grade_level IS NULL OR u.grade_level = (SELECT grade_level FROM level))
-  JOIN grading_systems gs ON gs.school_id = u.school_id AND gs.id = u.system_id
-  ORDER BY u.subject_id IS NULL, u.grade_level IS NULL
-  LIMIT 1
+  JOIN grading_systems gs ON gs.school_id = g.school_id
+   AND gs.id = {system_in_force("g.school_id", "g.academic_year_id", "g.subject_id",
+                                "(SELECT grade_level FROM level)")}
 ),
 l AS (
   SELECT l.school_id, l.id, l.date, l.lesson_number, l.status, l.topic, l.homework,
@@ -168,6 +166,8 @@ pg AS MATERIALIZED (
   LEFT JOIN mark_values v ON v.school_id = gr.school_id AND v.id = gr.value_id
 )
 SELECT g.school_id, g.class_id, g.id, g.name,
+  {without_marks_sql("g.school_id", "g.subject_id", "(SELECT grade_level FROM level)")}
+    AS without_marks,
   (SELECT row_to_json(p) FROM p) AS period,
   (SELECT row_to_json(sys) FROM sys) AS grading_system,
   -- teachers by a plain column (as the diary): under RLS `t.id = coalesce(...)` is not

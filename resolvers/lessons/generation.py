@@ -14,33 +14,16 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
 from db.audit import Actor, Change
+from resolvers.grading.uses import grade_levels
 from resolvers.input_ids import Id, require
 from tenants.errors import DomainError, ErrorCode, Problem, not_found
 
 MAX_SPAN_DAYS = 400
-
-
-async def _grades(session: AsyncSession, groups: list[models.StudyGroup]
-                  ) -> dict[uuid.UUID, int]:
-    """The grade level of each group: of its class, or of the youngest class a member of a
-    cross-class group is enrolled in that year."""
-    g, gm, e, c = models.StudyGroup, models.GroupMembership, models.Enrollment, models.SchoolClass
-    ids = [x.id for x in groups]
-    own = select(g.id, c.grade_level).join(c, and_(c.school_id == g.school_id,
-                                                    c.id == g.class_id)).where(g.id.in_(ids))
-    cross = (select(gm.group_id, func.min(c.grade_level))
-             .join(g, and_(g.school_id == gm.school_id, g.id == gm.group_id))
-             .join(e, and_(e.school_id == gm.school_id, e.student_id == gm.student_id))
-             .join(c, and_(c.school_id == e.school_id, c.id == e.class_id,
-                           c.academic_year_id == g.academic_year_id))
-             .where(gm.group_id.in_(ids), g.class_id.is_(None))
-             .group_by(gm.group_id))
-    return {gid: grade for gid, grade in (await session.execute(own.union_all(cross))).all()}
 
 
 def _weekdays(weekday: int, first: date, last: date) -> list[date]:
@@ -87,7 +70,7 @@ async def generate_lessons(session: AsyncSession, actor: Actor, school_id: uuid.
     by_id = {x.id: x for x in groups}
     years = {y.id: y for y in await session.scalars(select(models.AcademicYear).where(
         models.AcademicYear.school_id == school_id))}
-    grades = await _grades(session, groups)
+    grades = await grade_levels(session, groups)
     schemes = {(r.academic_year_id, r.grade_level): r.scheme_id
                for r in await session.scalars(select(models.GradeLevelScheme).where(
                    models.GradeLevelScheme.school_id == school_id))}

@@ -23,8 +23,7 @@ from db.audit import ActorFor, Change
 from db.models import TokenScope
 from resolvers.grades.closing import require_period_open
 from resolvers.input_ids import Id, require
-from resolvers.marks.targets import CLOCK_SKEW
-from resolvers.timeliness import Deadlines, deadlines, late_warning, require_open_window
+from resolvers.timeliness import deadlines, late_warning, require_open_window
 from resolvers.timetable import MAX_LESSON_NUMBER, school_teacher
 from tenants.access import AccessContext
 from tenants.errors import (
@@ -290,20 +289,6 @@ def _text(value: str, field: str, limit: int, errors: list[Problem]) -> str | No
     return text or None
 
 
-def _judged_time(rules: Deadlines, recorded_at: datetime | None, now: datetime
-                 ) -> tuple[datetime, datetime | None]:
-    """The moment timeliness is judged on: the client's `recordedAt` (when the teacher wrote it
-    in class, offline) unless it claims the future; then the server's clock."""
-    if recorded_at is None:
-        return now, None
-    if recorded_at.tzinfo is None:
-        # A clock without a zone is the school's wall clock.
-        recorded_at = recorded_at.replace(tzinfo=rules.timezone)
-    if recorded_at > now + CLOCK_SKEW:
-        return now, recorded_at
-    return recorded_at, recorded_at
-
-
 async def _next_lesson_day(session: AsyncSession, row: models.Lesson) -> date | None:
     after = (models.Lesson.date > row.date) | (
         (models.Lesson.date == row.date)
@@ -346,9 +331,10 @@ async def update_lesson(session: AsyncSession, access: AccessContext, actor: Act
             errors.append(Problem(field="input.homeworkDueOn", code=ErrorCode.INVALID,
                                     message="must not be before the lesson day"))
         changes["homework_due_on"] = input.homework_due_on
+    recorded_at = rules.entry_time(input.recorded_at, now, row.date, "input.recordedAt", errors)
     if errors:
         raise DomainError(*errors)
-    judged, recorded_at = _judged_time(rules, input.recorded_at, now)
+    judged = recorded_at or now
     before = audit.snapshot(row)
     warnings: list[EntryWarning] = []
     topic_changed = "topic" in changes and changes["topic"] != row.topic

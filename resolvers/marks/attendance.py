@@ -1,6 +1,7 @@
 """Writing a lesson's attendance (`setAttendance`): all or nothing, in a constant number of
 statements; presence is no row, so PRESENT removes an entry. Attendance belongs to the lesson
-day (regulation 5.4): a later entry is accepted with a warning."""
+day (regulation 5.4): a later entry is accepted with a warning, judged by the server's time or a
+`recordedAt` inside the school's offline window (resolvers/timeliness.py)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from resolvers.marks import receipts as receipts
 from resolvers.marks.checks import conflict_message
 from resolvers.marks.targets import (
     MAX_ENTRIES,
-    check_recorded_at,
     check_writer,
     delete_rows,
     from_state,
@@ -39,6 +39,7 @@ from tenants.errors import DomainError, EntryWarning, ErrorCode, Problem
 
 ATTENDANCE = models.Attendance.__table__
 LATE_MINUTES = range(1, 46)
+EXCUSES = frozenset({models.AttendanceKind.EXCUSED, models.AttendanceKind.ILL})
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,8 @@ async def set_attendance(session: AsyncSession, access: AccessContext,
                 message=conflict_message("entry", describe(row), row.version)
                 if row is not None else
                         "the entry changed since it was read: it was removed (present)"))
-        recorded = check_recorded_at(entry.recorded_at, now, f"{path}.recordedAt", errors)
+        recorded = rules.entry_time(entry.recorded_at, now, lesson.date, f"{path}.recordedAt",
+                                    errors)
         late = entry.late_minutes
         if entry.kind == models.AttendanceKind.LATE:
             if late is None:
@@ -184,8 +186,10 @@ async def set_attendance(session: AsyncSession, access: AccessContext,
                 new.append({"student_id": student, "kind": kind.value, "late_minutes": late,
                             "recorded_at": recorded})
             elif (row.kind, row.late_minutes) != (kind.value, late):
+                # An excuse's document stays with an excused or ill entry, not with н or оп.
                 changed.append({"id": row.id, "kind": kind.value, "late_minutes": late,
-                                "recorded_at": recorded})
+                                "excuse_reason": row.excuse_reason if kind in EXCUSES
+                                else None, "recorded_at": recorded})
             else:
                 continue
         recorded_at[student] = recorded

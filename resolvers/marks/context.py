@@ -5,7 +5,8 @@ group's grading system and its values, the kinds of work, the students' membersh
 period locks of the days written. Read one by one that was nine statements (15 ms of a
 30-mark request); here each is a JSON aggregate of one statement. RLS applies to every part,
 so a lesson or group of another school is simply absent, as with separate reads. The grade
-level and lock rules are the SQL that `grading_uses` and `closing` run themselves.
+level, lock and without-marks rules are the SQL that `grading_uses`, `closing` and
+`without_marks` run themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import models
 from resolvers.grades.closing import LOCK_CTES, Lock, locks_of
 from resolvers.grading.uses import GROUP_GRADE_LEVEL, pick
+from resolvers.grading.without_marks import without_marks_sql
 from resolvers.marks.checks import Scales
 from resolvers.marks.targets import Spans
 from resolvers.timeliness import Deadlines
@@ -34,8 +36,11 @@ WITH ctx_lessons AS (
 ),
 ctx_groups AS (
   SELECT sg.id, sg.school_id, sg.academic_year_id, sg.subject_id, sg.class_id,
-         {GROUP_GRADE_LEVEL} AS grade_level
+         lvl.grade_level,
+         {without_marks_sql("sg.school_id", "sg.subject_id", "lvl.grade_level")}
+           AS without_marks
   FROM study_groups sg
+  CROSS JOIN LATERAL (SELECT {GROUP_GRADE_LEVEL} AS grade_level) lvl
   WHERE sg.id = ANY (CAST(:group_ids AS uuid[]) || ARRAY(SELECT group_id FROM ctx_lessons))
 ),
 ctx_uses AS (
@@ -54,7 +59,8 @@ SELECT
   (SELECT json_agg(json_build_object(
             'school_id', s.id, 'timezone', s.timezone,
             'mark_deadline_days', ss.mark_deadline_days,
-            'posting_window_days', ss.posting_window_days))
+            'posting_window_days', ss.posting_window_days,
+            'offline_window_hours', ss.offline_window_hours))
    FROM schools s LEFT JOIN school_settings ss ON ss.school_id = s.id
    WHERE s.id IN (SELECT school_id FROM ctx_groups)) AS rules,
   (SELECT json_agg(u) FROM ctx_uses u) AS uses,
@@ -99,6 +105,7 @@ class GroupRef:
     subject_id: uuid.UUID
     class_id: uuid.UUID | None
     grade_level: int | None
+    without_marks: bool = False  # resolvers/grading/without_marks.py
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,7 @@ async def read_context(session: AsyncSession, *, lesson_ids: Iterable[uuid.UUID]
     for r in row.groups or []:
         group = GroupRef(uuid.UUID(r["id"]), uuid.UUID(r["school_id"]),
                          uuid.UUID(r["academic_year_id"]), uuid.UUID(r["subject_id"]),
-                         _uuid(r["class_id"]), r["grade_level"])
+                         _uuid(r["class_id"]), r["grade_level"], r["without_marks"])
         groups[group.id] = group
     uses: dict[uuid.UUID, list[Any]] = {}
     for r in row.uses or []:
@@ -160,7 +167,8 @@ async def read_context(session: AsyncSession, *, lesson_ids: Iterable[uuid.UUID]
     return WriteContext(
         lessons=lessons, groups=groups,
         rules={uuid.UUID(r["school_id"]): Deadlines.of(r["timezone"], r["mark_deadline_days"],
-                                                       r["posting_window_days"])
+                                                       r["posting_window_days"],
+                                                       r["offline_window_hours"])
                for r in row.rules or []},
         systems={g.id: pick(uses.get(g.academic_year_id, []), g.subject_id, g.grade_level)
                  for g in groups.values()},

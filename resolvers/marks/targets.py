@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -31,8 +31,6 @@ from tenants.errors import ErrorCode, Problem
 from tenants.rules import may_write_lesson, token_may
 
 MAX_ENTRIES = 1000
-# A client clock a little ahead of ours is not a recording from the future.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 def add_once(errors: list[Problem], field: str | None, code: ErrorCode, message: str) -> None:
@@ -104,20 +102,6 @@ def membership_error(spans: Spans, group_id: uuid.UUID, student_id: uuid.UUID, d
         return Problem(field=field, code=ErrorCode.INVALID,
                          message=f"was not a member of the group on {day.isoformat()}")
     return None
-
-
-def check_recorded_at(value: datetime | None, now: datetime, field: str,
-                      errors: list[Problem]) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        errors.append(Problem(field=field, code=ErrorCode.INVALID,
-                                message="needs a time zone offset, e.g. 2015-09-01T09:15:00+09:00"))
-        return None
-    if value > now + CLOCK_SKEW:
-        errors.append(Problem(field=field, code=ErrorCode.INVALID, message="is in the future"))
-        return None
-    return value
 
 
 def row_state(table: Table, row: Any) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import models
 from db.audit import Actor
 from resolvers.grades.closing import require_period_open, require_unlocked
+from resolvers.grading.without_marks import REFUSED_MARK
 from resolvers.input_ids import Id, collect
 from resolvers.marks import receipts as receipts
 from resolvers.marks.checks import (
@@ -35,7 +36,6 @@ from resolvers.marks.context import GroupRef, LessonRef, WriteContext, read_cont
 from resolvers.marks.targets import (
     MAX_ENTRIES,
     add_once,
-    check_recorded_at,
     check_writer,
     delete_rows,
     from_state,
@@ -247,6 +247,11 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
     if row is None and raw.remove:
         errors.append(Problem(field=f"{path}.markId", code=ErrorCode.REQUIRED,
                                 message="name the mark to remove"))
+    if e.group.without_marks and not raw.remove:
+        # Removing a mark entered before the configuration stays possible (as deleteMark).
+        errors.append(Problem(field=f"{path}.value", code=ErrorCode.INVALID,
+                              message=REFUSED_MARK))
+        return
     if e.lesson is not None and e.lesson.status == models.LessonStatus.CANCELLED:
         add_once(errors, e.target_field, ErrorCode.INVALID, "the lesson was cancelled: it takes "
                                                             "no marks")
@@ -264,7 +269,7 @@ def validate_entry(e: Entry, *, access: Any, school_id: uuid.UUID, rules: Deadli
         errors.append(Problem(field=f"{path}.expectedVersion", code=ErrorCode.CONFLICT,
                                 message=conflict_message("mark", f"«{label_of(row, ctx.scales)}»",
                                                          row.version)))
-    recorded = check_recorded_at(raw.recorded_at, now, f"{path}.recordedAt", errors)
+    recorded = rules.entry_time(raw.recorded_at, now, e.work_date, f"{path}.recordedAt", errors)
     if not raw.remove:
         changes = mark_columns(e, ctx.systems, ctx.scales, ctx.work_types, errors)
     try:

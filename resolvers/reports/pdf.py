@@ -288,12 +288,13 @@ def journal_pdf(journals: Sequence[PrintedJournal], *, printed_on: date | None =
 
 # --- the monthly report ----------------------------------------------------------------------
 
-# The 20 indicators do not fit one A4 row legibly: three tables by subject, each after the
+# The 24 indicators do not fit one A4 row legibly: three tables by subject, each after the
 # municipality and the school again (header names as in report_sql.HEADERS; a header in none
 # of them goes to a last table, so a new column is never dropped from the print).
 MONTHLY_TABLES = [
     ("Контингент и отметки",
-     ["Учащихся", "Отметок", "Средняя отметка (0–100)", "Успеваемость, %", "Качество, %"]),
+     ["Учащихся", "Отметок", "Средняя отметка (0–100)", "Успеваемость и качество: основа",
+      "Аттестовано учащихся", "Успевают", "Успеваемость, %", "На «4» и «5»", "Качество, %"]),
     ("Посещаемость и своевременность заполнения журнала",
      ["Посещаемость, %", "Пропуски н", "Пропуски б", "Пропуски у", "Опоздания оп",
       "Уроков проведено", "Темы в день урока, %", "Посещаемость в день урока, %",

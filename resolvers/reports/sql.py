@@ -30,11 +30,14 @@ from db.settings import OFFICER_ROLE
 from resolvers.aggregates import sql as sql
 from resolvers.aggregates.figures import (
     MULTI_SCHOOL_THRESHOLD,
+    AttainmentBasis,
+    AttainmentFigures,
     AttendanceFigures,
     CurriculumFigures,
     MarkFigures,
     PeriodGradeFigures,
     TimelinessFigures,
+    attainment_aggregate,
     attendance_aggregate,
     curriculum_aggregates,
     mark_aggregate,
@@ -47,7 +50,7 @@ from resolvers.aggregates.queries import SECTIONS, AggregateDimension, Figures, 
 MONTH_NAMES = ["январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август",
                "сентябрь", "октябрь", "ноябрь", "декабрь"]
 # The sections whose counts add up field by field (curriculum adds up by lesson type).
-SUMMED = ("marks", "attendance", "timeliness", "period_grades")
+SUMMED = ("marks", "attendance", "timeliness", "period_grades", "attainment")
 
 REACH = text("""
 SELECT s.id FROM schools s JOIN municipalities m ON m.id = s.municipality_id
@@ -65,6 +68,11 @@ def _least(a: str | None, b: str | None) -> str | None:
     return min((n for n in (a, b) if n is not None), default=None)
 
 
+def _add(a: Any, b: Any) -> Any:
+    """Counts add up; a flag (the attainment's period-grades basis) holds when either does."""
+    return (a or b) if isinstance(a, bool) else a + b
+
+
 @dataclass
 class Counts:
     """The counts and sums of one line by section (None: no row, as in `aggregates`), and its
@@ -79,7 +87,7 @@ class Counts:
         for name in SUMMED:
             mine, theirs = self.sections[name], other.sections[name]
             sections[name] = (theirs if mine is None else mine if theirs is None
-                              else {k: mine[k] + theirs[k] for k in mine})
+                              else {k: _add(mine[k], theirs[k]) for k in mine})
         curriculum = dict(self.curriculum)
         for code, theirs in other.curriculum.items():
             mine = curriculum.get(code)
@@ -109,8 +117,12 @@ class MonthlyRow:
         return row_threshold(self.schools, self.min_size)
 
     @property
+    def attainment(self) -> AttainmentFigures:
+        return attainment_aggregate(self.counts.sections["attainment"], self.threshold)
+
+    @property
     def marks(self) -> MarkFigures:
-        return mark_aggregate(self.counts.sections["marks"], self.threshold)
+        return mark_aggregate(self.counts.sections["marks"], self.threshold, self.attainment)
 
     @property
     def attendance(self) -> AttendanceFigures:
@@ -133,11 +145,12 @@ class MonthlyRow:
         the threshold (none included) reads «<N»."""
         n = self.threshold
         marks, attendance, grades = self.marks, self.attendance, self.period_grades
+        results = self.attainment
         timely, plan = self.timeliness, self.counts.curriculum.values()
         planned = sum((Decimal(c["planned"]) for c in plan), Decimal(0))
 
-        def guard(section: MarkFigures | AttendanceFigures | PeriodGradeFigures,
-                  *cells: object) -> list[object]:
+        def guard(section: MarkFigures | AttendanceFigures | PeriodGradeFigures
+                  | AttainmentFigures, *cells: object) -> list[object]:
             hidden = section.suppressed or (section.students or 0) < n
             return [f"<{n}" if hidden else cell for cell in cells]
 
@@ -149,12 +162,18 @@ class MonthlyRow:
             percent(timely.homework_share), percent(timely.marks_share),
             float(planned.quantize(Decimal("0.1"), ROUND_HALF_UP)),
             percent(sum(c["held"] for c in plan) / planned if planned else None),
-            *guard(marks, marks.marks, marks.average_point, percent(marks.success_rate),
-                   percent(marks.quality_rate)),
+            *guard(marks, marks.marks, marks.average_point),
+            BASIS_NAMES[results.basis],
+            *guard(results, results.students, results.passing, percent(results.success_rate),
+                   results.quality, percent(results.quality_rate)),
             *guard(attendance, percent(attendance.rate), attendance.absent, attendance.ill,
                    attendance.excused, attendance.late),
             *guard(grades, grades.expected, grades.deferred, grades.missing),
         ]
+
+
+BASIS_NAMES = {AttainmentBasis.PERIOD_GRADES: "отметки за период",
+               AttainmentBasis.CURRENT_AVERAGES: "текущие средние"}
 
 
 def percent(share: float | Decimal | None) -> float | None:
@@ -165,7 +184,9 @@ def percent(share: float | Decimal | None) -> float | None:
 HEADERS = ["Муниципалитет", "Школа", "Учащихся", "Уроков проведено",
            "Темы в день урока, %", "Посещаемость в день урока, %", "ДЗ в день урока, %",
            "Отметки в срок, %", "Часов по плану", "Уроков к плану, %", "Отметок",
-           "Средняя отметка (0–100)", "Успеваемость, %", "Качество, %", "Посещаемость, %",
+           "Средняя отметка (0–100)", "Успеваемость и качество: основа",
+           "Аттестовано учащихся", "Успевают", "Успеваемость, %", "На «4» и «5»",
+           "Качество, %", "Посещаемость, %",
            "Пропуски н", "Пропуски б", "Пропуски у", "Опоздания оп",
            "Итоговых ожидалось", "Итоговых отсрочено", "Итоговых нет"]
 
@@ -187,9 +208,13 @@ class MonthlyReport:
         return (f"Показатели, рассчитанные по меньшему числу учащихся, чем порог школы "
                 f"(по умолчанию {sql.DEFAULT_MIN_SIZE}; для итогов по нескольким школам "
                 f"{self.min_students}), скрыты («<N»). Итоги складывают числители и "
-                f"знаменатели школ. Средняя отметка — по общей шкале 0–100; успеваемость — доля "
-                f"учащихся без неудовлетворительных отметок; качество — доля учащихся, у "
-                f"которых все отметки «4» и «5»; в срок — в день урока, отметки — в срок, "
+                f"знаменатели школ. Средняя отметка — по общей шкале 0–100. Успеваемость и "
+                f"качество за месяц — по текущим средневзвешенным отметкам учащихся по "
+                f"предметам, округлённым по правилу школы: успеваемость — доля аттестованных "
+                f"учащихся без неудовлетворительных результатов, качество — доля тех, у кого "
+                f"все результаты «4» и «5» (зачёт/незачёт — только для успеваемости); "
+                f"освобождённые и предметы без отметок (безотметочное обучение) не "
+                f"учитываются (docs/figures.md). В срок — в день урока, отметки — в срок, "
                 f"установленный школой (по умолчанию 7 дней); уроков к плану — проведённые "
                 f"уроки к плановым часам месяца; итоговые — отметки за периоды, закончившиеся "
                 f"или закрытые, пересекающие месяц.")

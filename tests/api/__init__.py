@@ -1,0 +1,1 @@
+"""The GraphQL contract, area by area: each query and mutation, its refusals."""

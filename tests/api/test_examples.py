@@ -1,0 +1,77 @@
+"""The operations in examples/ stay valid, and run in order against a real server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphql import parse, validate
+
+from schema.ids import to_global_id
+from schema.root import schema
+from tests.factories import PASSWORD, TwoSchools
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def document(name: str) -> str:
+    return (EXAMPLES / name).read_text()
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.graphql")), ids=lambda p: p.name)
+def test_example_is_valid_against_the_schema(path: Path) -> None:
+    assert validate(schema._schema, parse(path.read_text())) == []
+
+
+def run(gql, name: str, operation: str, variables: dict | None = None, token: str | None = None
+        ) -> dict:
+    body = gql.http.post("/graphql", json={"query": document(name), "operationName": operation,
+                                           "variables": variables or {}},
+                         headers={"Authorization": f"Bearer {token}"} if token else {}).json()
+    assert "errors" not in body, body
+    (payload,) = body["data"].values()
+    if isinstance(payload, dict) and "errors" in payload:
+        assert payload["errors"] == [], payload
+    return payload
+
+
+def test_examples_configure_a_school_and_list_a_class(gql, schools: TwoSchools) -> None:
+    # given an administrator who logs in
+    tokens = run(gql, "login.graphql", "Login",
+                 {"login": schools.a.logins["admin"], "password": PASSWORD})["tokens"]
+    token = tokens["accessToken"]
+    me = run(gql, "me.graphql", "Me", token=token)
+    school_id = me["schools"][0]["school"]["id"]
+    assert school_id == to_global_id("School", schools.a.id)
+    # when they configure the school with the example operations
+    year = run(gql, "configure_school.graphql", "CreateYear", {"schoolId": school_id},
+               token)["academicYear"]["id"]
+    scheme = run(gql, "configure_school.graphql", "CreateQuarters", {"yearId": year},
+                 token)["periodScheme"]
+    assert [p["ordinal"] for p in scheme["periods"]] == [1, 2, 3, 4]
+    run(gql, "configure_school.graphql", "UseQuartersForAllGrades",
+        {"yearId": year, "schemeId": scheme["id"]}, token)
+    system = run(gql, "configure_school.graphql", "CopyFivePointScale", {"schoolId": school_id},
+                 token)["gradingSystem"]
+    run(gql, "configure_school.graphql", "UseScaleByDefault",
+        {"yearId": year, "systemId": system["id"]}, token)
+    subject = run(gql, "configure_school.graphql", "CreateSubject", {"schoolId": school_id},
+                  token)["subject"]["id"]
+    klass = run(gql, "configure_school.graphql", "CreateClass", {"yearId": year},
+                token)["schoolClass"]["id"]
+    student = run(gql, "configure_school.graphql", "CreateStudent", {"schoolId": school_id},
+                  token)["person"]["id"]
+    run(gql, "configure_school.graphql", "EnrollStudent",
+        {"classId": klass, "studentId": student}, token)
+    run(gql, "configure_school.graphql", "CreateClassGroup",
+        {"classId": klass, "subjectId": subject}, token)
+    # then the class lists show it
+    classes = run(gql, "list_class.graphql", "Classes", {"schoolId": school_id, "yearId": year},
+                  token)
+    assert [e["node"]["name"] for e in classes["edges"]] == ["5А"]
+    listed = run(gql, "list_class.graphql", "ClassStudents",
+                 {"classId": klass, "on": "2030-10-01"}, token)
+    assert [s["student"]["fullName"] for s in listed["students"]] == ["Иванова Мария Петровна"]
+    assert [g["name"] for g in listed["groups"]] == ["5А Астрономия"]
+    # and logging out ends the session
+    assert run(gql, "login.graphql", "Logout", token=token)["revoked"] is True

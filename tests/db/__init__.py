@@ -1,0 +1,1 @@
+"""Storage: migrations, RLS and the catalog, seeds, backups, file formats."""

@@ -1,0 +1,1 @@
+"""The rules in-process: plain functions of resolvers/ and tenants/, no HTTP."""

@@ -1,0 +1,1 @@
+"""The system over real HTTP and processes: attacks, limits, restarts, CLI."""
