@@ -20,7 +20,7 @@ from resolvers.auth.passwords import hash_password
 from tests.api.test_people_import import ZHURNAL
 from tests.db.test_seed_demo import fresh_database
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 DEMO_SCHOOL = "МОАУ Гимназия № 1 г. Благовещенска"
 
 
