@@ -16,7 +16,7 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n 4 --dist loadfile
 
 schema: $(BIN)/.installed
 	$(BIN)/zhurnal schema > schema.graphql

@@ -303,7 +303,8 @@ def test_delete_teacher_assignment_is_refused_once_the_journal_records_the_teach
 
 
 @pytest.mark.parametrize("value", ["", "nonsense", gid("Lesson", uuid.uuid4()),
-                                   gid("TeacherAssignment", uuid.uuid4())])
+                                   gid("TeacherAssignment", uuid.uuid4())],
+                         ids=["empty", "nonsense", "another_type", "unknown"])
 def test_delete_teacher_assignment_with_a_bad_id_names_the_field(
     gql, token_for, schools: TwoSchools, value: str
 ) -> None:
