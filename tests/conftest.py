@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from db.engine import DatabaseUrls, libpq_dsn, resolve_urls
-from db.migrate import upgrade
 from tests.factories import TwoSchools, seed_two_schools
+from tests.migrating import upgrade
 
 
 @pytest.fixture(scope="session")

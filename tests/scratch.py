@@ -13,8 +13,8 @@ from sqlalchemy.engine import URL
 
 from db.audit import Actor, Change, record
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, owner_engine, transaction
-from db.migrate import upgrade
 from db.tenancy import set_tenant_async
+from tests.migrating import upgrade
 
 
 @contextmanager

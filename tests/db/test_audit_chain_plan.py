@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from db.engine import DatabaseUrls, libpq_dsn, owner_engine
-from db.migrate import upgrade
 from tests.factories import seed_two_schools
+from tests.migrating import upgrade
 from tests.scratch import changes, scratch_database, write_audit
 
 

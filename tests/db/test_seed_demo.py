@@ -18,11 +18,11 @@ import pytest
 from sqlalchemy.engine import URL
 
 from db.engine import libpq_dsn, owner_engine, resolve_urls
-from db.migrate import upgrade
 from db.seed import DemoSummary, seed_demo
 from db.seed.ids import new_id
 from db.seed.schools import SCHOOLS
 from resolvers.auth.passwords import hash_password
+from tests.migrating import upgrade
 
 UNTIL = date(2015, 11, 10)  # after the first quarter and the first module, before the second
 ARGS: dict[str, Any] = {"seed": 7, "year": 2015, "until": UNTIL,

@@ -19,12 +19,12 @@ from sqlalchemy import text
 
 from db.engine import DatabaseUrls, libpq_dsn, owner_session, resolve_urls
 from db.logins import normalize_login
-from db.migrate import upgrade
 from db.models import Account
 from resolvers.auth.passwords import hash_password
 from resolvers.auth.ratelimit import login_key
 from server.settings import ServerSettings
 from tests.factories import PASSWORD, TwoSchools
+from tests.migrating import upgrade
 
 LOGIN = """
 mutation Login($login: String!, $password: String!) {

@@ -33,12 +33,12 @@ from sqlalchemy.engine import make_url
 from db import models as m
 from db.audit_verify import verify_chains
 from db.engine import DatabaseUrls, libpq_dsn, owner_engine, owner_session
-from db.migrate import upgrade
 from db.settings import APP_ROLE
 from resolvers.auth.tokens import issue_access_token
 from tests.api.test_marks import add_lesson, entry, gid, sql, today
 from tests.factories import TwoSchools, seed_two_schools
 from tests.journal_factory import JournalGroup, make_journal_group
+from tests.migrating import upgrade
 from tests.server_fixture import free_port
 from tests.system.test_cli import ZHURNAL
 from tests.system.test_diary_events import _wait_healthy
