@@ -140,9 +140,21 @@ class EdgeMiddleware:
         return headers + [(k, v) for k, v in extra if k not in present]
 
 
-def cors_options(origins: tuple[str, ...]) -> dict[str, object]:
-    """CORSMiddleware's options: only the listed origins may call from a browser (none by
-    default); tokens travel in the Authorization header, never in cookies."""
-    return {"allow_origins": list(origins), "allow_methods": ["GET", "POST"],
-            "allow_headers": ["Authorization", "Content-Type"],
+# What browser clients send besides Content-Type: the token, Apollo's client awareness and CSRF
+# headers, and the tracing headers of Sentry and W3C Trace Context. X-Request-Id is only sent
+# by the server (exposed below), never read from a request.
+CORS_REQUEST_HEADERS = [
+    "Authorization", "Content-Type",
+    "Apollographql-Client-Name", "Apollographql-Client-Version", "Apollo-Require-Preflight",
+    "Sentry-Trace", "Baggage", "Traceparent", "Tracestate",
+]
+
+
+def cors_options(origins: tuple[str, ...], origin_regex: str | None = None
+                 ) -> dict[str, object]:
+    """CORSMiddleware's options: only the listed origins, and those `origin_regex` matches
+    whole, may call from a browser (none by default); tokens travel in the Authorization
+    header, never in cookies."""
+    return {"allow_origins": list(origins), "allow_origin_regex": origin_regex,
+            "allow_methods": ["GET", "POST"], "allow_headers": CORS_REQUEST_HEADERS,
             "expose_headers": ["X-Request-Id"], "max_age": 600}
