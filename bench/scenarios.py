@@ -21,13 +21,13 @@ mutation Login($input: LoginInput!) {
 JOURNAL = """
 query Journal($groupId: ID!, $periodId: ID!) {
   journal(groupId: $groupId, periodId: $periodId) {
-    group { id name }
-    period { id name startsOn endsOn }
-    gradingSystem { id name labels }
-    lessons { id date lessonNumber status topic homework lessonType teacher isSubstitution }
+    group { groupId name }
+    period { periodId name startsOn endsOn }
+    gradingSystem { gradingSystemId name labels }
+    lessons { lessonId date lessonNumber status topic homework lessonType teacher isSubstitution }
     students {
-      id fullName startsOn endsOn marks attendance
-      extraMarks { id workDate label }
+      studentId fullName startsOn endsOn marks markIds attendance
+      extraMarks { markId workDate label }
       average periodGrade
     }
   }

@@ -14,6 +14,7 @@ class ViewerReach:
     """What `me` shows, as ids: the schools (with the viewer's person and roles there), the
     classes led, groups taught and children over every school, and the officer reach."""
 
+    viewer_id: uuid.UUID  # the account, or the integrator token: stable per viewer
     login: str
     memberships: list[SchoolMembership]
     class_ids: list[uuid.UUID]
@@ -27,7 +28,10 @@ class ViewerReach:
 
 def me(access: AccessContext) -> ViewerReach:
     ms = sorted(access.memberships.values(), key=lambda m: str(m.school_id))
+    viewer_id = access.account_id or access.token_id
+    assert viewer_id is not None  # `me` is for the authenticated only
     return ViewerReach(
+        viewer_id=viewer_id,
         login=access.login or "",
         memberships=ms,
         class_ids=sorted({c for m in ms for c in m.led_class_ids}),

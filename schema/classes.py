@@ -19,6 +19,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
+from resolvers.calendar.group_periods import period_on
+from schema.calendar import Period
 from schema.ids import to_global_id
 from schema.people import Person
 from schema.structure import structure_nodes
@@ -287,6 +289,21 @@ class StudyGroup(relay.Node):
         rows = [r for r in rows if on is None or covers(r, on)]
         return [TeacherAssignment.from_model(r)
                 for r in sorted(rows, key=lambda r: (r.starts_on, r.id))]
+
+    @strawberry.field(description="The reporting periods of the group's own period scheme (the "
+                                  "scheme its grade level uses in its year; a cross-class "
+                                  "group takes its youngest class), by start date: the "
+                                  "periods `journal` accepts for the group.")
+    async def periods(self, info: Info) -> list[Period]:
+        rows = await info.context.loaders.group_periods.load(self.id)
+        return [Period.from_model(r) for r in rows]
+
+    @strawberry.field(description="The period of the group's own scheme that holds the day; "
+                                  "null when none does (e.g. in the summer).")
+    async def current_period(self, info: Info, on: OnDate = None) -> Period | None:
+        day = on or await school_today(info, self.school_id)
+        row = period_on(await info.context.loaders.group_periods.load(self.id), day)
+        return Period.from_model(row) if row else None
 
     @classmethod
     def from_model(cls, row: models.StudyGroup) -> StudyGroup:

@@ -1,5 +1,10 @@
 """The journal page (страница журнала): a typed grid of students × lessons, and one cell's detail.
 
+Identity (for normalised caches: Apollo, urql Graphcache, Relay): none of these types has an
+`id`. Their values belong to one page (a student's marks and average are of one group and
+period), so they are stored inside the page, which the cache keys by its arguments; each
+carries the global ids of the objects it shows (`studentId`, `lessonId`, `markIds`…) instead.
+
 Shaped for the screen (DESIGN.md "Big reads are shaped for their screens"): a student's cells
 are two lists of scalars aligned with `lessons`, not an object per cell, so the cost of a page
 grows with its students and lessons, not with their product times a handful of fields.
@@ -27,13 +32,13 @@ def _gid(type_name: str, value: uuid.UUID) -> strawberry.ID:
 
 @strawberry.type(description="The study group of a journal page.")
 class JournalGroup:
-    id: strawberry.ID = strawberry.field(description="Global id of the `StudyGroup`.")
+    group_id: strawberry.ID = strawberry.field(description="Global id of the `StudyGroup`.")
     name: str = strawberry.field(description="Display name, e.g. «5А Математика».")
 
 
 @strawberry.type(description="The reporting period of a journal page (четверть, триместр…).")
 class JournalPeriod:
-    id: strawberry.ID = strawberry.field(description="Global id of the `Period`.")
+    period_id: strawberry.ID = strawberry.field(description="Global id of the `Period`.")
     name: str = strawberry.field(description="Name, e.g. «1 четверть».")
     starts_on: date = strawberry.field(description="First day of the period.")
     ends_on: date = strawberry.field(description="Last day of the period.")
@@ -42,7 +47,8 @@ class JournalPeriod:
 @strawberry.type(description="The grading system (система оценивания) that applies to the "
                              "group's marks.")
 class JournalGradingSystem:
-    id: strawberry.ID = strawberry.field(description="Global id of the `GradingSystem`.")
+    grading_system_id: strawberry.ID = strawberry.field(
+        description="Global id of the `GradingSystem`.")
     name: str = strawberry.field(description="Name, e.g. «Пятибалльная».")
     labels: list[str] = strawberry.field(description="The values a mark may take, lowest "
                                                      "first: the choices of the cell editor.")
@@ -51,7 +57,7 @@ class JournalGradingSystem:
 @strawberry.type(description="A column of the journal grid: one lesson (урок) of the group in "
                              "the period.")
 class JournalLesson:
-    id: strawberry.ID = strawberry.field(description="Global id of the `Lesson`.")
+    lesson_id: strawberry.ID = strawberry.field(description="Global id of the `Lesson`.")
     date: date = strawberry.field(description="The day of the lesson.")
     lesson_number: int | None = strawberry.field(description="Number of the lesson in the day "
                                                              "(номер урока); null: not placed.")
@@ -69,7 +75,7 @@ class JournalLesson:
 
 @strawberry.type(description="A mark for a work with its own date, not given in a lesson.")
 class JournalExtraMark:
-    id: strawberry.ID = strawberry.field(description="Global id of the `Mark`.")
+    mark_id: strawberry.ID = strawberry.field(description="Global id of the `Mark`.")
     work_date: date = strawberry.field(description="The date of the work.")
     label: str = strawberry.field(description="The mark as shown, e.g. «5».")
 
@@ -77,7 +83,8 @@ class JournalExtraMark:
 @strawberry.type(description="A row of the journal grid: a student who was a member of the "
                              "group at some time during the period, with their cells.")
 class JournalStudent:
-    id: strawberry.ID = strawberry.field(description="Global id of the student's `Person`.")
+    student_id: strawberry.ID = strawberry.field(description="Global id of the student's "
+                                                             "`Person`.")
     full_name: str = strawberry.field(description="«Фамилия Имя Отчество».")
     starts_on: date = strawberry.field(description="First day of the student's membership of "
                                                    "the group (may be before the period).")
@@ -88,6 +95,10 @@ class JournalStudent:
         description="Aligned with `JournalPage.lessons` (index i is lessons[i]): the marks of "
                     "that lesson as labels separated by a space, e.g. «5 4»; null when none. "
                     "Ask `journalCell` for the detail.")
+    mark_ids: list[list[strawberry.ID]] = strawberry.field(
+        description="Aligned with `marks`: the global ids of each cell's marks (type `Mark`), "
+                    "in the order of its labels; empty when none. A front end edits or deletes "
+                    "a cell's mark with them, without another query.")
     attendance: list[str | None] = strawberry.field(
         description="Aligned with `JournalPage.lessons`: «н» absent, «б» ill, «у» excused, "
                     "«оп» late; null when present (or nothing recorded).")
@@ -126,7 +137,7 @@ class JournalPage:
 
 @strawberry.type(description="One mark of a journal cell, with what the editor needs.")
 class JournalCellMark:
-    id: strawberry.ID = strawberry.field(description="Global id of the `Mark`.")
+    mark_id: strawberry.ID = strawberry.field(description="Global id of the `Mark`.")
     label: str = strawberry.field(description="The mark as shown, e.g. «5».")
     work_type: str = strawberry.field(description="Name of the work type (вид работы).")
     weight: float = strawberry.field(description="Weight of the work type in averages.")
@@ -142,7 +153,8 @@ class JournalCellMark:
 
 @strawberry.type(description="The attendance entry of a journal cell (absence or lateness).")
 class JournalCellAttendance:
-    id: strawberry.ID = strawberry.field(description="Global id of the `AttendanceEntry`.")
+    attendance_entry_id: strawberry.ID = strawberry.field(
+        description="Global id of the attendance entry (`AttendanceEntry`).")
     code: str = strawberry.field(description="«н» absent, «б» ill, «у» excused, «оп» late.")
     late_minutes: int | None = strawberry.field(description="Minutes late, for «оп».")
     entered_at: datetime = strawberry.field(description="When the server stored the entry.")
@@ -168,18 +180,23 @@ class JournalCell:
 # and extra mark, the cells passed on as the lists they are.
 
 
+def _mark_gid(mark_id: str) -> strawberry.ID:
+    return strawberry.ID(to_global_id("Mark", uuid.UUID(mark_id)))
+
+
 def _lesson(x: rules.PageLesson) -> JournalLesson:
     return JournalLesson(
-        id=_gid("Lesson", x.id), date=x.date, lesson_number=x.lesson_number, status=x.status,
+        lesson_id=_gid("Lesson", x.id), date=x.date, lesson_number=x.lesson_number, status=x.status,
         topic=x.topic, homework=x.homework, lesson_type=x.lesson_type, teacher=x.teacher,
         is_substitution=x.is_substitution)
 
 
 def _student(x: rules.PageStudent) -> JournalStudent:
     return JournalStudent(
-        id=_gid("Person", x.id), full_name=x.full_name, starts_on=x.starts_on,
+        student_id=_gid("Person", x.id), full_name=x.full_name, starts_on=x.starts_on,
         ends_on=x.ends_on, marks=x.marks, attendance=x.attendance,
-        extra_marks=[JournalExtraMark(id=_gid("Mark", m.id), work_date=m.work_date,
+        mark_ids=[[_mark_gid(i) for i in cell] for cell in x.mark_ids],
+        extra_marks=[JournalExtraMark(mark_id=_gid("Mark", m.id), work_date=m.work_date,
                                       label=m.label) for m in x.extra_marks],
         average=x.average, period_grade=x.period_grade)
 
@@ -187,12 +204,13 @@ def _student(x: rules.PageStudent) -> JournalStudent:
 def _page(page: rules.Page) -> JournalPage:
     period, system = page.period, page.grading_system
     return JournalPage(
-        group=JournalGroup(id=_gid("StudyGroup", page.group_id), name=page.group_name),
+        group=JournalGroup(group_id=_gid("StudyGroup", page.group_id), name=page.group_name),
         without_marks=page.without_marks,
-        period=JournalPeriod(id=_gid("Period", period.id), name=period.name,
+        period=JournalPeriod(period_id=_gid("Period", period.id), name=period.name,
                              starts_on=period.starts_on, ends_on=period.ends_on),
         grading_system=JournalGradingSystem(
-            id=_gid("GradingSystem", system.id), name=system.name, labels=system.labels)
+            grading_system_id=_gid("GradingSystem", system.id), name=system.name,
+            labels=system.labels)
         if system else None,
         lessons=[_lesson(x) for x in page.lessons],
         students=[_student(x) for x in page.students],
@@ -245,14 +263,15 @@ async def journal_cell(
     return JournalCell(
         lesson_id=lesson_id, student_id=student_id,
         marks=[JournalCellMark(
-            id=_gid("Mark", m.id), label=m.label, work_type=m.work_type, weight=m.weight,
+            mark_id=_gid("Mark", m.id), label=m.label, work_type=m.work_type, weight=m.weight,
             comment=m.comment, excluded_from_average=m.excluded_from_average,
             entered_at=m.entered_at, recorded_at=m.recorded_at, version=m.version)
             for m in cell.marks],
         attendance=JournalCellAttendance(
-            id=_gid("AttendanceEntry", entry.id), code=ATTENDANCE_CODES[entry.kind],
-            late_minutes=entry.late_minutes, entered_at=entry.entered_at,
-            recorded_at=entry.recorded_at, version=entry.version) if entry else None,
+            attendance_entry_id=_gid("AttendanceEntry", entry.id),
+            code=ATTENDANCE_CODES[entry.kind], late_minutes=entry.late_minutes,
+            entered_at=entry.entered_at, recorded_at=entry.recorded_at,
+            version=entry.version) if entry else None,
     )
 
 

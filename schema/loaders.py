@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry.dataloader import DataLoader
 
-from db.models import Account, Base, Person
+from db.models import Account, Base, Period, Person
 from db.rls import OFFICER_HIDDEN_COLUMNS
+from resolvers.calendar.group_periods import periods_of_groups
 from schema.pagination import never_matches
 from tenants.access import AccessContext
 from tenants.rules import reads_only_aggregates
@@ -58,6 +59,13 @@ class Loaders:
 
         # Logins by account id (`by_id(Account)` would select the password hash and fail).
         self.account_login: DataLoader[uuid.UUID, str | None] = DataLoader(load_logins)
+
+        async def load_group_periods(ids: Sequence[uuid.UUID]) -> list[list[Period]]:
+            return await periods_of_groups(session, ids)
+
+        # A study group's own reporting periods (resolvers/calendar/group_periods.py).
+        self.group_periods: DataLoader[uuid.UUID, list[Period]] = DataLoader(
+            load_group_periods)
 
     def by_id(self, model: type[T]) -> DataLoader[uuid.UUID, T | None]:
         loader = self._by_id.get(model)

@@ -10,6 +10,7 @@ from strawberry.types import Info
 from db import models
 from resolvers import viewer
 from schema.classes import SchoolClass, StudyGroup
+from schema.ids import to_global_id
 from schema.people import Person, SchoolRoleEnum
 from schema.permissions import IsAuthenticated
 from schema.schools import Municipality, School
@@ -30,6 +31,9 @@ class ViewerSchool:
 
 @strawberry.type(description="Who is asking and what they may reach.")
 class Viewer:
+    id: strawberry.ID = strawberry.field(
+        description="Stable id of the viewer (of the account, or of the integrator token), so "
+                    "a normalised cache keeps one `Viewer` per viewer and drops it on logout.")
     login: str = strawberry.field(description="Login of the account, or `token:<name>` for "
                                               "an integrator token.")
     schools: list[ViewerSchool] = strawberry.field(description="Schools the viewer belongs to.")
@@ -58,6 +62,7 @@ async def me(info: Info) -> Viewer:
     children = await loaders.by_id(models.Person).load_many(reach.child_ids)
     municipalities = await loaders.by_id(models.Municipality).load_many(reach.municipality_ids)
     return Viewer(
+        id=strawberry.ID(to_global_id("Viewer", reach.viewer_id)),
         login=reach.login,
         schools=[
             ViewerSchool(school=School.from_model(s), person=Person.from_model(p),

@@ -84,7 +84,8 @@ def create_app(
         middleware=[
             *proxies,
             Middleware(RequestObserver, metrics=metrics),
-            Middleware(CORSMiddleware, **cors_options(settings.cors_origins)),
+            Middleware(CORSMiddleware, **cors_options(settings.cors_origins,
+                                                        settings.cors_origin_regex)),
             Middleware(EdgeMiddleware, max_body_bytes=settings.max_body_bytes),
             # Innermost: a request cut off by the end of a graceful shutdown gets a 503 with
             # its CORS headers and request id, and is logged as such.

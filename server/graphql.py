@@ -39,6 +39,7 @@ from schema.context import Context, Reauthenticate, SocketContext
 from schema.loaders import Loaders
 from server.diary_cache import DiaryCache, Lookup
 from server.documents import SeveralOperations, chosen_operation, parse_bounded
+from server.media import JSON, prefers_graphql_response, response_media_type
 from server.observability import current_request
 from server.settings import ServerSettings
 from tenants.access import ANONYMOUS, AccessContext, resolve_access, resolve_api_token
@@ -127,6 +128,17 @@ def _request_fields(body: dict[str, Any]) -> None:
                                  "or null, if provided.")
 
 
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Nothing was executed: the document did not parse or validate, or the variables did
+    not fit (every field error has a path; these have none, and no data)."""
+    return result.data is None and bool(result.errors) and all(
+        e.path is None for e in result.errors or ())
+
+
+def _wants_graphql_response(request: Request) -> bool:
+    return prefers_graphql_response(request.headers.get("accept"))
+
+
 def _observe_cached(request_data: GraphQLRequestData) -> None:
     """The request log and metrics name a cached answer's operation as an executed one's."""
     info = current_request()
@@ -197,6 +209,20 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         # Cyrillic as UTF-8, not \\u escapes: a third of the bytes for Russian text.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        response = await super().run(request, context, root_value)
+        # Strawberry answers every result as application/json; the client's Accept decides.
+        if isinstance(response, Response) and response.media_type == JSON:
+            response.headers["content-type"] = response_media_type(
+                request.headers.get("accept"))
+        return response
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> Any:
+        body = await super().process_result(request, result)
+        if _is_request_error(result) and _wants_graphql_response(request):
+            body.pop("data", None)  # nothing ran: the spec's request error has no data entry
+        return body
+
     async def get_context(self, request: Any, response: Any = None) -> Any:
         if isinstance(request, WebSocket):
             # One per connection; the viewer is set by connection_init (on_ws_connect).
@@ -255,6 +281,10 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
                 e.original_error for e in result.errors or ()
                 if isinstance(e.original_error, DATABASE_TROUBLE)))
         sub_response.headers["X-Request-Id"] = request_id
+        if (_is_request_error(result) and sub_response.status_code is None
+                and _wants_graphql_response(request)):
+            # application/json clients keep 200 for every GraphQL error, as before the spec.
+            sub_response.status_code = 400
         return result
 
     async def _execute_in_transaction(

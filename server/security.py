@@ -10,6 +10,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.media import response_media_type
+
 STRICT_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 # GraphiQL is a page of inline script and CDN assets: only framing is forbidden there.
 GRAPHIQL_CSP = b"frame-ancestors 'none'"
@@ -24,10 +26,14 @@ class _BodyTooLarge(Exception):
     pass
 
 
-def _refusal(status: int, code: str, message: str) -> tuple[Message, Message]:
+def _refusal(status: int, code: str, message: str, *, media: str = "application/json"
+             ) -> tuple[Message, Message]:
+    # A request error in GraphQL over HTTP's terms: a 4xx, `errors` and no `data`.
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
-    start: Message = {"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}
+    headers = [(b"content-type", media.encode()), (b"content-length", str(len(body)).encode())]
+    if status == 405:
+        headers.append((b"allow", b"POST"))  # RFC 9110: a 405 names the methods that work
+    start: Message = {"type": "http.response.start", "status": status, "headers": headers}
     return start, {"type": "http.response.body", "body": body}
 
 
@@ -58,6 +64,8 @@ class EdgeMiddleware:
         started = False
         held: Message | None = None
         plain = b""
+        accept = next((v for k, v in scope["headers"] if k.lower() == b"accept"), b"")
+        media = response_media_type(accept.decode("latin-1"))
 
         async def send_secured(message: Message) -> None:
             nonlocal started, held, plain
@@ -72,7 +80,8 @@ class EdgeMiddleware:
                 plain += message.get("body", b"")
                 if message.get("more_body", False):
                     return
-                for part in _refusal(400, "BAD_REQUEST", _explain(plain.decode(errors="replace"))):
+                for part in _refusal(400, "BAD_REQUEST",
+                                     _explain(plain.decode(errors="replace")), media=media):
                     await send(part if part["type"] != "http.response.start" else
                                {**part, "headers": self._secure(list(part["headers"]))})
                 return
@@ -80,7 +89,7 @@ class EdgeMiddleware:
 
         refusal = self._refuse(scope)
         if refusal is not None:
-            for message in _refusal(*refusal):
+            for message in _refusal(*refusal, media=media):
                 await send_secured(message)
             return
 
@@ -100,7 +109,7 @@ class EdgeMiddleware:
         except _BodyTooLarge:
             if started:
                 raise
-            for message in _refusal(*self._too_large()):
+            for message in _refusal(*self._too_large(), media=media):
                 await send_secured(message)
 
     def _too_large(self) -> tuple[int, str, str]:
@@ -140,9 +149,21 @@ class EdgeMiddleware:
         return headers + [(k, v) for k, v in extra if k not in present]
 
 
-def cors_options(origins: tuple[str, ...]) -> dict[str, object]:
-    """CORSMiddleware's options: only the listed origins may call from a browser (none by
-    default); tokens travel in the Authorization header, never in cookies."""
-    return {"allow_origins": list(origins), "allow_methods": ["GET", "POST"],
-            "allow_headers": ["Authorization", "Content-Type"],
+# What browser clients send besides Content-Type: the token, Apollo's client awareness and CSRF
+# headers, and the tracing headers of Sentry and W3C Trace Context. X-Request-Id is only sent
+# by the server (exposed below), never read from a request.
+CORS_REQUEST_HEADERS = [
+    "Authorization", "Content-Type",
+    "Apollographql-Client-Name", "Apollographql-Client-Version", "Apollo-Require-Preflight",
+    "Sentry-Trace", "Baggage", "Traceparent", "Tracestate",
+]
+
+
+def cors_options(origins: tuple[str, ...], origin_regex: str | None = None
+                 ) -> dict[str, object]:
+    """CORSMiddleware's options: only the listed origins, and those `origin_regex` matches
+    whole, may call from a browser (none by default); tokens travel in the Authorization
+    header, never in cookies."""
+    return {"allow_origins": list(origins), "allow_origin_regex": origin_regex,
+            "allow_methods": ["GET", "POST"], "allow_headers": CORS_REQUEST_HEADERS,
             "expose_headers": ["X-Request-Id"], "max_age": 600}

@@ -8,6 +8,10 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+# A page served by a local dev server (Vite on :5173, Next on :3000, any port) may call a
+# development server; production allows only ZHURNAL_CORS_ORIGINS.
+LOCAL_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:\d{1,5})?"
+
 
 @dataclass(frozen=True)
 class ServerSettings:
@@ -15,7 +19,8 @@ class ServerSettings:
     secret_key: str
     access_token_minutes: int
     graphiql: bool
-    # Browser origins allowed to call the API (CORS); none by default.
+    # Browser origins allowed to call the API (CORS); none by default besides, outside
+    # production, local ones (cors_origin_regex).
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 8_000_000
     introspection: bool = True
@@ -39,6 +44,11 @@ class ServerSettings:
     def mask_errors(self) -> bool:
         """Unexpected errors reach the client as a request id only; details go to the log."""
         return self.is_production
+
+    @property
+    def cors_origin_regex(self) -> str | None:
+        """Origins allowed besides cors_origins: local dev servers, except in production."""
+        return None if self.is_production else LOCAL_ORIGINS
 
     @property
     def is_production(self) -> bool:

@@ -24,7 +24,7 @@ from resolvers.grading.conversion import (
 from resolvers.journal.sql import GRADE_STATE_LABELS, JOURNAL_PAGE
 from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
-from tenants.errors import bad_argument
+from tenants.errors import RequestError, bad_argument
 from tenants.rules import may_read_journal, reads_only_aggregates
 
 
@@ -121,6 +121,7 @@ class PageStudent:
     extra_marks: list[PageExtraMark]
     average: float | None
     period_grade: str | None
+    mark_ids: list[list[str]]  # aligned with `marks`: each cell's mark ids, in label order
 
 
 @dataclass(slots=True)
@@ -160,7 +161,7 @@ def _lesson(row: list[Any]) -> PageLesson:
 def _student(row: list[Any], scale: Scale | None, labels: dict[str, str] | None
              ) -> PageStudent:
     (student_id, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
-     grade_label) = row
+     grade_label, mark_ids) = row
     return PageStudent(
         id=uuid.UUID(student_id), full_name=full_name,
         starts_on=date.fromisoformat(starts_on),
@@ -172,21 +173,32 @@ def _student(row: list[Any], scale: Scale | None, labels: dict[str, str] | None
         average=weighted_average(pairs or (), scale),
         period_grade=period_grade_label(
             grade_state, labels.get(grade_label, grade_label) if labels and grade_label
-            else grade_label))
+            else grade_label),
+        mark_ids=mark_ids)
+
+
+def wrong_period(allowed: list[list[str]] | None) -> RequestError:
+    """The refusal of a period outside the group's own scheme, naming the ones it has."""
+    names = ", ".join(f"«{name}»" for _, name in allowed or [])
+    return bad_argument("periodId", "is not a period of the group's own period scheme (the "
+                                    "scheme of its grade level in its year; see "
+                                    "`StudyGroup.periods`); its periods: " + (names or "none"))
 
 
 async def journal_page(session: AsyncSession, access: AccessContext, loaders: RowLoaders, *,
                        group_id: uuid.UUID, period_id: uuid.UUID,
                        target_system_id: uuid.UUID | None) -> Page | None:
     """The group's page for the period, its marks read in `target_system_id` when given; None
-    when the viewer may not read the journal or the group or period does not exist."""
+    when the viewer may not read the journal or the group does not exist. A period outside
+    the group's own scheme is refused, naming the periods it has."""
     if reads_only_aggregates(access):
         return None  # no journal is theirs, and the officer role may not run the statement
     row = (await session.execute(
         JOURNAL_PAGE, {"group_id": group_id, "period_id": period_id})).one_or_none()
-    if (row is None or row.period is None
-            or not may_read_journal(access, row.school_id, row.id, row.class_id)):
+    if row is None or not may_read_journal(access, row.school_id, row.id, row.class_id):
         return None
+    if row.period is None:
+        raise wrong_period(row.allowed_periods)
     period, system = row.period, row.grading_system
     scale = page_scale(system)
     labels: dict[str, str] | None = None

@@ -128,7 +128,7 @@ def _lesson(row: list[Any]) -> PrintedLesson:
 
 def _student(row: list[Any], scale: Any) -> PrintedStudent:
     (_, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
-     grade_label) = row
+     grade_label, _mark_ids) = row
     return PrintedStudent(
         full_name=full_name, starts_on=date.fromisoformat(starts_on),
         ends_on=date.fromisoformat(ends_on) if ends_on else None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from db.models import AttendanceKind, GradeState
+from resolvers.calendar.group_periods import own_scheme
 from resolvers.grading.uses import GROUP_GRADE_LEVEL, system_in_force
 from resolvers.grading.without_marks import without_marks_sql
 
@@ -47,17 +48,26 @@ WITH g AS (
   SELECT g.school_id, g.id, g.name, g.class_id, g.subject_id, g.academic_year_id
   FROM study_groups g WHERE g.id = :group_id
 ),
-p AS (
-  SELECT p.id, p.name, p.starts_on, p.ends_on
-  FROM g
-  JOIN periods p ON p.school_id = g.school_id AND p.id = :period_id
-  JOIN period_schemes ps ON ps.school_id = p.school_id AND ps.id = p.scheme_id
-   AND ps.academic_year_id = g.academic_year_id
-),
 level AS (
   -- the one rule of resolvers/grading/uses.py, as closing and journal_context use it (and
   -- resolvers/grading/without_marks.py, for the page's without_marks)
   SELECT {GROUP_GRADE_LEVEL} AS grade_level FROM g AS sg
+),
+own AS (
+  -- the group's own scheme (resolvers/calendar/group_periods.py); a grade level without one
+  -- takes every scheme of the year
+  SELECT {own_scheme("g", "(SELECT grade_level FROM level)")} AS scheme_id FROM g
+),
+allowed AS (
+  SELECT p.id, p.name, p.starts_on, p.ends_on, ps.academic_year_id
+  FROM g
+  JOIN period_schemes ps ON ps.school_id = g.school_id
+   AND ps.academic_year_id = g.academic_year_id
+  JOIN periods p ON p.school_id = ps.school_id AND p.scheme_id = ps.id
+  WHERE (SELECT scheme_id FROM own) IS NULL OR ps.id = (SELECT scheme_id FROM own)
+),
+p AS (
+  SELECT a.id, a.name, a.starts_on, a.ends_on FROM allowed a WHERE a.id = :period_id
 ),
 sys AS (
   -- the most specific rule wins (resolvers/grading/uses.py)
@@ -118,8 +128,9 @@ xm AS (
 -- of students × lessons to the cells themselves is planned as nested loops under RLS, whose
 -- row estimates are 1, and grew with students × lessons × marks.)
 cm AS MATERIALIZED (
-  SELECT student_id, jsonb_object_agg(idx, labels) AS m
-  FROM (SELECT student_id, idx, string_agg(label, ' ' ORDER BY entered_at, id) AS labels
+  SELECT student_id, jsonb_object_agg(idx, labels) AS m, jsonb_object_agg(idx, ids) AS ids
+  FROM (SELECT student_id, idx, string_agg(label, ' ' ORDER BY entered_at, id) AS labels,
+               jsonb_agg(id ORDER BY entered_at, id) AS ids
         FROM lm GROUP BY student_id, idx) c
   GROUP BY student_id
 ),
@@ -130,8 +141,10 @@ att AS MATERIALIZED (
 ),
 cells AS MATERIALIZED (
   SELECT x.student_id, array_agg(x.marks ->> l.idx::text ORDER BY l.idx) AS marks,
-         array_agg(x.attendance ->> l.idx::text ORDER BY l.idx) AS attendance
-  FROM (SELECT s.student_id, cm.m AS marks, att.m AS attendance
+         array_agg(x.attendance ->> l.idx::text ORDER BY l.idx) AS attendance,
+         -- the mark ids of each cell, in the order of its labels
+         jsonb_agg(coalesce(x.mark_ids -> l.idx::text, '[]') ORDER BY l.idx) AS mark_ids
+  FROM (SELECT s.student_id, cm.m AS marks, cm.ids AS mark_ids, att.m AS attendance
         FROM s
         LEFT JOIN cm ON cm.student_id = s.student_id
         LEFT JOIN att ON att.student_id = s.student_id) x
@@ -169,6 +182,8 @@ SELECT g.school_id, g.class_id, g.id, g.name,
   {without_marks_sql("g.school_id", "g.subject_id", "(SELECT grade_level FROM level)")}
     AS without_marks,
   (SELECT row_to_json(p) FROM p) AS period,
+  (SELECT json_agg(json_build_array(a.id, a.name) ORDER BY a.starts_on, a.name)
+   FROM allowed a) AS allowed_periods,
   (SELECT row_to_json(sys) FROM sys) AS grading_system,
   -- teachers by a plain column (as the diary): under RLS `t.id = coalesce(...)` is not
   -- leakproof, cannot use the key, and scanned the school's persons for every lesson
@@ -180,7 +195,8 @@ SELECT g.school_id, g.class_id, g.id, g.name,
   (SELECT coalesce(json_agg(json_build_array(
             s.student_id, {FULL_NAME.format(p="pe")}, s.starts_on, s.ends_on,
             coalesce(cells.marks, '{{}}'), coalesce(cells.attendance, '{{}}'),
-            coalesce(extra.marks, '[]'), counted.pairs, pg.state, pg.label)
+            coalesce(extra.marks, '[]'), counted.pairs, pg.state, pg.label,
+            coalesce(cells.mark_ids, '[]'))
           ORDER BY pe.last_name, pe.first_name, pe.middle_name, pe.id), '[]')
    FROM s
    JOIN persons pe ON pe.school_id = s.school_id AND pe.id = s.student_id

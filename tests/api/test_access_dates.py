@@ -21,7 +21,7 @@ from tests.journal_factory import JournalGroup, make_journal_group
 ERRORS = "errors { field code message }"
 JOURNAL = """
 query Journal($groupId: ID!, $periodId: ID!) {
-  journal(groupId: $groupId, periodId: $periodId) { students { id fullName } } }
+  journal(groupId: $groupId, periodId: $periodId) { students { studentId fullName } } }
 """
 PERSON = "query P($id: ID!) { node(id: $id) { id ... on Person { fullName } } }"
 LESSON = "query L($id: ID!) { node(id: $id) { id ... on Lesson { topic } } }"

@@ -73,5 +73,14 @@ def test_examples_configure_a_school_and_list_a_class(gql, schools: TwoSchools) 
                  {"classId": klass, "on": "2030-10-01"}, token)
     assert [s["student"]["fullName"] for s in listed["students"]] == ["Иванова Мария Петровна"]
     assert [g["name"] for g in listed["groups"]] == ["5А Астрономия"]
+    assert listed["__typename"] == "SchoolClass"
+    # and the journal example finds the group's period of a day and opens its page
+    group = run(gql, "journal.graphql", "GroupPeriods",
+                {"groupId": listed["groups"][0]["id"], "on": "2030-11-10"}, token)
+    assert [p["name"] for p in group["periods"]] == [f"{n} четверть" for n in range(1, 5)]
+    assert group["currentPeriod"]["name"] == "2 четверть"
+    page = run(gql, "journal.graphql", "JournalPage",
+               {"groupId": group["id"], "periodId": group["currentPeriod"]["id"]}, token)
+    assert [s["fullName"] for s in page["students"]] == ["Иванова Мария Петровна"]
     # and logging out ends the session
     assert run(gql, "login.graphql", "Logout", token=token)["revoked"] is True

@@ -28,13 +28,13 @@ from tests.sql_counter import count_statements
 JOURNAL = """
 query Journal($groupId: ID!, $periodId: ID!) {
   journal(groupId: $groupId, periodId: $periodId) {
-    group { id name }
-    period { id name startsOn endsOn }
+    group { groupId name }
+    period { periodId name startsOn endsOn }
     gradingSystem { name labels }
-    lessons { id date lessonNumber status topic homework lessonType teacher isSubstitution }
+    lessons { lessonId date lessonNumber status topic homework lessonType teacher isSubstitution }
     students {
-      id fullName startsOn endsOn marks attendance
-      extraMarks { id workDate label }
+      studentId fullName startsOn endsOn marks markIds attendance
+      extraMarks { markId workDate label }
       average periodGrade
     }
   }
@@ -51,8 +51,8 @@ CELL = """
 query Cell($groupId: ID!, $lessonId: ID!, $studentId: ID!) {
   journalCell(groupId: $groupId, lessonId: $lessonId, studentId: $studentId) {
     lessonId studentId
-    marks { id label workType weight comment excludedFromAverage enteredAt recordedAt version }
-    attendance { id code lateMinutes enteredAt recordedAt version }
+    marks { markId label workType weight comment excludedFromAverage enteredAt recordedAt version }
+    attendance { attendanceEntryId code lateMinutes enteredAt recordedAt version }
   }
 }
 """
@@ -128,8 +128,9 @@ def test_journal_aligns_marks_and_attendance_with_lessons(
 ) -> None:
     # given: 3 students, 5 lessons; the last lesson cancelled
     jg = make_journal_group(database.owner, schools.a, students=3, lessons=5)
-    add_marks(database, jg, [MarkSpec(0, 0, "5"), MarkSpec(0, 0, "4", "test"),
-                             MarkSpec(1, 2, "3")])
+    five, four, three = add_marks(database, jg, [MarkSpec(0, 0, "5"),
+                                                 MarkSpec(0, 0, "4", "test"),
+                                                 MarkSpec(1, 2, "3")])
     add_attendance(database, jg, [(0, 1, m.AttendanceKind.ABSENT, None),
                                   (2, 3, m.AttendanceKind.LATE, 5),
                                   (1, 4, m.AttendanceKind.ILL, None)])
@@ -142,19 +143,22 @@ def test_journal_aligns_marks_and_attendance_with_lessons(
     page = journal_of(gql, token_for(jg.teacher_login), jg)
     # then
     assert page is not None
-    assert page["group"]["id"] == gid("StudyGroup", jg.group_id)
+    assert page["group"]["groupId"] == gid("StudyGroup", jg.group_id)
     assert page["period"]["name"] == "1 четверть"
     assert page["period"]["startsOn"] == "2015-09-01"
     assert page["gradingSystem"] == {"name": "Пятибалльная", "labels": ["2", "3", "4", "5"]}
-    assert [x["id"] for x in page["lessons"]] == [gid("Lesson", i) for i in jg.lesson_ids]
+    assert [x["lessonId"] for x in page["lessons"]] == [gid("Lesson", i) for i in jg.lesson_ids]
     assert [x["date"] for x in page["lessons"]] == [d.isoformat() for d in jg.lesson_dates]
     last = page["lessons"][4]
     assert last["status"] == "CANCELLED" and last["topic"] == "Причастие"
     assert last["homework"] == "Упр. 12" and last["lessonType"] == "Урок"
     assert last["teacher"].startswith("ФамилияTeacher") and last["isSubstitution"] is False
-    rows = {r["id"]: r for r in page["students"]}
+    rows = {r["studentId"]: r for r in page["students"]}
     first, second, third = (rows[gid("Person", s)] for s in jg.students)
     assert first["marks"] == ["5 4", None, None, None, None]
+    # each cell's mark ids, in the order of its labels: a cell is edited without another query
+    assert first["markIds"] == [[gid("Mark", five), gid("Mark", four)], [], [], [], []]
+    assert second["markIds"] == [[], [], [gid("Mark", three)], [], []]
     assert first["attendance"] == [None, "н", None, None, None]
     assert second["marks"] == [None, None, "3", None, None]
     assert second["attendance"] == [None, None, None, None, "б"]
@@ -176,7 +180,7 @@ def test_journal_weighted_average_uses_work_type_weights(
     page = journal_of(gql, token_for(jg.teacher_login), jg)
     # then
     assert page is not None
-    rows = {r["id"]: r for r in page["students"]}
+    rows = {r["studentId"]: r for r in page["students"]}
     assert rows[gid("Person", jg.students[0])]["average"] == 3.67
     assert rows[gid("Person", jg.students[1])]["average"] is None
 
@@ -196,7 +200,7 @@ def test_journal_lists_marks_of_works_without_a_lesson(
     # then
     assert page is not None
     student = page["students"][0]
-    assert student["extraMarks"] == [{"id": gid("Mark", inside), "workDate": "2015-10-20",
+    assert student["extraMarks"] == [{"markId": gid("Mark", inside), "workDate": "2015-10-20",
                                       "label": "4"}]
     assert gid("Mark", outside) not in json.dumps(page)
     assert student["marks"] == ["5"]
@@ -224,7 +228,7 @@ def test_journal_period_grade_shows_the_label_or_the_state(
     page = journal_of(gql, token_for(jg.teacher_login), jg)
     # then
     assert page is not None
-    grades = {r["id"]: r["periodGrade"] for r in page["students"]}
+    grades = {r["studentId"]: r["periodGrade"] for r in page["students"]}
     assert [grades[gid("Person", s)] for s in jg.students] == ["4", "н/а", "осв.", "отсрочка",
                                                                None]
     # the grade is of its period only
@@ -254,12 +258,12 @@ def test_journal_keeps_a_transferred_students_marks_for_their_dates(
     new = journal_of(gql, token_for(g2.teacher_login), g2)
     # then: the old journal keeps the marks and shows when the membership ended
     assert old is not None and new is not None
-    old_row = next(r for r in old["students"] if r["id"] == gid("Person", mover))
+    old_row = next(r for r in old["students"] if r["studentId"] == gid("Person", mover))
     assert old_row["endsOn"] == day_d.isoformat()
     assert old_row["marks"] == ["5", None, "4", None, None, None]
     assert old_row["average"] == 4.5
     # the new journal shows them from the next day, with only the new group's marks
-    new_row = next(r for r in new["students"] if r["id"] == gid("Person", mover))
+    new_row = next(r for r in new["students"] if r["studentId"] == gid("Person", mover))
     assert new_row["startsOn"] == (day_d + timedelta(days=1)).isoformat()
     assert new_row["endsOn"] is None
     assert new_row["marks"] == [None, None, None, None, "3", None]
@@ -284,7 +288,7 @@ def test_journal_leaves_out_students_who_were_not_members_during_the_period(
     # then
     assert q1 is not None and q2 is not None
     assert len(q1["students"]) == 2
-    assert [r["id"] for r in q2["students"]] == [gid("Person", jg.students[0])]
+    assert [r["studentId"] for r in q2["students"]] == [gid("Person", jg.students[0])]
     assert q2["lessons"] == []
     assert q2["students"][0]["marks"] == [] and q2["students"][0]["attendance"] == []
 
@@ -314,7 +318,7 @@ def test_journal_is_read_by_teachers_class_teacher_administrator_and_read_token(
         # when
         page = journal_of(gql, token, jg)
         # then
-        assert page is not None and page["group"]["id"] == gid("StudyGroup", jg.group_id)
+        assert page is not None and page["group"]["groupId"] == gid("StudyGroup", jg.group_id)
         assert len(page["students"]) == 2 and len(page["lessons"]) == 2
 
 
@@ -345,7 +349,7 @@ def test_journal_is_null_for_everyone_else(
         "data": {"journal": None}}
 
 
-def test_journal_with_a_period_of_another_school_or_year_is_null(
+def test_journal_with_a_period_of_another_school_is_refused_like_any_foreign_period(
     gql, token_for, schools: TwoSchools, database: DatabaseUrls
 ) -> None:
     # given
@@ -355,8 +359,13 @@ def test_journal_with_a_period_of_another_school_or_year_is_null(
                  "periodId": gid("Period", other.setup.period_ids[Q1])}
     # when
     result = gql.post(JOURNAL, variables, token=token_for(jg.teacher_login))
-    # then
-    assert result == {"data": {"journal": None}}
+    # then: issue 17 turned the null into the refusal of a period outside the group's scheme;
+    # it names only the group's own periods, so it tells nothing of the other school
+    assert result["data"] == {"journal": None}
+    (error,) = result["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "periodId"}
+    assert "«1 четверть»" in error["message"]
+    assert str(other.setup.period_ids[Q1]) not in error["message"]
 
 
 def test_journal_with_a_malformed_id_is_a_bad_argument(
@@ -436,12 +445,12 @@ def test_journal_cell_gives_marks_and_attendance_with_versions(
     # when
     cell = gql.post(CELL, variables, token=token_for(jg.teacher_login))["data"]["journalCell"]
     # then
-    assert [x["id"] for x in cell["marks"]] == [gid("Mark", first), gid("Mark", second)]
+    assert [x["markId"] for x in cell["marks"]] == [gid("Mark", first), gid("Mark", second)]
     assert cell["marks"][1] | {"enteredAt": None} == {
-        "id": gid("Mark", second), "label": "3", "workType": "Контрольная работа (журнал)",
+        "markId": gid("Mark", second), "label": "3", "workType": "Контрольная работа (журнал)",
         "weight": 2.0, "comment": "Диктант", "excludedFromAverage": False,
         "enteredAt": None, "recordedAt": None, "version": 3}
-    assert cell["attendance"]["id"] == gid("AttendanceEntry", entry)
+    assert cell["attendance"]["attendanceEntryId"] == gid("AttendanceEntry", entry)
     assert cell["attendance"]["code"] == "оп" and cell["attendance"]["lateMinutes"] == 7
     assert cell["attendance"]["version"] == 1
     # an empty cell: no marks, present

@@ -1,0 +1,170 @@
+"""Cache identity: every `id` in real responses names one object, under one type name, with
+one set of field values, so normalised caches (Apollo, urql Graphcache, Relay) need no type
+policies. Each document is sent as those clients send it, with `__typename` in every
+selection set."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from graphql import FieldNode, NameNode, SelectionSetNode, Visitor, parse, print_ast, visit
+
+from db import models as m
+from db.engine import DatabaseUrls, owner_session
+from db.tenancy import set_tenant
+from schema.ids import to_global_id as gid
+from tests.api.test_diary import DIARY, diary_vars
+from tests.api.test_group_periods import PERIODS
+from tests.api.test_journal import CELL, JOURNAL, MarkSpec, add_marks, issue_read_token, page_vars
+from tests.factories import TwoSchools
+from tests.journal_factory import JournalGroup, make_journal_group
+
+ME = """
+query Me {
+  me {
+    id login
+    schools { school { id name } person { id fullName } roles }
+    classes { id name }
+    groups { id name kind periods { id name startsOn endsOn } }
+    children { id fullName }
+  }
+}
+"""
+
+ME_ID = "query MeId { me { id login } }"
+
+
+class AddTypename(Visitor):
+    def leave_selection_set(self, node: SelectionSetNode, *_: Any) -> SelectionSetNode:
+        if any(getattr(x, "name", None) and x.name.value == "__typename"  # type: ignore
+               for x in node.selections):
+            return node
+        return SelectionSetNode(selections=(*node.selections,
+                                            FieldNode(name=NameNode(value="__typename"))))
+
+
+def with_typenames(document: str) -> str:
+    """The document as Apollo and urql send it: `__typename` in every selection set (the
+    operation's own included, which is harmless)."""
+    return print_ast(visit(parse(document), AddTypename()))
+
+
+Seen = dict[str, tuple[str, dict[str, Any], str]]
+
+
+def collect(value: Any, seen: Seen, where: str, problems: list[str]) -> None:
+    """Walk a response: each object with an `id` is checked against every earlier one."""
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            collect(item, seen, f"{where}[{n}]", problems)
+        return
+    if not isinstance(value, dict):
+        return
+    if "id" in value and value["id"] is not None:
+        typename = value.get("__typename")
+        assert typename, f"{where}: an object with an id and no __typename"
+        scalars = {k: v for k, v in value.items() if not isinstance(v, dict | list)
+                   or (isinstance(v, list) and all(not isinstance(x, dict) for x in v))}
+        first = seen.get(value["id"])
+        if first is None:
+            seen[value["id"]] = (typename, scalars, where)
+        else:
+            old_type, old_scalars, old_where = first
+            if old_type != typename:
+                problems.append(f"{value['id']}: {old_type} at {old_where}, {typename} at "
+                                f"{where}")
+            for key in old_scalars.keys() & scalars.keys():
+                if old_scalars[key] != scalars[key]:
+                    problems.append(f"{value['id']}.{key}: {old_scalars[key]!r} at "
+                                    f"{old_where}, {scalars[key]!r} at {where}")
+    for key, item in value.items():
+        collect(item, seen, f"{where}.{key}", problems)
+
+
+def second_subject(database: DatabaseUrls, jg: JournalGroup) -> tuple[uuid.UUID, uuid.UUID]:
+    """Another subject of the same class, taught by the same teacher to the same students:
+    (group, its one lesson, on the day of the first group's first lesson)."""
+    school_id = jg.school.id
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        subject_id, group_id, lesson_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        s.add(m.Subject(school_id=school_id, id=subject_id, name=f"Алгебра {subject_id.hex[:6]}",
+                        short_name="Алг"))
+        s.flush()
+        s.add(m.StudyGroup(school_id=school_id, id=group_id, academic_year_id=jg.school.year_id,
+                           subject_id=subject_id, kind=m.GroupKind.WHOLE_CLASS,
+                           class_id=jg.class_id, name=f"{group_id.hex[:4]} Алгебра"))
+        s.flush()
+        for student in jg.students:
+            s.add(m.GroupMembership(school_id=school_id, group_id=group_id, student_id=student,
+                                    starts_on=date(2015, 9, 1)))
+        s.add(m.TeacherAssignment(school_id=school_id, group_id=group_id,
+                                  teacher_id=jg.teacher_id, starts_on=date(2015, 9, 1)))
+        s.add(m.Lesson(school_id=school_id, id=lesson_id, group_id=group_id,
+                       date=jg.lesson_dates[0], lesson_number=5,
+                       lesson_type_id=jg.setup.lesson_type_id,
+                       scheduled_teacher_id=jg.teacher_id, actual_teacher_id=jg.teacher_id,
+                       status=m.LessonStatus.HELD))
+    return group_id, lesson_id
+
+
+def post(gql, document: str, variables: dict | None, token: str) -> dict:
+    body = gql.post(with_typenames(document), variables or {}, token=token)
+    assert "errors" not in body, body
+    return body
+
+
+def test_ids_name_one_object_with_one_set_of_values_across_responses(
+    gql, token_for, schools: TwoSchools, database: DatabaseUrls
+) -> None:
+    # given: one class learning two subjects; a student with different marks in each
+    jg = make_journal_group(database.owner, schools.a, students=3, lessons=2)
+    algebra, algebra_lesson = second_subject(database, jg)
+    add_marks(database, jg, [MarkSpec(0, 0, "5"), MarkSpec(1, 1, "4")])
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        s.add(m.Mark(school_id=jg.school.id, id=uuid.uuid4(), group_id=algebra,
+                     lesson_id=algebra_lesson, student_id=jg.students[0],
+                     work_date=jg.lesson_dates[0], work_type_id=jg.setup.work_type_ids["test"],
+                     value_id=jg.setup.value_ids["2"]))
+    algebra_vars = {**page_vars(jg), "groupId": gid("StudyGroup", algebra)}
+    teacher, admin = token_for(jg.teacher_login), token_for(schools.a.logins["admin"])
+    guardian, student = token_for(jg.guardian_login), token_for(jg.student_logins[0])
+    calls = [
+        (JOURNAL, page_vars(jg), teacher), (JOURNAL, algebra_vars, teacher),
+        (JOURNAL, page_vars(jg), admin), (JOURNAL, algebra_vars, admin),
+        (CELL, {"groupId": gid("StudyGroup", jg.group_id),
+                "lessonId": gid("Lesson", jg.lesson_ids[0]),
+                "studentId": gid("Person", jg.students[0])}, teacher),
+        (DIARY, diary_vars(jg.students[0], jg.lesson_dates[0], jg.lesson_dates[-1]), guardian),
+        (DIARY, diary_vars(jg.students[0], jg.lesson_dates[0], jg.lesson_dates[-1]), student),
+        (ME, None, teacher), (ME, None, admin), (ME, None, guardian),
+        (PERIODS, {"id": gid("StudyGroup", algebra), "on": "2015-09-01"}, teacher),
+    ]
+    # when: every response goes through one cache, as in one browser tab
+    seen: Seen = {}
+    problems: list[str] = []
+    for n, (document, variables, token) in enumerate(calls):
+        collect(post(gql, document, variables, token)["data"], seen, f"call {n}", problems)
+    # then
+    assert problems == []
+    assert len(seen) > 10  # the walk saw the objects it checks
+
+
+def test_viewer_id_is_stable_per_viewer_and_differs_between_viewers(
+    gql, token_for, schools: TwoSchools
+) -> None:
+    # given: two sessions of one administrator, a teacher and an integrator token
+    read_token = issue_read_token(gql, token_for, schools)
+    admin_login = schools.a.logins["admin"]
+    # when
+    first = post(gql, ME_ID, None, token_for(admin_login))["data"]["me"]
+    again = post(gql, ME_ID, None, token_for(admin_login))["data"]["me"]
+    teacher = post(gql, ME_ID, None, token_for(schools.a.logins["teacher"]))["data"]["me"]
+    integrator = post(gql, ME_ID, None, read_token)["data"]["me"]
+    # then
+    assert first["id"] == again["id"]
+    assert len({first["id"], teacher["id"], integrator["id"]}) == 3
+    assert first["__typename"] == "Viewer"
