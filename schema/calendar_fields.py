@@ -11,7 +11,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.calendar import writes as writes
+from resolvers.calendar import writes
 from resolvers.calendar import years as calendar
 from resolvers.calendar.checks import Span
 from schema.calendar import (

@@ -12,9 +12,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.grades import closing as closing
+from resolvers.grades import closing, writes
 from resolvers.grades import queries as rules
-from resolvers.grades import writes as writes
 from resolvers.grades import year as year_writes
 from resolvers.grading.conversion import ScaleValue
 from schema.calendar import AcademicYear, Period

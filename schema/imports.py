@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from db.people_import import ImportResult
-from resolvers.people import imports as imports
+from resolvers.people import imports
 from schema.errors import UserError
 from schema.input_ids import decoded
 from schema.mutations import Input, actor, apply

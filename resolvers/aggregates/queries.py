@@ -28,7 +28,7 @@ from sqlalchemy import TextClause, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
-from resolvers.aggregates import sql as sql
+from resolvers.aggregates import sql
 from resolvers.aggregates.figures import (
     AttainmentFigures,
     AttendanceFigures,

@@ -19,7 +19,7 @@ from db import audit, models
 from db.audit import Actor, Change
 from resolvers.grades.closing import require_period_open
 from resolvers.input_ids import Id, collect
-from resolvers.marks import receipts as receipts
+from resolvers.marks import receipts
 from resolvers.marks.checks import conflict_message
 from resolvers.marks.targets import (
     MAX_ENTRIES,

@@ -24,7 +24,7 @@ from db.audit import Actor
 from resolvers.grades.closing import require_period_open, require_unlocked
 from resolvers.grading.without_marks import REFUSED_MARK
 from resolvers.input_ids import Id, collect
-from resolvers.marks import receipts as receipts
+from resolvers.marks import receipts
 from resolvers.marks.checks import (
     Entry,
     MarkEntry,

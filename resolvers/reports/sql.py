@@ -27,7 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.settings import OFFICER_ROLE
-from resolvers.aggregates import sql as sql
+from resolvers.aggregates import sql
 from resolvers.aggregates.figures import (
     MULTI_SCHOOL_THRESHOLD,
     AttainmentBasis,
