@@ -12,6 +12,7 @@ in any other process that starts the server, pytest above all, SIGTERM keeps its
 from __future__ import annotations
 
 import atexit
+import fcntl
 import json
 import logging
 import signal
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,23 +34,38 @@ _servers: dict[Path, Any] = {}
 
 def start(data_dir: Path, database: str) -> str:
     """Start (or join) the embedded server and return an owner URL for `database`."""
-    server = _servers.get(data_dir)
-    if server is None:
-        server = _start_server(data_dir)
-        _servers[data_dir] = server
-    base = server.get_uri()  # postgresql://postgres:@/postgres?host=/socket/dir
-    _ensure_database(base, database)
+    with _folder_lock(data_dir):
+        server = _servers.get(data_dir)
+        if server is None:
+            server = _start_server(data_dir)
+            _servers[data_dir] = server
+        base = server.get_uri()  # postgresql://postgres:@/postgres?host=/socket/dir
+        _ensure_database(base, database)
     return base.replace("/postgres?", f"/{database}?", 1)
 
 
-def _start_server(data_dir: Path) -> Any:
+@contextmanager
+def _folder_lock(data_dir: Path) -> Iterator[None]:
+    """One process at a time creates, starts or joins the server of a data folder: processes
+    started together (test workers, server workers) on a new folder would otherwise each run
+    initdb into it and each create the database."""
     try:
         data_dir.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(data_dir.parent / f".{data_dir.name}.lock", "a")  # noqa: SIM115
     except OSError as err:
         raise DatabaseUnavailable(
             f"cannot create the embedded database folder {data_dir.parent}: {err.strerror}; "
             "set ZHURNAL_DATA_DIR to a writable folder or DATABASE_URL to a server"
         ) from err
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _start_server(data_dir: Path) -> Any:
     logging.getLogger("pgserver").setLevel(logging.CRITICAL)
     try:
         with warnings.catch_warnings():
