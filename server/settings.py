@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +106,15 @@ def _local_secret() -> str:
     path = Path(os.environ.get("ZHURNAL_STATE_DIR", ".zhurnal")) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(48))
+        # Written whole under another name and linked into place: processes started together
+        # (workers, tests) agree on the first key, and none reads a half-written file.
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: its key is the key
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
