@@ -16,7 +16,8 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n 4 --dist loadfile
+	$(BIN)/pytest -n 4 --dist loadfile -m "not timing"
+	$(BIN)/pytest -m timing
 
 schema: $(BIN)/.installed
 	$(BIN)/zhurnal schema > schema.graphql

@@ -68,6 +68,7 @@ def test_reading_stops_as_soon_as_the_cap_is_passed() -> None:
     assert asked <= MAX_ROWS + 1
 
 
+@pytest.mark.timing
 def test_a_big_import_does_not_stall_other_requests(
     server_url: str, token_for, database: DatabaseUrls, fresh: FreshSchool,
     over_the_cap: bytes

@@ -84,6 +84,7 @@ def _served_rules() -> tuple[Any, ...]:
 # --- 1. one small document must not stall every request -------------------------------------
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("levels", [18, 30, 60])
 def test_nested_fragments_validate_within_the_budget(levels: int) -> None:
     # given the doubling document and the rules the server runs
@@ -98,6 +99,7 @@ def test_nested_fragments_validate_within_the_budget(levels: int) -> None:
     assert spent <= VALIDATION_BUDGET, f"{spent * 1000:.0f} ms"
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("levels", [18, 30, 60])
 def test_nested_fragments_are_refused_naming_limit_and_estimate_while_healthz_answers(
     levels: int, http: httpx.Client, server_url: str
@@ -127,6 +129,7 @@ def test_aliases_of_fragments_count_once_per_spread(http: httpx.Client) -> None:
     assert response.json()["errors"][0]["message"] == "64 aliases found. Allowed: 50"
 
 
+@pytest.mark.timing
 def test_the_slowest_document_within_the_limits_does_not_hold_the_event_loop(
     http: httpx.Client, server_url: str
 ) -> None:
