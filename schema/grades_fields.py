@@ -1,6 +1,6 @@
 """The queries and mutations of grading: converting values, explaining averages, overdue
 deferrals, period and year grades, and closing periods and years (resolvers/grades/queries.py,
-grade_writes.py, year_grade_writes.py and closing.py hold the rules)."""
+writes.py, year.py and closing.py hold the rules)."""
 
 from __future__ import annotations
 
