@@ -96,8 +96,12 @@ def test_a_big_import_does_not_stall_other_requests(
             waits.append(time.monotonic() - started)
             time.sleep(0.05)
     worker.join()
-    # then: it answered at once every time (the parsing took seconds: several polls)
+    # then: it answered every time within a second (the parsing took seconds: several polls).
+    # Before the fix one answer waited 6.1 s. The server runs in this process, so the parsing
+    # thread, the event loop and this client share one interpreter lock, and a long C call of
+    # the parser (decompressing the workbook) can hold it for a few hundred milliseconds: 0.5 s
+    # left no margin for that (0.57 s seen once), a second tells "not stalled" from "stalled".
     assert len(waits) >= 3, waits
-    assert max(waits) < 0.5, waits
+    assert max(waits) < 1.0, waits
     errors = answer["data"]["importPeople"]["errors"]
     assert any(f"at most {MAX_ROWS} rows" in e["message"] for e in errors), errors
