@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEntry as AuditRow
 from db.models import Lesson, Mark, StudyGroup
+from resolvers.input_ids import try_uuid
 from tenants.access import AccessContext
 from tenants.errors import request_error
 from tenants.rules import can_read_audit_log, can_read_journal_history
@@ -38,13 +39,6 @@ class AuditFilter:
     actor_person_id: uuid.UUID | None = None
     occurred_from: datetime | None = None
     occurred_before: datetime | None = None
-
-
-def _uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def audit_log(access: AccessContext, school_id: uuid.UUID, where: AuditFilter
@@ -87,8 +81,8 @@ async def _journal_place(session: AsyncSession, school: uuid.UUID, entity: uuid.
     if last is None:
         return None
     values = last.after or last.before or {}
-    lesson = entity if last.entity == "lessons" else _uuid(values.get("lesson_id"))
-    return _uuid(values.get("group_id")), lesson
+    lesson = entity if last.entity == "lessons" else try_uuid(values.get("lesson_id"))
+    return try_uuid(values.get("group_id")), lesson
 
 
 async def history(session: AsyncSession, access: AccessContext, school_id: uuid.UUID,

@@ -44,3 +44,11 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP
+
+
+def try_uuid(value: object) -> uuid.UUID | None:
+    """The UUID a value spells, or None (an id that cannot be one names no row)."""
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

@@ -66,10 +66,6 @@ class UserWarning:
     message: str = strawberry.field(description="Human-readable explanation.")
 
 
-def to_graphql_error(error: domain.RequestError) -> GraphQLError:
-    return GraphQLError(error.message, extensions=error.extensions)
-
-
 class DomainErrors(SchemaExtension):
     """A `RequestError` raised by a resolver becomes the GraphQL error it describes (with its
     place in the document), before error masking looks at it."""

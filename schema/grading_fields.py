@@ -29,13 +29,12 @@ from schema.grading_inputs import (
     SetGradingSystemUseInput,
     UpdateGradingSystemInput,
 )
-from schema.ids import from_global_id, query_id, to_global_id
+from schema.ids import SchoolIdArg, from_global_id, query_id, to_global_id
 from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated
 from schema.school_access import access_for_admin, admin_school_by_global_id, readable_school
 from tenants.errors import DomainError
 
-SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
 YearIdArg = Annotated[strawberry.ID, strawberry.argument(description="The AcademicYear.")]
 
 

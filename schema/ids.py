@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
+import strawberry
 from strawberry import relay
 
+from resolvers.input_ids import try_uuid  # noqa: F401  (schema's id helpers in one place)
 from tenants.errors import DomainError, ErrorCode, bad_argument, refusal
 
 
@@ -25,13 +28,6 @@ def from_global_id(value: str, type_name: str, field: str) -> uuid.UUID:
         raise refusal(field, ErrorCode.INVALID, f"is not the id of a {type_name}") from None
 
 
-def try_uuid(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def query_id(value: str | None, type_name: str, argument: str) -> uuid.UUID | None:
     """A global id argument of a query; a malformed one is a bad argument, not a Problem."""
     if value is None:
@@ -40,3 +36,7 @@ def query_id(value: str | None, type_name: str, argument: str) -> uuid.UUID | No
         return from_global_id(value, type_name, argument)
     except DomainError:
         raise bad_argument(argument, f"is not the id of a {type_name}") from None
+
+
+# A query's school argument (the school's global id), described once.
+SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -14,12 +13,11 @@ from strawberry.types import Info
 from db import models
 from resolvers import subjects as rules
 from schema.errors import UserError
+from schema.ids import SchoolIdArg
 from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated
 from schema.school_access import access_for_admin, admin_school_by_global_id, readable_school
 from schema.structure import structure_nodes
-
-SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
 
 
 @strawberry.type(description="A subject taught at a school (предмет).")

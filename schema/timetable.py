@@ -17,14 +17,12 @@ from db import models
 from resolvers import timetable as rules
 from schema.classes import StudyGroup
 from schema.errors import UserError
-from schema.ids import from_global_id, query_id, to_global_id
+from schema.ids import SchoolIdArg, from_global_id, query_id, to_global_id
 from schema.mutations import Input, actor, apply
 from schema.people import Person
 from schema.permissions import IsAuthenticated
 from schema.school_access import access_for_admin, admin_school_by_global_id, readable_school
 from schema.structure import structure_nodes
-
-SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
 
 
 @strawberry.type(description="When lesson number N starts and ends (звонок).")

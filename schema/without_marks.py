@@ -4,7 +4,6 @@ and replaced at once (rules in resolvers/grading/without_marks.py)."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,14 +11,12 @@ from strawberry.types import Info
 from db import models
 from resolvers.grading import without_marks as rules
 from schema.errors import UserError
-from schema.ids import from_global_id, to_global_id
+from schema.ids import SchoolIdArg, from_global_id, to_global_id
 from schema.mutations import Input, actor, apply
 from schema.permissions import IsAuthenticated
 from schema.school_access import admin_school_by_global_id, readable_school
 from schema.subjects import Subject
 from tenants.errors import DomainError, Problem
-
-SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
 
 
 @strawberry.type(description="A grade level, or a subject in a grade level, that a school "
