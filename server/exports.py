@@ -26,15 +26,34 @@ from strawberry import relay
 
 from db.engine import transaction
 from db.tenancy import set_officer_role_async
-from resolvers.journal.printing import MayRead, printed_class_journal, printed_journal
+from resolvers.journal.printing import (
+    MayRead,
+    class_cover,
+    printed_class_journal,
+    printed_journal,
+)
 from resolvers.reports.monthly import reach_report
-from resolvers.reports.pdf import journal_pdf, monthly_pdf
+from resolvers.reports.pdf import class_journal_pdf, journal_pdf, monthly_pdf
 from resolvers.reports.spreadsheets import journal_workbook, monthly_workbook
 from resolvers.reports.sql import MonthlyReport, month_span
+from resolvers.reports.year_end import (
+    ClassSummary,
+    MayPrint,
+    YearPage,
+    class_summary,
+    year_page,
+)
+from resolvers.reports.year_end_pdf import summary_pdf, year_page_pdf
+from resolvers.reports.year_end_xlsx import summary_workbook, year_page_workbook
 from server.graphql import viewer_resolver
 from server.settings import ServerSettings
 from tenants.access import AccessContext
-from tenants.rules import aggregate_school_ids, may_read_journal, reads_only_aggregates
+from tenants.rules import (
+    aggregate_school_ids,
+    may_print_year_documents,
+    may_read_journal,
+    reads_only_aggregates,
+)
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,6 +75,9 @@ UNAUTHENTICATED = ExportError(401, "UNAUTHENTICATED",
 # One body for "does not exist" and "not yours": the answer must not tell them apart.
 NOT_FOUND = ExportError(404, "NOT_FOUND", "no such journal, or it is not readable by you")
 NO_REPORT = ExportError(404, "NOT_FOUND", "no schools of your reach match this report")
+NO_DOCUMENT = ExportError(404, "NOT_FOUND",
+                          "no such class or group, or its year-end documents are not yours to "
+                          "print (the class teacher and the administrator print them)")
 
 
 def global_id(request: Request, parameter: str, type_name: str) -> uuid.UUID:
@@ -92,6 +114,10 @@ def journal_reader(access: AccessContext) -> MayRead:
                                                                   class_id)
 
 
+def year_printer(access: AccessContext) -> MayPrint:
+    return lambda school_id, class_id: may_print_year_documents(access, school_id, class_id)
+
+
 Handler = Callable[[Request, AsyncSession, AccessContext], Awaitable[Response]]
 
 
@@ -109,13 +135,20 @@ class Exports:
             Route("/exports/journal.xlsx", self._endpoint(self.journal_xlsx), methods=["GET"]),
             Route("/exports/class-journal.pdf", self._endpoint(self.class_journal_pdf),
                   methods=["GET"]),
+            *(Route(path, self._endpoint(handler, NO_DOCUMENT), methods=["GET"])
+              for path, handler in (
+                  ("/exports/year-page.pdf", self.year_page_pdf),
+                  ("/exports/year-page.xlsx", self.year_page_xlsx),
+                  ("/exports/class-summary.pdf", self.class_summary_pdf),
+                  ("/exports/class-summary.xlsx", self.class_summary_xlsx))),
             Route("/exports/monthly-report.xlsx", self._endpoint(self.monthly_xlsx),
                   methods=["GET"]),
             Route("/exports/monthly-report.pdf", self._endpoint(self.monthly_pdf),
                   methods=["GET"]),
         ]
 
-    def _endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def _endpoint(self, handler: Handler, not_found: ExportError = NOT_FOUND
+                  ) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             try:
                 resolve = viewer_resolver(self.settings,
@@ -136,7 +169,7 @@ class Exports:
                         return await handler(request, session, access)
                     except DBAPIError as err:
                         if isinstance(err.orig, InsufficientPrivilege):
-                            raise NOT_FOUND from None
+                            raise not_found from None
                         raise
             except ExportError as e:
                 return e.response()
@@ -171,11 +204,55 @@ class Exports:
         period_id = global_id(request, "period", "Period")
         journals = await printed_class_journal(session, class_id=class_id, period_id=period_id,
                                                may_read=journal_reader(access))
-        if journals is None:
+        cover = await class_cover(session, class_id) if journals else None
+        if journals is None or cover is None:
             raise NOT_FOUND
-        body = await run_in_threadpool(journal_pdf, journals)
-        name = journals[0].class_name or journals[0].group
-        return attachment(body, PDF, f"Журнал {name} {journals[0].period}.pdf")
+        body = await run_in_threadpool(class_journal_pdf, cover, journals)
+        return attachment(body, PDF, f"Журнал {cover.class_name} {journals[0].period}.pdf")
+
+    # --- year-end documents (issue 15): the class teacher and the administrator ------------
+
+    async def _year_page(self, request: Request, session: AsyncSession,
+                         access: AccessContext) -> YearPage:
+        group_id = global_id(request, "group", "StudyGroup")
+        page = await year_page(session, group_id=group_id, may_print=year_printer(access))
+        if page is None:
+            raise NO_DOCUMENT
+        return page
+
+    async def year_page_pdf(self, request: Request, session: AsyncSession,
+                            access: AccessContext) -> Response:
+        page = await self._year_page(request, session, access)
+        body = await run_in_threadpool(year_page_pdf, page)
+        return attachment(body, PDF, f"Итоговые {page.group} {page.heading.academic_year}.pdf")
+
+    async def year_page_xlsx(self, request: Request, session: AsyncSession,
+                             access: AccessContext) -> Response:
+        page = await self._year_page(request, session, access)
+        body = await run_in_threadpool(year_page_workbook, page)
+        return attachment(body, XLSX,
+                          f"Итоговые {page.group} {page.heading.academic_year}.xlsx")
+
+    async def _summary(self, request: Request, session: AsyncSession,
+                       access: AccessContext) -> ClassSummary:
+        class_id = global_id(request, "class", "SchoolClass")
+        summary = await class_summary(session, class_id=class_id,
+                                      may_print=year_printer(access))
+        if summary is None:
+            raise NO_DOCUMENT
+        return summary
+
+    async def class_summary_pdf(self, request: Request, session: AsyncSession,
+                                access: AccessContext) -> Response:
+        summary = await self._summary(request, session, access)
+        body = await run_in_threadpool(summary_pdf, summary)
+        return attachment(body, PDF, f"Сводная ведомость {summary.title}.pdf")
+
+    async def class_summary_xlsx(self, request: Request, session: AsyncSession,
+                                 access: AccessContext) -> Response:
+        summary = await self._summary(request, session, access)
+        body = await run_in_threadpool(summary_workbook, summary)
+        return attachment(body, XLSX, f"Сводная ведомость {summary.title}.xlsx")
 
     async def _report(self, request: Request, session: AsyncSession,
                       access: AccessContext) -> MonthlyReport:
@@ -260,11 +337,18 @@ def operator_journal_pdf(app_url: Any, *, group: str | None, class_: str | None,
                                          may_read=everyone)
             return [page] if page else None
         assert class_id is not None
-        return await printed_class_journal(session, class_id=class_id, period_id=period_id,
-                                           may_read=everyone)
+        journals = await printed_class_journal(session, class_id=class_id,
+                                               period_id=period_id, may_read=everyone)
+        cover = await class_cover(session, class_id) if journals else None
+        return [cover, journals] if cover and journals else None
 
-    journals = asyncio.run(_operator_run(app_url, work))
-    return journal_pdf(journals) if journals else None
+    found = asyncio.run(_operator_run(app_url, work))
+    if not found:
+        return None
+    if group_id is not None:
+        return journal_pdf(found)
+    cover, journals = found
+    return class_journal_pdf(cover, journals)
 
 
 def operator_monthly_report(app_url: Any, *, month: str, municipality: str | None

@@ -107,6 +107,18 @@ def may_read_journal(access: AccessContext, school_id: uuid.UUID, group_id: uuid
             or token_may(access, school_id, TokenScope.READ))
 
 
+def may_print_year_documents(access: AccessContext, school_id: uuid.UUID,
+                             class_id: uuid.UUID | None) -> bool:
+    """A class's year-end documents (a group's year page, the class's summary sheet of final
+    grades; issue 15): the class teacher of the class and the administrator. A cross-class
+    group (no class) is the administrator's. Not subject teachers, not tokens."""
+    if is_admin(access, school_id):
+        return True
+    m = access.membership(school_id)
+    return (m is not None and class_id is not None and SchoolRole.TEACHER in m.roles
+            and class_id in m.led_class_ids)
+
+
 # Aggregates (district and region figures, issue 6): counts and shares, never a person.
 
 

@@ -343,6 +343,65 @@ LEFT JOIN grades gr ON gr.school_id = e.school_id AND gr.student_id = e.student_
 GROUP BY {KEY}
 """)
 
+# --- успеваемость and качество, written once (docs/figures.md) -------------------------------
+# ATTAINMENT below and the year-end summary sheet (resolvers/reports/year_end.py) build their
+# results from these fragments; only where the results come from differs.
+
+# The five-point bands, and each value of the asked schools' scales with its band («2»..«5»,
+# by its point) and whether its scale is graded (not pass/fail). A CTE list for a WITH.
+VALUE_BANDS = """five AS (
+  SELECT tv.numeric_value AS n, tv.ordinal, tv.range_low, tv.range_high
+  FROM grading_template_values tv
+  JOIN grading_templates t ON t.id = tv.template_id AND t.code = 'five_point'
+),
+vals AS MATERIALIZED (
+  SELECT v.school_id, v.id, v.system_id, v.ordinal, v.point, v.range_low, v.numeric_value,
+         v.counts_as_pass, gs.kind <> 'pass_fail' AS graded,
+         (SELECT f.n FROM five f
+           WHERE v.point >= f.range_low AND (v.point < f.range_high OR f.range_high = 100)
+           ORDER BY f.ordinal DESC LIMIT 1) AS band
+  FROM mark_values v
+  JOIN grading_systems gs ON gs.school_id = v.school_id AND gs.id = v.system_id
+  WHERE v.school_id = ANY (CAST(:school_ids AS uuid[]))
+)"""
+
+
+def grade_result(grade: str, value: str) -> str:
+    """SQL columns `outcome, graded, band`: the result of a grade row `grade` (all NULL when the
+    student has none) with its value's `vals` row `value`. Exempt: no result; deferred or
+    missing: pending; н/а: fail; graded: pass when the value counts as a pass, else fail."""
+    return f"""CASE WHEN {grade}.state = 'exempt' THEN 'exempt'
+              WHEN {grade}.id IS NULL OR {grade}.state = 'deferred' THEN 'pending'
+              WHEN {grade}.state = 'not_attested' THEN 'fail'
+              WHEN {value}.counts_as_pass THEN 'pass' ELSE 'fail' END AS outcome,
+         coalesce({value}.graded, false) AS graded, {value}.band"""
+
+
+def per_student(key: str, results: str) -> str:
+    """SQL: a student's results (rows of `results` with `key`, student_id, outcome, graded,
+    band) folded into pending, attested, passing and quality, per `key`."""
+    return f"""
+  SELECT {key}, student_id,
+         bool_or(outcome = 'pending') AS pending,
+         bool_or(outcome IN ('pass', 'fail')) AS attested,
+         bool_and(outcome <> 'fail') AS passing,
+         bool_and(outcome <> 'fail') AND bool_or(graded AND outcome <> 'exempt')
+           AND coalesce(bool_and(band >= 4) FILTER (WHERE graded AND outcome <> 'exempt'),
+                        false) AS quality
+  FROM {results} GROUP BY {key}, student_id"""
+
+
+def student_counts(ps: str) -> str:
+    """SQL columns `students, passing, quality, pending` over `per_student` rows `ps`: the
+    denominator (at least one result, none pending) and the numerators of both shares."""
+    return f"""count({ps}.student_id) FILTER (WHERE {ps}.attested AND NOT {ps}.pending) AS students,
+       count({ps}.student_id) FILTER (WHERE {ps}.attested AND NOT {ps}.pending AND {ps}.passing)
+         AS passing,
+       count({ps}.student_id) FILTER (WHERE {ps}.attested AND NOT {ps}.pending AND {ps}.quality)
+         AS quality,
+       count({ps}.student_id) FILTER (WHERE {ps}.pending) AS pending"""
+
+
 # Успеваемость and качество (docs/figures.md, the definitions; schema/aggregates.py says them
 # short). One result per student and subject; a student's results are then folded per row key.
 #
@@ -366,21 +425,7 @@ GROUP BY {KEY}
 # one result on a graded scale, and every graded-scale result in the «4» or «5» band
 # (pass/fail results count for успеваемость only).
 ATTAINMENT = text(SCOPE + f"""
-, five AS (
-  SELECT tv.numeric_value AS n, tv.ordinal, tv.range_low, tv.range_high
-  FROM grading_template_values tv
-  JOIN grading_templates t ON t.id = tv.template_id AND t.code = 'five_point'
-),
-vals AS MATERIALIZED (
-  SELECT v.school_id, v.id, v.system_id, v.ordinal, v.point, v.range_low, v.numeric_value,
-         v.counts_as_pass, gs.kind <> 'pass_fail' AS graded,
-         (SELECT f.n FROM five f
-           WHERE v.point >= f.range_low AND (v.point < f.range_high OR f.range_high = 100)
-           ORDER BY f.ordinal DESC LIMIT 1) AS band
-  FROM mark_values v
-  JOIN grading_systems gs ON gs.school_id = v.school_id AND gs.id = v.system_id
-  WHERE v.school_id = ANY (CAST(:school_ids AS uuid[]))
-),
+, {VALUE_BANDS},
 r AS MATERIALIZED (
   SELECT sc.*, bp.id AS basis_period, bp.ends_on AS basis_ends_on,
          coalesce(st.rounding_threshold, 0.5) AS threshold,
@@ -410,12 +455,7 @@ basis AS (
 ),
 -- period grades: one result per member at the period's end
 grade_results AS (
-  SELECT {_key("r")}, gm.student_id,
-         CASE WHEN gr.state = 'exempt' THEN 'exempt'
-              WHEN gr.id IS NULL OR gr.state = 'deferred' THEN 'pending'
-              WHEN gr.state = 'not_attested' THEN 'fail'
-              WHEN v.counts_as_pass THEN 'pass' ELSE 'fail' END AS outcome,
-         coalesce(v.graded, false) AS graded, v.band
+  SELECT {_key("r")}, gm.student_id, {grade_result("gr", "v")}
   FROM r
   JOIN group_memberships gm ON gm.school_id = r.school_id AND gm.group_id = r.group_id
    AND gm.starts_on <= r.basis_ends_on
@@ -508,23 +548,8 @@ average_results AS (
 results AS (
   SELECT * FROM grade_results UNION ALL SELECT * FROM average_results
 ),
-per_student AS (
-  SELECT {KEY}, student_id,
-         bool_or(outcome = 'pending') AS pending,
-         bool_or(outcome IN ('pass', 'fail')) AS attested,
-         bool_and(outcome <> 'fail') AS passing,
-         bool_and(outcome <> 'fail') AND bool_or(graded AND outcome <> 'exempt')
-           AND coalesce(bool_and(band >= 4) FILTER (WHERE graded AND outcome <> 'exempt'),
-                        false) AS quality
-  FROM results GROUP BY {KEY}, student_id
-)
-SELECT {_key("b")}, b.by_grades,
-       count(ps.student_id) FILTER (WHERE ps.attested AND NOT ps.pending) AS students,
-       count(ps.student_id) FILTER (WHERE ps.attested AND NOT ps.pending AND ps.passing)
-         AS passing,
-       count(ps.student_id) FILTER (WHERE ps.attested AND NOT ps.pending AND ps.quality)
-         AS quality,
-       count(ps.student_id) FILTER (WHERE ps.pending) AS pending
+per_student AS ({per_student(KEY, "results")})
+SELECT {_key("b")}, b.by_grades, {student_counts("ps")}
 FROM basis b
 LEFT JOIN per_student ps ON {_same_key("ps", "b")}
 GROUP BY {_key("b")}, b.by_grades

@@ -119,6 +119,36 @@ ORDER BY sub.name, g.name, g.id
 """)
 
 
+@dataclass(frozen=True)
+class ClassCover:
+    """The title page of a class's journal: the school, the class, its year and class
+    teacher."""
+
+    school: str
+    class_name: str
+    academic_year: str
+    class_teacher: str | None
+
+
+CLASS_COVER = text(f"""
+SELECT s.name AS school, c.grade_level || ' «' || c.letter || '»' AS class_name,
+       y.name AS academic_year,
+       (SELECT {FULL_NAME.format(p="ct")} FROM persons ct
+         WHERE ct.school_id = c.school_id AND ct.id = c.class_teacher_id) AS class_teacher
+FROM classes c
+JOIN schools s ON s.id = c.school_id
+JOIN academic_years y ON y.school_id = c.school_id AND y.id = c.academic_year_id
+WHERE c.id = :class_id
+""")
+
+
+async def class_cover(session: AsyncSession, class_id: uuid.UUID) -> ClassCover | None:
+    """The class's title page (RLS hides a class of another school: None)."""
+    row = (await session.execute(CLASS_COVER, {"class_id": class_id})).one_or_none()
+    return None if row is None else ClassCover(row.school, row.class_name, row.academic_year,
+                                               row.class_teacher)
+
+
 def _lesson(row: list[Any]) -> PrintedLesson:
     _, day, number, status, topic, homework, lesson_type, teacher, substitution = row
     return PrintedLesson(date=date.fromisoformat(day), number=number, status=status,

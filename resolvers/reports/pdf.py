@@ -38,7 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from resolvers.journal.printing import ABSENCE_CODES, PrintedJournal, PrintedStudent
+from resolvers.journal.printing import ABSENCE_CODES, ClassCover, PrintedJournal, PrintedStudent
 from resolvers.reports.sql import MonthlyReport
 
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
@@ -92,8 +92,10 @@ def para(value: object, style: ParagraphStyle = TEXT) -> Paragraph:
 
 
 def _table(data: list[list[Any]], widths: Sequence[float], *, header_rows: int = 1,
-           size: float = 7, extra: Sequence[tuple[Any, ...]] = ()) -> Table:
-    table = Table(data, colWidths=list(widths), repeatRows=header_rows, hAlign="LEFT")
+           size: float = 7, extra: Sequence[tuple[Any, ...]] = (),
+           row_heights: Sequence[float] | None = None) -> Table:
+    table = Table(data, colWidths=list(widths), repeatRows=header_rows, hAlign="LEFT",
+                  rowHeights=list(row_heights) if row_heights else None)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FONT, size),
         ("FONT", (0, 0), (-1, header_rows - 1), FONT_BOLD, size),
@@ -284,6 +286,70 @@ def journal_pdf(journals: Sequence[PrintedJournal], *, printed_on: date | None =
     footer = (f"{first.school} · {first.title}" if len(journals) == 1 else
               f"{first.school} · {first.class_name or first.group} · {first.period}")
     return render(story, title=f"Классный журнал: {footer}", footer=footer)
+
+
+class PageMark(Flowable):
+    """Takes no room; records the page it lands on under `key` (for a contents page)."""
+
+    def __init__(self, key: int, pages: dict[int, int]) -> None:
+        super().__init__()
+        self.key, self.pages = key, pages
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.pages[self.key] = self.canv.getPageNumber()
+
+
+TITLE_PAGE = _style(22, bold=True, center=True)
+TITLE_LINE = _style(13, center=True)
+CONTENTS_ROW = 18  # pt: fixed, so the pages of both passes are the same
+
+
+def _cover(cover: ClassCover, first: PrintedJournal) -> list[Flowable]:
+    return [Spacer(1, 30 * mm), para(cover.school, TITLE_LINE), Spacer(1, 20 * mm),
+            para("КЛАССНЫЙ ЖУРНАЛ", TITLE_PAGE), Spacer(1, 8 * mm),
+            para(f"{cover.class_name} класса", TITLE_LINE), Spacer(1, 4 * mm),
+            para(f"Учебный год {cover.academic_year}", TITLE_LINE), Spacer(1, 4 * mm),
+            para(f"{first.period} ({first.starts_on:%d.%m.%Y} – {first.ends_on:%d.%m.%Y})",
+                 TITLE_LINE),
+            Spacer(1, 15 * mm),
+            para(f"Классный руководитель: {cover.class_teacher or '_' * 30}", TITLE_LINE)]
+
+
+def _contents(journals: Sequence[PrintedJournal], pages: dict[int, int]) -> list[Flowable]:
+    rows: list[list[Any]] = [["№", "Предмет", "Группа", "Учитель", "Стр."]]
+    for n, journal in enumerate(journals):
+        rows.append([str(n + 1), para(journal.subject, SMALL), para(journal.group, SMALL),
+                     para(", ".join(journal.teachers) or "—", SMALL),
+                     str(pages.get(n, "…"))])
+    widths = [24, 0, 0, 200, 40]
+    widths[1] = widths[2] = (WIDTH - sum(widths)) / 2
+    # fixed row heights: both passes paginate alike
+    table = _table(rows, widths, size=8, extra=[("ALIGN", (-1, 0), (-1, -1), "RIGHT")],
+                   row_heights=[CONTENTS_ROW] * len(rows))
+    return [para("Содержание", TITLE), Spacer(1, 4 * mm), table]
+
+
+def class_journal_pdf(cover: ClassCover, journals: Sequence[PrintedJournal], *,
+                      printed_on: date | None = None) -> bytes:
+    """A class's journal for a period: a title page (school, class, year, period, class
+    teacher), the contents (each group with the page it starts on), then each group from a
+    new page. Rendered twice: the first pass finds the pages, the second prints them."""
+    printed_on = printed_on or date.today()
+    first = journals[0]
+    footer = f"{cover.school} · {cover.class_name} · {first.period}"
+    pages: dict[int, int] = {}
+
+    def story(numbers: dict[int, int]) -> list[Flowable]:
+        out = [*_cover(cover, first), PageBreak(), *_contents(journals, numbers)]
+        for n, journal in enumerate(journals):
+            out += [PageBreak(), PageMark(n, pages), *journal_story(journal, printed_on)]
+        return out
+
+    render(story({}), title=f"Классный журнал: {footer}", footer=footer)
+    return render(story(dict(pages)), title=f"Классный журнал: {footer}", footer=footer)
 
 
 # --- the monthly report ----------------------------------------------------------------------

@@ -1,0 +1,697 @@
+"""Year-end documents (issue 15): a group's year page and the class's summary sheet (сводная
+ведомость итоговых отметок), PDF and XLSX, and the class journal's title and contents pages —
+over real HTTP, read back with pypdf and openpyxl, every figure compared with the API's.
+
+One class of grade 9 in a year of its own (2003/2004, so no other test's groups share its
+grade level and dates): four subjects (one split into two subgroups, one pass/fail), six
+students. Period grades, year grades, closing the periods and archiving the year go through
+the API as the administrator; exam and final grades are inserted as the owner, because their
+API (exam kinds, `setFinalGrade`) is built in parallel (issue 15, part B) — they are ordinary
+`grades` rows of kind `exam` and `final`. Every test prints the archived year.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from db import models as m
+from db.engine import DatabaseUrls, owner_session
+from db.tenancy import set_tenant
+from resolvers.auth.passwords import hash_password
+from resolvers.reports.year_end_pdf import percent
+from schema.ids import to_global_id as gid
+from tests.factories import PASSWORD, TwoSchools
+from tests.sql_counter import count_statements
+
+QUARTERS = [(date(2003, 9, 1), date(2003, 10, 31)), (date(2003, 11, 10), date(2003, 12, 28)),
+            (date(2004, 1, 12), date(2004, 3, 21)), (date(2004, 3, 31), date(2004, 5, 31))]
+NA, EX, DEF = "not_attested", "exempt", "deferred"
+# Quarter grades per subject, a row per student (s0..s5).
+GRADES: dict[str, list[list[str]]] = {
+    "Алгебра": [["5", "5", "5", "5"], ["4", "4", "5", "4"], ["3", "3", "4", "3"],
+                ["2", "3", "3", "3"], ["4", NA, "4", "4"], ["5", "5", DEF, "5"]],
+    "История": [["5"] * 4, ["5"] * 4, ["4"] * 4, ["3"] * 4, [EX] * 4, ["4"] * 4],
+    "Английский язык": [["5"] * 4, ["4"] * 4, ["4"] * 4, ["3"] * 4, ["3"] * 4, ["4"] * 4],
+    "Физкультура": [["зачёт"] * 4, ["зачёт"] * 4, ["зачёт", "незачёт", "зачёт", "зачёт"],
+                    ["зачёт"] * 4, ["зачёт"] * 4, ["зачёт"] * 4],
+}
+SUBGROUPS = {"Английский язык": [[0, 1, 2], [3, 4, 5]]}
+EXAMS = {"Алгебра": ["5", "5", "3", "4", None, None]}
+# Final grades: the year grade, but Алгебра (year and exam; s5's deferral resolved).
+FINALS = {"Алгебра": ["5", "5", "3", "4", NA, "5"]}
+STATE_LABELS = {NA: "н/а", EX: "осв.", DEF: "отсрочка"}
+STATES = {NA: "NOT_ATTESTED", EX: "EXEMPT", DEF: "DEFERRED"}
+
+SET_PERIOD_GRADE = """
+mutation Set($input: SetPeriodGradeInput!) { setPeriodGrade(input: $input) {
+  grade { id } errors { field code message } } }"""
+SET_YEAR_GRADES = """
+mutation Set($input: SetYearGradesInput!) { setYearGrades(input: $input) {
+  grades { state value student { id } } gaps { student { id } reason }
+  errors { field code message } } }"""
+CLOSE_PERIOD = """
+mutation Close($input: ClosePeriodInput!) { closePeriod(input: $input) {
+  errors { field code message } } }"""
+CLOSE_YEAR = """
+mutation Close($input: CloseAcademicYearInput!) { closeAcademicYear(input: $input) {
+  academicYear { status } errors { field code message } } }"""
+JOURNAL = """
+query J($g: ID!, $p: ID!) { journal(groupId: $g, periodId: $p) {
+  students { studentId fullName periodGrade } } }"""
+AGGREGATES = """
+query A($filter: AggregateFilter!) { aggregates(filter: $filter) { rows {
+  attainment { basis students passing quality successRate qualityRate notYetAttested } } } }"""
+
+
+@dataclass
+class Group:
+    id: uuid.UUID
+    subject: str
+    name: str
+    students: list[int]
+
+
+@dataclass
+class YearClass:
+    school_id: uuid.UUID
+    year_id: uuid.UUID
+    year_name: str
+    class_id: uuid.UUID
+    class_name: str
+    class_teacher: str
+    class_teacher_login: str
+    subject_teacher_login: str
+    student_login: str
+    guardian_login: str
+    period_ids: list[uuid.UUID]
+    students: list[uuid.UUID]
+    names: list[str]
+    groups: list[Group]
+    subject_ids: dict[str, uuid.UUID]
+    logins: dict[str, str] = field(default_factory=dict)
+    # filled through the API
+    period_grades: dict[tuple[str, int, int], str] = field(default_factory=dict)
+    year_grades: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def index(self, printed_name: str) -> int:
+        """The student of a name as a sheet holds it (a formula-like one after its «'»)."""
+        return self.names.index(printed_name.removeprefix("'") if printed_name.startswith(
+            "'=") else printed_name)
+
+    def in_order(self, students: Any) -> list[int]:
+        """Students as the documents list them: by name."""
+        return sorted(students, key=lambda i: self.names[i])
+
+    def groups_of(self, subject: str) -> list[Group]:
+        return [g for g in self.groups if g.subject == subject]
+
+
+def make_year_class(database: DatabaseUrls, schools: TwoSchools, *, hostile_name: str
+                    ) -> YearClass:
+    school = schools.a
+    tag = uuid.uuid4().hex[:6]
+    digest = hash_password(PASSWORD)
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school.id])
+        sid = school.id
+        year = m.AcademicYear(school_id=sid, id=uuid.uuid4(), name=f"2003/2004 {tag}",
+                              starts_on=QUARTERS[0][0], ends_on=QUARTERS[-1][1])
+        s.add(year)
+        s.flush()
+        scheme = m.PeriodScheme(school_id=sid, id=uuid.uuid4(), academic_year_id=year.id,
+                                name="Четверти", kind=m.SchemeKind.QUARTERS)
+        s.add(scheme)
+        s.flush()
+        period_ids = []
+        for n, (start, end) in enumerate(QUARTERS, start=1):
+            p = m.Period(school_id=sid, id=uuid.uuid4(), scheme_id=scheme.id, ordinal=n,
+                         name=f"{n} четверть", starts_on=start, ends_on=end)
+            s.add(p)
+            period_ids.append(p.id)
+        s.add(m.GradeLevelScheme(school_id=sid, academic_year_id=year.id, grade_level=9,
+                                 scheme_id=scheme.id))
+        five = s.scalar(select(m.GradingSystem.id).where(
+            m.GradingSystem.school_id == sid, m.GradingSystem.name == "Пятибалльная"))
+        pass_fail = m.GradingSystem(school_id=sid, id=uuid.uuid4(), name=f"Зачёт {tag}",
+                                    kind=m.GradingKind.PASS_FAIL, template_code="pass_fail")
+        s.add(pass_fail)
+        s.flush()
+        for ordinal, (label, low, high, point, ok) in enumerate(
+                [("незачёт", 0, 50, 25, False), ("зачёт", 50, 100, 75, True)], start=1):
+            s.add(m.MarkValue(school_id=sid, system_id=pass_fail.id, label=label,
+                              ordinal=ordinal, range_low=low, range_high=high, point=point,
+                              counts_as_pass=ok))
+        subject_ids = {}
+        for name in GRADES:
+            subject = m.Subject(school_id=sid, id=uuid.uuid4(), name=f"{name} {tag}",
+                                short_name=name[:4])
+            s.add(subject)
+            subject_ids[name] = subject.id
+        s.flush()
+        s.add(m.GradingSystemUse(school_id=sid, academic_year_id=year.id, subject_id=None,
+                                 grade_level=None, system_id=five))
+        s.add(m.GradingSystemUse(school_id=sid, academic_year_id=year.id,
+                                 subject_id=subject_ids["Физкультура"], grade_level=None,
+                                 system_id=pass_fail.id))
+        logins: dict[str, str] = {}
+
+        def person(key: str, role: m.SchoolRole, last: str, *, login: bool = True
+                   ) -> uuid.UUID:
+            account_id = None
+            if login:
+                account = m.Account(id=uuid.uuid4(), login=f"yd.{tag}.{key}",
+                                    password_hash=digest)
+                s.add(account)
+                s.flush()
+                account_id = account.id
+                logins[key] = account.login
+            p = m.Person(school_id=sid, id=uuid.uuid4(), account_id=account_id,
+                         last_name=last, first_name=f"Ю{tag}", external_id=f"yd.{tag}.{key}")
+            s.add(p)
+            s.flush()
+            s.add(m.PersonRole(school_id=sid, person_id=p.id, role=role))
+            return p.id
+
+        class_teacher = person("ct", m.SchoolRole.TEACHER, "Руководова")
+        subject_teacher = person("st", m.SchoolRole.TEACHER, "Алгебраистов")
+        students = [person(f"s{i}", m.SchoolRole.STUDENT,
+                           hostile_name if i == 2 else f"Ученик{i}", login=i == 0)
+                    for i in range(6)]
+        guardian = person("parent", m.SchoolRole.GUARDIAN, "Родителева")
+        s.add(m.Guardianship(school_id=sid, guardian_id=guardian, student_id=students[0],
+                             relation="mother"))
+        klass = m.SchoolClass(school_id=sid, id=uuid.uuid4(), academic_year_id=year.id,
+                              grade_level=9, letter=f"Д{tag[:3]}",
+                              class_teacher_id=class_teacher)
+        s.add(klass)
+        s.flush()
+        for student in students:
+            s.add(m.Enrollment(school_id=sid, class_id=klass.id, student_id=student,
+                               starts_on=QUARTERS[0][0]))
+        groups = []
+        for name, subject_id in subject_ids.items():
+            parts = SUBGROUPS.get(name, [list(range(6))])
+            split_id = None
+            if len(parts) > 1:
+                split = m.Split(school_id=sid, id=uuid.uuid4(), class_id=klass.id,
+                                subject_id=subject_id)
+                s.add(split)
+                s.flush()
+                split_id = split.id
+            for n, members in enumerate(parts, start=1):
+                suffix = f" (гр. {n})" if len(parts) > 1 else ""
+                group = m.StudyGroup(
+                    school_id=sid, id=uuid.uuid4(), academic_year_id=year.id,
+                    subject_id=subject_id,
+                    kind=m.GroupKind.SUBGROUP if suffix else m.GroupKind.WHOLE_CLASS,
+                    class_id=klass.id, split_id=split_id, name=f"9Д {name}{suffix} {tag}")
+                s.add(group)
+                s.flush()
+                for i in members:
+                    s.add(m.GroupMembership(school_id=sid, group_id=group.id,
+                                            student_id=students[i], starts_on=QUARTERS[0][0]))
+                s.add(m.TeacherAssignment(
+                    school_id=sid, group_id=group.id, starts_on=QUARTERS[0][0],
+                    teacher_id=subject_teacher if name == "Алгебра" else class_teacher))
+                groups.append(Group(group.id, name, group.name, members))
+        s.flush()
+        names = [f"{hostile_name if i == 2 else f'Ученик{i}'} Ю{tag}" for i in range(6)]
+        year_id, year_name, class_id = year.id, year.name, klass.id
+    return YearClass(
+        school_id=sid, year_id=year_id, year_name=year_name, class_id=class_id,
+        class_name=f"9 «Д{tag[:3]}»", class_teacher=f"Руководова Ю{tag}",
+        class_teacher_login=logins["ct"], subject_teacher_login=logins["st"],
+        student_login=logins["s0"], guardian_login=logins["parent"], period_ids=period_ids,
+        students=students, names=names, groups=groups, subject_ids=subject_ids,
+        logins=logins)
+
+
+def post(gql: Any, document: str, name: str, token: str, **variables: Any) -> dict[str, Any]:
+    body = gql.post(document, variables, token=token)
+    assert "errors" not in body, body
+    result = body["data"][name]
+    assert result["errors"] == [], result
+    return result
+
+
+def close_the_year(gql: Any, token: str, yc: YearClass, database: DatabaseUrls) -> None:
+    """Period grades, closing, year grades, exams and finals, archiving — as a school does."""
+    for subject, rows in GRADES.items():
+        for group in yc.groups_of(subject):
+            for i in group.students:
+                for q, grade in enumerate(rows[i]):
+                    state = STATES.get(grade, "GRADED")
+                    extra: dict[str, Any] = {"value": grade} if state == "GRADED" else {}
+                    if grade == DEF:
+                        extra = {"deferredReason": "болезнь", "deferredUntil": "2004-06-20"}
+                    post(gql, SET_PERIOD_GRADE, "setPeriodGrade", token, input={
+                        "groupId": gid("StudyGroup", group.id),
+                        "periodId": gid("Period", yc.period_ids[q]),
+                        "studentId": gid("Person", yc.students[i]), "state": state, **extra})
+                    yc.period_grades[(subject, i, q)] = STATE_LABELS.get(grade, grade)
+    for period_id in yc.period_ids:
+        post(gql, CLOSE_PERIOD, "closePeriod", token, input={"periodId": gid("Period",
+                                                                             period_id)})
+    for group in yc.groups:
+        result = post(gql, SET_YEAR_GRADES, "setYearGrades", token, input={
+            "groupId": gid("StudyGroup", group.id),
+            "academicYearId": gid("AcademicYear", yc.year_id)})
+        for g in result["grades"]:
+            i = yc.students.index(uuid.UUID(raw(g["student"]["id"])))
+            yc.year_grades[(group.subject, i)] = (
+                g["value"] if g["state"] == "GRADED" else
+                STATE_LABELS[{v: k for k, v in STATES.items()}[g["state"]]])
+    with owner_session(database.owner) as s:
+        set_tenant(s, [yc.school_id])
+        values = {(v.system_id, v.label): v.id for v in s.scalars(select(m.MarkValue))}
+        five = s.scalar(select(m.GradingSystem.id).where(
+            m.GradingSystem.school_id == yc.school_id, m.GradingSystem.name == "Пятибалльная"))
+        pass_fail = s.scalar(select(m.GradingSystemUse.system_id).where(
+            m.GradingSystemUse.academic_year_id == yc.year_id,
+            m.GradingSystemUse.subject_id == yc.subject_ids["Физкультура"]))
+        for subject in GRADES:
+            system = pass_fail if subject == "Физкультура" else five
+            for i, student in enumerate(yc.students):
+                group = next(g for g in yc.groups_of(subject) if i in g.students)
+                exam = EXAMS.get(subject, [None] * 6)[i]
+                final = FINALS.get(subject, [yc.year_grades.get((subject, i))] * 6)[i]
+                for kind, label in ((m.GradeKind.EXAM, exam), (m.GradeKind.FINAL, final)):
+                    if label is None:
+                        continue
+                    state = next((m.GradeState(k) for k, v in STATE_LABELS.items()
+                                  if label in (k, v)), m.GradeState.GRADED)
+                    s.add(m.Grade(
+                        school_id=yc.school_id, id=uuid.uuid4(), academic_year_id=yc.year_id,
+                        student_id=student, subject_id=yc.subject_ids[subject], kind=kind,
+                        period_id=None, group_id=group.id, state=state,
+                        value_id=values[(system, label)]
+                        if state == m.GradeState.GRADED else None))
+    archived = post(gql, CLOSE_YEAR, "closeAcademicYear", token,
+                    input={"academicYearId": gid("AcademicYear", yc.year_id)})
+    assert archived["academicYear"]["status"] == "ARCHIVED"
+
+
+def raw(global_id: str) -> str:
+    import base64
+
+    return base64.b64decode(global_id).decode().split(":", 1)[1]
+
+
+HOSTILE = "=HYPERLINK(\"http://x\")"
+
+
+@pytest.fixture(scope="module")
+def yc(gql: Any, token_for: Any, database: DatabaseUrls, schools: TwoSchools) -> YearClass:
+    year_class = make_year_class(database, schools, hostile_name=HOSTILE)
+    close_the_year(gql, token_for(schools.a.logins["admin"]), year_class, database)
+    return year_class
+
+
+@pytest.fixture(scope="module")
+def http(server_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server_url, timeout=60) as client:
+        yield client
+
+
+def get(http: httpx.Client, path: str, params: dict[str, str], token: str | None
+        ) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return http.get(path, params=params, headers=headers)
+
+
+def pdf_pages(body: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages]
+
+
+def group_params(group: Group) -> dict[str, str]:
+    return {"group": gid("StudyGroup", group.id)}
+
+
+def class_params(yc: YearClass) -> dict[str, str]:
+    return {"class": gid("SchoolClass", yc.class_id)}
+
+
+def rows_of(sheet: Any) -> list[list[Any]]:
+    return [[c.value for c in row] for row in sheet.iter_rows()]
+
+
+# --- what the API says -----------------------------------------------------------------------
+
+def api_period_grades(gql: Any, token: str, yc: YearClass) -> dict[tuple[str, int, int], str]:
+    """Every period grade as the journal shows it."""
+    out = {}
+    for group in yc.groups:
+        for q, period_id in enumerate(yc.period_ids):
+            body = gql.post(JOURNAL, {"g": gid("StudyGroup", group.id),
+                                      "p": gid("Period", period_id)}, token=token)
+            for row in body["data"]["journal"]["students"]:
+                i = yc.students.index(uuid.UUID(raw(row["studentId"])))
+                if row["periodGrade"] is not None:
+                    out[(group.subject, i, q)] = row["periodGrade"]
+    return out
+
+
+def api_attainment(gql: Any, token: str, yc: YearClass, q: int) -> dict[str, Any]:
+    start, end = QUARTERS[q]
+    body = gql.post(AGGREGATES, {"filter": {
+        "schoolIds": [gid("School", yc.school_id)], "gradeLevels": [9],
+        "from": start.isoformat(), "to": end.isoformat(),
+        "periodId": gid("Period", yc.period_ids[q])}}, token=token)
+    assert "errors" not in body, body
+    (row,) = body["data"]["aggregates"]["rows"]
+    return row["attainment"]
+
+
+def test_the_journal_shows_what_the_year_was_given(
+    gql: Any, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    # the documents below are compared with these: the API holds every period grade set
+    assert api_period_grades(gql, token_for(schools.a.logins["admin"]), yc) == yc.period_grades
+    # and the year grades came out of the school's rule as the figures below assume
+    assert yc.year_grades[("Алгебра", 3)] == "3" and yc.year_grades[("Алгебра", 4)] == "н/а"
+    assert ("Алгебра", 5) not in yc.year_grades  # deferred in the 3rd quarter: a gap
+    assert yc.year_grades[("Физкультура", 2)] == "зачёт"
+    assert yc.year_grades[("История", 4)] == "осв."
+
+
+# --- the year page ---------------------------------------------------------------------------
+
+def expected_year_row(yc: YearClass, subject: str, i: int) -> list[str]:
+    exam = EXAMS.get(subject, [None] * 6)[i]
+    final = FINALS.get(subject, [yc.year_grades.get((subject, i))] * 6)[i]
+    final = STATE_LABELS.get(final, final) if final else None
+    return [*(yc.period_grades.get((subject, i, q), "") for q in range(4)),
+            yc.year_grades.get((subject, i), ""), exam or "", final or ""]
+
+
+def test_year_page_xlsx_holds_every_grade_of_each_student_as_the_api(
+    http: httpx.Client, token_for: Any, yc: YearClass,
+) -> None:
+    for group in yc.groups:
+        # when the class teacher prints the group's year page
+        response = get(http, "/exports/year-page.xlsx", group_params(group),
+                       token_for(yc.class_teacher_login))
+        # then
+        assert response.status_code == 200, response.text
+        assert response.headers["cache-control"] == "no-store"
+        rows = rows_of(openpyxl.load_workbook(io.BytesIO(response.content)).active)
+        header = next(r for r in rows if r[0] == "№")
+        assert header[2:9] == ["1 четверть", "2 четверть", "3 четверть", "4 четверть", "Год",
+                               "Экзамен", "Итог"]
+        body = rows[rows.index(header) + 1:rows.index(header) + 1 + len(group.students)]
+        assert [yc.index(row[1]) for row in body] == yc.in_order(group.students)
+        for row in body:
+            assert [v or "" for v in row[2:9]] == expected_year_row(
+                yc, group.subject, yc.index(row[1]))
+        cells = [c for r in rows for c in r if c is not None]
+        assert f"{group.subject} {raw_tag(yc)}" in cells
+        assert yc.class_teacher in " ".join(str(c) for c in cells)
+        assert "Директор" in cells and "М.П." in cells
+
+
+def test_year_page_pdf_names_the_school_year_students_and_signatures(
+    http: httpx.Client, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    group = yc.groups_of("Алгебра")[0]
+    # when the administrator prints it
+    response = get(http, "/exports/year-page.pdf", group_params(group),
+                   token_for(schools.a.logins["admin"]))
+    # then
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    text = "\n".join(pdf_pages(response.content))
+    assert schools.a.name in text and yc.year_name in text and "(архив)" in text
+    assert yc.class_name in text and group.name in text
+    for name in yc.names:
+        assert name in text  # the formula-like name prints as text
+    for label in ("Классный руководитель", "Директор", "Учитель", "М.П."):
+        assert label in text
+    assert yc.class_teacher in text and "Алгебраистов" in text
+    assert "отсрочка до 20.06.2004" in text  # s5's deferral, with its date
+    flat = " ".join(text.split())
+    for i in group.students:
+        row = " ".join(label for label in expected_year_row(yc, "Алгебра", i) if label)
+        assert f"{yc.names[i]} {row}" in flat, i
+
+
+# --- the summary sheet -----------------------------------------------------------------------
+
+COLUMN_TITLES = ["1 четверть", "2 четверть", "3 четверть", "4 четверть", "Год", "Итог"]
+
+
+def final_label(yc: YearClass, subject: str, i: int) -> str:
+    final = FINALS.get(subject, [yc.year_grades.get((subject, i))] * 6)[i] or ""
+    return STATE_LABELS.get(final, final)
+
+
+def expected_cells(yc: YearClass, subject: str, i: int) -> list[str]:
+    return [*(yc.period_grades.get((subject, i, q), "") for q in range(4)),
+            yc.year_grades.get((subject, i), ""), final_label(yc, subject, i)]
+
+
+def bands(labels: list[str]) -> list[int]:
+    counted = Counter(labels)
+    return [counted[b] for b in ("5", "4", "3", "2")]
+
+
+def test_summary_xlsx_holds_students_by_subjects_with_counts_and_figures(
+    http: httpx.Client, gql: Any, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    admin = token_for(schools.a.logins["admin"])
+    # when the class teacher prints the summary sheet
+    response = get(http, "/exports/class-summary.xlsx", class_params(yc),
+                   token_for(yc.class_teacher_login))
+    # then
+    assert response.status_code == 200, response.text
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    rows = rows_of(book["Сводная ведомость"])
+    top = next(n for n, r in enumerate(rows) if r[0] == "№")
+    header = [c for c in rows[top][2:] if c]
+    assert sorted(header) == sorted(f"{s} {raw_tag(yc)}" for s in GRADES)
+    subjects = [name.rsplit(" ", 1)[0] for name in header]  # in the sheet's order
+    assert rows[top + 1][2:8] == COLUMN_TITLES
+    students = rows[top + 2:top + 8]
+    assert [yc.index(row[1]) for row in students] == yc.in_order(range(6))
+    for row in students:
+        i = yc.index(row[1])
+        expected = [c for s in subjects for c in expected_cells(yc, s, i)]
+        assert [v or "" for v in row[2:]] == expected, i
+    counts = {r[1]: r[2:] for r in rows[top + 8:top + 12]}
+    for n, subject in enumerate(subjects):
+        for c, _title in enumerate(COLUMN_TITLES):
+            column = [expected_cells(yc, subject, i)[c] for i in range(6)]
+            got = [counts[f"Отметок «{b}»"][n * 6 + c] for b in ("5", "4", "3", "2")]
+            assert got == bands(column), (subject, c)
+    # the class's figures: each quarter as `aggregates` computes them from period grades
+    totals = rows_of(book["Итоги"])
+    by_title = {r[0]: r for r in totals[3:]}
+    assert list(by_title) == COLUMN_TITLES
+    for q in range(4):
+        api = api_attainment(gql, admin, yc, q)
+        assert api["basis"] == "PERIOD_GRADES"
+        row = by_title[COLUMN_TITLES[q]]
+        assert row[5:11] == [api["students"], api["passing"], api["successRate"],
+                             api["quality"], api["qualityRate"], api["notYetAttested"]], q
+    # quarter 2 by hand (docs/figures.md): s2 failed physical education, s4 н/а in algebra
+    assert by_title["2 четверть"][5:11] == [6, 4, 0.6667, 3, 0.5, 0]
+    # the year: s5 is not yet attested (deferred), s4 fails (н/а), s2 and s3 pass with a «3»
+    assert by_title["Год"][5:11] == [5, 4, 0.8, 2, 0.4, 1]
+    # the final grades: s3's exam raised algebra to «4», s5's deferral is resolved
+    assert by_title["Итог"][5:11] == [6, 5, 0.8333, 3, 0.5, 0]
+    # counts in all = the sum over the subjects
+    for c, title in enumerate(COLUMN_TITLES):
+        labels = [expected_cells(yc, s, i)[c] for s in subjects for i in range(6)]
+        assert by_title[title][1:5] == bands(labels), title
+    assert book["Итоги"]["H4"].number_format == "0.00%"
+
+
+def raw_tag(yc: YearClass) -> str:
+    return yc.year_name.split()[-1]
+
+
+def test_summary_pdf_prints_every_student_subject_and_figure(
+    http: httpx.Client, gql: Any, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    admin = token_for(schools.a.logins["admin"])
+    # when
+    response = get(http, "/exports/class-summary.pdf", class_params(yc), admin)
+    # then
+    assert response.status_code == 200, response.text
+    pages = pdf_pages(response.content)
+    text = "\n".join(pages)
+    flat = " ".join(text.split())
+    assert "Сводная ведомость итоговых отметок" in text
+    assert schools.a.name in text and yc.year_name in text and yc.class_name in text
+    for subject in GRADES:
+        assert f"{subject} {raw_tag(yc)}" in flat
+    for name in yc.names:
+        assert text.count(name) == len(COLUMN_TITLES)  # a table per column
+    assert "Директор" in text and "Классный руководитель" in text and yc.class_teacher in text
+    for q in range(4):
+        api = api_attainment(gql, admin, yc, q)
+        assert (f"{COLUMN_TITLES[q]}: успеваемость {percent(api['successRate'])} "
+                f"({api['passing']} из {api['students']}), качество "
+                f"{percent(api['qualityRate'])}") in flat
+    assert "Год: успеваемость 80,00 % (4 из 5), качество 40,00 % (2 из 5); " \
+           "не аттестованы пока: 1" in flat
+    assert "Итог: успеваемость 83,33 % (5 из 6), качество 50,00 % (3 из 6)" in flat
+
+
+def test_summary_statements_do_not_grow_with_the_class(
+    http: httpx.Client, token_for: Any, database: DatabaseUrls, schools: TwoSchools,
+    yc: YearClass,
+) -> None:
+    # given a class of one student and one group in the same school
+    small = small_class(database, yc)
+    admin = token_for(schools.a.logins["admin"])
+
+    def statements(class_id: uuid.UUID, path: str) -> int:
+        with count_statements() as counter:
+            response = get(http, path, {"class": gid("SchoolClass", class_id)}, admin)
+        assert response.status_code == 200, response.text
+        return counter.count
+
+    def page_statements(group_id: uuid.UUID) -> int:
+        with count_statements() as counter:
+            response = get(http, "/exports/year-page.pdf",
+                           {"group": gid("StudyGroup", group_id)}, admin)
+        assert response.status_code == 200, response.text
+        return counter.count
+
+    # then six students in five groups take as many statements as one in one
+    for path in ("/exports/class-summary.xlsx", "/exports/class-summary.pdf"):
+        assert statements(yc.class_id, path) == statements(small[0], path), path
+    assert page_statements(yc.groups[0].id) == page_statements(small[1])
+
+
+def small_class(database: DatabaseUrls, yc: YearClass) -> tuple[uuid.UUID, uuid.UUID]:
+    """A class of grade 8 in the same year (not grade 9: the figures compared with
+    `aggregates` count grade 9), one student, one group, one grade."""
+    sid = yc.school_id
+    with owner_session(database.owner) as s:
+        set_tenant(s, [sid])
+        student = m.Person(school_id=sid, id=uuid.uuid4(), last_name="Один",
+                           first_name="Ученик")
+        klass = m.SchoolClass(school_id=sid, id=uuid.uuid4(), academic_year_id=yc.year_id,
+                              grade_level=8, letter=uuid.uuid4().hex[:4])
+        s.add_all([student, klass])
+        s.flush()
+        group = m.StudyGroup(school_id=sid, id=uuid.uuid4(), academic_year_id=yc.year_id,
+                             subject_id=yc.subject_ids["История"],
+                             kind=m.GroupKind.WHOLE_CLASS, class_id=klass.id, name="8 малый")
+        s.add(group)
+        s.flush()
+        s.add(m.Enrollment(school_id=sid, class_id=klass.id, student_id=student.id,
+                           starts_on=QUARTERS[0][0]))
+        s.add(m.GroupMembership(school_id=sid, group_id=group.id, student_id=student.id,
+                                starts_on=QUARTERS[0][0]))
+        s.add(m.Grade(school_id=sid, id=uuid.uuid4(), academic_year_id=yc.year_id,
+                      student_id=student.id, subject_id=yc.subject_ids["История"],
+                      kind=m.GradeKind.YEAR, group_id=group.id,
+                      state=m.GradeState.EXEMPT))
+        return klass.id, group.id
+
+
+# --- who may print ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/exports/year-page.pdf", "/exports/year-page.xlsx",
+                                  "/exports/class-summary.pdf", "/exports/class-summary.xlsx"])
+def test_year_documents_are_not_found_for_anyone_else_alike_a_missing_one(
+    path: str, http: httpx.Client, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    by_group = path.startswith("/exports/year-page")
+    real = group_params(yc.groups[0]) if by_group else class_params(yc)
+    missing_id = (gid("StudyGroup", uuid.uuid4()) if by_group
+                  else gid("SchoolClass", uuid.uuid4()))
+    missing = get(http, path, {next(iter(real)): missing_id},
+                  token_for(schools.a.logins["admin"]))
+    assert missing.status_code == 404
+    # the group's own subject teacher, another class's teacher, the student, the guardian,
+    # another school's administrator and officers: the same answer as for nothing at all
+    for login in (yc.subject_teacher_login, schools.a.logins["class_teacher"],
+                  schools.a.logins["teacher"], yc.student_login, yc.guardian_login,
+                  schools.b.logins["admin"], schools.officer_logins["region"],
+                  schools.officer_logins["muni_a"]):
+        response = get(http, path, real, token_for(login))
+        assert response.status_code == 404, login
+        assert response.content == missing.content, login
+    for token in (None, "not-a-token"):
+        assert get(http, path, real, token).status_code == 401
+
+
+def test_year_documents_with_a_malformed_id_are_a_bad_request(
+    http: httpx.Client, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    admin = token_for(schools.a.logins["admin"])
+    for path, parameter, wrong in (
+            ("/exports/year-page.pdf", "group", gid("SchoolClass", yc.class_id)),
+            ("/exports/class-summary.xlsx", "class", gid("StudyGroup", yc.groups[0].id))):
+        for params in ({parameter: "nonsense"}, {parameter: wrong}, {}):
+            response = get(http, path, params, admin)
+            assert response.status_code == 400, (path, params)
+            assert response.json()["message"].startswith(f"{parameter}:")
+
+
+def test_summary_xlsx_neutralises_formulas(
+    http: httpx.Client, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    for path, params in (("/exports/class-summary.xlsx", class_params(yc)),
+                         ("/exports/year-page.xlsx", group_params(yc.groups[0]))):
+        response = get(http, path, params, token_for(schools.a.logins["admin"]))
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        cells = [c for sheet in book for row in sheet.iter_rows() for c in row]
+        hostile = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
+        assert hostile, path
+        assert all(c.value.startswith("'=") and c.data_type == "s" for c in hostile), path
+        assert not any(c.data_type == "f" for c in cells), path
+
+
+# --- the class journal: title page and contents ----------------------------------------------
+
+def test_class_journal_pdf_opens_with_a_title_page_and_contents_with_page_numbers(
+    http: httpx.Client, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    # when the class teacher prints the class journal of the first quarter
+    response = get(http, "/exports/class-journal.pdf",
+                   {"class": gid("SchoolClass", yc.class_id),
+                    "period": gid("Period", yc.period_ids[0])},
+                   token_for(yc.class_teacher_login))
+    # then page 1 is the title page, page 2 the contents, then the groups
+    assert response.status_code == 200, response.text
+    pages = pdf_pages(response.content)
+    title = " ".join(pages[0].split())
+    assert "КЛАССНЫЙ ЖУРНАЛ" in title and schools.a.name in title
+    assert yc.class_name in title and yc.year_name in title
+    assert f"Классный руководитель: {yc.class_teacher}" in title
+    contents = " ".join(pages[1].split())
+    assert "Содержание № Предмет Группа Учитель Стр." in contents
+    contents = contents[contents.index("Содержание"):]
+    starts = []
+    for group in sorted(yc.groups, key=lambda g: (f"{g.subject} {raw_tag(yc)}", g.name)):
+        # each group's line ends with the page it starts on, and that page is its header
+        page = _page_of(contents[contents.index(group.name):], yc)
+        assert group.name in " ".join(pages[page - 1].split())
+        assert "Классный журнал" in pages[page - 1]
+        starts.append(page)
+    assert starts == sorted(starts) and starts[0] == 3
+    assert len(set(starts)) == len(yc.groups)
+
+
+def _page_of(line: str, yc: YearClass) -> int:
+    """The page number at the end of a contents line (the first bare number after the
+    group's teacher)."""
+    words = line.split()
+    teacher_end = next(n for n, w in enumerate(words) if w.startswith(f"Ю{raw_tag(yc)}"))
+    return int(words[teacher_end + 1])
