@@ -32,7 +32,8 @@ export_app = typer.Typer(help="Export data for other systems (personal data leav
 import_app = typer.Typer(help="Import data from other systems.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(import_app, name="import")
-print_app = typer.Typer(help="Print the journal as PDF (regulation 5.8).", no_args_is_help=True)
+print_app = typer.Typer(help="Print the journal (regulation 5.8) and the year-end documents.",
+                        no_args_is_help=True)
 report_app = typer.Typer(help="Monitoring reports (XLSX and PDF).", no_args_is_help=True)
 app.add_typer(print_app, name="print")
 app.add_typer(report_app, name="report")
@@ -167,6 +168,46 @@ def print_class(
 ) -> None:
     """Print the journal of every group of a class for a period, in one file."""
     _print_pdf(out, group=None, class_=class_, period=period)
+
+
+DocumentOut = Annotated[Path, typer.Option("--out", help="The file to write: .pdf or .xlsx.")]
+
+
+@print_app.command("year-page")
+def print_year_page(
+    group: Annotated[str, typer.Option("--group", help="The study group (global id or UUID).")],
+    out: DocumentOut,
+) -> None:
+    """Print a group's year page: each period, year, exam and final grade per student."""
+    _print_year_document(out, group=group, class_=None)
+
+
+@print_app.command("summary")
+def print_summary(
+    class_: Annotated[str, typer.Option("--class", help="The class (global id or UUID).")],
+    out: DocumentOut,
+) -> None:
+    """Print a class's summary sheet of final grades (сводная ведомость итоговых отметок)."""
+    _print_year_document(out, group=None, class_=class_)
+
+
+def _print_year_document(out: Path, *, group: str | None, class_: str | None) -> None:
+    from server.exports import operator_year_document
+
+    out_format = out.suffix.lower().lstrip(".")
+    if out_format not in ("pdf", "xlsx"):
+        raise fail(f"--out: {out.name} is neither a .pdf nor an .xlsx file")
+    urls = _urls()
+    _require_current(urls)
+    try:
+        body = operator_year_document(urls.app, group=group, class_=class_,
+                                      out_format=out_format)
+    except ValueError as e:
+        raise fail(str(e)) from None
+    if body is None:
+        raise fail("no such group or class")
+    out.write_bytes(body)
+    console.print(f"wrote {out} ({len(body) / 1e3:.0f} kB)", highlight=False)
 
 
 def _print_pdf(out: Path, *, group: str | None, class_: str | None, period: str) -> None:

@@ -368,3 +368,29 @@ def operator_monthly_report(app_url: Any, *, month: str, municipality: str | Non
         return await reach_report(session, reach, month=month, municipality=municipality)
 
     return asyncio.run(_operator_run(app_url, work))
+
+
+def operator_year_document(app_url: Any, *, group: str | None, class_: str | None,
+                           out_format: str) -> bytes | None:
+    """A group's year page (`group`) or a class's summary sheet (`class_`) as "pdf" or
+    "xlsx"; None when there is no such group or class."""
+    import asyncio
+
+    group_id = any_id(group, "StudyGroup") if group else None
+    class_id = any_id(class_, "SchoolClass") if class_ else None
+
+    def everyone(school_id: uuid.UUID, class_id: uuid.UUID | None) -> bool:
+        return True
+
+    async def work(session: AsyncSession) -> YearPage | ClassSummary | None:
+        if group_id is not None:
+            return await year_page(session, group_id=group_id, may_print=everyone)
+        assert class_id is not None
+        return await class_summary(session, class_id=class_id, may_print=everyone)
+
+    document = asyncio.run(_operator_run(app_url, work))
+    if isinstance(document, YearPage):
+        return year_page_pdf(document) if out_format == "pdf" else year_page_workbook(document)
+    if isinstance(document, ClassSummary):
+        return summary_pdf(document) if out_format == "pdf" else summary_workbook(document)
+    return None

@@ -13,11 +13,15 @@ API (exam kinds, `setFinalGrade`) is built in parallel (issue 15, part B) — th
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +31,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from db import models as m
-from db.engine import DatabaseUrls, owner_session
+from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
 from resolvers.auth.passwords import hash_password
 from resolvers.reports.year_end_pdf import percent
@@ -695,3 +699,35 @@ def _page_of(line: str, yc: YearClass) -> int:
     words = line.split()
     teacher_end = next(n for n, w in enumerate(words) if w.startswith(f"Ю{raw_tag(yc)}"))
     return int(words[teacher_end + 1])
+
+
+# --- the command line ------------------------------------------------------------------------
+
+def test_print_year_page_and_summary_commands_write_pdf_and_xlsx(
+    tmp_path: Path, database: DatabaseUrls, yc: YearClass,
+) -> None:
+    zhurnal = str(Path(sys.executable).parent / "zhurnal")
+    env = {**os.environ, "COLUMNS": "200", "DATABASE_URL": libpq_dsn(database.owner)}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([zhurnal, "print", *args], capture_output=True, text=True,
+                              env=env, timeout=120, check=False)
+
+    group = yc.groups_of("Алгебра")[0]
+    # when
+    page = run("year-page", "--group", str(group.id), "--out", str(tmp_path / "page.pdf"))
+    summary = run("summary", "--class", gid("SchoolClass", yc.class_id),
+                  "--out", str(tmp_path / "summary.xlsx"))
+    # then
+    assert page.returncode == 0, page.stderr
+    assert summary.returncode == 0, summary.stderr
+    assert yc.names[0] in "\n".join(pdf_pages((tmp_path / "page.pdf").read_bytes()))
+    book = openpyxl.load_workbook(tmp_path / "summary.xlsx")
+    assert book.sheetnames == ["Сводная ведомость", "Итоги"]
+    # an unknown class and a file of another kind are one clear line each, no file
+    missing = run("summary", "--class", str(uuid.uuid4()), "--out", str(tmp_path / "m.pdf"))
+    wrong = run("summary", "--class", str(yc.class_id), "--out", str(tmp_path / "m.csv"))
+    for result in (missing, wrong):
+        assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "no such group or class" in missing.stderr and ".xlsx" in wrong.stderr
+    assert not (tmp_path / "m.pdf").exists() and not (tmp_path / "m.csv").exists()

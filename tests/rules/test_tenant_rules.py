@@ -182,6 +182,23 @@ def test_may_read_journal() -> None:
     assert not rules.may_read_journal(ANONYMOUS, SCHOOL, GROUP, CLASS)
 
 
+def test_may_print_year_documents() -> None:
+    # the class teacher of the class and the administrator (a cross-class group: theirs)
+    assert rules.may_print_year_documents(admin, SCHOOL, CLASS)
+    assert rules.may_print_year_documents(admin, SCHOOL, None)
+    assert not rules.may_print_year_documents(admin, OTHER, CLASS)
+    assert rules.may_print_year_documents(class_teacher, SCHOOL, CLASS)
+    assert not rules.may_print_year_documents(class_teacher, SCHOOL, OTHER_CLASS)
+    assert not rules.may_print_year_documents(class_teacher, SCHOOL, None)
+    assert not rules.may_print_year_documents(class_teacher, OTHER, CLASS)
+    # nobody else: the group's own teacher, a token that reads journals, former relations
+    assert not rules.may_print_year_documents(teacher, SCHOOL, CLASS)
+    assert not rules.may_print_year_documents(token(TokenScope.READ), SCHOOL, CLASS)
+    assert not rules.may_print_year_documents(former_teacher, SCHOOL, CLASS)
+    for viewer in (student, guardian, officer(), ANONYMOUS):
+        assert not rules.may_print_year_documents(viewer, SCHOOL, CLASS)
+
+
 def test_aggregate_school_ids() -> None:
     assert rules.aggregate_school_ids(officer()) == {SCHOOL}
     assert rules.aggregate_school_ids(token(TokenScope.READ_AGGREGATES)) == {SCHOOL}

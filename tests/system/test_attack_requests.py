@@ -262,13 +262,16 @@ def group(database: DatabaseUrls, schools: TwoSchools) -> JournalGroup:
     return make_journal_group(database.owner, schools.a, students=1, lessons=1)
 
 
-@pytest.mark.parametrize("path", ["/exports/journal.pdf", "/exports/journal.xlsx"])
+@pytest.mark.parametrize("path", ["/exports/journal.pdf", "/exports/journal.xlsx",
+                                  "/exports/year-page.pdf", "/exports/year-page.xlsx",
+                                  "/exports/class-summary.pdf", "/exports/class-summary.xlsx"])
 def test_officer_journal_export_runs_under_the_officer_role_and_is_not_found(
     path: str, http: httpx.Client, token_for: Any, schools: TwoSchools, group: JournalGroup
 ) -> None:
     # given a regional officer, whose reach holds the group's school
     officer = token_for(schools.officer_logins["region"])
     params = {"group": to_global_id("StudyGroup", group.group_id),
+              "class": to_global_id("SchoolClass", group.class_id),
               "period": to_global_id("Period", group.setup.period_ids[0])}
     # when they ask for the group's journal
     with count_statements() as counter:
