@@ -41,7 +41,10 @@ from tests.sql_counter import count_statements
 
 QUARTERS = [(date(2003, 9, 1), date(2003, 10, 31)), (date(2003, 11, 10), date(2003, 12, 28)),
             (date(2004, 1, 12), date(2004, 3, 21)), (date(2004, 3, 31), date(2004, 5, 31))]
+HALVES = [(date(2003, 9, 1), date(2003, 12, 28)), (date(2004, 1, 12), date(2004, 5, 31))]
 NA, EX, DEF = "not_attested", "exempt", "deferred"
+# Grade 10 of the same year works in half-years: its one group's grades, two students.
+SENIOR_GRADES = [["5", "4"], ["3", NA]]
 # Quarter grades per subject, a row per student (s0..s5).
 GRADES: dict[str, list[list[str]]] = {
     "Алгебра": [["5", "5", "5", "5"], ["4", "4", "5", "4"], ["3", "3", "4", "3"],
@@ -105,6 +108,12 @@ class YearClass:
     groups: list[Group]
     subject_ids: dict[str, uuid.UUID]
     logins: dict[str, str] = field(default_factory=dict)
+    # grade 10, half-years: a class with one group (История)
+    senior_class_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    senior_group: Group | None = None
+    senior_period_ids: list[uuid.UUID] = field(default_factory=list)
+    senior_students: list[uuid.UUID] = field(default_factory=list)
+    senior_names: list[str] = field(default_factory=list)
     # filled through the API
     period_grades: dict[tuple[str, int, int], str] = field(default_factory=dict)
     year_grades: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -233,13 +242,51 @@ def make_year_class(database: DatabaseUrls, schools: TwoSchools, *, hostile_name
         s.flush()
         names = [f"{hostile_name if i == 2 else f'Ученик{i}'} Ю{tag}" for i in range(6)]
         year_id, year_name, class_id = year.id, year.name, klass.id
+        # grade 10: half-years
+        halves = m.PeriodScheme(school_id=sid, id=uuid.uuid4(), academic_year_id=year.id,
+                                name="Полугодия", kind=m.SchemeKind.HALF_YEARS)
+        s.add(halves)
+        s.flush()
+        senior_periods = []
+        for n, (start, end) in enumerate(HALVES, start=1):
+            p = m.Period(school_id=sid, id=uuid.uuid4(), scheme_id=halves.id, ordinal=n,
+                         name=f"{n} полугодие", starts_on=start, ends_on=end)
+            s.add(p)
+            senior_periods.append(p.id)
+        s.add(m.GradeLevelScheme(school_id=sid, academic_year_id=year.id, grade_level=10,
+                                 scheme_id=halves.id))
+        senior = m.SchoolClass(school_id=sid, id=uuid.uuid4(), academic_year_id=year.id,
+                               grade_level=10, letter=f"Е{tag[:3]}",
+                               class_teacher_id=class_teacher)
+        s.add(senior)
+        s.flush()
+        history = m.StudyGroup(school_id=sid, id=uuid.uuid4(), academic_year_id=year.id,
+                               subject_id=subject_ids["История"],
+                               kind=m.GroupKind.WHOLE_CLASS, class_id=senior.id,
+                               name=f"10Е История {tag}")
+        s.add(history)
+        s.flush()
+        s.add(m.TeacherAssignment(school_id=sid, group_id=history.id,
+                                  teacher_id=class_teacher, starts_on=QUARTERS[0][0]))
+        senior_students = [person(f"t{i}", m.SchoolRole.STUDENT, f"Старший{i}", login=False)
+                           for i in range(len(SENIOR_GRADES))]
+        for student in senior_students:
+            s.add(m.Enrollment(school_id=sid, class_id=senior.id, student_id=student,
+                               starts_on=QUARTERS[0][0]))
+            s.add(m.GroupMembership(school_id=sid, group_id=history.id, student_id=student,
+                                    starts_on=QUARTERS[0][0]))
+        senior_group = Group(history.id, "История", history.name,
+                             list(range(len(senior_students))))
+        senior_class_id = senior.id
     return YearClass(
         school_id=sid, year_id=year_id, year_name=year_name, class_id=class_id,
         class_name=f"9 «Д{tag[:3]}»", class_teacher=f"Руководова Ю{tag}",
         class_teacher_login=logins["ct"], subject_teacher_login=logins["st"],
         student_login=logins["s0"], guardian_login=logins["parent"], period_ids=period_ids,
         students=students, names=names, groups=groups, subject_ids=subject_ids,
-        logins=logins)
+        logins=logins, senior_class_id=senior_class_id, senior_group=senior_group,
+        senior_period_ids=senior_periods, senior_students=senior_students,
+        senior_names=[f"Старший{i} Ю{tag}" for i in range(len(senior_students))])
 
 
 def post(gql: Any, document: str, name: str, token: str, **variables: Any) -> dict[str, Any]:
@@ -265,9 +312,23 @@ def close_the_year(gql: Any, token: str, yc: YearClass, database: DatabaseUrls) 
                         "periodId": gid("Period", yc.period_ids[q]),
                         "studentId": gid("Person", yc.students[i]), "state": state, **extra})
                     yc.period_grades[(subject, i, q)] = STATE_LABELS.get(grade, grade)
-    for period_id in yc.period_ids:
+    assert yc.senior_group is not None
+    for i, grades in enumerate(SENIOR_GRADES):
+        for h, grade in enumerate(grades):
+            state = STATES.get(grade, "GRADED")
+            post(gql, SET_PERIOD_GRADE, "setPeriodGrade", token, input={
+                "groupId": gid("StudyGroup", yc.senior_group.id),
+                "periodId": gid("Period", yc.senior_period_ids[h]),
+                "studentId": gid("Person", yc.senior_students[i]), "state": state,
+                **({"value": grade} if state == "GRADED" else {})})
+    for period_id in [*yc.period_ids, *yc.senior_period_ids]:
         post(gql, CLOSE_PERIOD, "closePeriod", token, input={"periodId": gid("Period",
                                                                              period_id)})
+    senior = post(gql, SET_YEAR_GRADES, "setYearGrades", token, input={
+        "groupId": gid("StudyGroup", yc.senior_group.id),
+        "academicYearId": gid("AcademicYear", yc.year_id)})
+    assert [(g["state"], g["value"]) for g in senior["grades"]] == [
+        ("GRADED", "5"), ("NOT_ATTESTED", None)]  # 4.5 rounds up; н/а stays
     for group in yc.groups:
         result = post(gql, SET_YEAR_GRADES, "setYearGrades", token, input={
             "groupId": gid("StudyGroup", group.id),
@@ -448,6 +509,36 @@ def test_year_page_pdf_names_the_school_year_students_and_signatures(
     for i in group.students:
         row = " ".join(label for label in expected_year_row(yc, "Алгебра", i) if label)
         assert f"{yc.names[i]} {row}" in flat, i
+
+
+def test_year_page_and_summary_of_a_half_year_class_follow_its_own_scheme(
+    http: httpx.Client, token_for: Any, yc: YearClass,
+) -> None:
+    assert yc.senior_group is not None
+    token = token_for(yc.class_teacher_login)
+    # when the class teacher of the grade-10 class prints its year page and summary
+    page = get(http, "/exports/year-page.xlsx", group_params(yc.senior_group), token)
+    summary = get(http, "/exports/class-summary.xlsx",
+                  {"class": gid("SchoolClass", yc.senior_class_id)}, token)
+    # then their columns are the half-years of grade 10, not the quarters of grade 9
+    assert page.status_code == summary.status_code == 200
+    rows = rows_of(openpyxl.load_workbook(io.BytesIO(page.content)).active)
+    header = next(r for r in rows if r[0] == "№")
+    assert header[2:8] == ["1 полугодие", "2 полугодие", "Год", "Экзамен", "Итог",
+                           "Примечание"]
+    body = rows[rows.index(header) + 1:rows.index(header) + 3]
+    assert [r[1:5] for r in body] == [[yc.senior_names[0], "5", "4", "5"],
+                                      [yc.senior_names[1], "3", "н/а", "н/а"]]
+    book = openpyxl.load_workbook(io.BytesIO(summary.content))
+    grid = rows_of(book["Сводная ведомость"])
+    titles = next(r for n, r in enumerate(grid) if n and grid[n - 1][0] == "№"
+                  and r[0] == "№")
+    assert titles[2:] == ["1 полугодие", "2 полугодие", "Год", "Итог"]
+    totals = {r[0]: r for r in rows_of(book["Итоги"])[3:]}
+    assert list(totals) == ["1 полугодие", "2 полугодие", "Год", "Итог"]
+    # the year: one «5» passes with quality, one н/а fails; no final grade yet: pending
+    assert totals["Год"][5:11] == [2, 1, 0.5, 1, 0.5, 0]
+    assert totals["Итог"][5:11] == [0, 0, None, 0, None, 2]
 
 
 # --- the summary sheet -----------------------------------------------------------------------
