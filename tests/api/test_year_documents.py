@@ -34,6 +34,7 @@ from db import models as m
 from db.engine import DatabaseUrls, libpq_dsn, owner_session
 from db.tenancy import set_tenant
 from resolvers.auth.passwords import hash_password
+from resolvers.reports.year_end import Cell, cell, joined
 from resolvers.reports.year_end_pdf import percent
 from schema.ids import to_global_id as gid
 from tests.factories import PASSWORD, TwoSchools
@@ -822,3 +823,16 @@ def test_print_year_page_and_summary_commands_write_pdf_and_xlsx(
         assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "no such group or class" in missing.stderr and ".xlsx" in wrong.stderr
     assert not (tmp_path / "m.pdf").exists() and not (tmp_path / "m.csv").exists()
+
+
+# --- the pieces ------------------------------------------------------------------------------
+
+def test_several_exam_results_of_a_subject_share_one_cell() -> None:
+    # given two exams in one subject (issue 15 part B allows several kinds of exam)
+    oge = cell("graded", "4", 4, None)
+    retake = cell("deferred", None, None, date(2004, 6, 20))
+    # then one cell holds both labels and the deferral's date, and counts in no band
+    assert joined([oge, retake]) == Cell("4; отсрочка", None, "отсрочка до 20.06.2004")
+    assert joined([oge]) == Cell("4", 4)
+    assert [cell(state, None, None, None).label for state in (NA, EX)] == ["н/а", "осв."]
+    assert percent(0.6667) == "66,67 %" and percent(None) == "—"
