@@ -388,3 +388,52 @@ def test_report_card_statement_count_does_not_grow_with_subjects_or_periods(
         assert found is not None and len(found["subjects"]) == subjects
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+# Either layer alone
+
+
+async def _card_with(database: DatabaseUrls, rls_schools: list[uuid.UUID],
+                     access: Any, world: World) -> Any:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from db.engine import app_engine
+    from db.tenancy import set_tenant_async
+    from resolvers.grades.report_card import report_card
+    from schema.loaders import Loaders
+
+    engine = app_engine(database.app, pool_size=1)
+    try:
+        async with engine.connect() as conn, AsyncSession(conn) as session:
+            await set_tenant_async(session, rls_schools)
+            return await report_card(session, access, Loaders(session, access),
+                                     student_id=world.people["s7"],
+                                     academic_year_id=world.year_id)
+    finally:
+        await engine.dispose()
+
+
+def test_report_card_is_stopped_by_rls_alone_and_by_the_access_context_alone(
+    database: DatabaseUrls, schools: TwoSchools, closed_year: ClosedYear,
+) -> None:
+    import asyncio
+
+    from tenants.access import AccessContext, SchoolMembership
+
+    # given: a forged access context claiming the administrator of school A, and school B's
+    # administrator as the access context resolves them
+    w, a, b = closed_year.world, schools.a.id, schools.b.id
+
+    def admin_of(school: uuid.UUID, person: uuid.UUID) -> AccessContext:
+        return AccessContext(account_id=uuid.uuid4(), memberships={school: SchoolMembership(
+            school_id=school, person_id=person, roles=frozenset({m.SchoolRole.ADMINISTRATOR}))})
+
+    forged = admin_of(a, schools.a.people["admin"])
+    b_admin = admin_of(b, schools.b.people["admin"])
+    # when / then: with both layers open the card is there (the test can fail) ...
+    shown = asyncio.run(_card_with(database, [a], forged, w))
+    assert shown is not None and len(shown.subjects) == 4
+    # ... RLS scoped to school B hides it from the forged context ...
+    assert asyncio.run(_card_with(database, [b], forged, w)) is None
+    # ... and B's administrator does not get it even with RLS open to both schools
+    assert asyncio.run(_card_with(database, [a, b], b_admin, w)) is None
