@@ -16,6 +16,7 @@ from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
 from schema.ids import to_global_id as gid
 from tests.api.report_card_world import World, add_marks_and_grades, make_world
+from tests.api.test_journal import issue_read_token
 from tests.factories import TwoSchools
 from tests.sql_counter import count_statements
 
@@ -276,15 +277,19 @@ def test_report_card_of_a_grade_10_student_follows_half_years_and_the_cross_clas
     assert astronomy["yearGrade"]["value"] == "4"
 
 
-def test_report_card_is_the_same_for_the_guardian_class_teacher_and_administrator(
+def test_report_card_is_the_same_for_the_guardian_class_teacher_administrator_and_read_token(
     gql, token_for, schools: TwoSchools, closed_year: ClosedYear,
 ) -> None:
+    # given
     w = closed_year.world
     student = card(gql, token_for(w.logins["s7"]), w)
+    # when
     seen = {who: card(gql, token_for(login), w) for who, login in [
         ("guardian", w.logins["g7"]), ("class teacher", w.logins["ct7"]),
         ("administrator", schools.a.logins["admin"])]}
-    assert student is not None
+    seen["read token"] = card(gql, issue_read_token(gql, token_for, schools), w)
+    # then
+    assert student is not None and len(student["subjects"]) == 4
     assert seen == {who: student for who in seen}
 
 
@@ -345,6 +350,30 @@ def test_report_card_grades_are_the_grade_nodes_with_the_same_values(
     node = gql.post(NODE, {"id": year_grade["id"]}, token=token)["data"]["node"]
     # then: one id, one set of values (client caches stay consistent)
     assert node == {key: year_grade[key] for key in ("id", "kind", "state", "value")}
+
+
+def test_report_card_ids_name_one_object_with_one_set_of_values_across_responses(
+    gql, token_for, closed_year: ClosedYear,
+) -> None:
+    from tests.api.test_cache_identity import Seen, collect, with_typenames
+
+    # given: the cards of two students (sharing the cross-class group and its periods) as
+    # their readers see them, through one cache as in one browser tab
+    w = closed_year.world
+    calls = [("s7", "g7"), ("s7", "t1"), ("s7", "t2"), ("s10", "s10"), ("s10", "t2")]
+    seen: Seen = {}
+    problems: list[str] = []
+    # when
+    for n, (student, reader) in enumerate(calls):
+        body = gql.post(with_typenames(REPORT_CARD),
+                        {"s": gid("Person", w.people[student]),
+                         "y": gid("AcademicYear", w.year_id)}, token=token_for(w.logins[reader]))
+        assert "errors" not in body, body
+        collect(body["data"], seen, f"call {n}", problems)
+    # then
+    assert problems == []
+    assert {t for t, _, _ in seen.values()} >= {"Grade", "Period", "Subject", "StudyGroup",
+                                                "Person", "AcademicYear"}
 
 
 def test_report_card_of_a_malformed_id_is_a_bad_argument(
