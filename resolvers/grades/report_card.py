@@ -1,12 +1,13 @@
 """The report card (табель успеваемости): a student's period, year, exam and final grades in
 each subject of an academic year, with the running average of the periods still open.
 
-Who reads it (regulation 4.3, 6.3): the student, their guardians, the class teacher of a class
-the student is enrolled in, the school's administrators (and a read token of the school, as
-the diary), all of it; a teacher only the subjects of the groups they teach the student in that
-year, the others absent. Anyone else, officers and other schools: None, as for a missing
-student. The person is read under `person_filter` (tenants/visibility.py) and RLS, so both
-layers must let the viewer see the student.
+Who reads it (regulation 4.3, 6.3; tenants/rules.py `reads_whole_report_card`): the student,
+their guardians, the class teacher of a class the student is enrolled in, the school's
+administrators (and a read token of the school, as the diary), all of it; a teacher only the
+subjects of the groups they teach the student in that year, the others absent. Anyone else,
+officers and other schools: None, as for a missing student. The person is read under
+`person_filter` (tenants/visibility.py) and RLS, so both layers must let the viewer see the
+student.
 
 Subjects come from the student's group memberships in the year (a subject studied in two
 groups, e.g. after a move between subgroups, is one subject), by name as subjects are listed
@@ -36,7 +37,7 @@ from resolvers.grading.conversion import Scale, ScaleValue, load_scales
 from resolvers.grading.uses import systems_for_groups
 from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
-from tenants.rules import is_admin, reads_only_aggregates, token_may
+from tenants.rules import reads_only_aggregates, reads_whole_report_card, teaches
 from tenants.visibility import person_filter
 
 
@@ -63,16 +64,6 @@ class ReportCard:
     student: models.Person
     year: models.AcademicYear
     subjects: list[CardSubject]
-
-
-def sees_everything(access: AccessContext, student: models.Person, led: bool) -> bool:
-    """The whole card: the student, a guardian, an administrator, a read token, or the
-    class teacher (`led`: the student is enrolled in a class the viewer leads)."""
-    school_id = student.school_id
-    m = access.membership(school_id)
-    own = m is not None and (student.id == m.person_id or student.id in m.child_ids)
-    return (own or led or is_admin(access, school_id)
-            or token_may(access, school_id, models.TokenScope.READ))
 
 
 async def _student_and_year(session: AsyncSession, access: AccessContext,
@@ -154,10 +145,9 @@ async def report_card(session: AsyncSession, access: AccessContext, loaders: Row
         return None
     student, year, led = found
     groups = await _groups(session, student, year)
-    if not sees_everything(access, student, led):
-        m = access.membership(student.school_id)
-        taught = m.taught_group_ids if m is not None else frozenset()
-        subjects = {g.subject_id for g, _ in groups if g.id in taught}
+    if not reads_whole_report_card(access, student.school_id, student.id,
+                                   leads_student_class=led):
+        subjects = {g.subject_id for g, _ in groups if teaches(access, g.school_id, g.id)}
         if not subjects:
             return None
         groups = [(g, s) for g, s in groups if s.id in subjects]
@@ -192,9 +182,9 @@ async def report_card(session: AsyncSession, access: AccessContext, loaders: Row
 def _subject_system(groups: list[models.StudyGroup],
                     systems: dict[uuid.UUID, uuid.UUID | None],
                     scales: dict[uuid.UUID, Scale]) -> Scale | None:
-    """The grading system the subject's average is told in: its last group's (by name order
-    the groups of one subject share a system unless one is a cross-class group of another
-    grade level, whose system the school chose for it)."""
+    """The grading system the subject's averages are told in: that of its last group by name
+    (the groups of one subject share one, unless a cross-class group of another grade level
+    has its own)."""
     for group in reversed(groups):
         system_id = systems.get(group.id)
         if system_id is not None and system_id in scales:

@@ -57,7 +57,7 @@ from resolvers.input_ids import Id, collect
 from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
 from tenants.errors import ErrorCode, Problem, refusal
-from tenants.rules import is_admin
+from tenants.rules import may_override_year_grade_rule
 
 # Period grades a year grade may rest on; a deferred one is still to come.
 FINAL_STATES = frozenset({models.GradeState.GRADED, models.GradeState.NOT_ATTESTED,
@@ -179,7 +179,7 @@ def check_override(access: AccessContext, group: models.StudyGroup,
     """The reason of an administrator's override, every problem collected."""
     if override is None:
         return None
-    if not is_admin(access, group.school_id):
+    if not may_override_year_grade_rule(access, group.school_id):
         errors.append(Problem(field="input.override", code=ErrorCode.FORBIDDEN,
                               message="only an administrator may override the year-grade "
                                       "rule"))
