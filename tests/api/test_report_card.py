@@ -376,6 +376,22 @@ def test_report_card_ids_name_one_object_with_one_set_of_values_across_responses
                                                 "Person", "AcademicYear"}
 
 
+def test_the_example_report_card_runs_for_a_parent(
+    gql, token_for, closed_year: ClosedYear,
+) -> None:
+    from tests.api.test_examples import EXAMPLES
+
+    w = closed_year.world
+    body = gql.post((EXAMPLES / "report_card.graphql").read_text(),
+                    {"studentId": gid("Person", w.people["s7"]),
+                     "academicYearId": gid("AcademicYear", w.year_id)},
+                    token=token_for(w.logins["g7"]))
+    assert "errors" not in body, body
+    found = body["data"]["reportCard"]
+    assert len(found["subjects"]) == 4
+    assert row(found, w, "algebra")["yearGrade"]["value"] == "4"
+
+
 def test_report_card_of_a_malformed_id_is_a_bad_argument(
     gql, token_for, schools: TwoSchools,
 ) -> None:
