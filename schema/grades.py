@@ -280,6 +280,15 @@ class SetPeriodGradeInput:
                                   "different current version is a CONFLICT.")
 
 
+@strawberry.input(description="An administrator's override of the year-grade rule (no year "
+                              "grade while a period it sums is open and the student has no "
+                              "final grade for it); audited with its reason.")
+class YearGradeOverrideInput:
+    reason: str = strawberry.field(description="Why the year grade is set anyway (e.g. «перевод "
+                                               "в другую школу 20.05, приказ № 41»); at most "
+                                               "500 characters.")
+
+
 @strawberry.input(description="Override one student's year grade (годовая оценка).")
 class SetYearGradeInput:
     group_id: strawberry.ID = strawberry.field(description="The study group (`StudyGroup`).")
@@ -299,6 +308,12 @@ class SetYearGradeInput:
                                                                              "when deferred.")
     expected_version: int | None = strawberry.field(
         default=None, description="The version last read (0: expect no grade yet).")
+    override: YearGradeOverrideInput | None = strawberry.field(
+        default=None, description="Set the year grade although a period it sums is open and "
+                                  "the student has no final grade for it (graded, not attested "
+                                  "or exempt): administrators only, with the reason, recorded "
+                                  "in the audit log. Without it such a year grade is refused "
+                                  "(a deferral is not).")
 
 
 @strawberry.input(description="Compute the year grades of a group from its period grades by "

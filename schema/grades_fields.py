@@ -173,7 +173,9 @@ async def set_year_grade(info: Info, input: Input[SetYearGradeInput]) -> GradePa
         request = year_writes.YearGradeRequest(
             group_id=from_global_id(input.group_id, "StudyGroup", "input.groupId"),
             student_id=decoded(input.student_id, "Person", "input.studentId"),
-            choice=_choice(input), expected_version=input.expected_version)
+            choice=_choice(input), expected_version=input.expected_version,
+            override=year_writes.YearGradeOverride(input.override.reason)
+            if input.override is not None else None)
         return await year_writes.set_year_grade(ctx.session, ctx.access, ctx.loaders, request,
                                                 actor=_actor(info))
 
@@ -262,12 +264,15 @@ class GradesMutation:
     set_year_grade: GradePayload = strawberry.mutation(
         resolver=set_year_grade, permission_classes=[IsAuthenticated],
         description="Set (override) one student's year grade; the grade the school's rule "
-                    "computes from the period grades is stored beside it as the suggestion.")
+                    "computes from the period grades is stored beside it as the suggestion. "
+                    "Refused while a period it sums is open (not closed) and the student has "
+                    "no final grade for it, unless an administrator overrides with a reason.")
     set_year_grades: SetYearGradesPayload = strawberry.mutation(
         resolver=set_year_grades, permission_classes=[IsAuthenticated],
         description="Compute the year grades of a group's students from their period grades "
                     "by the school's rule; students with a missing or deferred period grade "
-                    "are reported as gaps.")
+                    "are reported as gaps and get no year grade (an open period without a "
+                    "final grade included).")
     close_period: ClosePeriodPayload = strawberry.mutation(
         resolver=close_period, permission_classes=[IsAuthenticated],
         description="Close a period after its end (and its posting window): its marks, "

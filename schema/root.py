@@ -38,6 +38,7 @@ from schema.marks_fields import MarksMutation, MarksQuery
 from schema.people import Person
 from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
+from schema.report_card import ReportCardQuery
 from schema.reports import ReportsQuery
 from schema.roster_fields import RosterMutation, RosterQuery
 from schema.school_settings import SchoolSettingsMutation
@@ -66,7 +67,7 @@ class NodeQuery:
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
             JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
-            WithoutMarksQuery):
+            WithoutMarksQuery, ReportCardQuery):
     pass
 
 

@@ -119,6 +119,27 @@ def may_print_year_documents(access: AccessContext, school_id: uuid.UUID,
             and class_id in m.led_class_ids)
 
 
+# Results of the year (issue 15): the report card and year grades.
+
+
+def reads_whole_report_card(access: AccessContext, school_id: uuid.UUID,
+                            student_id: uuid.UUID, *, leads_student_class: bool) -> bool:
+    """Every subject of a student's report card: the student, their guardians, the class
+    teacher of a class the student is enrolled in (`leads_student_class`), the administrator,
+    and a read token of the school. A teacher reads only the subjects of the groups they teach
+    the student (`teaches`); anyone else nothing."""
+    m = access.membership(school_id)
+    own = m is not None and (student_id == m.person_id or student_id in m.child_ids)
+    return (own or leads_student_class or is_admin(access, school_id)
+            or token_may(access, school_id, TokenScope.READ))
+
+
+def may_override_year_grade_rule(access: AccessContext, school_id: uuid.UUID) -> bool:
+    """A year grade despite an open period without a final grade: the administrator, with a
+    reason; never a teacher."""
+    return is_admin(access, school_id)
+
+
 # Aggregates (district and region figures, issue 6): counts and shares, never a person.
 
 

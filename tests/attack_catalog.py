@@ -71,6 +71,8 @@ ALTERNATIVES: dict[str, list[list[str]]] = {
     "IssueApiTokenInput": [["schoolId"], ["municipalityId"]],
     "CreateStudyGroupInput": [["classId"], ["academicYearId", "kind=CROSS_CLASS"]],
     "ConversionRowInput": [["fromValueId", "toValueId"]],
+    # an administrator's override of the year-grade rule is no way into another school
+    "SetYearGradeInput": [[], ["override"]],
 }
 # Optional non-id fields a realistic call carries (a mark without a value is merely invalid).
 OPTIONAL_KEPT = {"value"}

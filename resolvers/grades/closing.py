@@ -61,6 +61,14 @@ WITH req AS (
 SELECT * FROM locks WHERE school_id = :school_id""")
 
 
+def is_open(period: models.Period) -> bool:
+    """A period is open until an administrator closes it. Closing needs its end (and its
+    posting window) to have passed, so an open period is one not yet over, or over but not
+    yet closed: either way its grades may still change. The year-grade rule
+    (resolvers/grades/year.py) and the report card (resolvers/grades/report_card.py) read it."""
+    return period.closed_at is None
+
+
 @dataclass(frozen=True)
 class Lock:
     """What stands in the way of writing a group's entry of one day."""

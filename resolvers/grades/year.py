@@ -5,6 +5,14 @@ A year grade belongs to the group's last period: once that period is closed only
 administrator may change it, and nothing is written into an archived year. The computed grade
 is stored beside every year grade as its suggestion; `setYearGrades` replaces grades already
 set only with `overwrite`, otherwise it refreshes their suggestion.
+
+The year-grade rule (issue 15): no year grade while a period it sums is open
+(`closing.is_open`: not closed) and the student has no period grade in a final state there
+(graded, not attested or exempt; a deferred grade is not final). `setYearGrade` refuses it,
+naming the periods; `setYearGrades` cannot compute one then (the school's rule needs every
+period) and reports the student as a gap. An administrator may override `setYearGrade` with a
+reason, recorded in the audit log beside the grade's change; a teacher may not. A deferral of
+the year grade (отсрочка) is not a grade and is not refused.
 """
 
 from __future__ import annotations
@@ -20,8 +28,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
-from db.audit import ActorFor
-from resolvers.grades.closing import require_period_open, require_year_writable
+from db.audit import ActorFor, Change
+from resolvers.grades.closing import is_open, require_period_open, require_year_writable
 from resolvers.grades.writes import (
     Decision,
     GradeChoice,
@@ -48,7 +56,20 @@ from resolvers.grading.conversion import Scale, ScaleValue
 from resolvers.input_ids import Id, collect
 from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
-from tenants.errors import ErrorCode, Problem
+from tenants.errors import ErrorCode, Problem, refusal
+from tenants.rules import may_override_year_grade_rule
+
+# Period grades a year grade may rest on; a deferred one is still to come.
+FINAL_STATES = frozenset({models.GradeState.GRADED, models.GradeState.NOT_ATTESTED,
+                          models.GradeState.EXEMPT})
+MAX_OVERRIDE_REASON = 500
+
+
+@dataclass(frozen=True)
+class YearGradeOverride:
+    """An administrator's decision to set a year grade despite the year-grade rule."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,7 @@ class YearGradeRequest:
     student_id: Id
     choice: GradeChoice
     expected_version: int | None = None
+    override: YearGradeOverride | None = None
 
 
 @dataclass(frozen=True)
@@ -121,19 +143,66 @@ async def check_year_lock(session: AsyncSession, access: AccessContext, ctx: Yea
                               ctx.periods[-1].ends_on, "input.groupId")
 
 
-async def year_outcomes(session: AsyncSession, loaders: RowLoaders, ctx: YearContext,
-                        student_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, YearOutcome]:
-    """The school's rule over each student's period grades in the subject."""
+PeriodGrades = dict[tuple[uuid.UUID, uuid.UUID], models.Grade]
+
+
+async def period_grades(session: AsyncSession, ctx: YearContext,
+                        student_ids: Sequence[uuid.UUID]) -> PeriodGrades:
+    """The students' period grades in the subject, by (student, period)."""
     g, group = models.Grade, ctx.group
-    rows = list(await session.scalars(select(g).where(
+    rows = await session.scalars(select(g).where(
         g.school_id == group.school_id, g.student_id.in_(student_ids),
         g.subject_id == group.subject_id, g.academic_year_id == group.academic_year_id,
         g.kind == models.GradeKind.PERIOD,
-        g.period_id.in_([p.id for p in ctx.periods]))))
+        g.period_id.in_([p.id for p in ctx.periods])))
+    return {(r.student_id, r.period_id): r for r in rows if r.period_id is not None}
+
+
+def open_ungraded(ctx: YearContext, grades: PeriodGrades, student_id: uuid.UUID
+                  ) -> list[str]:
+    """The year-grade rule: the periods that stand in the way of the student's year grade,
+    each as «name» and why (open, and no grade or a deferred one)."""
+    out = []
+    for p in ctx.periods:
+        grade = grades.get((student_id, p.id))
+        if not is_open(p) or (grade is not None and grade.state in FINAL_STATES):
+            continue
+        why = ("no grade" if grade is None else
+               f"deferred until {grade.deferred_until.isoformat()}" if grade.deferred_until
+               else grade.state.value.replace("_", " "))
+        out.append(f"«{p.name}» ({why})")
+    return out
+
+
+def check_override(access: AccessContext, group: models.StudyGroup,
+                   override: YearGradeOverride | None, errors: list[Problem]) -> str | None:
+    """The reason of an administrator's override, every problem collected."""
+    if override is None:
+        return None
+    if not may_override_year_grade_rule(access, group.school_id):
+        errors.append(Problem(field="input.override", code=ErrorCode.FORBIDDEN,
+                              message="only an administrator may override the year-grade "
+                                      "rule"))
+        return None
+    reason = override.reason.strip()
+    if not reason:
+        errors.append(Problem(field="input.override.reason", code=ErrorCode.REQUIRED,
+                              message="an override needs its reason"))
+    elif len(reason) > MAX_OVERRIDE_REASON:
+        errors.append(Problem(field="input.override.reason", code=ErrorCode.INVALID,
+                              message=f"must be at most {MAX_OVERRIDE_REASON} characters"))
+    return reason or None
+
+
+async def year_outcomes(session: AsyncSession, loaders: RowLoaders, ctx: YearContext,
+                        student_ids: Sequence[uuid.UUID],
+                        grades: PeriodGrades | None = None) -> dict[uuid.UUID, YearOutcome]:
+    """The school's rule over each student's period grades in the subject."""
+    by_key = grades if grades is not None else await period_grades(session, ctx, student_ids)
+    rows = list(by_key.values())
     values = await loaders.by_id(models.MarkValue).load_many(
         [r.value_id for r in rows if r.value_id])
     value_of = {v.id: ScaleValue.from_model(v) for v in values if v is not None}
-    by_key = {(r.student_id, r.period_id): r for r in rows}
     out: dict[uuid.UUID, YearOutcome] = {}
     for student_id in student_ids:
         results = []
@@ -164,13 +233,22 @@ async def set_year_grade(session: AsyncSession, access: AccessContext, loaders: 
                                 message="no such student in the group during the year"))
     decision = check_decision(input.choice, ctx.scale if ctx else None,
                               ctx.periods[-1].ends_on if ctx else date.max, errors)
+    reason = check_override(access, group, input.override, errors)
     raise_all(errors)
     assert ctx is not None and student_id is not None
     await check_year_lock(session, access, ctx)
     existing = (await existing_grades(session, group, models.GradeKind.YEAR, None,
                                       [student_id])).get(student_id)
     check_version(existing, input.expected_version, {v.id: v.label for v in ctx.scale.values})
-    outcome = (await year_outcomes(session, loaders, ctx, [student_id]))[student_id]
+    grades = await period_grades(session, ctx, [student_id])
+    blocking = open_ungraded(ctx, grades, student_id)
+    if blocking and decision.state != models.GradeState.DEFERRED and reason is None:
+        raise refusal("input.studentId", ErrorCode.INVALID,
+                      "no year grade while a period it sums is open and the student has no "
+                      "final grade for it: " + ", ".join(blocking) + "; set the period "
+                      "grades first (or defer the year grade); an administrator may "
+                      "override with a reason (input.override)")
+    outcome = (await year_outcomes(session, loaders, ctx, [student_id], grades))[student_id]
     grade = existing or new_grade(group, student_id, models.GradeKind.YEAR, None)
     before = audit.snapshot(existing) if existing else None
     apply_decision(access, grade, group, decision)
@@ -178,7 +256,14 @@ async def set_year_grade(session: AsyncSession, access: AccessContext, loaders: 
     if existing is None:
         session.add(grade)
     await session.flush()
-    await audit.record(session, actor(group.school_id), change(grade, before))
+    changes = [change(grade, before)]
+    if reason is not None:
+        # The override is its own audit entry, so the grade's change reads like any other.
+        changes.append(Change(school_id=grade.school_id, action="override", entity="grades",
+                              entity_id=grade.id, after={
+                                  "rule": "year grade with an open, ungraded period",
+                                  "reason": reason, "open_periods": blocking}))
+    await audit.record(session, actor(group.school_id), *changes)
     return grade
 
 

@@ -424,6 +424,7 @@ def test_attack_suite_tries_every_root_field_that_takes_an_id(attack_run: Attack
     assert untried == set()
     assert ("query", "node") in catalog.fields_with_ids
     assert ("subscription", "diaryEvents") in catalog.fields_with_ids
+    assert ("query", "reportCard") in catalog.fields_with_ids
 
 
 def test_attack_suite_node_is_tried_for_every_node_type(attack_run: AttackRun,
