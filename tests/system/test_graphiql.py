@@ -181,6 +181,12 @@ def test_a_browser_with_no_internet_runs_a_query_typed_in_graphiql(
             what="the viewer's login in the result pane")
         assert schools.a.name in shown and '"data"' in shown
         assert "errors" not in shown
+        # and the page's CSP lets GraphiQL open its socket for subscriptions (same origin)
+        socket = page.evaluate(
+            "new Promise(done => { const ws = new WebSocket(location.href.replace(/^http/, "
+            "'ws'), 'graphql-transport-ws'); ws.onopen = () => { ws.close(); done('open'); };"
+            " ws.onerror = () => done('refused'); })")
+        assert socket == "open"
         # nothing came from anywhere else, and nothing failed on the page (CSP included)
         foreign = [u for u in page.requested_urls()
                    if not u.startswith((server_url, "data:", "about:"))]
