@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test schema bench
+.PHONY: demo test schema bench browser graphiql
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,11 +13,28 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/zhurnal demo
 
-test: $(BIN)/.installed
+# The GraphiQL browser test (tests/system/test_graphiql.py) drives Debian's chromium. Installed
+# here when missing and root; otherwise the test fails and says how to install it.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ] && [ -z "$$ZHURNAL_CHROMIUM" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "make: no $(CHROMIUM); the GraphiQL browser test will fail until you run" \
+	         "'sudo apt-get install -y chromium' (or set ZHURNAL_CHROMIUM)" >&2; \
+	  fi; \
+	fi
+
+test: $(BIN)/.installed browser
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n 4 --dist loadfile -m "not timing"
 	$(BIN)/pytest -m timing
+
+# Rebuild GraphiQL's vendored browser builds (server/static/graphiql/) from npm; needs npm.
+graphiql:
+	tools/graphiql/build.sh
 
 schema: $(BIN)/.installed
 	$(BIN)/zhurnal schema > schema.graphql

@@ -18,6 +18,7 @@ from db.migrate import ensure_current, head_revision
 from resolvers.events.notifications import DiaryListener
 from server.diary_cache import DiaryCache
 from server.exports import Exports
+from server.graphiql import static_routes
 from server.graphql import ZhurnalGraphQL
 from server.observability import (
     Metrics,
@@ -77,6 +78,8 @@ def create_app(
             Route("/readyz", readyz_endpoint(engine, head_revision()), methods=["GET"]),
             Route("/metrics", metrics_endpoint(metrics), methods=["GET"]),
             *Exports(sessions, settings).routes(),
+            # GraphiQL's assets, from the project (no CDN); absent where GraphiQL is off.
+            *(static_routes() if settings.graphiql else []),
         ],
         lifespan=lifespan,
         # Outermost first: every request gets an id and a log line, CORS answers preflights,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -39,6 +39,7 @@ from schema.context import Context, Reauthenticate, SocketContext
 from schema.loaders import Loaders
 from server.diary_cache import DiaryCache, Lookup
 from server.documents import SeveralOperations, chosen_operation, parse_bounded
+from server.graphiql import PAGE as GRAPHIQL_PAGE
 from server.media import JSON, prefers_graphql_response, response_media_type
 from server.observability import current_request
 from server.settings import ServerSettings
@@ -187,6 +188,10 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self.settings = settings
         self.listener = listener
         self.diary_cache = diary_cache
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # The project's own page: its assets are served from /static, never from a CDN.
+        return HTMLResponse(GRAPHIQL_PAGE)
 
     def decode_json(self, data: str | bytes) -> object:
         # Bytes that are not UTF-8, or nesting deep enough to exhaust the recursion limit, are

@@ -13,8 +13,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from server.media import response_media_type
 
 STRICT_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# GraphiQL is a page of inline script and CDN assets: only framing is forbidden there.
-GRAPHIQL_CSP = b"frame-ancestors 'none'"
+# GraphiQL's page (server/graphiql.py; development only): same-origin scripts, styles and
+# fetches; fonts and icons are data: URLs in graphiql's CSS; React and CodeMirror set inline
+# styles. 'self' in connect-src covers the same-origin WebSocket of subscriptions.
+GRAPHIQL_CSP = (b"default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                b"img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+                b"frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 COMMON_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),

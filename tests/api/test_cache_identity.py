@@ -29,6 +29,10 @@ query Me {
     classes { id name }
     groups { id name kind periods { id name startsOn endsOn } }
     children { id fullName }
+    students(on: "2015-09-01") {
+      student { id fullName } school { id name } schoolClass { id name }
+      groups { id name kind periods { id name startsOn endsOn } }
+    }
   }
 }
 """
@@ -140,7 +144,7 @@ def test_ids_name_one_object_with_one_set_of_values_across_responses(
                 "studentId": gid("Person", jg.students[0])}, teacher),
         (DIARY, diary_vars(jg.students[0], jg.lesson_dates[0], jg.lesson_dates[-1]), guardian),
         (DIARY, diary_vars(jg.students[0], jg.lesson_dates[0], jg.lesson_dates[-1]), student),
-        (ME, None, teacher), (ME, None, admin), (ME, None, guardian),
+        (ME, None, teacher), (ME, None, admin), (ME, None, guardian), (ME, None, student),
         (PERIODS, {"id": gid("StudyGroup", algebra), "on": "2015-09-01"}, teacher),
     ]
     # when: every response goes through one cache, as in one browser tab

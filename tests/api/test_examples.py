@@ -84,3 +84,16 @@ def test_examples_configure_a_school_and_list_a_class(gql, schools: TwoSchools) 
     assert [s["fullName"] for s in page["students"]] == ["Иванова Мария Петровна"]
     # and logging out ends the session
     assert run(gql, "login.graphql", "Logout", token=token)["revoked"] is True
+
+
+def test_example_me_leads_a_guardian_to_their_child_class_and_groups(
+    gql, token_for, schools: TwoSchools
+) -> None:
+    # when
+    me = run(gql, "me.graphql", "Me", token=token_for(schools.a.logins["guardian"]))
+    # then: the child, with the class and group of today (the fixture's never end)
+    (child,) = me["students"]
+    assert child["student"]["id"] == to_global_id("Person", schools.a.people["student"])
+    assert child["school"]["id"] == to_global_id("School", schools.a.id)
+    assert child["schoolClass"]["name"] == "5А"
+    assert [g["id"] for g in child["groups"]] == [to_global_id("StudyGroup", schools.a.group_id)]

@@ -56,6 +56,22 @@ PRIVATE_KEYS = frozenset({"Person.student", "Person.classmate", "Person.guardian
                           "Mark", "AttendanceEntry", "Grade", "ApiToken", "GroupMembership",
                           "AuditEntry"})
 REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
+# `me` takes no id, so the catalog does not call it: every attacker reads their whole reach.
+ME_REACH = """
+query Reach {
+  me {
+    id login
+    schools { school { id name } person { id fullName } roles }
+    classes { id name students { student { id fullName } } }
+    groups { id name members { student { id fullName } } }
+    children { id fullName }
+    students(on: "2015-09-15") {
+      student { id fullName } school { id name } schoolClass { id name }
+      groups { id name kind }
+    }
+  }
+}
+"""
 WS_WAIT = 5.0
 
 
@@ -92,6 +108,7 @@ class AttackRun:
     after: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     report: Path | None = None
+    victim: Victim | None = None
 
 
 def decode(global_id: str) -> uuid.UUID:
@@ -373,7 +390,7 @@ def attack_run(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for:
     victim = make_victim(database, schools, gql, token_for)
     attackers = make_attackers(database, schools, gql, token_for, victim)
     catalog = build_catalog(client_schema(gql, attackers[0].bearer), victim.ids)
-    run = AttackRun(catalog, attackers)
+    run = AttackRun(catalog, attackers, victim=victim)
     run.before = tenant_checksums(database, schools.a.id, schools.a.municipality_id)
     started = time.monotonic()
     ws_url = server_url.replace("http://", "ws://") + "/graphql"
@@ -469,3 +486,19 @@ def test_attack_suite_changes_nothing_in_the_victim_school(attack_run: AttackRun
     assert "audit_log" in before and "marks" in before
     changed = sorted(t for t in before if before[t] != after.get(t))
     assert changed == []
+
+
+def test_attack_suite_me_shows_nothing_of_the_victim(attack_run: AttackRun, gql: Any) -> None:
+    # given: the victim of the suite and its attackers
+    assert attack_run.victim is not None
+    problems = []
+    for attacker in attack_run.attackers:
+        # when: each reads their own reach, the students whose diaries they read included
+        body = gql.post(ME_REACH, token=attacker.bearer)
+        # then: none of the victim's ids or names, and no server error
+        dumped = json.dumps(body, ensure_ascii=False)
+        leaked = [s for s in secrets_for(attack_run.victim, attacker) if s in dumped]
+        if leaked or any((e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"
+                         for e in body.get("errors") or []):
+            problems.append(f"{attacker.label}: {leaked[:3]} {dumped[:300]}")
+    assert problems == []
