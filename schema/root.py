@@ -17,7 +17,10 @@ from schema.curriculum import CurriculumMutation
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.events import EventsSubscription
+from schema.exam_kinds import ExamKind, ExamKindsMutation, ExamKindsQuery
+from schema.exam_results import ExamResultsMutation
 from schema.excuses import ExcusesMutation
+from schema.final_grades import FinalGradesMutation, FinalGradesQuery
 from schema.grades import Grade
 from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
@@ -66,7 +69,7 @@ class NodeQuery:
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
             JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
-            WithoutMarksQuery):
+            WithoutMarksQuery, ExamKindsQuery, FinalGradesQuery):
     pass
 
 
@@ -77,7 +80,8 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
                LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
                ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
-               CurriculumMutation, WithoutMarksMutation):
+               CurriculumMutation, WithoutMarksMutation, ExamKindsMutation,
+               ExamResultsMutation, FinalGradesMutation):
     pass
 
 
@@ -89,7 +93,7 @@ NODE_TYPES += [GradingSystem, MarkValue, ConversionTable, GradingSystemUse, Grad
 NODE_TYPES += [Split, TeacherAssignment]
 NODE_TYPES += [Lesson, TimetableSlot]
 NODE_TYPES += [Mark, AttendanceEntry]
-NODE_TYPES += [Grade]
+NODE_TYPES += [Grade, ExamKind]
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) at /graphql.")
