@@ -141,7 +141,7 @@ async def create_exam_kind(session: AsyncSession, actor: Actor, school_id: uuid.
     changes = await _check(session, school_id, fields, None, errors)
     _raise(errors)
     row = models.ExamKind(school_id=school_id, id=uuid.uuid4(),
-                          grade_levels=[], counts_in_final=True, **changes)
+                          **{"grade_levels": [], "counts_in_final": True, **changes})
     await _save(session, actor, row, None)
     return row
 
