@@ -359,17 +359,20 @@ async def explain_final_grade(session: AsyncSession, loaders: RowLoaders, *,
     when the student studies the subject in no group of the year, or `may_read(group)` (the
     caller's access rule) refuses every group they study it in."""
     g, gm, sg = models.Grade, models.GroupMembership, models.StudyGroup
-    year_row = await session.scalar(select(g).where(
-        g.student_id == student_id, g.subject_id == subject_id, g.academic_year_id == year_id,
-        g.kind == models.GradeKind.YEAR).limit(1))
     groups = list(await session.scalars(
         select(sg).join(gm, (gm.school_id == sg.school_id) & (gm.group_id == sg.id))
         .where(gm.student_id == student_id, sg.subject_id == subject_id,
                sg.academic_year_id == year_id)
         .order_by(sg.id)))
+    # the access rule first: no grade is read for a viewer who may not see one
     readable = [grp for grp in dict.fromkeys(groups) if await may_read(grp)]
     if not readable:
         return None
+    school_id = readable[0].school_id
+    year_row = await session.scalar(select(g).where(
+        g.school_id == school_id, g.student_id == student_id, g.subject_id == subject_id,
+        g.academic_year_id == year_id, g.kind == models.GradeKind.YEAR))
+    # the year grade's group tells its system; else a group the student studies it in
     group = next((grp for grp in readable if year_row and grp.id == year_row.group_id),
                  readable[0])
     errors: list[Problem] = []
