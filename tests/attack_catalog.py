@@ -55,7 +55,7 @@ ID_FIELDS: dict[str, str] = {
     "systemId": "GradingSystem", "fromSystemId": "GradingSystem",
     "toSystemId": "GradingSystem", "in": "GradingSystem",
     "valueId": "MarkValue", "fromValueId": "MarkValue", "toValueId": "MarkValue",
-    "splitId": "Split", "membershipId": "GroupMembership",
+    "splitId": "Split", "membershipId": "GroupMembership", "examKindId": "ExamKind",
 }
 # `id` of `<Verb><Thing>Input`: the thing, under its GraphQL type name.
 ID_INPUT_VERBS = ("Update", "Delete", "End", "Revoke", "Move", "Cancel", "Close")
