@@ -389,9 +389,8 @@ async def explain_final_grade(session: AsyncSession, loaders: RowLoaders, *,
                                        "grade")
     else:
         outcome = final_grade(years.get(student_id), exams[student_id], scale)
-    wanted = [v for v in (outcome.value.id if outcome.value else None,
-                          outcome.rounding.lower.id if outcome.rounding else None) if v]
-    loaded = await loaders.by_id(models.MarkValue).load_many(wanted)
+    loaded = await loaders.by_id(models.MarkValue).load_many(
+        [outcome.value.id] if outcome.value else [])
     year_grade = read.get(years[student_id].grade_id) if student_id in years else None
     return ExplainedFinal(outcome, system, group, year_grade,
                           {e.exam.grade_id: read[e.exam.grade_id] for e in outcome.exams},
