@@ -21,6 +21,7 @@ from schema.input_ids import decoded
 from schema.mutations import Input, actor, apply
 from schema.people import Person
 from schema.permissions import IsAuthenticated
+from schema.subjects import Subject
 
 RULE_DESCRIPTION = (
     "The final grade (итоговая отметка) of a subject, by one rule for every school: none while "
@@ -86,11 +87,17 @@ class FinalGradeExplanation:
                                                 "«(4 + 5) / 2 = 4.50 → rounded up … to 5».")
 
 
-@strawberry.input(description="Compute the final grades of a group's students by the rule.")
+@strawberry.input(description="Compute final grades by the rule: of a group's students in its "
+                              "subject, or of a class's students in every subject its groups "
+                              "(whole class and subgroups) teach with marks. Give exactly one "
+                              "of `groupId` and `classId`.")
 class SetFinalGradesInput:
-    group_id: strawberry.ID = strawberry.field(description="The study group (`StudyGroup`); "
-                                                           "its subject and year are the "
-                                                           "grades'.")
+    group_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The study group (`StudyGroup`); its subject and year are "
+                                  "the grades'.")
+    class_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The class (`SchoolClass`): every subject its groups teach "
+                                  "with marks, in its year.")
     overwrite: bool = strawberry.field(default=False, description="Also replace final grades "
                                                                   "already set (including "
                                                                   "overrides); by default "
@@ -120,10 +127,11 @@ class SetFinalGradeInput:
         default=None, description="The version last read (0: expect no grade yet).")
 
 
-@strawberry.type(description="A student left without a final grade, and why.")
+@strawberry.type(description="A student left without a final grade in a subject, and why.")
 class FinalGradeGap:
     student: Person | None = strawberry.field(description="The student; null when not "
                                                           "visible.")
+    subject: Subject = strawberry.field(description="The subject (предмет).")
     reason: str = strawberry.field(description="Why: no year grade yet, a deferred year "
                                                "grade or a deferred exam.")
 
@@ -197,7 +205,10 @@ async def set_final_grades(info: Info, input: Input[SetFinalGradesInput]
 
     async def write() -> rules.FinalGradesResult:
         request = rules.FinalGradesRequest(
-            group_id=from_global_id(input.group_id, "StudyGroup", "input.groupId"),
+            group_id=None if input.group_id is None
+            else from_global_id(input.group_id, "StudyGroup", "input.groupId"),
+            class_id=None if input.class_id is None
+            else from_global_id(input.class_id, "SchoolClass", "input.classId"),
             overwrite=input.overwrite)
         return await rules.set_final_grades(ctx.session, ctx.access, ctx.loaders, request,
                                             actor=lambda school_id: actor(info, school_id))
@@ -205,11 +216,15 @@ async def set_final_grades(info: Info, input: Input[SetFinalGradesInput]
     result, errors = await apply(info, write)
     if result is None:
         return SetFinalGradesPayload(grades=[], gaps=[], errors=errors)
-    persons = await ctx.loaders.visible_person.load_many([s for s, _ in result.gaps])
+    persons = await ctx.loaders.visible_person.load_many([s for s, _, _ in result.gaps])
+    subjects = await ctx.loaders.by_id(models.Subject).load_many(
+        [subject for _, subject, _ in result.gaps])
     return SetFinalGradesPayload(
         grades=[Grade.from_model(g) for g in result.grades],
-        gaps=[FinalGradeGap(student=Person.from_model(p) if p else None, reason=reason)
-              for (_, reason), p in zip(result.gaps, persons, strict=True)],
+        gaps=[FinalGradeGap(student=Person.from_model(p) if p else None,
+                            subject=Subject.from_model(subject), reason=reason)
+              for (_, _, reason), p, subject in zip(result.gaps, persons, subjects,
+                                                    strict=True) if subject is not None],
         errors=errors)
 
 
@@ -245,10 +260,12 @@ class FinalGradesQuery:
 class FinalGradesMutation:
     set_final_grades: SetFinalGradesPayload = strawberry.mutation(
         resolver=set_final_grades, permission_classes=[IsAuthenticated],
-        description="Compute and store the final grades of a group's students (its subject "
-                    "and year) by the rule of `finalGradeExplanation`, the computed value kept "
-                    "beside each; students without a year grade (or with a deferred year grade "
-                    "or exam) are gaps and get none. By an administrator of the school.")
+        description="Compute and store final grades by the rule of "
+                    "`finalGradeExplanation` — of a group's students in its subject, or of a "
+                    "class's students in every subject its groups teach with marks — the "
+                    "computed value kept beside each; students without a year grade (or with a "
+                    "deferred year grade or exam) are gaps and get none. By an administrator "
+                    "of the school.")
     set_final_grade: GradePayload = strawberry.mutation(
         resolver=set_final_grade, permission_classes=[IsAuthenticated],
         description="Set one student's final grade to a value of the administrator's choice; "

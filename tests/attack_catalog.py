@@ -71,6 +71,7 @@ ALTERNATIVES: dict[str, list[list[str]]] = {
     "IssueApiTokenInput": [["schoolId"], ["municipalityId"]],
     "CreateStudyGroupInput": [["classId"], ["academicYearId", "kind=CROSS_CLASS"]],
     "ConversionRowInput": [["fromValueId", "toValueId"]],
+    "SetFinalGradesInput": [["groupId"], ["classId"]],
 }
 # Optional non-id fields a realistic call carries (a mark without a value is merely invalid).
 OPTIONAL_KEPT = {"value"}

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, models
@@ -52,7 +52,9 @@ from resolvers.grades.writes import (
     raise_all,
 )
 from resolvers.grading.averages import Rounding, cents, number_in, round_to_grade
-from resolvers.grading.conversion import Scale, ScaleValue
+from resolvers.grading.conversion import Scale, ScaleValue, load_scales
+from resolvers.grading.uses import systems_for_groups
+from resolvers.grading.without_marks import groups_without_marks
 from resolvers.input_ids import Id, collect
 from resolvers.row_loaders import RowLoaders
 from tenants.access import AccessContext
@@ -177,36 +179,42 @@ def final_grade(year: GradeInput | None, exams: Sequence[ExamInput], system: Sca
 # Reading the inputs, batched: a constant number of statements for a whole group.
 
 
+Pair = tuple[uuid.UUID, uuid.UUID]  # (student, subject)
+
+
 async def rule_inputs(session: AsyncSession, loaders: RowLoaders, school_id: uuid.UUID,
-                      subject_id: uuid.UUID, year_id: uuid.UUID,
-                      student_ids: Sequence[uuid.UUID]
-                      ) -> tuple[dict[uuid.UUID, GradeInput], dict[uuid.UUID, list[ExamInput]],
+                      year_id: uuid.UUID, pairs: Sequence[Pair]
+                      ) -> tuple[dict[Pair, GradeInput], dict[Pair, list[ExamInput]],
                                  dict[uuid.UUID, models.Grade]]:
-    """Per student: the year grade, the exam results, and the rows read (by grade id)."""
+    """Per (student, subject): the year grade, the exam results; and the rows read by id. Two
+    statements however many pairs."""
     g, k = models.Grade, models.ExamKind
+    wanted = set(pairs)
     rows = (await session.execute(
         select(g, k.name, k.counts_in_final)
         .outerjoin(k, (k.school_id == g.school_id) & (k.id == g.exam_kind_id))
-        .where(g.school_id == school_id, g.student_id.in_(student_ids),
-               g.subject_id == subject_id, g.academic_year_id == year_id,
+        .where(g.school_id == school_id, g.student_id.in_({s for s, _ in wanted}),
+               g.subject_id.in_({subject for _, subject in wanted}),
+               g.academic_year_id == year_id,
                g.kind.in_([models.GradeKind.YEAR, models.GradeKind.EXAM]))
         .order_by(g.id))).all()
+    rows = [r for r in rows if (r.Grade.student_id, r.Grade.subject_id) in wanted]
     values = await loaders.by_id(models.MarkValue).load_many(
         [r.Grade.value_id for r in rows if r.Grade.value_id])
     value_of = {v.id: ScaleValue.from_model(v) for v in values if v is not None}
-    years: dict[uuid.UUID, GradeInput] = {}
-    exams: dict[uuid.UUID, list[ExamInput]] = {s: [] for s in student_ids}
+    years: dict[Pair, GradeInput] = {}
+    exams: dict[Pair, list[ExamInput]] = {pair: [] for pair in wanted}
     read: dict[uuid.UUID, models.Grade] = {}
     for row in rows:
         grade = row.Grade
         read[grade.id] = grade
+        pair = (grade.student_id, grade.subject_id)
         value = value_of.get(grade.value_id) if grade.value_id else None
         if grade.kind == models.GradeKind.YEAR:
-            years[grade.student_id] = GradeInput(grade.id, grade.state, value)
+            years[pair] = GradeInput(grade.id, grade.state, value)
         else:
-            exams[grade.student_id].append(ExamInput(
-                grade.id, grade.state, value, kind_name=row.name,
-                counts_in_final=row.counts_in_final))
+            exams[pair].append(ExamInput(grade.id, grade.state, value, kind_name=row.name,
+                                         counts_in_final=row.counts_in_final))
     return years, exams, read
 
 
@@ -215,64 +223,141 @@ def _suggest(grade: models.Grade, outcome: FinalOutcome) -> None:
     grade.suggested_average = outcome.mean
 
 
+def _require_admin(access: AccessContext, school_id: uuid.UUID, field: str) -> None:
+    if not is_admin(access, school_id):
+        raise forbidden(field, "final grades are set by an administrator of the school")
+
+
 async def _final_group(session: AsyncSession, access: AccessContext, group_id: uuid.UUID
                        ) -> models.StudyGroup:
     group = await grading_group(session, access, group_id, "input.groupId")
-    if not is_admin(access, group.school_id):
-        raise forbidden("input.groupId", "final grades are set by an administrator of the "
-                                         "school")
+    _require_admin(access, group.school_id, "input.groupId")
     await require_year_writable(session, group.school_id, group.academic_year_id,
                                 "input.groupId")
     return group
 
 
-async def _year(session: AsyncSession, group: models.StudyGroup) -> models.AcademicYear:
+async def _year(session: AsyncSession, school_id: uuid.UUID, year_id: uuid.UUID
+                ) -> models.AcademicYear:
     year = await session.scalar(select(models.AcademicYear).where(
-        models.AcademicYear.school_id == group.school_id,
-        models.AcademicYear.id == group.academic_year_id))
+        models.AcademicYear.school_id == school_id, models.AcademicYear.id == year_id))
     assert year is not None
     return year
 
 
 @dataclass(frozen=True)
 class FinalGradesRequest:
-    group_id: uuid.UUID
+    group_id: uuid.UUID | None = None
+    class_id: uuid.UUID | None = None
     overwrite: bool = False
 
 
 @dataclass
 class FinalGradesResult:
     grades: list[models.Grade]
-    gaps: list[tuple[uuid.UUID, str]]
+    gaps: list[tuple[uuid.UUID, uuid.UUID, str]]  # student, subject, why
+
+
+async def _class_groups(session: AsyncSession, access: AccessContext, class_id: uuid.UUID
+                        ) -> tuple[models.SchoolClass, list[models.StudyGroup]]:
+    """The class's groups (whole class and subgroups) taught with marks, by name."""
+    klass = await session.scalar(select(models.SchoolClass).where(
+        models.SchoolClass.id == class_id))
+    if klass is None or access.membership(klass.school_id) is None:
+        raise refusal("input.classId", ErrorCode.NOT_FOUND, "no such class")
+    _require_admin(access, klass.school_id, "input.classId")
+    await require_year_writable(session, klass.school_id, klass.academic_year_id,
+                                "input.classId")
+    sg = models.StudyGroup
+    groups = list(await session.scalars(select(sg).where(
+        sg.school_id == klass.school_id, sg.class_id == klass.id).order_by(sg.name, sg.id)))
+    without = await groups_without_marks(session, [grp.id for grp in groups])
+    return klass, [grp for grp in groups if grp.id not in without]
+
+
+async def _members(session: AsyncSession, groups: Sequence[models.StudyGroup],
+                   year: models.AcademicYear) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Each group's students during the year, by name: one statement for all the groups."""
+    gm, p = models.GroupMembership, models.Person
+    rows = (await session.execute(
+        select(gm.group_id, gm.student_id)
+        .join(p, (p.school_id == gm.school_id) & (p.id == gm.student_id))
+        .where(gm.school_id == year.school_id, gm.group_id.in_([grp.id for grp in groups]),
+               gm.starts_on <= year.ends_on,
+               or_(gm.ends_on.is_(None), gm.ends_on >= year.starts_on))
+        .group_by(gm.group_id, gm.student_id, p.last_name, p.first_name)
+        .order_by(p.last_name, p.first_name, gm.student_id))).all()
+    out: dict[uuid.UUID, list[uuid.UUID]] = {grp.id: [] for grp in groups}
+    for row in rows:
+        out[row.group_id].append(row.student_id)
+    return out
+
+
+async def _existing_finals(session: AsyncSession, school_id: uuid.UUID, year_id: uuid.UUID,
+                           pairs: Sequence[Pair]) -> dict[Pair, models.Grade]:
+    """The final grades already set, locked until the end of the transaction."""
+    g, wanted = models.Grade, set(pairs)
+    rows = await session.scalars(
+        select(g).where(g.school_id == school_id, g.student_id.in_({s for s, _ in wanted}),
+                        g.subject_id.in_({subject for _, subject in wanted}),
+                        g.academic_year_id == year_id, g.kind == models.GradeKind.FINAL)
+        .order_by(g.id).with_for_update())
+    return {(r.student_id, r.subject_id): r for r in rows
+            if (r.student_id, r.subject_id) in wanted}
 
 
 async def set_final_grades(session: AsyncSession, access: AccessContext, loaders: RowLoaders,
                            input: FinalGradesRequest, *, actor: ActorFor) -> FinalGradesResult:
-    """Compute the final grades of the group's students; a student without a year grade (or
-    with a deferred one or a deferred exam) is a gap with its reason, and gets none."""
-    group = await _final_group(session, access, input.group_id)
-    errors: list[Problem] = []
-    scale = await group_scale(session, loaders, group, errors)
-    raise_all(errors)
-    assert scale is not None
-    year = await _year(session, group)
-    students = await member_ids(session, group, year.starts_on, year.ends_on)
-    years, exams, _ = await rule_inputs(session, loaders, group.school_id, group.subject_id,
-                                        year.id, students)
-    existing = await existing_grades(session, group, models.GradeKind.FINAL, None, students)
+    """Compute the final grades of a group's students in its subject, or of a class's students
+    in every subject its groups teach with marks; a student without a year grade (or with a
+    deferred one, or a deferred exam) is a gap with its reason and gets none. The number of
+    statements grows with the class's groups, not with its students."""
+    if (input.group_id is None) == (input.class_id is None):
+        raise refusal("input.groupId", ErrorCode.INVALID, "give either groupId or classId")
+    if input.group_id is not None:
+        groups = [await _final_group(session, access, input.group_id)]
+        field = "input.groupId"
+    else:
+        assert input.class_id is not None
+        _, groups = await _class_groups(session, access, input.class_id)
+        field = "input.classId"
     result = FinalGradesResult([], [])
+    if not groups:
+        return result
+    school_id = groups[0].school_id
+    year = await _year(session, school_id, groups[0].academic_year_id)
+    systems = await systems_for_groups(session, groups)
+    scales = await load_scales(loaders, {s for s in systems.values() if s})
+    scale_of: dict[uuid.UUID, Scale] = {}
+    for grp in groups:
+        system_id = systems.get(grp.id)
+        scale = scales.get(system_id) if system_id else None
+        if scale is None or not scale.values:
+            raise refusal(field, ErrorCode.INVALID,
+                          f"no grading system applies to «{grp.name}»: configure one "
+                          "(setGradingSystemUse) first")
+        scale_of[grp.id] = scale
+    members = await _members(session, groups, year)
+    # a student is graded once per subject, by the first group (by name) they studied it in
+    plan: dict[Pair, models.StudyGroup] = {}
+    for grp in groups:
+        for student_id in members[grp.id]:
+            plan.setdefault((student_id, grp.subject_id), grp)
+    pairs = list(plan)
+    years, exams, _ = await rule_inputs(session, loaders, school_id, year.id, pairs)
+    existing = await _existing_finals(session, school_id, year.id, pairs)
     befores: list[tuple[models.Grade, dict[str, Any] | None]] = []
-    for student_id in students:
-        outcome = final_grade(years.get(student_id), exams[student_id], scale)
-        grade = existing.get(student_id)
+    for pair, grp in plan.items():
+        outcome = final_grade(years.get(pair), exams[pair], scale_of[grp.id])
+        grade = existing.get(pair)
         if outcome.state is None:
-            result.gaps.append((student_id, outcome.gap or "incomplete"))
+            result.gaps.append((pair[0], pair[1], outcome.gap or "incomplete"))
             continue
         before = audit.snapshot(grade) if grade else None
         if grade is None or input.overwrite:
-            grade = grade or new_grade(group, student_id, models.GradeKind.FINAL, None)
-            apply_decision(access, grade, group, Decision(outcome.state, outcome.value, None,
-                                                        None))
+            grade = grade or new_grade(grp, pair[0], models.GradeKind.FINAL, None)
+            apply_decision(access, grade, grp, Decision(outcome.state, outcome.value, None,
+                                                      None))
             session.add(grade)
         elif (grade.suggested_value_id, grade.suggested_average) == (
                 outcome.value.id if outcome.value else None, outcome.mean):
@@ -284,7 +369,7 @@ async def set_final_grades(session: AsyncSession, access: AccessContext, loaders
         befores.append((grade, before))
         result.grades.append(grade)
     await session.flush()
-    await audit.record(session, actor(group.school_id),
+    await audit.record(session, actor(school_id),
                        *(change(grade, before) for grade, before in befores))
     return result
 
@@ -303,7 +388,7 @@ async def set_final_grade(session: AsyncSession, access: AccessContext, loaders:
     group = await _final_group(session, access, input.group_id)
     errors: list[Problem] = []
     scale = await group_scale(session, loaders, group, errors)
-    year = await _year(session, group)
+    year = await _year(session, group.school_id, group.academic_year_id)
     periods = await group_periods(session, group)
     student_id = collect(input.student_id, errors)
     if student_id is not None and not await member_ids(
@@ -315,10 +400,10 @@ async def set_final_grade(session: AsyncSession, access: AccessContext, loaders:
     decision = check_decision(input.choice, scale, last_day, errors)
     raise_all(errors)
     assert scale is not None and student_id is not None
-    years, exams, _ = await rule_inputs(session, loaders, group.school_id, group.subject_id,
-                                        year.id, [student_id])
-    outcome = final_grade(years.get(student_id), exams[student_id], scale)
-    year_grade = years.get(student_id)
+    pair = (student_id, group.subject_id)
+    years, exams, _ = await rule_inputs(session, loaders, group.school_id, year.id, [pair])
+    outcome = final_grade(years.get(pair), exams[pair], scale)
+    year_grade = years.get(pair)
     if year_grade is None or year_grade.state == State.DEFERRED:
         raise refusal("input.studentId", ErrorCode.INVALID,
                       f"{outcome.gap}: a final grade needs the student's year grade in the "
@@ -378,8 +463,8 @@ async def explain_final_grade(session: AsyncSession, loaders: RowLoaders, *,
     errors: list[Problem] = []
     scale = await group_scale(session, loaders, group, errors)
     system = await loaders.by_id(models.GradingSystem).load(scale.id) if scale else None
-    years, exams, read = await rule_inputs(session, loaders, group.school_id, subject_id,
-                                           year_id, [student_id])
+    pair = (student_id, subject_id)
+    years, exams, read = await rule_inputs(session, loaders, group.school_id, year_id, [pair])
     final_row = await session.scalar(select(g).where(
         g.school_id == group.school_id, g.student_id == student_id, g.subject_id == subject_id,
         g.academic_year_id == year_id, g.kind == models.GradeKind.FINAL))
@@ -388,10 +473,10 @@ async def explain_final_grade(session: AsyncSession, loaders: RowLoaders, *,
                                summary="no grading system applies to the group: no final "
                                        "grade")
     else:
-        outcome = final_grade(years.get(student_id), exams[student_id], scale)
+        outcome = final_grade(years.get(pair), exams[pair], scale)
     loaded = await loaders.by_id(models.MarkValue).load_many(
         [outcome.value.id] if outcome.value else [])
-    year_grade = read.get(years[student_id].grade_id) if student_id in years else None
+    year_grade = read.get(years[pair].grade_id) if pair in years else None
     return ExplainedFinal(outcome, system, group, year_grade,
                           {e.exam.grade_id: read[e.exam.grade_id] for e in outcome.exams},
                           final_row, {v.id: v for v in loaded if v is not None})

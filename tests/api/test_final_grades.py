@@ -12,12 +12,13 @@ from itertools import pairwise
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from db import models as m
 from db.engine import DatabaseUrls
 from schema.ids import to_global_id as gid
 from tests.api.test_exams import SET_RESULTS, create_kind, results_input
-from tests.api.test_grades import audit_of, fields, make_system, owner, post, raw
+from tests.api.test_grades import audit_of, fields, make_system, owner, post, raw, sql
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
@@ -25,7 +26,8 @@ from tests.sql_counter import count_statements
 GRADE = "id kind state value suggestedValue suggestedAverage version student { id }"
 SET_FINALS = f"""
 mutation Set($input: SetFinalGradesInput!) {{ setFinalGrades(input: $input) {{
-  grades {{ {GRADE} }} gaps {{ student {{ id }} reason }} errors {{ field code message }} }} }}
+  grades {{ {GRADE} }} gaps {{ student {{ id }} subject {{ id }} reason }}
+  errors {{ field code message }} }} }}
 """
 SET_FINAL = f"""
 mutation Set($input: SetFinalGradeInput!) {{ setFinalGrade(input: $input) {{
@@ -322,3 +324,97 @@ def test_set_final_grades_runs_as_many_statements_for_six_students_as_for_two(
         return counter.count
 
     assert statements(2) == statements(6)
+
+
+def add_subject_group(database: DatabaseUrls, jg: JournalGroup, *, without_marks: bool = False
+                      ) -> uuid.UUID:
+    """Another subject studied by the whole of the group's class; its subject id."""
+    sid, tag = jg.school.id, uuid.uuid4().hex[:6]
+    with owner(database, sid) as s:
+        subject = m.Subject(school_id=sid, id=uuid.uuid4(), name=f"Предмет {tag}",
+                            short_name=tag)
+        s.add(subject)
+        s.flush()
+        group = m.StudyGroup(school_id=sid, id=uuid.uuid4(), academic_year_id=jg.school.year_id,
+                             subject_id=subject.id, kind=m.GroupKind.WHOLE_CLASS,
+                             class_id=jg.class_id, name=f"А {tag}")
+        s.add(group)
+        s.flush()
+        for student in jg.students:
+            s.add(m.GroupMembership(school_id=sid, group_id=group.id, student_id=student,
+                                    starts_on=date(2015, 9, 1)))
+        if without_marks:
+            s.add(m.TeachingWithoutMarks(school_id=sid, id=uuid.uuid4(), grade_level=6,
+                                         subject_id=subject.id))
+        return subject.id
+
+
+def add_year_grade_in(database: DatabaseUrls, jg: JournalGroup, student: int,
+                      subject_id: uuid.UUID, label: str) -> None:
+    with owner(database, jg.school.id) as s:
+        group_id = s.scalar(select(m.StudyGroup.id).where(
+            m.StudyGroup.class_id == jg.class_id, m.StudyGroup.subject_id == subject_id))
+        s.add(m.Grade(
+            school_id=jg.school.id, id=uuid.uuid4(), academic_year_id=jg.school.year_id,
+            student_id=jg.students[student], subject_id=subject_id, kind=m.GradeKind.YEAR,
+            group_id=group_id, state=m.GradeState.GRADED, value_id=jg.setup.value_ids[label]))
+
+
+def test_a_class_gets_its_final_grades_in_every_subject_taught_with_marks(
+    gql, token_for, database: DatabaseUrls, schools: TwoSchools
+) -> None:
+    # given: a class of 2 studying the journal's subject, another subject, and one taught
+    # without marks; student 1 has no year grade in the other subject
+    def make_class(students: int) -> tuple[JournalGroup, uuid.UUID]:
+        jg = make_journal_group(database.owner, schools.a, students=students, lessons=1)
+        other = add_subject_group(database, jg)
+        add_subject_group(database, jg, without_marks=True)
+        for n in range(students):
+            add_year_grade(database, jg, n, "4")
+            if n != 1:
+                add_year_grade_in(database, jg, n, other, "5")
+        return jg, other
+
+    jg, other = make_class(2)
+    token = token_for(schools.a.logins["admin"])
+    klass = gid("SchoolClass", jg.class_id)
+    # when
+    with count_statements() as small:
+        payload = post(gql, SET_FINALS, "setFinalGrades", token, input={"classId": klass})
+    # then
+    assert payload["errors"] == [], payload
+    journal_subject = jg.setup.subject_id
+    got = sorted((g["student"]["id"], g["value"]) for g in payload["grades"])
+    assert got == sorted([(gid("Person", jg.students[0]), "4"),
+                          (gid("Person", jg.students[1]), "4"),
+                          (gid("Person", jg.students[0]), "5")])
+    assert [(g["student"]["id"], g["subject"]["id"], g["reason"]) for g in payload["gaps"]] == [
+        (gid("Person", jg.students[1]), gid("Subject", other), "no year grade yet")]
+    subjects = {r.subject_id for r in sql(
+        database, schools.a.id, "SELECT subject_id FROM grades WHERE kind = 'final' "
+        "AND student_id = ANY(:s)", s=jg.students)}
+    assert subjects == {journal_subject, other}
+    # and a class of 5 costs the same number of statements
+    big, _ = make_class(5)
+    with count_statements() as large:
+        post(gql, SET_FINALS, "setFinalGrades", token,
+             input={"classId": gid("SchoolClass", big.class_id)})
+    assert small.count == large.count
+
+
+def test_set_final_grades_takes_a_group_or_a_class_and_only_from_an_administrator(
+    gql, token_for, schools: TwoSchools, year: Year
+) -> None:
+    jg = year.jg
+    group, klass = gid("StudyGroup", jg.group_id), gid("SchoolClass", jg.class_id)
+    admin = token_for(schools.a.logins["admin"])
+    attempts = [
+        (admin, {"groupId": group, "classId": klass}, [("input.groupId", "INVALID")]),
+        (admin, {}, [("input.groupId", "INVALID")]),
+        (token_for(jg.teacher_login), {"classId": klass}, [("input.classId", "FORBIDDEN")]),
+        (token_for(schools.b.logins["admin"]), {"classId": klass},
+         [("input.classId", "NOT_FOUND")]),
+    ]
+    for token, input, expected in attempts:
+        payload = post(gql, SET_FINALS, "setFinalGrades", token, input=input)
+        assert (fields(payload), payload["grades"]) == (expected, [])
