@@ -25,7 +25,7 @@ another.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -438,7 +438,8 @@ class ExplainedFinal:
 
 async def explain_final_grade(session: AsyncSession, loaders: RowLoaders, *,
                               student_id: uuid.UUID, subject_id: uuid.UUID,
-                              year_id: uuid.UUID, may_read: Any
+                              year_id: uuid.UUID,
+                              may_read: Callable[[models.StudyGroup], Awaitable[bool]]
                               ) -> ExplainedFinal | None:
     """The rule applied to the student's grades in the subject and year, step by step; None
     when the student studies the subject in no group of the year, or `may_read(group)` (the
