@@ -21,6 +21,7 @@ from db import models
 from schema.calendar import AcademicYear, Period
 from schema.classes import StudyGroup
 from schema.errors import UserError
+from schema.exam_kinds import ExamKind
 from schema.grading import GradingSystem, MarkValue
 from schema.ids import try_uuid
 from schema.marks import person_or_none, readable_rows, target_system, value_in_system
@@ -50,7 +51,9 @@ async def _label(info: Info, value_id: uuid.UUID | None) -> str | None:
 
 
 @strawberry.type(description="A student's grade in a subject for a period or the year "
-                             "(итоговая оценка), with the grade suggested by the average kept "
+                             "(итоговая оценка), an exam result (with its kind and test "
+                             "score) or the final grade (итоговая отметка), with the grade "
+                             "suggested by the average or computed by the school's rule kept "
                              "beside it.")
 class Grade(relay.Node):
     id: relay.NodeID[uuid.UUID]
@@ -78,6 +81,10 @@ class Grade(relay.Node):
     value_ref: strawberry.Private[uuid.UUID | None]
     suggested_ref: strawberry.Private[uuid.UUID | None]
     set_by_ref: strawberry.Private[uuid.UUID | None]
+    exam_kind_ref: strawberry.Private[uuid.UUID | None]
+    test_score: float | None = strawberry.field(
+        description="An exam result's test score (тестовый балл, from 0 to its kind's "
+                    "`maxTestScore`); null for other grades and exams without one.")
 
     @strawberry.field(description="The grade as written, the label of its value (e.g. «5», "
                                   "«зачёт»); null unless graded.")
@@ -129,7 +136,7 @@ class Grade(relay.Node):
         row = await info.context.loaders.by_id(models.Subject).load(self.subject_ref)
         return Subject.from_model(row) if row else None
 
-    @strawberry.field(description="The period of a period grade; null for a year grade.")
+    @strawberry.field(description="The period of a period grade; null for other grades.")
     async def period(self, info: Info) -> Period | None:
         if self.period_ref is None:
             return None
@@ -140,6 +147,14 @@ class Grade(relay.Node):
     async def academic_year(self, info: Info) -> AcademicYear | None:
         row = await info.context.loaders.by_id(models.AcademicYear).load(self.year_ref)
         return AcademicYear.from_model(row) if row else None
+
+    @strawberry.field(description="The exam kind of an exam result (ОГЭ, ЕГЭ, переводной "
+                                  "экзамен); null for other grades.")
+    async def exam_kind(self, info: Info) -> ExamKind | None:
+        if self.exam_kind_ref is None:
+            return None
+        row = await info.context.loaders.by_id(models.ExamKind).load(self.exam_kind_ref)
+        return ExamKind.from_model(row) if row else None
 
     @strawberry.field(description="The study group whose teacher set the grade; null when the "
                                   "group was removed.")
@@ -159,7 +174,9 @@ class Grade(relay.Node):
             set_at=row.set_at, version=row.version, school_id=row.school_id,
             student_ref=row.student_id, subject_ref=row.subject_id, period_ref=row.period_id,
             group_ref=row.group_id, year_ref=row.academic_year_id, value_ref=row.value_id,
-            suggested_ref=row.suggested_value_id, set_by_ref=row.set_by_id)
+            suggested_ref=row.suggested_value_id, set_by_ref=row.set_by_id,
+            exam_kind_ref=row.exam_kind_id,
+            test_score=None if row.test_score is None else float(row.test_score))
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]

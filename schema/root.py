@@ -17,7 +17,10 @@ from schema.curriculum import CurriculumMutation
 from schema.diary import DiaryQuery
 from schema.errors import DomainErrors
 from schema.events import EventsSubscription
+from schema.exam_kinds import ExamKind, ExamKindsMutation, ExamKindsQuery
+from schema.exam_results import ExamResultsMutation
 from schema.excuses import ExcusesMutation
+from schema.final_grades import FinalGradesMutation, FinalGradesQuery
 from schema.grades import Grade
 from schema.grades_fields import GradesMutation, GradesQuery
 from schema.grading import (
@@ -67,7 +70,7 @@ class NodeQuery:
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
             JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
-            WithoutMarksQuery, ReportCardQuery):
+            WithoutMarksQuery, ReportCardQuery, ExamKindsQuery, FinalGradesQuery):
     pass
 
 
@@ -78,7 +81,8 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
                LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
                ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
-               CurriculumMutation, WithoutMarksMutation):
+               CurriculumMutation, WithoutMarksMutation, ExamKindsMutation,
+               ExamResultsMutation, FinalGradesMutation):
     pass
 
 
@@ -90,7 +94,7 @@ NODE_TYPES += [GradingSystem, MarkValue, ConversionTable, GradingSystemUse, Grad
 NODE_TYPES += [Split, TeacherAssignment]
 NODE_TYPES += [Lesson, TimetableSlot]
 NODE_TYPES += [Mark, AttendanceEntry]
-NODE_TYPES += [Grade]
+NODE_TYPES += [Grade, ExamKind]
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) at /graphql.")

@@ -55,7 +55,7 @@ ID_FIELDS: dict[str, str] = {
     "systemId": "GradingSystem", "fromSystemId": "GradingSystem",
     "toSystemId": "GradingSystem", "in": "GradingSystem",
     "valueId": "MarkValue", "fromValueId": "MarkValue", "toValueId": "MarkValue",
-    "splitId": "Split", "membershipId": "GroupMembership",
+    "splitId": "Split", "membershipId": "GroupMembership", "examKindId": "ExamKind",
 }
 # `id` of `<Verb><Thing>Input`: the thing, under its GraphQL type name.
 ID_INPUT_VERBS = ("Update", "Delete", "End", "Revoke", "Move", "Cancel", "Close")
@@ -73,6 +73,7 @@ ALTERNATIVES: dict[str, list[list[str]]] = {
     "ConversionRowInput": [["fromValueId", "toValueId"]],
     # an administrator's override of the year-grade rule is no way into another school
     "SetYearGradeInput": [[], ["override"]],
+    "SetFinalGradesInput": [["groupId"], ["classId"]],
 }
 # Optional non-id fields a realistic call carries (a mark without a value is merely invalid).
 OPTIONAL_KEPT = {"value"}

@@ -24,6 +24,7 @@ from db.models.classes import (
     StudyGroup,
     TeacherAssignment,
 )
+from db.models.exams import ExamKind, ExamLevel
 from db.models.geography import Municipality, Region, School
 from db.models.grades import Grade, GradeKind, GradeState
 from db.models.grading import (
@@ -60,6 +61,8 @@ __all__ = [
     "CurriculumLine",
     "CurriculumPlan",
     "Enrollment",
+    "ExamKind",
+    "ExamLevel",
     "Grade",
     "GradeKind",
     "GradeLevelScheme",

@@ -38,7 +38,8 @@ class GradeState(enum.StrEnum):
 
 
 class Grade(TenantMixin, Base):
-    """A student's grade in a subject for a period or the year; the suggestion is kept beside it."""
+    """A student's grade in a subject for a period, the year, an exam or the final grade; the
+    suggestion (computed grade) is kept beside it."""
 
     __tablename__ = "grades"
     __table_args__ = (
@@ -50,9 +51,11 @@ class Grade(TenantMixin, Base):
         tenant_fk("value_id", "mark_values"),
         tenant_fk("suggested_value_id", "mark_values"),
         tenant_fk("set_by_id", "persons"),
+        tenant_fk("exam_kind_id", "exam_kinds"),
+        # one grade per period, one year and one final grade, one result per exam kind
         UniqueConstraint(
             "school_id", "student_id", "subject_id", "academic_year_id", "kind", "period_id",
-            postgresql_nulls_not_distinct=True,
+            "exam_kind_id", postgresql_nulls_not_distinct=True, name="uq_grades_one_per_key",
         ),
         Index(None, "school_id", "group_id", "period_id"),
         CheckConstraint("(kind = 'period') = (period_id IS NOT NULL)", name="period_iff_kind"),
@@ -60,6 +63,9 @@ class Grade(TenantMixin, Base):
         CheckConstraint(
             "(state = 'deferred') = (deferred_until IS NOT NULL)", name="date_iff_deferred"
         ),
+        CheckConstraint("(kind = 'exam') = (exam_kind_id IS NOT NULL)", name="exam_iff_kind"),
+        CheckConstraint("test_score IS NULL OR (kind = 'exam' AND state = 'graded' "
+                        "AND test_score >= 0)", name="test_score_of_graded_exam"),
     )
 
     academic_year_id: Mapped[uuid.UUID]
@@ -78,3 +84,5 @@ class Grade(TenantMixin, Base):
     set_by_id: Mapped[uuid.UUID | None]
     set_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    exam_kind_id: Mapped[uuid.UUID | None]
+    test_score: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))

@@ -124,8 +124,8 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
                 ) -> Victim:
     """A class of school A with a teacher, two students and a guardian, lessons, a mark, an
     attendance entry, a period grade, a timetable slot, a holiday, a conversion table, a split,
-    a subject taught without marks, an integrator token and their audit rows; every id
-    collected by GraphQL type name."""
+    a subject taught without marks, an exam kind with an exam result and a final grade, an
+    integrator token and their audit rows; every id collected by GraphQL type name."""
     tag = uuid.uuid4().hex[:8]
     jg = make_journal_group(database.owner, schools.a, students=2, lessons=3)
     setup, sid = jg.setup, schools.a.id
@@ -134,7 +134,7 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
     comment, homework, token_name = f"Комментарий-{tag}", f"Домашка-{tag}", f"token-{tag}"
     other_names = {"teacher": f"Учителев{tag}", "group": f"Группа-{tag}",
                    "holiday": f"Праздник-{tag}", "system": f"Шкала-{tag}",
-                   "subject": f"Предмет-{tag}"}
+                   "subject": f"Предмет-{tag}", "exam": f"Экзамен-{tag}"}
     # the data written through the API, as it would be (these also write audit rows)
     teacher = token_for(jg.teacher_login)
     marked = ok(gql.post(SET_MARKS, {"input": {
@@ -202,12 +202,29 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
         # taught without marks where no group studies it: no other test's journal changes
         without_marks = m.TeachingWithoutMarks(school_id=sid, id=uuid.uuid4(), grade_level=11,
                                                subject_id=subject.id)
-        s.add_all([value, table, split, without_marks])
+        exam_kind = m.ExamKind(school_id=sid, id=uuid.uuid4(), name=other_names["exam"],
+                               short_name="Экз", level=m.ExamLevel.STATE,
+                               system_id=setup.system_id, max_test_score=100, grade_levels=[],
+                               counts_in_final=True)
+        s.add_all([value, table, split, without_marks, exam_kind])
+        s.flush()
+        exam = m.Grade(school_id=sid, id=uuid.uuid4(), academic_year_id=schools.a.year_id,
+                       student_id=jg.students[0], subject_id=setup.subject_id,
+                       kind=m.GradeKind.EXAM, exam_kind_id=exam_kind.id, group_id=jg.group_id,
+                       state=m.GradeState.GRADED, value_id=setup.value_ids["5"],
+                       test_score=87)
+        final = m.Grade(school_id=sid, id=uuid.uuid4(), academic_year_id=schools.a.year_id,
+                        student_id=jg.students[0], subject_id=setup.subject_id,
+                        kind=m.GradeKind.FINAL, group_id=jg.group_id,
+                        state=m.GradeState.GRADED, value_id=setup.value_ids["5"],
+                        suggested_value_id=setup.value_ids["5"])
+        s.add_all([exam, final])
         s.flush()
         s.add(m.ConversionRow(school_id=sid, id=uuid.uuid4(), table_id=table.id,
                               from_value_id=setup.value_ids["5"], to_value_id=value.id))
         ids["AttendanceEntry"] = [attendance.id]
-        ids["Grade"] = [grade.id]
+        ids["Grade"] = [grade.id, exam.id, final.id]
+        ids["ExamKind"] = [exam_kind.id]
         ids["TimetableSlot"] = [slot.id]
         ids["Holiday"] = [holiday.id]
         ids["ConversionTable"] = [table.id]
