@@ -44,6 +44,7 @@ class World:
     people: dict[str, uuid.UUID]
     logins: dict[str, str]
     work_types: dict[str, uuid.UUID] = field(default_factory=dict)
+    five_point_id: uuid.UUID | None = None  # the school's «Пятибалльная», of every subject
 
 
 def make_world(database: DatabaseUrls, school: SchoolFixture, *, extra_subjects: int = 0
@@ -174,7 +175,7 @@ def make_world(database: DatabaseUrls, school: SchoolFixture, *, extra_subjects:
         s.flush()
         world = World(school, tag, year.id, quarters, half_years, subjects,
                       {k: f"{v} {tag}" for k, v in names.items()}, groups, people, logins,
-                      {k: w.id for k, w in works.items()})
+                      {k: w.id for k, w in works.items()}, system_id)
     return world
 
 

@@ -1,5 +1,6 @@
-"""reportCard (табель успеваемости): a whole year of a class closed through the API, the card
-as each reader sees it, the negatives, and its statement count — through the HTTP endpoint."""
+"""reportCard (табель успеваемости): a whole year of a class closed through the API (marks,
+period and year grades, an exam and the final grades, closing), the card as each reader sees
+it, the negatives, and its statement count — through the HTTP endpoint."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
 from schema.ids import to_global_id as gid
 from tests.api.report_card_world import World, add_marks_and_grades, make_world
+from tests.api.test_exams import create_kind
+from tests.api.test_final_grades import expected_final
 from tests.api.test_journal import issue_read_token
 from tests.factories import TwoSchools
 from tests.sql_counter import count_statements
@@ -29,7 +32,8 @@ query Card($s: ID!, $y: ID!) { reportCard(studentId: $s, academicYearId: $y) {
               grade { id kind state value deferredUntil }
               currentAverage { average axisAverage countedMarks } }
     yearGrade { id kind state value suggestedValue }
-    examGrades { id kind value } finalGrade { id kind value } } } }
+    examGrades { id kind value testScore examKind { id name } }
+    finalGrade { id kind value suggestedValue } } } }
 """
 SET_MARKS = """
 mutation Set($input: SetMarksInput!) { setMarks(input: $input) {
@@ -42,6 +46,15 @@ mutation Set($input: SetPeriodGradeInput!) { setPeriodGrade(input: $input) {
 SET_YEAR_GRADES = """
 mutation Set($input: SetYearGradesInput!) { setYearGrades(input: $input) {
   grades { id student { id } value } gaps { student { id } reason }
+  errors { field code message } } }
+"""
+SET_EXAM_RESULTS = """
+mutation Set($input: SetExamResultsInput!) { setExamResults(input: $input) {
+  grades { id } errors { field code message } } }
+"""
+SET_FINAL_GRADES = """
+mutation Set($input: SetFinalGradesInput!) { setFinalGrades(input: $input) {
+  grades { id student { id } value } gaps { student { id } subject { id } reason }
   errors { field code message } } }
 """
 CLOSE_PERIOD = """
@@ -95,13 +108,16 @@ class ClosedYear:
     while_deferred: dict[str, Any]  # after the period grades, history Q4 deferred
     history_gap: list[dict[str, Any]]
     explained_q1: dict[str, Any]  # averageExplanation of algebra Q1
+    exam_kind: dict[str, Any]  # the переводной экзамен of grade 7, as createExamKind gave it
+    algebra_finals: dict[str, Any]  # setFinalGrades of the algebra group
 
 
 @pytest.fixture(scope="module")
 def closed_year(gql: Any, token_for: Any, database: DatabaseUrls,
                 schools: TwoSchools) -> ClosedYear:
     """A year of class 7 (quarters) and class 10 (half-years) closed through the API: marks →
-    period grades → year grades → periods and year closed."""
+    period grades → year grades → an exam result and the final grades → periods and year
+    closed."""
     w = make_world(database, schools.a)
     teacher = {k: token_for(w.logins[k]) for k in ("t1", "t2", "t3")}
     admin = token_for(schools.a.logins["admin"])
@@ -165,26 +181,27 @@ def closed_year(gql: Any, token_for: Any, database: DatabaseUrls,
     for t, group in (("t1", "algebra7"), ("t1", "english7.2"), ("t2", "history7"),
                      ("t2", "astronomy"), ("t2", "physics10")):
         year_grades(t, group)
-    # exam and final grades have no mutation here (issue 15, part B): rows as the owner
-    with owner_session(database.owner) as s:
-        set_tenant(s, [w.school.id])
-        five = s.scalar(select(m.MarkValue.id).join(
-            m.GradingSystem, (m.GradingSystem.school_id == m.MarkValue.school_id)
-            & (m.GradingSystem.id == m.MarkValue.system_id)).where(
-            m.GradingSystem.school_id == w.school.id, m.GradingSystem.name == "Пятибалльная",
-            m.MarkValue.label == "5"))
-        for kind in (m.GradeKind.EXAM, m.GradeKind.FINAL):
-            s.add(m.Grade(school_id=w.school.id, id=uuid.uuid4(), academic_year_id=w.year_id,
-                          student_id=w.people["s7"], subject_id=w.subjects["algebra"],
-                          kind=kind, group_id=w.groups["algebra7"],
-                          state=m.GradeState.GRADED, value_id=five))
+    # the exam and the final grades, as a school gives them: the administrator lists a
+    # переводной экзамен of grade 7, algebra's teacher enters s7's result (an intermediate
+    # exam is the subject teacher's), the administrator computes the algebra group's final
+    # grades by the rule (s7b has no year grade in algebra: a gap)
+    assert w.five_point_id is not None
+    exam_kind = create_kind(gql, admin, w.school.id, w.five_point_id,
+                            name=f"Переводной экзамен {w.tag}", shortName="ПЭ",
+                            level="INTERMEDIATE", gradeLevels=[7])
+    ok(gql, SET_EXAM_RESULTS, "setExamResults", teacher["t1"], input={
+        "groupId": gid("StudyGroup", w.groups["algebra7"]), "examKindId": exam_kind["id"],
+        "results": [{"studentId": gid("Person", w.people["s7"]), "state": "GRADED",
+                     "value": "5"}]})
+    algebra_finals = ok(gql, SET_FINAL_GRADES, "setFinalGrades", admin,
+                        input={"groupId": gid("StudyGroup", w.groups["algebra7"])})
     for period in [*q, *w.half_years]:
         ok(gql, CLOSE_PERIOD, "closePeriod", admin, input={"periodId": gid("Period", period)})
     closed = ok(gql, CLOSE_YEAR, "closeAcademicYear", admin,
                 input={"academicYearId": gid("AcademicYear", w.year_id)})
     assert closed["academicYear"]["status"] == "ARCHIVED"
     return ClosedYear(w, while_open, while_deferred, history_gap,
-                      explained["data"]["averageExplanation"])
+                      explained["data"]["averageExplanation"], exam_kind, algebra_finals)
 
 
 # The card while periods are open
@@ -254,9 +271,30 @@ def test_report_card_of_the_closed_year_for_the_student(
         assert all(p["closed"] and p["currentAverage"] is None for p in subject["periods"])
         assert (subject["yearGrade"]["kind"], subject["yearGrade"]["value"]) == ("YEAR", year)
     algebra = row(found, w, "algebra")
-    assert [(g["kind"], g["value"]) for g in algebra["examGrades"]] == [("EXAM", "5")]
-    assert (algebra["finalGrade"]["kind"], algebra["finalGrade"]["value"]) == ("FINAL", "5")
+    assert [(g["kind"], g["value"], g["testScore"], g["examKind"]) for g in
+            algebra["examGrades"]] == [("EXAM", "5", None, {
+                "id": closed_year.exam_kind["id"], "name": closed_year.exam_kind["name"]})]
+    # the final grade by the documented rule, computed here: (4 + 5) / 2 = 4.50 → 5
+    state, final = expected_final("4", [("five", "5", True)])
+    assert (state, final) == ("graded", "5")
+    assert (algebra["finalGrade"]["kind"], algebra["finalGrade"]["value"],
+            algebra["finalGrade"]["suggestedValue"]) == ("FINAL", final, final)
     assert row(found, w, "history")["finalGrade"] is None
+    assert all(row(found, w, k)["examGrades"] == [] and row(found, w, k)["finalGrade"] is None
+               for k in ("english", "astronomy", "history"))
+
+
+def test_final_grades_of_the_closed_year_came_from_set_final_grades_with_the_gap_named(
+    closed_year: ClosedYear,
+) -> None:
+    # given: setFinalGrades of the algebra group, s7 with year and exam grades, s7b with none
+    w, finals = closed_year.world, closed_year.algebra_finals
+    # then: s7's grade by the rule, s7b a gap that says why
+    assert [(g["student"]["id"], g["value"]) for g in finals["grades"]] == [
+        (gid("Person", w.people["s7"]), expected_final("4", [("five", "5", True)])[1])]
+    assert [(g["student"]["id"], g["subject"]["id"], g["reason"]) for g in finals["gaps"]] == [
+        (gid("Person", w.people["s7b"]), gid("Subject", w.subjects["algebra"]),
+         "no year grade yet")]
 
 
 def test_report_card_of_a_grade_10_student_follows_half_years_and_the_cross_class_group(
