@@ -12,8 +12,9 @@ resolvers/reports/year_end_pdf.py and resolvers/reports/year_end_xlsx.py.
 
 Grades are `grades` rows of the student, the subject and the year (a grade belongs to no
 group: a student who moved between subgroups keeps it); exam results are rows of kind `exam`,
-several of one subject printed in one cell. A grade without a value prints as its state
-(н/а, осв., отсрочка). Who may print is the caller's question (`MayPrint`): the HTTP export
+each printed with its exam kind's short name and, where given, its test score («5 (ОГЭ, 78)»,
+«отсрочка (ОГЭ)»), several of one subject in one cell. A grade without a value prints as its
+state (н/а, осв., отсрочка). Who may print is the caller's question (`MayPrint`): the HTTP export
 asks tenants.rules.may_print_year_documents; RLS hides other schools before that. The number
 of statements does not depend on the size of the class or the number of its groups.
 """
@@ -25,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
@@ -245,9 +247,11 @@ GRADES = text(f"""
 WITH {VALUE_BANDS}
 SELECT gr.student_id, gr.subject_id, CAST(gr.kind AS text) AS kind, gr.period_id,
        CAST(gr.state AS text) AS state, mv.label, gr.deferred_until,
-       CASE WHEN v.graded THEN v.band END AS band
+       CASE WHEN v.graded THEN v.band END AS band,
+       ek.short_name AS exam_kind, gr.test_score
 FROM grades gr
 LEFT JOIN mark_values mv ON mv.school_id = gr.school_id AND mv.id = gr.value_id
+LEFT JOIN exam_kinds ek ON ek.school_id = gr.school_id AND ek.id = gr.exam_kind_id
 LEFT JOIN vals v ON v.school_id = gr.school_id AND v.id = gr.value_id
 WHERE gr.school_id = :school_id AND gr.academic_year_id = :year_id
   AND gr.student_id = ANY (CAST(:student_ids AS uuid[]))
@@ -303,12 +307,25 @@ def _students(rows: Sequence[Sequence[Any]]) -> dict[uuid.UUID, Student]:
             for sid, name, starts, ends in rows}
 
 
-def cell(state: str, label: str | None, band: int | None, deferred_until: date | None
-         ) -> Cell:
+def score_label(score: Decimal) -> str:
+    """A test score as printed: «78», «25,5» (no trailing zeros, a decimal comma)."""
+    return f"{score.normalize():f}".replace(".", ",")
+
+
+def cell(state: str, label: str | None, band: int | None, deferred_until: date | None,
+         *, exam_kind: str | None = None, test_score: Decimal | None = None) -> Cell:
+    """A grade as printed; an exam result with its kind's short name and its test score:
+    «5 (ОГЭ, 78)», «5 (ОГЭ)», «отсрочка (ОГЭ)»."""
     if state == GradeState.GRADED:
-        return Cell(label or "", band)
-    note = f"отсрочка до {deferred_until:%d.%m.%Y}" if deferred_until else None
-    return Cell(GRADE_STATE_LABELS[GradeState(state)], None, note)
+        text, note = label or "", None
+    else:
+        text = GRADE_STATE_LABELS[GradeState(state)]
+        band = None
+        note = f"отсрочка до {deferred_until:%d.%m.%Y}" if deferred_until else None
+    if exam_kind is not None:
+        about = [exam_kind, *([score_label(test_score)] if test_score is not None else [])]
+        text += f" ({', '.join(about)})"
+    return Cell(text, band, note)
 
 
 def joined(cells: Sequence[Cell]) -> Cell:
@@ -356,7 +373,8 @@ async def _fill(session: AsyncSession, school_id: uuid.UUID, year_id: uuid.UUID,
             continue  # a period of another scheme (the student came from another grade)
         where = (r.subject_id, key) if by_subject else key
         found.setdefault((r.student_id, where), []).append(
-            cell(r.state, r.label, r.band, r.deferred_until))
+            cell(r.state, r.label, r.band, r.deferred_until, exam_kind=r.exam_kind,
+                 test_score=r.test_score))
     for (student_id, where), cells in found.items():
         students[student_id].cells[where] = joined(cells)
 

@@ -27,6 +27,7 @@ from resolvers.reports.pdf import (
 )
 from resolvers.reports.year_end import (
     BANDS,
+    EXAM,
     ClassSummary,
     Column,
     Heading,
@@ -35,7 +36,7 @@ from resolvers.reports.year_end import (
     YearPage,
 )
 
-NUMBER_W, NAME_W = 18, 170
+NUMBER_W, NAME_W, EXAM_W = 18, 170, 90
 
 
 def percent(share: float | None) -> str:
@@ -97,18 +98,20 @@ def year_page_story(page: YearPage, printed_on: date) -> list[Flowable]:
     lines = [*_heading_lines(h)[:2], ("Группа", page.group), ("Предмет", page.subject),
              ("Учитель", ", ".join(page.teachers) or "—"), *_heading_lines(h)[2:],
              ("Система оценивания", page.grading_system or "—")]
-    column_w = 52
-    notes_w = WIDTH - NUMBER_W - NAME_W - column_w * len(page.columns)
+    # an exam cell holds the kind and the test score, «5 (ОГЭ, 78)», and may hold several
+    widths = [EXAM_W if c.key == EXAM else 52 for c in page.columns]
+    notes_w = WIDTH - NUMBER_W - NAME_W - sum(widths)
     rows: list[list[Any]] = [["№", para("Ученик", SMALL_CENTER),
                               *(para(c.title, SMALL_CENTER) for c in page.columns),
                               para("Примечание", SMALL_CENTER)]]
     for n, student in enumerate(page.students, start=1):
         rows.append([str(n), _name(student, h),
-                     *(_label(student.cells.get(c.key)) for c in page.columns),
+                     *(para(_label(student.cells.get(c.key)), SMALL_CENTER) if c.key == EXAM
+                       else _label(student.cells.get(c.key)) for c in page.columns),
                      para(page.notes(student), SMALL)])
     story: list[Flowable] = [
         *_header("Итоговые отметки за учебный год", lines),
-        _table(rows, [NUMBER_W, NAME_W, *[column_w] * len(page.columns), notes_w], size=8,
+        _table(rows, [NUMBER_W, NAME_W, *widths, notes_w], size=8,
                extra=[("ALIGN", (2, 0), (-2, -1), "CENTER"),
                       ("ALIGN", (0, 0), (0, -1), "RIGHT")])]
     if not page.students:

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from resolvers.reports.spreadsheets import workbook_bytes, write_row, write_table
-from resolvers.reports.year_end import BANDS, ClassSummary, Heading, Signature, YearPage
+from resolvers.reports.year_end import BANDS, EXAM, ClassSummary, Heading, Signature, YearPage
 
 PERCENT = "0.00%"
 
@@ -50,7 +50,8 @@ def year_page_workbook(page: YearPage, *, printed_on: date | None = None) -> byt
         [n, s.full_name, *(_cell(s.cells.get(c.key)) for c in page.columns),
          page.notes(s) or None]
         for n, s in enumerate(page.students, start=1)),
-        widths=[5, 36, *[12] * len(page.columns), 40], first_row=first)
+        widths=[5, 36, *(18 if c.key == EXAM else 12 for c in page.columns), 40],
+        first_row=first)
     sheet.freeze_panes = sheet.cell(row=first + 1, column=3)
     _signatures(sheet, end + 2, page.signatures, printed_on or date.today())
     return workbook_bytes(book)

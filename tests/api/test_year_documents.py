@@ -4,10 +4,14 @@ over real HTTP, read back with pypdf and openpyxl, every figure compared with th
 
 One class of grade 9 in a year of its own (2003/2004, so no other test's groups share its
 grade level and dates): four subjects (one split into two subgroups, one pass/fail), six
-students. Period grades, year grades, closing the periods and archiving the year go through
-the API as the administrator; exam and final grades are inserted as the owner, because their
-API (exam kinds, `setFinalGrade`) is built in parallel (issue 15, part B) — they are ordinary
-`grades` rows of kind `exam` and `final`. Every test prints the archived year.
+students. Everything a school gives go through the API as the administrator: period grades,
+closing the periods, year grades (`setYearGrades`), an ОГЭ in algebra with test scores
+(`createExamKind`, `setExamResults`), the class's final grades (`setFinalGrades`) and
+archiving the year. The final grades are expected by the documented rule computed here
+(tests/api/test_final_grades.py `expected_final`), and every grade the documents print is
+compared with the API's (`journal`, `reportCard`), every figure with `aggregates` or with
+docs/figures.md's definitions applied here to the API's grades. Every test prints the
+archived year.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +42,8 @@ from resolvers.auth.passwords import hash_password
 from resolvers.reports.year_end import Cell, cell, joined
 from resolvers.reports.year_end_pdf import percent
 from schema.ids import to_global_id as gid
+from tests.api.test_exams import create_kind
+from tests.api.test_final_grades import expected_final
 from tests.factories import PASSWORD, TwoSchools
 from tests.sql_counter import count_statements
 
@@ -56,9 +63,14 @@ GRADES: dict[str, list[list[str]]] = {
                     ["зачёт"] * 4, ["зачёт"] * 4, ["зачёт"] * 4],
 }
 SUBGROUPS = {"Английский язык": [[0, 1, 2], [3, 4, 5]]}
-EXAMS = {"Алгебра": ["5", "5", "3", "4", None, None]}
-# Final grades: the year grade, but Алгебра (year and exam; s5's deferral resolved).
-FINALS = {"Алгебра": ["5", "5", "3", "4", NA, "5"]}
+# ОГЭ in algebra (a state exam of grade 9 that counts in the final grade, a test score out of
+# 31): (grade or state, test score) per student; s4 (н/а for the year) sits none, s5 (ill)
+# has it deferred to a reserve day. Final grades come from setFinalGrades: the year grade,
+# and in algebra the mean of the year and exam grades rounded half up.
+EXAMS: dict[str, list[tuple[str, float | None] | None]] = {
+    "Алгебра": [("5", 29), ("5", 25.5), ("5", 24), ("4", 18), None, (DEF, None)]}
+OGE_MAX = 31
+EXAM_DEFERRED_UNTIL = "2004-06-25"
 STATE_LABELS = {NA: "н/а", EX: "осв.", DEF: "отсрочка"}
 STATES = {NA: "NOT_ATTESTED", EX: "EXEMPT", DEF: "DEFERRED"}
 
@@ -72,6 +84,19 @@ mutation Set($input: SetYearGradesInput!) { setYearGrades(input: $input) {
 CLOSE_PERIOD = """
 mutation Close($input: ClosePeriodInput!) { closePeriod(input: $input) {
   errors { field code message } } }"""
+SET_EXAM_RESULTS = """
+mutation Set($input: SetExamResultsInput!) { setExamResults(input: $input) {
+  grades { id } errors { field code message } } }"""
+SET_FINAL_GRADES = """
+mutation Set($input: SetFinalGradesInput!) { setFinalGrades(input: $input) {
+  grades { state value suggestedValue student { id } subject { id } }
+  gaps { student { id } subject { id } reason } errors { field code message } } }"""
+REPORT_CARD = """
+query Card($s: ID!, $y: ID!) { reportCard(studentId: $s, academicYearId: $y) {
+  subjects { subject { id }
+             yearGrade { state value }
+             examGrades { state value testScore deferredUntil examKind { shortName } }
+             finalGrade { state value } } } }"""
 CLOSE_YEAR = """
 mutation Close($input: CloseAcademicYearInput!) { closeAcademicYear(input: $input) {
   academicYear { status } errors { field code message } } }"""
@@ -118,6 +143,10 @@ class YearClass:
     # filled through the API
     period_grades: dict[tuple[str, int, int], str] = field(default_factory=dict)
     year_grades: dict[tuple[str, int], str] = field(default_factory=dict)
+    exam_kind: dict[str, Any] = field(default_factory=dict)  # as createExamKind gave it
+    final_grades: dict[tuple[str, int], str] = field(default_factory=dict)  # setFinalGrades
+    final_gaps: dict[tuple[str, int], str] = field(default_factory=dict)  # … and its gaps
+    five_point_id: uuid.UUID | None = None
 
     def index(self, printed_name: str) -> int:
         """The student of a name as a sheet holds it (a formula-like one after its «'»)."""
@@ -285,7 +314,8 @@ def make_year_class(database: DatabaseUrls, schools: TwoSchools, *, hostile_name
         class_teacher_login=logins["ct"], subject_teacher_login=logins["st"],
         student_login=logins["s0"], guardian_login=logins["parent"], period_ids=period_ids,
         students=students, names=names, groups=groups, subject_ids=subject_ids,
-        logins=logins, senior_class_id=senior_class_id, senior_group=senior_group,
+        logins=logins, five_point_id=five, senior_class_id=senior_class_id,
+        senior_group=senior_group,
         senior_period_ids=senior_periods, senior_students=senior_students,
         senior_names=[f"Старший{i} Ю{tag}" for i in range(len(senior_students))])
 
@@ -298,7 +328,24 @@ def post(gql: Any, document: str, name: str, token: str, **variables: Any) -> di
     return result
 
 
-def close_the_year(gql: Any, token: str, yc: YearClass, database: DatabaseUrls) -> None:
+def label_of(grade: dict[str, Any]) -> str:
+    """A grade of the API as the documents print it: its value, or its state."""
+    if grade["state"] == "GRADED":
+        return grade["value"]
+    return STATE_LABELS[{v: k for k, v in STATES.items()}[grade["state"]]]
+
+
+def exam_input(yc: YearClass, i: int, result: tuple[str, float | None]) -> dict[str, Any]:
+    label, score = result
+    student = gid("Person", yc.students[i])
+    if label == DEF:
+        return {"studentId": student, "state": "DEFERRED", "deferredReason": "болезнь",
+                "deferredUntil": EXAM_DEFERRED_UNTIL}
+    return {"studentId": student, "state": "GRADED", "value": label,
+            **({"testScore": score} if score is not None else {})}
+
+
+def close_the_year(gql: Any, token: str, yc: YearClass) -> None:
     """Period grades, closing, year grades, exams and finals, archiving — as a school does."""
     for subject, rows in GRADES.items():
         for group in yc.groups_of(subject):
@@ -339,31 +386,31 @@ def close_the_year(gql: Any, token: str, yc: YearClass, database: DatabaseUrls) 
             yc.year_grades[(group.subject, i)] = (
                 g["value"] if g["state"] == "GRADED" else
                 STATE_LABELS[{v: k for k, v in STATES.items()}[g["state"]]])
-    with owner_session(database.owner) as s:
-        set_tenant(s, [yc.school_id])
-        values = {(v.system_id, v.label): v.id for v in s.scalars(select(m.MarkValue))}
-        five = s.scalar(select(m.GradingSystem.id).where(
-            m.GradingSystem.school_id == yc.school_id, m.GradingSystem.name == "Пятибалльная"))
-        pass_fail = s.scalar(select(m.GradingSystemUse.system_id).where(
-            m.GradingSystemUse.academic_year_id == yc.year_id,
-            m.GradingSystemUse.subject_id == yc.subject_ids["Физкультура"]))
-        for subject in GRADES:
-            system = pass_fail if subject == "Физкультура" else five
-            for i, student in enumerate(yc.students):
-                group = next(g for g in yc.groups_of(subject) if i in g.students)
-                exam = EXAMS.get(subject, [None] * 6)[i]
-                final = FINALS.get(subject, [yc.year_grades.get((subject, i))] * 6)[i]
-                for kind, label in ((m.GradeKind.EXAM, exam), (m.GradeKind.FINAL, final)):
-                    if label is None:
-                        continue
-                    state = next((m.GradeState(k) for k, v in STATE_LABELS.items()
-                                  if label in (k, v)), m.GradeState.GRADED)
-                    s.add(m.Grade(
-                        school_id=yc.school_id, id=uuid.uuid4(), academic_year_id=yc.year_id,
-                        student_id=student, subject_id=yc.subject_ids[subject], kind=kind,
-                        period_id=None, group_id=group.id, state=state,
-                        value_id=values[(system, label)]
-                        if state == m.GradeState.GRADED else None))
+    # the ОГЭ in algebra: a state exam, its results entered by the administration
+    assert yc.five_point_id is not None
+    yc.exam_kind = create_kind(gql, token, yc.school_id, yc.five_point_id,
+                               name=f"ОГЭ {raw_tag(yc)}", shortName="ОГЭ", level="STATE",
+                               maxTestScore=OGE_MAX, gradeLevels=[9])
+    for subject, results in EXAMS.items():
+        for group in yc.groups_of(subject):
+            given = [exam_input(yc, i, r) for i in group.students if (r := results[i])]
+            if given:
+                post(gql, SET_EXAM_RESULTS, "setExamResults", token, input={
+                    "groupId": gid("StudyGroup", group.id), "examKindId": yc.exam_kind["id"],
+                    "results": given})
+    # the final grades of the whole class by the rule (not of the grade-10 class: it has none)
+    finals = post(gql, SET_FINAL_GRADES, "setFinalGrades", token,
+                  input={"classId": gid("SchoolClass", yc.class_id)})
+    subject_of = {v: k for k, v in yc.subject_ids.items()}
+
+    def key(g: dict[str, Any]) -> tuple[str, int]:
+        return (subject_of[uuid.UUID(raw(g["subject"]["id"]))],
+                yc.students.index(uuid.UUID(raw(g["student"]["id"]))))
+
+    for g in finals["grades"]:
+        assert g["value"] == g["suggestedValue"]
+        yc.final_grades[key(g)] = label_of(g)
+    yc.final_gaps = {key(g): g["reason"] for g in finals["gaps"]}
     archived = post(gql, CLOSE_YEAR, "closeAcademicYear", token,
                     input={"academicYearId": gid("AcademicYear", yc.year_id)})
     assert archived["academicYear"]["status"] == "ARCHIVED"
@@ -381,7 +428,7 @@ HOSTILE = "=HYPERLINK(\"http://x\")"
 @pytest.fixture(scope="module")
 def yc(gql: Any, token_for: Any, database: DatabaseUrls, schools: TwoSchools) -> YearClass:
     year_class = make_year_class(database, schools, hostile_name=HOSTILE)
-    close_the_year(gql, token_for(schools.a.logins["admin"]), year_class, database)
+    close_the_year(gql, token_for(schools.a.logins["admin"]), year_class)
     return year_class
 
 
@@ -440,6 +487,105 @@ def api_attainment(gql: Any, token: str, yc: YearClass, q: int) -> dict[str, Any
     return row["attainment"]
 
 
+def exam_label_of(grade: dict[str, Any]) -> str:
+    """An exam result of the API as the documents print it: its grade or state, then its
+    kind's short name and test score."""
+    about = [grade["examKind"]["shortName"]]
+    if grade["testScore"] is not None:
+        about.append(f"{grade['testScore']:g}".replace(".", ","))
+    return f"{label_of(grade)} ({', '.join(about)})"
+
+
+def api_cards(gql: Any, token: str, yc: YearClass) -> dict[tuple[str, int], dict[str, str]]:
+    """Each student's year, exam and final grade per subject as `reportCard` gives them,
+    labelled as the documents print them ("" where there is none)."""
+    subject_of = {v: k for k, v in yc.subject_ids.items()}
+    out = {}
+    for i, student in enumerate(yc.students):
+        body = gql.post(REPORT_CARD, {"s": gid("Person", student),
+                                      "y": gid("AcademicYear", yc.year_id)}, token=token)
+        assert "errors" not in body, body
+        card = body["data"]["reportCard"]
+        assert card is not None
+        for row in card["subjects"]:
+            out[(subject_of[uuid.UUID(raw(row["subject"]["id"]))], i)] = {
+                "year": label_of(row["yearGrade"]) if row["yearGrade"] else "",
+                "exam": "; ".join(exam_label_of(g) for g in row["examGrades"]),
+                "final": label_of(row["finalGrade"]) if row["finalGrade"] else ""}
+    return out
+
+
+@pytest.fixture(scope="module")
+def cards(gql: Any, token_for: Any, schools: TwoSchools, yc: YearClass
+          ) -> dict[tuple[str, int], dict[str, str]]:
+    return api_cards(gql, token_for(schools.a.logins["admin"]), yc)
+
+
+Cards = dict[tuple[str, int], dict[str, str]]
+LABEL_STATES = {v: k for k, v in STATE_LABELS.items()}
+# The exam cells as entered (EXAMS), written out by hand.
+EXAM_CELLS = ["5 (ОГЭ, 29)", "5 (ОГЭ, 25,5)", "5 (ОГЭ, 24)", "4 (ОГЭ, 18)", "",
+              "отсрочка (ОГЭ)"]
+
+
+def rule_final(yc: YearClass, subject: str, i: int) -> str:
+    """The final grade by the documented rule (docs/results.md, computed by
+    tests/api/test_final_grades.py `expected_final`) from the year grade the API gave and
+    the exam results entered; "" for none."""
+    year = yc.year_grades.get((subject, i))
+    result = EXAMS.get(subject, [None] * 6)[i]
+    exams = [("five", result[0], True)] if result else []
+    if year is not None and year not in LABEL_STATES and not exams:
+        return year  # no exam counts: the year grade (a зачёт too)
+    state, value = expected_final(LABEL_STATES.get(year, year), exams)
+    if state is None:
+        return ""
+    return value if state == "graded" else STATE_LABELS[state]
+
+
+def class_figures(cards: Cards, column: str) -> list[Any]:
+    """[students, passing, успеваемость, quality, качество, not yet attested] of the grade-9
+    class in the year or final column, by docs/figures.md, from the API's grades."""
+    students = passing = quality = pending = 0
+    for i in range(6):
+        labels = [cards[(subject, i)][column] for subject in GRADES]
+        if any(label in ("", STATE_LABELS[DEF]) for label in labels):
+            pending += 1  # missing or deferred: not yet attested
+            continue
+        results = [label for label in labels if label != STATE_LABELS[EX]]
+        if not results:
+            continue
+        students += 1
+        if any(label in (STATE_LABELS[NA], "2", "незачёт") for label in results):
+            continue
+        passing += 1
+        graded = [label for label in results if label in ("2", "3", "4", "5")]
+        quality += bool(graded) and all(label in ("4", "5") for label in graded)
+    return [students, passing, round(passing / students, 4), quality,
+            round(quality / students, 4), pending]
+
+
+def test_the_api_holds_the_exam_results_and_the_final_grades_by_the_rule(
+    yc: YearClass, cards: Cards,
+) -> None:
+    # the final grades setFinalGrades wrote are the rule's, computed here
+    assert yc.final_grades == {(subject, i): final for subject in GRADES for i in range(6)
+                               if (final := rule_final(yc, subject, i))}
+    # by hand: s2's ОГЭ raised algebra's «3» to (3 + 5) / 2 = 4, s3's to (3 + 4) / 2 = 3.50 →
+    # «4»; s4's н/а stays; s5 (deferred in the 3rd quarter) has no year grade: a gap
+    assert [yc.final_grades.get(("Алгебра", i)) for i in range(6)] == [
+        "5", "5", "4", "4", "н/а", None]
+    assert yc.final_gaps == {("Алгебра", 5): "no year grade yet"}
+    assert yc.final_grades[("История", 4)] == "осв."
+    assert yc.final_grades[("Физкультура", 2)] == "зачёт"
+    # the report card holds every one of them, and the exam results as entered
+    assert sorted(cards) == sorted((subject, i) for subject in GRADES for i in range(6))
+    for (subject, i), got in cards.items():
+        assert got == {"year": yc.year_grades.get((subject, i), ""),
+                       "exam": EXAM_CELLS[i] if subject == "Алгебра" else "",
+                       "final": yc.final_grades.get((subject, i), "")}, (subject, i)
+
+
 def test_the_journal_shows_what_the_year_was_given(
     gql: Any, token_for: Any, schools: TwoSchools, yc: YearClass,
 ) -> None:
@@ -454,16 +600,16 @@ def test_the_journal_shows_what_the_year_was_given(
 
 # --- the year page ---------------------------------------------------------------------------
 
-def expected_year_row(yc: YearClass, subject: str, i: int) -> list[str]:
-    exam = EXAMS.get(subject, [None] * 6)[i]
-    final = FINALS.get(subject, [yc.year_grades.get((subject, i))] * 6)[i]
-    final = STATE_LABELS.get(final, final) if final else None
+def expected_year_row(yc: YearClass, cards: Cards, subject: str, i: int) -> list[str]:
+    """The period grades as the journal gives them, the year, exam and final grades as the
+    report card does."""
+    api = cards[(subject, i)]
     return [*(yc.period_grades.get((subject, i, q), "") for q in range(4)),
-            yc.year_grades.get((subject, i), ""), exam or "", final or ""]
+            api["year"], api["exam"], api["final"]]
 
 
 def test_year_page_xlsx_holds_every_grade_of_each_student_as_the_api(
-    http: httpx.Client, token_for: Any, yc: YearClass,
+    http: httpx.Client, token_for: Any, yc: YearClass, cards: Cards,
 ) -> None:
     for group in yc.groups:
         # when the class teacher prints the group's year page
@@ -480,7 +626,7 @@ def test_year_page_xlsx_holds_every_grade_of_each_student_as_the_api(
         assert [yc.index(row[1]) for row in body] == yc.in_order(group.students)
         for row in body:
             assert [v or "" for v in row[2:9]] == expected_year_row(
-                yc, group.subject, yc.index(row[1]))
+                yc, cards, group.subject, yc.index(row[1]))
         cells = [c for r in rows for c in r if c is not None]
         assert f"{group.subject} {raw_tag(yc)}" in cells
         assert yc.class_teacher in " ".join(str(c) for c in cells)
@@ -488,7 +634,7 @@ def test_year_page_xlsx_holds_every_grade_of_each_student_as_the_api(
 
 
 def test_year_page_pdf_names_the_school_year_students_and_signatures(
-    http: httpx.Client, token_for: Any, schools: TwoSchools, yc: YearClass,
+    http: httpx.Client, token_for: Any, schools: TwoSchools, yc: YearClass, cards: Cards,
 ) -> None:
     group = yc.groups_of("Алгебра")[0]
     # when the administrator prints it
@@ -507,8 +653,10 @@ def test_year_page_pdf_names_the_school_year_students_and_signatures(
     assert yc.class_teacher in text and "Алгебраистов" in text
     assert "отсрочка до 20.06.2004" in text  # s5's deferral, with its date
     flat = " ".join(text.split())
+    assert "Экзамен: отсрочка до 25.06.2004" in flat  # and of s5's exam
     for i in group.students:
-        row = " ".join(label for label in expected_year_row(yc, "Алгебра", i) if label)
+        row = " ".join(label for label in expected_year_row(yc, cards, "Алгебра", i)
+                       if label)
         assert f"{yc.names[i]} {row}" in flat, i
 
 
@@ -547,14 +695,12 @@ def test_year_page_and_summary_of_a_half_year_class_follow_its_own_scheme(
 COLUMN_TITLES = ["1 четверть", "2 четверть", "3 четверть", "4 четверть", "Год", "Итог"]
 
 
-def final_label(yc: YearClass, subject: str, i: int) -> str:
-    final = FINALS.get(subject, [yc.year_grades.get((subject, i))] * 6)[i] or ""
-    return STATE_LABELS.get(final, final)
-
-
-def expected_cells(yc: YearClass, subject: str, i: int) -> list[str]:
+def expected_cells(yc: YearClass, cards: Cards, subject: str, i: int) -> list[str]:
+    """A summary row's cells of a subject: the journal's period grades, the report card's
+    year and final grades."""
+    api = cards[(subject, i)]
     return [*(yc.period_grades.get((subject, i, q), "") for q in range(4)),
-            yc.year_grades.get((subject, i), ""), final_label(yc, subject, i)]
+            api["year"], api["final"]]
 
 
 def bands(labels: list[str]) -> list[int]:
@@ -564,6 +710,7 @@ def bands(labels: list[str]) -> list[int]:
 
 def test_summary_xlsx_holds_students_by_subjects_with_counts_and_figures(
     http: httpx.Client, gql: Any, token_for: Any, schools: TwoSchools, yc: YearClass,
+    cards: Cards,
 ) -> None:
     admin = token_for(schools.a.logins["admin"])
     # when the class teacher prints the summary sheet
@@ -582,12 +729,12 @@ def test_summary_xlsx_holds_students_by_subjects_with_counts_and_figures(
     assert [yc.index(row[1]) for row in students] == yc.in_order(range(6))
     for row in students:
         i = yc.index(row[1])
-        expected = [c for s in subjects for c in expected_cells(yc, s, i)]
+        expected = [c for s in subjects for c in expected_cells(yc, cards, s, i)]
         assert [v or "" for v in row[2:]] == expected, i
     counts = {r[1]: r[2:] for r in rows[top + 8:top + 12]}
     for n, subject in enumerate(subjects):
         for c, _title in enumerate(COLUMN_TITLES):
-            column = [expected_cells(yc, subject, i)[c] for i in range(6)]
+            column = [expected_cells(yc, cards, subject, i)[c] for i in range(6)]
             got = [counts[f"Отметок «{b}»"][n * 6 + c] for b in ("5", "4", "3", "2")]
             assert got == bands(column), (subject, c)
     # the class's figures: each quarter as `aggregates` computes them from period grades
@@ -602,13 +749,18 @@ def test_summary_xlsx_holds_students_by_subjects_with_counts_and_figures(
                              api["quality"], api["qualityRate"], api["notYetAttested"]], q
     # quarter 2 by hand (docs/figures.md): s2 failed physical education, s4 н/а in algebra
     assert by_title["2 четверть"][5:11] == [6, 4, 0.6667, 3, 0.5, 0]
-    # the year: s5 is not yet attested (deferred), s4 fails (н/а), s2 and s3 pass with a «3»
+    # the year and the final grades: as docs/figures.md defines them over the API's grades
+    assert by_title["Год"][5:11] == class_figures(cards, "year")
+    assert by_title["Итог"][5:11] == class_figures(cards, "final")
+    # the year by hand: s5 is not yet attested (deferred), s4 fails (н/а), s2 and s3 pass
+    # with a «3»
     assert by_title["Год"][5:11] == [5, 4, 0.8, 2, 0.4, 1]
-    # the final grades: s3's exam raised algebra to «4», s5's deferral is resolved
-    assert by_title["Итог"][5:11] == [6, 5, 0.8333, 3, 0.5, 0]
+    # the final grades by hand: s2's exam raised algebra to «4» (quality now), s3's too
+    # (history «3» keeps s3 out of quality); s5 still has no year grade, so no final grade
+    assert by_title["Итог"][5:11] == [5, 4, 0.8, 3, 0.6, 1]
     # counts in all = the sum over the subjects
     for c, title in enumerate(COLUMN_TITLES):
-        labels = [expected_cells(yc, s, i)[c] for s in subjects for i in range(6)]
+        labels = [expected_cells(yc, cards, s, i)[c] for s in subjects for i in range(6)]
         assert by_title[title][1:5] == bands(labels), title
     assert book["Итоги"]["H4"].number_format == "0.00%"
 
@@ -619,6 +771,7 @@ def raw_tag(yc: YearClass) -> str:
 
 def test_summary_pdf_prints_every_student_subject_and_figure(
     http: httpx.Client, gql: Any, token_for: Any, schools: TwoSchools, yc: YearClass,
+    cards: Cards,
 ) -> None:
     admin = token_for(schools.a.logins["admin"])
     # when
@@ -640,9 +793,15 @@ def test_summary_pdf_prints_every_student_subject_and_figure(
         assert (f"{COLUMN_TITLES[q]}: успеваемость {percent(api['successRate'])} "
                 f"({api['passing']} из {api['students']}), качество "
                 f"{percent(api['qualityRate'])}") in flat
+    for title, column in (("Год", "year"), ("Итог", "final")):
+        students, passing, success, quality, share, pending = class_figures(cards, column)
+        assert (f"{title}: успеваемость {percent(success)} ({passing} из {students}), "
+                f"качество {percent(share)} ({quality} из {students}); "
+                f"не аттестованы пока: {pending}") in flat
     assert "Год: успеваемость 80,00 % (4 из 5), качество 40,00 % (2 из 5); " \
            "не аттестованы пока: 1" in flat
-    assert "Итог: успеваемость 83,33 % (5 из 6), качество 50,00 % (3 из 6)" in flat
+    assert "Итог: успеваемость 80,00 % (4 из 5), качество 60,00 % (3 из 5); " \
+           "не аттестованы пока: 1" in flat
 
 
 def test_summary_statements_do_not_grow_with_the_class(
@@ -836,3 +995,25 @@ def test_several_exam_results_of_a_subject_share_one_cell() -> None:
     assert joined([oge]) == Cell("4", 4)
     assert [cell(state, None, None, None).label for state in (NA, EX)] == ["н/а", "осв."]
     assert percent(0.6667) == "66,67 %" and percent(None) == "—"
+
+
+def test_an_exam_cell_names_the_exam_kind_and_the_test_score() -> None:
+    # given exam results as the documents read them: a kind's short name, a test score
+    def exam(state: str, label: str | None, score: str | None, until: date | None = None,
+             kind: str = "ОГЭ") -> Cell:
+        return cell(state, label, 5 if label == "5" else None, until, exam_kind=kind,
+                    test_score=Decimal(score) if score else None)
+
+    # then the grade, then the kind and the score, without trailing zeros, a decimal comma
+    assert exam("graded", "5", "78.00") == Cell("5 (ОГЭ, 78)", 5)
+    assert exam("graded", "5", "25.50") == Cell("5 (ОГЭ, 25,5)", 5)
+    assert exam("graded", "5", "100.00", kind="ЕГЭ").label == "5 (ЕГЭ, 100)"
+    assert exam("graded", "4", None, kind="Перев.").label == "4 (Перев.)"
+    assert exam("deferred", None, None, date(2004, 6, 25)) == Cell(
+        "отсрочка (ОГЭ)", None, "отсрочка до 25.06.2004")
+    assert exam("not_attested", None, None).label == "н/а (ОГЭ)"
+    # several in one cell
+    assert joined([exam("graded", "4", "18.00"), exam("graded", "5", None, kind="Перев.")]
+                  ).label == "4 (ОГЭ, 18); 5 (Перев.)"
+    # a grade of another kind has no exam kind: as before
+    assert cell("graded", "5", 5, None) == Cell("5", 5)
