@@ -37,6 +37,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                           "valid_to"),
     "conversion_rows": (*_T, "table_id", "from_value_id", "to_value_id"),
     "grading_system_uses": (*_T, "academic_year_id", "subject_id", "grade_level", "system_id"),
+    "exam_kinds": (*_T, "name", "short_name", "level", "system_id", "max_test_score",
+                   "grade_levels", "counts_in_final"),
     "bells": (*_T, "lesson_number", "starts_at", "ends_at"),
     "persons": (*_T, "account_id", "external_id", "last_name", "first_name", "middle_name",
                 "birth_date"),

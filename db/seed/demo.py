@@ -17,6 +17,7 @@ from db.logins import normalize_login
 from db.seed.calendar import academic_year_of, year_bounds
 from db.seed.configuration import add_configuration
 from db.seed.copy import Rows, copy_rows
+from db.seed.exams import add_exam_kinds
 from db.seed.grading import Scale, ScaleValue
 from db.seed.ids import new_id, stream
 from db.seed.journal import add_grades, build_journal
@@ -128,6 +129,7 @@ class _Builder:
             rows.add("schools", st.id, munis[spec.municipality], spec.name, spec.short_name,
                      TIMEZONE)
             add_configuration(st, rows, self.until, scales)
+            add_exam_kinds(st, rows, stream(self.seed, spec.key, "exam_kinds"))
             build_roster(st)
             if spec.prefix:
                 _choose_demo_people(st)

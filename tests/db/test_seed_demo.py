@@ -133,6 +133,29 @@ def test_ten_point_and_pass_fail_systems_are_in_use(conn: psycopg.Connection[Any
     assert ten_marks[0][0] > 0
 
 
+def test_every_school_lists_its_exam_kinds_without_results(conn: psycopg.Connection[Any]
+                                                            ) -> None:
+    # ОГЭ in grade 9, ЕГЭ (a score out of 100, not counted in the final grade) where grade 11
+    # is taught, the переводной экзамен in the grades between; five-point; no results yet
+    found: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for school, short, *rest in rows(conn, """
+        SELECT s.name, k.short_name, CAST(k.level AS text), k.max_test_score, k.grade_levels,
+               k.counts_in_final, gs.template_code
+          FROM exam_kinds k JOIN schools s ON s.id = k.school_id
+          JOIN grading_systems gs ON (gs.school_id, gs.id) = (k.school_id, k.system_id)"""):
+        found.setdefault(school, {})[short] = tuple(rest)
+    for spec in SCHOOLS:
+        expected = {"ОГЭ": ("state", None, [9], True, "five_point"),
+                    "Перев.": ("intermediate", None,
+                               [g for g in (5, 6, 7, 8, 10) if g in spec.grades], True,
+                               "five_point")}
+        if 11 in spec.grades:
+            expected["ЕГЭ"] = ("state", 100, [11], False, "five_point")
+        assert found[spec.name] == expected, spec.name
+    assert "ЕГЭ" not in found["МОКУ Долдыканская МОШ Бурейского района"]  # grades 1–9
+    assert rows(conn, "SELECT count(*) FROM grades WHERE kind = 'exam'") == [(0,)]
+
+
 def test_mark_values_cover_the_axis_contiguously(conn: psycopg.Connection[Any]) -> None:
     for table, key in (("mark_values", "system_id"), ("grading_template_values", "template_id")):
         scales: dict[uuid.UUID, list[tuple[Any, ...]]] = {}
