@@ -1,8 +1,10 @@
 """Writing the audit log: one row per change, in the transaction of the change.
 
-The database fills `seq`, `occurred_at`, `prev_hash` and `hash` (a trigger serialises each
-school's chain); the application role may insert but never update or delete. Bulk journal
-writes log in the statement that writes (`logging`): the database builds the row states.
+A row is inserted unsealed: the database fills `occurred_at`, and `seal` chains it into its
+school's log (`seq`, `prev_hash`, `hash`) after the writer's commit, in a short transaction
+of its own, so writers of one school never wait for each other (migration 0018, docs/audit.md).
+The application role may insert but never update or delete. Bulk journal writes log in the
+statement that writes (`logging`): the database builds the row states.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import AuditEntry, Base
@@ -117,6 +120,18 @@ async def record(session: AsyncSession, actor: Actor, *changes: Change) -> None:
             for c in changes
         ],
     )
+
+
+SEAL = text("SELECT zhurnal_audit_seal()")
+
+
+async def seal(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Chain every committed unsealed row of every school; how many were sealed. Call it
+    after a write commits (never inside the writing transaction: its own rows are not
+    committed yet, and the sealer's per-school lock would make writers queue again). One
+    sealer per school runs at a time; others wait for it, writers never do."""
+    async with sessions() as session, session.begin():
+        return int((await session.execute(SEAL)).scalar_one())
 
 
 # The columns a data-modifying CTE returns for `logging`, besides the table's own.

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -13,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from db.audit import seal
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
 from resolvers.events.notifications import DiaryListener
@@ -30,6 +35,21 @@ from server.security import EdgeMiddleware, cors_options
 from server.served_schema import schema_for
 from server.settings import ServerSettings
 from server.shutdown import ShutdownCutoff
+from tenants.access import AccessCache
+
+log = logging.getLogger("zhurnal.server")
+
+
+async def seal_left_over(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Audit rows a previous process committed but did not seal (it stopped in between) are
+    chained at start-up; a database that is not up yet leaves them to the first mutation."""
+    try:
+        sealed = await seal(sessions)
+    except (DBAPIError, SATimeoutError) as e:
+        log.warning("audit rows not sealed at start-up: %s", type(e).__name__)
+        return
+    if sealed:
+        log.info("sealed %d audit rows left unsealed by a previous process", sealed)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -52,14 +72,18 @@ def create_app(
     if settings.diary_cache_entries > 0:
         diary_cache = DiaryCache(max_entries=settings.diary_cache_entries)
         listener.watch(diary_cache)
+    access_cache = (AccessCache(settings.access_cache_entries)
+                    if settings.access_cache_entries > 0 else None)
     graphql = ZhurnalGraphQL(schema_for(settings), sessions=sessions, settings=settings,
-                             listener=listener, diary_cache=diary_cache)
+                             listener=listener, diary_cache=diary_cache,
+                             access_cache=access_cache)
     configure_logging()
     metrics = Metrics(engine)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await listener.start()
+        await seal_left_over(sessions)
         yield
         # Subscribers' streams end (complete) before the pool they read through goes away.
         await listener.stop()
