@@ -130,7 +130,10 @@ async def seal(sessions: async_sessionmaker[AsyncSession]) -> int:
     after a write commits (never inside the writing transaction: its own rows are not
     committed yet, and the sealer's per-school lock would make writers queue again). One
     sealer per school runs at a time; others wait for it, writers never do."""
-    async with sessions() as session, session.begin():
+    async with sessions() as session:
+        # One statement, one round trip: in autocommit it is its own transaction (no BEGIN,
+        # no COMMIT sent apart), and it ends before the connection goes back to the pool.
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return int((await session.execute(SEAL)).scalar_one())
 
 
