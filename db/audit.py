@@ -9,6 +9,7 @@ statement that writes (`logging`): the database builds the row states.
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import uuid
 from collections.abc import Callable
@@ -135,6 +136,26 @@ async def seal(sessions: async_sessionmaker[AsyncSession]) -> int:
         # no COMMIT sent apart), and it ends before the connection goes back to the pool.
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return int((await session.execute(SEAL)).scalar_one())
+
+
+class Sealer:
+    """One process's sealing, on a connection of its own: a request that committed audit rows
+    waits until a seal that began after its commit has ended. Requests that commit while a
+    seal runs share the next one, so under load one seal serves many writes and never takes a
+    connection from the request pool."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self._lock = asyncio.Lock()
+        self._started = 0
+
+    async def after_commit(self) -> None:
+        wanted = self._started + 1  # the first seal to begin from now on
+        async with self._lock:
+            if self._started >= wanted:
+                return  # one began after our commit, and has ended
+            self._started += 1
+            await seal(self.sessions)
 
 
 # The columns a data-modifying CTE returns for `logging`, besides the table's own.

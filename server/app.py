@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from db.audit import seal
+from db.audit import Sealer, seal
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
 from resolvers.events.notifications import DiaryListener
@@ -74,9 +74,14 @@ def create_app(
         listener.watch(diary_cache)
     access_cache = (AccessCache(settings.access_cache_entries)
                     if settings.access_cache_entries > 0 else None)
+    # The audit sealer's own connection (db/audit.py Sealer): seals never wait in the
+    # request pool, and one at a time per process is all a school's chain allows anyway.
+    seal_engine = app_engine(urls.app, pool_size=1, pool_timeout=settings.pool_timeout_seconds,
+                             statement_timeout_ms=settings.statement_timeout_ms)
+    sealer = Sealer(app_sessions(seal_engine))
     graphql = ZhurnalGraphQL(schema_for(settings), sessions=sessions, settings=settings,
                              listener=listener, diary_cache=diary_cache,
-                             access_cache=access_cache)
+                             access_cache=access_cache, sealer=sealer)
     configure_logging()
     metrics = Metrics(engine)
 
@@ -88,6 +93,7 @@ def create_app(
         # Subscribers' streams end (complete) before the pool they read through goes away.
         await listener.stop()
         await engine.dispose()
+        await seal_engine.dispose()
 
     # X-Forwarded-For names the client only when a configured proxy sent it (the login rate
     # limit counts per address); uvicorn itself runs without proxy headers (server/cli.py).

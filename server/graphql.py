@@ -34,7 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from db.audit import seal
+from db.audit import Sealer, seal
 from db.engine import transaction
 from db.tenancy import set_officer_role_async
 from resolvers.auth.tokens import (
@@ -232,6 +232,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self, schema: Any, *, sessions: async_sessionmaker[AsyncSession],
         settings: ServerSettings, listener: DiaryListener | None = None,
         diary_cache: DiaryCache | None = None, access_cache: AccessCache | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None,
                          allow_queries_via_get=False, multipart_uploads_enabled=False,
@@ -242,6 +243,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self.listener = listener
         self.diary_cache = diary_cache
         self.access_cache = access_cache
+        self.sealer = sealer
         self.verified_tokens = VerifiedTokens() if access_cache is not None else None
 
     def decode_json(self, data: str | bytes) -> object:
@@ -398,7 +400,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         answers. The write is committed whatever happens here: a sealer that fails leaves its
         rows to the next one (any mutation's, the next start's, `zhurnal audit seal`)."""
         try:
-            await seal(self.sessions)
+            await (self.sealer.after_commit() if self.sealer else seal(self.sessions))
         except (DBAPIError, *DATABASE_TROUBLE) as err:
             log.warning("audit rows left unsealed for the next sealer: %s",
                         str(err).strip().splitlines()[0] if str(err).strip()
