@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,10 +207,6 @@ class AccessCache:
     def _drop(self, key: tuple[uuid.UUID, uuid.UUID | None]) -> None:
         with self._lock:
             self._kept.pop(key, None)
-
-    def forget(self, keys: Iterable[tuple[uuid.UUID, uuid.UUID | None]]) -> None:
-        for key in keys:
-            self._drop(key)
 
 
 TOKEN_ACCESS = text("SELECT kind, target, detail FROM zhurnal_token_access(:token_hash)")
