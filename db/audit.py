@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     Uuid,
     bindparam,
+    event,
     func,
     insert,
     inspect,
@@ -34,7 +36,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import AuditEntry, Base
@@ -136,6 +138,35 @@ async def seal(sessions: async_sessionmaker[AsyncSession]) -> int:
         # no COMMIT sent apart), and it ends before the connection goes back to the pool.
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return int((await session.execute(SEAL)).scalar_one())
+
+
+# Set on a connection (its info, which lives as long as the connection) by a statement that
+# appends to the audit log; read and cleared by the request before it commits.
+AUDIT_WRITTEN = "zhurnal_audit_written"
+_NOTED: weakref.WeakSet[Any] = weakref.WeakSet()  # the engines note_audit_writes watches
+
+
+def note_audit_writes(engine: AsyncEngine) -> None:
+    """Mark each connection of `engine` that runs a statement appending to the audit log
+    (`record` and `logging` both compile to an INSERT INTO audit_log), so a request that wrote
+    none (a login, a refused write) does not seal."""
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "INSERT INTO audit_log" in statement:
+            conn.info[AUDIT_WRITTEN] = True
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    _NOTED.add(engine.sync_engine)
+
+
+async def wrote_audit(session: AsyncSession) -> bool:
+    """Whether the session's transaction appended audit rows (clearing the mark); True when
+    its engine is not watched by `note_audit_writes`, so nothing is left unsealed by mistake."""
+    bind = session.bind
+    if bind is None or getattr(bind, "sync_engine", None) not in _NOTED:
+        return True
+    conn = await session.connection()
+    return bool(conn.info.pop(AUDIT_WRITTEN, False))
 
 
 class Sealer:

@@ -34,7 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from db.audit import Sealer, seal
+from db.audit import Sealer, seal, wrote_audit
 from db.engine import transaction
 from db.tenancy import set_officer_role_async
 from resolvers.auth.tokens import (
@@ -384,14 +384,17 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
             )
             if as_officer and result.errors:
                 result.errors = [_officer_refusal(e) for e in result.errors]
+            audited = False
             if result.errors:
                 await session.rollback()
             else:
+                audited = (operation is not None
+                           and operation.operation == OperationType.MUTATION
+                           and await wrote_audit(session))
                 await session.commit()
                 if cached is not None and result.data is not None:
                     self.diary_cache.put(cached, result.data, access.school_ids)  # type: ignore[union-attr]
-        if not result.errors and operation is not None \
-                and operation.operation == OperationType.MUTATION:
+        if audited:
             await self._seal_audit()
         return result, ctx.request_id
 
