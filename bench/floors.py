@@ -108,7 +108,8 @@ def diary(conn: Conn, fx: Fixtures) -> bytes:
 
 
 def set_marks(conn: Conn, fx: Fixtures, marks: int = 30) -> bytes:
-    """The same 30 INSERTs into marks and 30 audit rows (the chain trigger included), committed."""
+    """The same 30 INSERTs into marks and 30 audit rows, committed, and the rows sealed into
+    the school's chain (migration 0018), as the server does after each write."""
     lesson, day = fx.next_write_lesson()
     rows = []
     for i in range(marks):
@@ -130,6 +131,8 @@ def set_marks(conn: Conn, fx: Fixtures, marks: int = 30) -> bytes:
                   json.dumps({"id": str(r[1]), "student_id": str(r[4]), "lesson_id": str(lesson),
                               "value_id": str(r[7]), "work_type_id": str(r[6])}))
                  for r in rows])
+    with conn.transaction():  # sealed into the chain after the commit, as the server does
+        conn.execute("SELECT zhurnal_audit_seal(%s)", (fx.school_id,))
     return _dump([str(r[1]) for r in rows])
 
 

@@ -3,8 +3,12 @@
 Serves the bench data in-process (production settings, RLS on, the diary cache on as
 `zhurnal serve` runs) and sends the scenario's request `--runs` times after a warm-up. Prints
 the median request time, the median time of each SQL statement (from the driver's send to its
-result) and what is left for Python (HTTP, GraphQL, building the answer). docs/benchmarks.md
-quotes these figures; the bench table itself measures the real server over HTTP.
+result) and what is left for Python (HTTP, GraphQL, building the answer), then the request cut
+into stages (issue 18): the token, the access context, execution, the transaction's end,
+serialisation and the rest (HTTP, middleware), each with the SQL it waited for. The stages are
+timed by wrapping the server's own functions here, not by code in the server.
+docs/benchmarks.md quotes these figures; the bench table itself measures the real server over
+HTTP.
 """
 
 from __future__ import annotations
@@ -21,16 +25,91 @@ import httpx
 import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.asgi import GraphQL
 
+import server.graphql as endpoint
 from bench.data import prepare
 from bench.fixtures import discover
-from bench.scenarios import open_session, requests_for
+from bench.scenarios import anonymous, open_session, requests_for
 from db.engine import libpq_dsn
 from server.app import create_app
 from tests.server_fixture import PRODUCTION_SETTINGS
 
+# The stages, in the order a request passes them; "rest" is what none of them covers.
+STAGES = ("token", "context", "execution", "transaction end", "serialisation", "rest")
 
-async def _profile(scenario: str, runs: int) -> tuple[list[float], list[list[tuple[str, float]]]]:
+
+class Stages:
+    """Wraps the server's functions of each stage for the time of a profile and adds up,
+    per request, each stage's time and the SQL time inside it."""
+
+    def __init__(self) -> None:
+        self.current = "rest"
+        self.times: dict[str, float] = {}
+        self.sql: dict[str, float] = {}
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def reset(self) -> None:
+        self.times = dict.fromkeys(STAGES, 0.0)
+        self.sql = dict.fromkeys(STAGES, 0.0)
+
+    def add_sql(self, seconds: float) -> None:
+        self.sql[self.current] += seconds
+
+    def _wrap(self, owner: Any, name: str, stage: str) -> None:
+        own = name in vars(owner)
+        original = getattr(owner, name)
+        stages = self
+
+        if asyncio.iscoroutinefunction(original):
+            async def timed(*args: Any, **kwargs: Any) -> Any:
+                outer, stages.current = stages.current, stage
+                t = time.perf_counter()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    stages.times[stage] += time.perf_counter() - t
+                    if outer in stages.times and outer != stage:
+                        stages.times[outer] -= time.perf_counter() - t
+                    stages.current = outer
+        else:
+            def timed(*args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+                outer, stages.current = stages.current, stage
+                t = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    stages.times[stage] += time.perf_counter() - t
+                    if outer in stages.times and outer != stage:
+                        stages.times[outer] -= time.perf_counter() - t
+                    stages.current = outer
+        setattr(owner, name, timed)
+        self._undo.append((owner, name, original if own else None))
+
+    def install(self) -> None:
+        # the name the endpoint calls (inside the access context: counted apart from it)
+        self._wrap(endpoint, "read_access_token", "token")
+        self._wrap(endpoint.ZhurnalGraphQL, "_access", "context")
+        # what the endpoint's super().execute_single runs: parse, validate, resolvers
+        self._wrap(GraphQL, "execute_single", "execution")
+        self._wrap(AsyncSession, "commit", "transaction end")
+        self._wrap(AsyncSession, "rollback", "transaction end")
+        self._wrap(endpoint.ZhurnalGraphQL, "encode_json", "serialisation")
+
+    def remove(self) -> None:
+        for owner, name, original in reversed(self._undo):
+            if original is None:
+                delattr(owner, name)  # it was inherited: the base's own comes back
+            else:
+                setattr(owner, name, original)
+        self._undo.clear()
+
+
+Profiled = tuple[list[float], list[list[tuple[str, float]]], list[dict[str, tuple[float, float]]]]
+
+
+async def _profile(scenario: str, runs: int) -> Profiled:
     data = prepare(log=lambda *_: None)
     with psycopg.connect(libpq_dsn(data.full.owner)) as conn:
         fx = discover(conn)
@@ -42,33 +121,46 @@ async def _profile(scenario: str, runs: int) -> tuple[list[float], list[list[tup
     def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         started[id(cursor)] = time.perf_counter()
 
+    stages = Stages()
+
     def after(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        statements.append((" ".join(statement.split()),
-                           time.perf_counter() - started.pop(id(cursor))))
+        took = time.perf_counter() - started.pop(id(cursor))
+        statements.append((" ".join(statement.split()), took))
+        stages.add_sql(took)
 
     totals: list[float] = []
     per_run: list[list[tuple[str, float]]] = []
+    per_stage: list[dict[str, tuple[float, float]]] = []
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench",
                                      timeout=120) as client:
             session = await open_session(client, fx)
-            request = requests_for(fx, session)[scenario]
+            request = (anonymous if scenario == "anonymous"
+                       else requests_for(fx, session)[scenario])
             for _ in range(5):
                 await request(client)  # warm: caches, prepared statements, the pool
             event.listen(Engine, "before_cursor_execute", before)
             event.listen(Engine, "after_cursor_execute", after)
+            stages.install()
             try:
                 for _ in range(runs):
                     statements.clear()
+                    stages.reset()
                     t = time.perf_counter()
                     await request(client)
-                    totals.append(time.perf_counter() - t)
+                    total = time.perf_counter() - t
+                    totals.append(total)
                     per_run.append(list(statements))
+                    timed = {k: (stages.times[k], stages.sql[k]) for k in STAGES[:-1]}
+                    timed["rest"] = (total - sum(v for v, _ in timed.values()),
+                                     stages.sql["rest"])
+                    per_stage.append(timed)
             finally:
+                stages.remove()
                 event.remove(Engine, "before_cursor_execute", before)
                 event.remove(Engine, "after_cursor_execute", after)
-    return totals, per_run
+    return totals, per_run, per_stage
 
 
 def _label(text: str, texts: list[str]) -> str:
@@ -88,12 +180,12 @@ def _common(a: str, b: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenario", choices=["journal", "diary", "diary cached", "setMarks",
-                                             "district", "login"])
+    parser.add_argument("scenario", choices=["me", "anonymous", "journal", "diary",
+                                             "diary cached", "setMarks", "district", "login"])
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     logging.getLogger("zhurnal.requests").setLevel(logging.WARNING)
-    totals, per_run = asyncio.run(_profile(args.scenario, args.runs))
+    totals, per_run, per_stage = asyncio.run(_profile(args.scenario, args.runs))
     ms = 1000
     print(f"{args.scenario}: median of {args.runs} in-process requests")
     # the statements of a request are the same in every run (the cache aside): by position
@@ -106,6 +198,13 @@ def main() -> None:
     total = statistics.median(totals)
     print(f"  request {total * ms:.2f} ms = SQL {sql * ms:.2f} ms + Python "
           f"{(total - sql) * ms:.2f} ms (HTTP, GraphQL, building the answer)")
+    print("  by stage (median and mean of each; a stage's SQL is part of its time):")
+    for stage in STAGES:
+        took = [r[stage][0] for r in per_stage]
+        in_sql = [r[stage][1] for r in per_stage]
+        print(f"  {statistics.median(took) * ms:8.2f} ms  (mean {statistics.fmean(took) * ms:6.2f})"
+              f"  {stage:<15} SQL {statistics.median(in_sql) * ms:6.2f} ms")
+    print(f"  request mean {statistics.fmean(totals) * ms:.2f} ms")
 
 
 if __name__ == "__main__":

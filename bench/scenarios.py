@@ -80,6 +80,12 @@ mutation SetMarks($input: SetMarksInput!) {
 }"""
 
 
+# The fixed cost of an authenticated request (issue 18): the smallest authenticated question
+# against the smallest anonymous one, sent alternately (interleaved) so both see the same load.
+ME = "query Me { me { login } }"
+TYPENAME = "query Anonymous { __typename }"
+
+
 class BenchError(RuntimeError):
     """A request that did not succeed: the benchmark stops rather than time failures."""
 
@@ -162,8 +168,25 @@ def requests_for(fx: Fixtures, session: Session) -> dict[str, Request]:
     async def do_login(client: httpx.AsyncClient) -> None:
         await login(client, fx.teacher_login, fx.password)
 
-    return {"journal": journal, "diary": diary, "diary cached": diary_cached,
+    async def me(client: httpx.AsyncClient) -> None:
+        data = await post(client, ME, {}, session.teacher)
+        if data["me"]["login"] != fx.teacher_login:
+            raise BenchError(f"me is {data['me']}, not the teacher")
+
+    return {"me": me, "journal": journal, "diary": diary, "diary cached": diary_cached,
             "setMarks": set_marks, "district": district, "login": do_login}
+
+
+async def anonymous(client: httpx.AsyncClient) -> None:
+    """`{ __typename }` without a token: what the authenticated `me` is compared with."""
+    data = await post(client, TYPENAME, {})
+    if data != {"__typename": "Query"}:
+        raise BenchError(f"__typename answered {data}")
+
+
+# Scenarios measured against another request of the same server, interleaved, rather than
+# against a psycopg floor: the floor's column shows that request's figures.
+INTERLEAVED_FLOORS: dict[str, Request] = {"me": anonymous}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -198,6 +221,22 @@ async def throughput(client: httpx.AsyncClient, request: Request, n: int,
     t = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return n / (time.perf_counter() - t)
+
+
+async def interleaved(client: httpx.AsyncClient, request: Request, other: Request, n: int
+                      ) -> tuple[list[float], list[float]]:
+    """`n` of each request, alternating (after 2 untimed warm-ups of each), in seconds: a
+    difference between the two is not a difference between two moments of a shared machine."""
+    for _ in range(2):
+        await request(client)
+        await other(client)
+    times: tuple[list[float], list[float]] = ([], [])
+    for i in range(2 * n):
+        first = i % 2 == (i // 2) % 2  # ABBA order: neither always runs right after the other
+        t = time.perf_counter()
+        await (request if first else other)(client)
+        times[0 if first else 1].append(time.perf_counter() - t)
+    return times
 
 
 def floor_latencies(fn: Callable[[], bytes], n: int) -> list[float]:

@@ -65,13 +65,14 @@ class Memory:
 
 
 @contextmanager
-def real_server(urls: DatabaseUrls, *, workers: int = 1, log: Path | None = None
-                ) -> Iterator[tuple[str, Memory]]:
-    """`zhurnal serve` as a subprocess on a free port, production settings, RLS on."""
+def real_server(urls: DatabaseUrls, *, workers: int = 1, log: Path | None = None,
+                secret_key: str | None = None) -> Iterator[tuple[str, Memory]]:
+    """`zhurnal serve` as a subprocess on a free port, production settings, RLS on (with
+    `secret_key`, it accepts the tokens of another server with that key)."""
     port = free_port()
     env = dict(os.environ)
     env.update(DATABASE_URL=libpq_dsn(urls.owner), ZHURNAL_ENV="production",
-               ZHURNAL_SECRET_KEY=secrets.token_hex(32), ZHURNAL_GRAPHIQL="0",
+               ZHURNAL_SECRET_KEY=secret_key or secrets.token_hex(32), ZHURNAL_GRAPHIQL="0",
                # tokens outlive the run: a re-login mid-run would measure argon2, not reads
                ZHURNAL_ACCESS_TOKEN_MINUTES="180")
     env.pop("ZHURNAL_APP_DATABASE_URL", None)

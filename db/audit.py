@@ -1,14 +1,18 @@
 """Writing the audit log: one row per change, in the transaction of the change.
 
-The database fills `seq`, `occurred_at`, `prev_hash` and `hash` (a trigger serialises each
-school's chain); the application role may insert but never update or delete. Bulk journal
-writes log in the statement that writes (`logging`): the database builds the row states.
+A row is inserted unsealed: the database fills `occurred_at`, and `seal` chains it into its
+school's log (`seq`, `prev_hash`, `hash`) after the writer's commit, in a short transaction
+of its own, so writers of one school never wait for each other (migration 0018, docs/audit.md).
+The application role may insert but never update or delete. Bulk journal writes log in the
+statement that writes (`logging`): the database builds the row states.
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -22,15 +26,17 @@ from sqlalchemy import (
     String,
     Uuid,
     bindparam,
+    event,
     func,
     insert,
     inspect,
     literal,
     null,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import AuditEntry, Base
@@ -117,6 +123,70 @@ async def record(session: AsyncSession, actor: Actor, *changes: Change) -> None:
             for c in changes
         ],
     )
+
+
+SEAL = text("SELECT zhurnal_audit_seal()")
+
+
+async def seal(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Chain every committed unsealed row of every school; how many were sealed. Call it
+    after a write commits (never inside the writing transaction: its own rows are not
+    committed yet, and the sealer's per-school lock would make writers queue again). One
+    sealer per school runs at a time; others wait for it, writers never do."""
+    async with sessions() as session:
+        # One statement, one round trip: in autocommit it is its own transaction (no BEGIN,
+        # no COMMIT sent apart), and it ends before the connection goes back to the pool.
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return int((await session.execute(SEAL)).scalar_one())
+
+
+# Set on a connection (its info, which lives as long as the connection) by a statement that
+# appends to the audit log; read and cleared by the request before it commits.
+AUDIT_WRITTEN = "zhurnal_audit_written"
+_NOTED: weakref.WeakSet[Any] = weakref.WeakSet()  # the engines note_audit_writes watches
+
+
+def note_audit_writes(engine: AsyncEngine) -> None:
+    """Mark each connection of `engine` that runs a statement appending to the audit log
+    (`record` and `logging` both compile to an INSERT INTO audit_log), so a request that wrote
+    none (a login, a refused write) does not seal."""
+
+    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if "INSERT INTO audit_log" in statement:
+            conn.info[AUDIT_WRITTEN] = True
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    _NOTED.add(engine.sync_engine)
+
+
+async def wrote_audit(session: AsyncSession) -> bool:
+    """Whether the session's transaction appended audit rows (clearing the mark); True when
+    its engine is not watched by `note_audit_writes`, so nothing is left unsealed by mistake."""
+    bind = session.bind
+    if bind is None or getattr(bind, "sync_engine", None) not in _NOTED:
+        return True
+    conn = await session.connection()
+    return bool(conn.info.pop(AUDIT_WRITTEN, False))
+
+
+class Sealer:
+    """One process's sealing, on a connection of its own: a request that committed audit rows
+    waits until a seal that began after its commit has ended. Requests that commit while a
+    seal runs share the next one, so under load one seal serves many writes and never takes a
+    connection from the request pool."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self._lock = asyncio.Lock()
+        self._started = 0
+
+    async def after_commit(self) -> None:
+        wanted = self._started + 1  # the first seal to begin from now on
+        async with self._lock:
+            if self._started >= wanted:
+                return  # one began after our commit, and has ended
+            self._started += 1
+            await seal(self.sessions)
 
 
 # The columns a data-modifying CTE returns for `logging`, besides the table's own.

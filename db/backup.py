@@ -145,7 +145,7 @@ def audit_heads(conn: psycopg.Connection, school_id: uuid.UUID | None = None
     chain alone cannot show that its newest rows were cut off."""
     rows = conn.execute(
         "SELECT DISTINCT ON (school_id) school_id, seq, encode(hash, 'hex') FROM audit_log "
-        "WHERE %(school)s::uuid IS NULL OR school_id = %(school)s "
+        "WHERE (%(school)s::uuid IS NULL OR school_id = %(school)s) AND seq IS NOT NULL "
         "ORDER BY school_id, seq DESC", {"school": school_id}).fetchall()
     return {str(s): {"seq": seq, "hash": h} for s, seq, h in rows}
 

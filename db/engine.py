@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
@@ -9,8 +10,9 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 import psycopg
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -107,20 +109,44 @@ def owner_session(url: URL) -> Iterator[Session]:
 CONNECT_TIMEOUT_SECONDS = 5
 
 
+def closed_while_idle(dbapi_connection: object, record: object, proxy: object) -> None:
+    """A pool checkout: refuse a connection the server closed while it sat in the pool.
+
+    An idle connection has nothing to read; a readable socket means the server said goodbye
+    (a restart or a terminated backend sends its FATAL message and closes). This replaces
+    pool_pre_ping, which spent a round trip on every request (issue 18). The pool replaces a
+    refused connection with a new one. A connection cut without a word (a network gone)
+    fails its request instead, as a retryable 503 (server/graphql.py), and is discarded.
+    """
+    conn = getattr(dbapi_connection, "driver_connection", None)
+    if not isinstance(conn, psycopg.AsyncConnection | psycopg.Connection):
+        return
+    if conn.closed or conn.broken:
+        raise DisconnectionError("the connection was closed")
+    try:
+        readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
+    except (psycopg.OperationalError, OSError, ValueError) as err:
+        raise DisconnectionError(f"the connection is unusable: {err}") from err
+    if readable:
+        raise DisconnectionError("the server closed the connection while it was idle")
+
+
 def app_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
                statement_timeout_ms: int | None = None) -> AsyncEngine:
-    """The request pool. After a database restart its connections are dead: pool_pre_ping
-    finds each one on checkout and replaces it, so the first request after the restart works.
-    The most recently used connection goes out first (LIFO): its prepared statements and
-    PostgreSQL's reused plans are warm, where a FIFO pool rotated every request through
-    every connection (tests/db/test_pool.py)."""
+    """The request pool. After a database restart its connections are dead: each is found
+    on checkout without a round trip (`closed_while_idle`) and replaced, so the first
+    request after the restart works. The most recently used connection goes out first
+    (LIFO): its prepared statements and PostgreSQL's reused plans are warm, where a FIFO pool
+    rotated every request through every connection (tests/db/test_pool.py)."""
     options: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if statement_timeout_ms:
         options["options"] = f"-c statement_timeout={statement_timeout_ms}"
-    return create_async_engine(
-        url, pool_size=pool_size, max_overflow=5, pool_pre_ping=True, pool_use_lifo=True,
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=5, pool_pre_ping=False, pool_use_lifo=True,
         pool_timeout=pool_timeout, connect_args=options,
     )
+    event.listen(engine.sync_engine, "checkout", closed_while_idle)
+    return engine
 
 
 def app_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

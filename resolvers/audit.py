@@ -26,8 +26,10 @@ from tenants.rules import can_read_audit_log, can_read_journal_history
 
 # What `history` covers: the journal entries a teacher answers for.
 JOURNAL_ENTITIES = ("lessons", "marks")
-# The order of a page of the log: newest first.
+# The order of a page of the log: newest first. A row is listed once it is sealed into the
+# chain (db/audit.py), which the writing request does right after its commit.
 PAGE_KEYS = (AuditRow.seq,)
+SEALED = AuditRow.seq.is_not(None)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def audit_log(access: AccessContext, school_id: uuid.UUID, where: AuditFilter
         return None
     if not can_read_audit_log(access, school_id):
         raise request_error("FORBIDDEN", "only the school's administrators may read this")
-    stmt = select(AuditRow).where(AuditRow.school_id == school_id)
+    stmt = select(AuditRow).where(AuditRow.school_id == school_id, SEALED)
     if where.entity is not None:
         stmt = stmt.where(AuditRow.entity == where.entity)
     if where.entity_id is not None:
@@ -77,7 +79,8 @@ async def _journal_place(session: AsyncSession, school: uuid.UUID, entity: uuid.
         select(AuditRow.entity, AuditRow.before, AuditRow.after)
         .where(AuditRow.school_id == school, AuditRow.entity_id == entity,
                AuditRow.entity.in_(JOURNAL_ENTITIES))
-        .order_by(AuditRow.seq.desc()).limit(1))).first()
+        .order_by(AuditRow.seq.desc().nulls_first(), AuditRow.occurred_at.desc())
+        .limit(1))).first()
     if last is None:
         return None
     values = last.after or last.before or {}
@@ -102,6 +105,6 @@ async def history(session: AsyncSession, access: AccessContext, school_id: uuid.
                                         lesson_id=lesson_id, class_id=class_id):
             # As for an unknown id: a FORBIDDEN here would confirm that the mark exists.
             return None
-    return select(AuditRow).where(AuditRow.school_id == school_id,
+    return select(AuditRow).where(AuditRow.school_id == school_id, SEALED,
                                   AuditRow.entity_id == entity_id,
                                   AuditRow.entity.in_(JOURNAL_ENTITIES))

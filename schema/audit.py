@@ -83,7 +83,8 @@ class AuditEntry(relay.Node):
             [i for i in ids if i])
         access = info.context.access
         found = {r.id: cls.from_model(r) for r in rows
-                 if r is not None and can_read_audit_log(access, r.school_id)}
+                 if r is not None and r.seq is not None  # listed once sealed
+                 and can_read_audit_log(access, r.school_id)}
         return [found.get(i) if i else None for i in ids]
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import strawberry
 from strawberry.types import Info
 
@@ -49,25 +47,59 @@ class ViewerStudent:
 
 @strawberry.type(description="Who is asking and what they may reach.")
 class Viewer:
+    """Each list is read when it is asked for: `me { login }` answers from the access context
+    alone, without a statement (the fixed cost of an authenticated request, issue 18)."""
+
     id: strawberry.ID = strawberry.field(
         description="Stable id of the viewer (of the account, or of the integrator token), so "
                     "a normalised cache keeps one `Viewer` per viewer and drops it on logout.")
     login: str = strawberry.field(description="Login of the account, or `token:<name>` for "
                                               "an integrator token.")
-    schools: list[ViewerSchool] = strawberry.field(description="Schools the viewer belongs to.")
-    classes: list[SchoolClass] = strawberry.field(
-        description="Classes the viewer leads as class teacher (классный руководитель).")
-    groups: list[StudyGroup] = strawberry.field(description="Groups the viewer teaches.")
-    children: list[Person] = strawberry.field(
-        description="Students the viewer is a guardian of, in every school.")
-    officer_municipalities: list[Municipality] = strawberry.field(
-        description="Municipalities the viewer oversees as a municipal officer.")
-    officer_region: bool = strawberry.field(
-        description="Whether the viewer is a regional officer (sees every school's figures).")
-    token_scopes: list[TokenScopeEnum] | None = strawberry.field(
-        description="Scopes of the integrator token; null for a person's session.")
-    officer_school_ids: strawberry.Private[frozenset[uuid.UUID]]
-    student_ids: strawberry.Private[list[uuid.UUID]]
+    reach: strawberry.Private[viewer.ViewerReach]
+
+    @strawberry.field(description="Schools the viewer belongs to.")
+    async def schools(self, info: Info) -> list[ViewerSchool]:
+        loaders = info.context.loaders
+        ms = self.reach.memberships
+        schools = await loaders.by_id(models.School).load_many([m.school_id for m in ms])
+        persons = await loaders.by_id(models.Person).load_many([m.person_id for m in ms])
+        return [ViewerSchool(school=School.from_model(s), person=Person.from_model(p),
+                             roles=sorted(m.roles))
+                for m, s, p in zip(ms, schools, persons, strict=True) if s and p]
+
+    @strawberry.field(description="Classes the viewer leads as class teacher (классный "
+                                  "руководитель).")
+    async def classes(self, info: Info) -> list[SchoolClass]:
+        rows = await info.context.loaders.by_id(models.SchoolClass).load_many(
+            self.reach.class_ids)
+        return [SchoolClass.from_model(c) for c in rows if c]
+
+    @strawberry.field(description="Groups the viewer teaches.")
+    async def groups(self, info: Info) -> list[StudyGroup]:
+        rows = await info.context.loaders.by_id(models.StudyGroup).load_many(
+            self.reach.group_ids)
+        return sorted((StudyGroup.from_model(g) for g in rows if g), key=lambda g: g.name)
+
+    @strawberry.field(description="Students the viewer is a guardian of, in every school.")
+    async def children(self, info: Info) -> list[Person]:
+        rows = await info.context.loaders.by_id(models.Person).load_many(self.reach.child_ids)
+        return [Person.from_model(c) for c in rows if c]
+
+    @strawberry.field(description="Municipalities the viewer oversees as a municipal officer.")
+    async def officer_municipalities(self, info: Info) -> list[Municipality]:
+        rows = await info.context.loaders.by_id(models.Municipality).load_many(
+            self.reach.municipality_ids)
+        return [Municipality.from_model(m) for m in rows if m]
+
+    @strawberry.field(description="Whether the viewer is a regional officer (sees every "
+                                  "school's figures).")
+    def officer_region(self) -> bool:
+        return self.reach.officer_region
+
+    @strawberry.field(description="Scopes of the integrator token; null for a person's "
+                                  "session.")
+    def token_scopes(self) -> list[TokenScopeEnum] | None:  # type: ignore[valid-type]
+        return self.reach.token_scopes  # type: ignore[return-value]
 
     @strawberry.field(description="The students whose diaries the viewer reads, with each "
                                   "one's school, class and groups on a day: the viewer when "
@@ -77,7 +109,7 @@ class Viewer:
                                   "grow with the number of children or groups.")
     async def students(self, info: Info, on: OnDate = None) -> list[ViewerStudent]:
         loaders = info.context.loaders
-        persons = [p for p in await loaders.by_id(models.Person).load_many(self.student_ids)
+        persons = [p for p in await loaders.by_id(models.Person).load_many(self.reach.student_ids)
                    if p is not None]
         ids = [p.id for p in persons]
         enrollments = await loaders.many(models.Enrollment.student_id).load_many(ids)
@@ -109,31 +141,8 @@ class Viewer:
 
 async def me(info: Info) -> Viewer:
     reach = viewer.me(info.context.access)
-    loaders = info.context.loaders
-    ms = reach.memberships
-    schools = await loaders.by_id(models.School).load_many([m.school_id for m in ms])
-    persons = await loaders.by_id(models.Person).load_many([m.person_id for m in ms])
-    classes = await loaders.by_id(models.SchoolClass).load_many(reach.class_ids)
-    groups = await loaders.by_id(models.StudyGroup).load_many(reach.group_ids)
-    children = await loaders.by_id(models.Person).load_many(reach.child_ids)
-    municipalities = await loaders.by_id(models.Municipality).load_many(reach.municipality_ids)
-    return Viewer(
-        id=strawberry.ID(to_global_id("Viewer", reach.viewer_id)),
-        login=reach.login,
-        schools=[
-            ViewerSchool(school=School.from_model(s), person=Person.from_model(p),
-                         roles=sorted(m.roles))
-            for m, s, p in zip(ms, schools, persons, strict=True) if s and p
-        ],
-        classes=[SchoolClass.from_model(c) for c in classes if c],
-        groups=sorted((StudyGroup.from_model(g) for g in groups if g), key=lambda g: g.name),
-        children=[Person.from_model(c) for c in children if c],
-        officer_municipalities=[Municipality.from_model(m) for m in municipalities if m],
-        officer_region=reach.officer_region,
-        token_scopes=reach.token_scopes,
-        officer_school_ids=reach.officer_school_ids,
-        student_ids=reach.student_ids,
-    )
+    return Viewer(id=strawberry.ID(to_global_id("Viewer", reach.viewer_id)), login=reach.login,
+                  reach=reach)
 
 
 @strawberry.type

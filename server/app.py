@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -13,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from db.audit import Sealer, note_audit_writes, seal
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
 from resolvers.events.notifications import DiaryListener
@@ -31,6 +36,21 @@ from server.security import EdgeMiddleware, cors_options
 from server.served_schema import schema_for
 from server.settings import ServerSettings
 from server.shutdown import ShutdownCutoff
+from tenants.access import AccessCache
+
+log = logging.getLogger("zhurnal.server")
+
+
+async def seal_left_over(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Audit rows a previous process committed but did not seal (it stopped in between) are
+    chained at start-up; a database that is not up yet leaves them to the first mutation."""
+    try:
+        sealed = await seal(sessions)
+    except (DBAPIError, SATimeoutError) as e:
+        log.warning("audit rows not sealed at start-up: %s", type(e).__name__)
+        return
+    if sealed:
+        log.info("sealed %d audit rows left unsealed by a previous process", sealed)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -46,6 +66,7 @@ def create_app(
     ensure_current(urls.owner)
     engine = app_engine(urls.app, pool_timeout=settings.pool_timeout_seconds,
                         statement_timeout_ms=settings.statement_timeout_ms)
+    note_audit_writes(engine)  # a request seals only when it appended audit rows
     sessions = app_sessions(engine)
     # One LISTEN connection per process, as the application role (LISTEN needs no privilege).
     listener = DiaryListener(libpq_dsn(urls.app), sessions)
@@ -53,18 +74,28 @@ def create_app(
     if settings.diary_cache_entries > 0:
         diary_cache = DiaryCache(max_entries=settings.diary_cache_entries)
         listener.watch(diary_cache)
+    access_cache = (AccessCache(settings.access_cache_entries)
+                    if settings.access_cache_entries > 0 else None)
+    # The audit sealer's own connection (db/audit.py Sealer): seals never wait in the
+    # request pool, and one at a time per process is all a school's chain allows anyway.
+    seal_engine = app_engine(urls.app, pool_size=1, pool_timeout=settings.pool_timeout_seconds,
+                             statement_timeout_ms=settings.statement_timeout_ms)
+    sealer = Sealer(app_sessions(seal_engine))
     graphql = ZhurnalGraphQL(schema_for(settings), sessions=sessions, settings=settings,
-                             listener=listener, diary_cache=diary_cache)
+                             listener=listener, diary_cache=diary_cache,
+                             access_cache=access_cache, sealer=sealer)
     configure_logging()
     metrics = Metrics(engine)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await listener.start()
+        await seal_left_over(sessions)
         yield
         # Subscribers' streams end (complete) before the pool they read through goes away.
         await listener.stop()
         await engine.dispose()
+        await seal_engine.dispose()
 
     # X-Forwarded-For names the client only when a configured proxy sent it (the login rate
     # limit counts per address); uvicorn itself runs without proxy headers (server/cli.py).

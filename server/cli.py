@@ -304,6 +304,20 @@ def audit_verify(school: SchoolOption = None) -> None:
         raise typer.Exit(code=1)
 
 
+@audit_app.command("seal")
+def audit_seal(school: SchoolOption = None) -> None:
+    """Chain the audit rows written but not sealed yet (the server seals after every write
+    and at start-up; this is for a process that stopped in between, or before a verify)."""
+    from db.audit_verify import UnknownSchool, seal_chains
+
+    urls = _urls()
+    try:
+        sealed = seal_chains(urls.owner, _parse_uuid("--school", school))
+    except UnknownSchool as e:
+        raise fail(str(e)) from None
+    console.print(f"sealed {sealed} audit rows", highlight=False)
+
+
 @app.command("backup")
 def backup(
     out: Annotated[Path, typer.Option("--out", help="A new (or empty) directory to write to.")],

@@ -6,23 +6,26 @@ import json
 import logging
 import time
 import uuid
-from datetime import datetime, timedelta
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
+import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from psycopg.errors import InFailedSqlTransaction, InsufficientPrivilege
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.http.async_base_view import AsyncHTTPRequestAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -31,9 +34,16 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from db.audit import Sealer, seal, wrote_audit
 from db.engine import transaction
 from db.tenancy import set_officer_role_async
-from resolvers.auth.tokens import API_TOKEN_PREFIX, InvalidToken, read_access_token, secret_hash
+from resolvers.auth.tokens import (
+    API_TOKEN_PREFIX,
+    AccessClaims,
+    InvalidToken,
+    read_access_token,
+    secret_hash,
+)
 from resolvers.events.notifications import DiaryListener
 from schema.context import Context, Reauthenticate, SocketContext
 from schema.loaders import Loaders
@@ -43,15 +53,48 @@ from server.graphiql import PAGE as GRAPHIQL_PAGE
 from server.media import JSON, prefers_graphql_response, response_media_type
 from server.observability import current_request
 from server.settings import ServerSettings
-from tenants.access import ANONYMOUS, AccessContext, resolve_access, resolve_api_token
+from tenants.access import (
+    ANONYMOUS,
+    AccessCache,
+    AccessContext,
+    resolve_access,
+    resolve_api_token,
+)
 from tenants.rules import reads_only_aggregates
 
 log = logging.getLogger("zhurnal.graphql")
 
 
-def viewer_resolver(settings: ServerSettings, authorization: str) -> Reauthenticate | None:
+class VerifiedTokens:
+    """Access tokens whose signature was checked, with their claims (a bounded memo): a
+    client sends the same token with every request for its 15 minutes, and checking the
+    signature again costs more than the rest of a cached request's Python. The expiry is
+    checked on every use; a changed byte is another key, checked afresh."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._claims: OrderedDict[str, AccessClaims] = OrderedDict()
+
+    def read(self, secret: str, token: str) -> AccessClaims:
+        claims = self._claims.get(token)
+        if claims is None:
+            claims = read_access_token(secret, token)
+            self._claims[token] = claims
+            while len(self._claims) > self.max_entries:
+                self._claims.popitem(last=False)
+        elif claims.expires_at <= datetime.now(UTC):
+            del self._claims[token]
+            raise InvalidToken("the token has expired")
+        return claims
+
+
+def viewer_resolver(settings: ServerSettings, authorization: str,
+                    cache: AccessCache | None = None, tokens: VerifiedTokens | None = None,
+                    ) -> Reauthenticate | None:
     """How to resolve the viewer of an `Authorization` value (in a transaction, as often as
-    needed): an integrator token or a signed access token; None when it is neither."""
+    needed): an integrator token or a signed access token; None when it is neither. With a
+    cache, a session's context is kept between requests and checked in the same one
+    statement (tenants/access.py AccessCache)."""
     scheme, _, token = authorization.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -60,9 +103,12 @@ def viewer_resolver(settings: ServerSettings, authorization: str) -> Reauthentic
         token_hash = secret_hash(token)
         return lambda session: resolve_api_token(session, token_hash)
     try:
-        claims = read_access_token(settings.secret_key, token)
+        claims = (tokens.read(settings.secret_key, token) if tokens is not None
+                  else read_access_token(settings.secret_key, token))
     except InvalidToken:
         return None
+    if cache is not None:
+        return lambda session: cache.resolve(session, claims.account_id, claims.session_id)
     return lambda session: resolve_access(session, claims.account_id, claims.session_id)
 
 
@@ -81,6 +127,14 @@ REJECTED = 4403  # graphql-transport-ws: connection_init refused
 
 
 class _SocketAdapter(ASGIWebSocketAdapter):
+    async def send_json(self, message: Any) -> None:
+        # graphql-transport-ws speaks in text frames; encode_json gives bytes for HTTP.
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
     async def close(self, code: int, reason: str) -> None:
         # The protocol handler rejects connection_init with a bare "Forbidden"; say why.
         why = getattr(self.ws.state, "rejection", None)
@@ -178,7 +232,8 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
     def __init__(
         self, schema: Any, *, sessions: async_sessionmaker[AsyncSession],
         settings: ServerSettings, listener: DiaryListener | None = None,
-        diary_cache: DiaryCache | None = None,
+        diary_cache: DiaryCache | None = None, access_cache: AccessCache | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None,
                          allow_queries_via_get=False, multipart_uploads_enabled=False,
@@ -188,6 +243,9 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self.settings = settings
         self.listener = listener
         self.diary_cache = diary_cache
+        self.access_cache = access_cache
+        self.sealer = sealer
+        self.verified_tokens = VerifiedTokens() if access_cache is not None else None
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # The project's own page: its assets are served from /static, never from a CDN.
@@ -210,9 +268,14 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
                                      "{\"query\": \"...\", \"variables\": {...}}")
         return body
 
-    def encode_json(self, data: object) -> str:
-        # Cyrillic as UTF-8, not \\u escapes: a third of the bytes for Russian text.
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    def encode_json(self, data: object) -> str | bytes:
+        # Cyrillic as UTF-8, not \\u escapes: a third of the bytes for Russian text. orjson
+        # writes the same compact JSON several times faster (issue 18); what it refuses (an
+        # integer past 64 bits, a non-string key) json still writes.
+        try:
+            return orjson.dumps(data)
+        except (orjson.JSONEncodeError, TypeError):
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
         response = await super().run(request, context, root_value)
@@ -326,13 +389,30 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
             )
             if as_officer and result.errors:
                 result.errors = [_officer_refusal(e) for e in result.errors]
+            audited = False
             if result.errors:
                 await session.rollback()
             else:
+                audited = (operation is not None
+                           and operation.operation == OperationType.MUTATION
+                           and await wrote_audit(session))
                 await session.commit()
                 if cached is not None and result.data is not None:
                     self.diary_cache.put(cached, result.data, access.school_ids)  # type: ignore[union-attr]
+        if audited:
+            await self._seal_audit()
         return result, ctx.request_id
+
+    async def _seal_audit(self) -> None:
+        """Chain the audit rows the mutation committed (db/audit.py `seal`), before it
+        answers. The write is committed whatever happens here: a sealer that fails leaves its
+        rows to the next one (any mutation's, the next start's, `zhurnal audit seal`)."""
+        try:
+            await (self.sealer.after_commit() if self.sealer else seal(self.sessions))
+        except (DBAPIError, *DATABASE_TROUBLE) as err:
+            log.warning("audit rows left unsealed for the next sealer: %s",
+                        str(err).strip().splitlines()[0] if str(err).strip()
+                        else type(err).__name__)
 
     def _cached_diary(self, access: AccessContext, request_data: GraphQLRequestData
                       ) -> Lookup | None:
@@ -345,7 +425,8 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
     async def _access(self, request: Request, session: AsyncSession) -> AccessContext:
         """The viewer from the bearer token: an integrator token or a signed access token.
         Anything else is anonymous, and fields that need a viewer say UNAUTHENTICATED."""
-        resolve = viewer_resolver(self.settings, request.headers.get("authorization", ""))
+        resolve = viewer_resolver(self.settings, request.headers.get("authorization", ""),
+                                  self.access_cache, self.verified_tokens)
         return await resolve(session) if resolve is not None else ANONYMOUS
 
 

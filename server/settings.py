@@ -34,6 +34,9 @@ class ServerSettings:
     pool_timeout_seconds: float = 5.0
     # Diary answers kept per viewer until their data changes (server/diary_cache.py); 0: off.
     diary_cache_entries: int = 2000
+    # Person sessions' access contexts kept per process, each checked against the database's
+    # access stamp in the statement every request runs anyway (tenants/access.py); 0: off.
+    access_cache_entries: int = 10_000
     # Reverse proxies (addresses or CIDRs) whose X-Forwarded-For/-Proto are believed; none by
     # default. Anyone else could name any address and reset the per-address login limit.
     trusted_proxies: tuple[str, ...] = ()
@@ -81,6 +84,7 @@ class ServerSettings:
             statement_timeout_ms=int(os.environ.get("ZHURNAL_STATEMENT_TIMEOUT_MS", "15000")),
             pool_timeout_seconds=float(os.environ.get("ZHURNAL_POOL_TIMEOUT_SECONDS", "5")),
             diary_cache_entries=int(os.environ.get("ZHURNAL_DIARY_CACHE_ENTRIES", "2000")),
+            access_cache_entries=int(os.environ.get("ZHURNAL_ACCESS_CACHE_ENTRIES", "10000")),
             trusted_proxies=trusted_proxies(os.environ.get("ZHURNAL_TRUSTED_PROXIES", "")),
             refresh_grace_seconds=float(os.environ.get("ZHURNAL_REFRESH_GRACE_SECONDS", "30")),
         )

@@ -8,8 +8,12 @@ reach, a token's scopes.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -88,7 +92,13 @@ async def resolve_access(
     the officer reach and the relations, and scopes the transaction's RLS setting to the
     schools found. No rows: the account is inactive or the session logged out (anonymous)."""
     rows = (await session.execute(ACCESS, {"account": account_id, "session": session_id})).all()
-    if not rows:
+    return _person_access(rows, account_id, session_id)
+
+
+def _person_access(rows: Sequence[Any], account_id: uuid.UUID, session_id: uuid.UUID | None
+                   ) -> AccessContext:
+    """The context from `zhurnal_access` rows (kind, school_id, target, detail)."""
+    if not any(kind == "account" for kind, *_ in rows):
         return ANONYMOUS
     login = None
     persons: dict[uuid.UUID, uuid.UUID] = {}
@@ -125,6 +135,78 @@ async def resolve_access(
         officer_region_ids=frozenset(reach["region"]),
         officer_school_ids=frozenset(reach["officer_school"]),
     )
+
+
+CACHED_ACCESS = text("SELECT kind, school_id, target, detail FROM "
+                     "zhurnal_access_cached(:account, :session, :stamp, :schools)")
+
+
+@dataclass(frozen=True)
+class _Kept:
+    stamp: str
+    access: AccessContext
+    school_ids: list[uuid.UUID]
+
+
+class AccessCache:
+    """Person sessions' access contexts, kept between requests of one process.
+
+    Never trusted on its own: every transaction starts with `zhurnal_access_cached`
+    (migration 0018), one statement like `zhurnal_access`, which checks the account and the
+    login session on every request and compares the account's access stamp with the one the
+    kept context was built under. The same stamp: the function sets the RLS scope to the
+    context's schools, and the context is used. Another stamp (a role, membership,
+    assignment, substitution, class or guardianship of the account changed, in any process,
+    or a quarter hour passed): the function resolves the context afresh in the same
+    statement. A revoked session or a deactivated account: no rows, anonymous, and the
+    context is dropped. Officers' contexts are not kept (their reach follows the schools of a
+    municipality, which the stamps do not follow); integrator tokens are resolved as before.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._kept: OrderedDict[tuple[uuid.UUID, uuid.UUID | None], _Kept] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    async def resolve(self, session: AsyncSession, account_id: uuid.UUID,
+                      session_id: uuid.UUID | None) -> AccessContext:
+        key = (account_id, session_id)
+        with self._lock:
+            kept = self._kept.get(key)
+        rows = (await session.execute(CACHED_ACCESS, {
+            "account": account_id, "session": session_id,
+            "stamp": kept.stamp if kept else None,
+            "schools": kept.school_ids if kept else [],
+        })).all()
+        stamp = next((detail for kind, _, _, detail in rows if kind == "stamp"), None)
+        if stamp is None:  # the session or the account is no more
+            self._drop(key)
+            return ANONYMOUS
+        if kept is not None and stamp == kept.stamp and len(rows) == 1:
+            with self._lock:
+                if key in self._kept:
+                    self._kept.move_to_end(key)
+            return kept.access
+        access = _person_access([r for r in rows if r.kind != "stamp"], account_id, session_id)
+        if access.is_authenticated and not access.is_officer:
+            self._keep(key, _Kept(stamp, access, sorted(access.school_ids)))
+        else:
+            self._drop(key)
+        return access
+
+    def _keep(self, key: tuple[uuid.UUID, uuid.UUID | None], kept: _Kept) -> None:
+        with self._lock:
+            self._kept[key] = kept
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.max_entries:
+                self._kept.popitem(last=False)
+
+    def _drop(self, key: tuple[uuid.UUID, uuid.UUID | None]) -> None:
+        with self._lock:
+            self._kept.pop(key, None)
 
 
 TOKEN_ACCESS = text("SELECT kind, target, detail FROM zhurnal_token_access(:token_hash)")

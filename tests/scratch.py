@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import psycopg
 from sqlalchemy.engine import URL
 
-from db.audit import Actor, Change, record
+from db.audit import Actor, Change, record, seal
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, owner_engine, transaction
 from db.tenancy import set_tenant_async
 from tests.migrating import upgrade
@@ -40,8 +40,10 @@ def scratch_database(like: DatabaseUrls, *, migrate: bool = True,
 
 
 def write_audit(app_url: URL, school_id: uuid.UUID, *changes: Change,
-                person_id: uuid.UUID | None = None) -> None:
-    """Append `changes` to `school_id`'s chain, authored by `person_id` (or nobody)."""
+                person_id: uuid.UUID | None = None, sealed: bool = True) -> None:
+    """Append `changes` to `school_id`'s chain, authored by `person_id` (or nobody): written,
+    committed and then sealed, as a request does (`sealed=False`: left unsealed, as by a
+    writer that stopped after its commit, or on a database before migration 0018)."""
 
     async def run() -> None:
         engine = app_engine(app_url, pool_size=1)
@@ -51,6 +53,8 @@ def write_audit(app_url: URL, school_id: uuid.UUID, *changes: Change,
                 actor = Actor(account_id=None, person_id=person_id, token_id=None,
                               request_id=f"test-{uuid.uuid4().hex[:8]}")
                 await record(session, actor, *changes)
+            if sealed:
+                await seal(app_sessions(engine))  # after its commit, as every writer does
         finally:
             await engine.dispose()
 

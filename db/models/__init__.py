@@ -1,7 +1,14 @@
 """SQLAlchemy models, one module per domain; importing this package registers them all."""
 
 from db.models.account_links import AccountLinkCode
-from db.models.accounts import Account, ApiToken, OfficerRole, RefreshToken, TokenScope
+from db.models.accounts import (
+    AccessStamp,
+    Account,
+    ApiToken,
+    OfficerRole,
+    RefreshToken,
+    TokenScope,
+)
 from db.models.audit import AuditEntry
 from db.models.base import Base
 from db.models.calendar import (
@@ -48,6 +55,7 @@ from db.models.timetable import Bell, TimetableSlot
 
 __all__ = [
     "AcademicYear",
+    "AccessStamp",
     "Account",
     "AccountLinkCode",
     "ApiToken",

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -37,6 +38,19 @@ class Account(GlobalMixin, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     created_at: Mapped[datetime] = created_at_column()
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AccessStamp(Base):
+    """When anything an account's access context is built from last changed (its persons,
+    roles, teaching, substitutions, classes led, guardianships, officer roles): a value from
+    one sequence, set by triggers (migration 0018). A cached access context is used only
+    while the stamp it was built under is still the account's (tenants/access.py)."""
+
+    __tablename__ = "access_stamps"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    stamp: Mapped[int] = mapped_column(BigInteger)
 
 
 class OfficerRole(GlobalMixin, Base):

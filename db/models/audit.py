@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,8 +16,10 @@ from db.models.base import Base, TenantMixin, created_at_column
 class AuditEntry(TenantMixin, Base):
     """One change: who (person or token), when (server and client time), what, before and after.
 
-    `seq`, `prev_hash` and `hash` are filled by a database trigger that serialises a school's
-    inserts, so the chain cannot be forked by concurrent writers.
+    A row is inserted unsealed (`seq`, `prev_hash`, `hash` null) and sealed into its school's
+    chain after its transaction commits, by `zhurnal_audit_seal()` (migration 0018): writers
+    of one school never wait for each other, and one sealer at a time per school keeps the
+    chain from forking (db/audit.py, docs/audit.md).
     """
 
     __tablename__ = "audit_log"
@@ -25,9 +27,12 @@ class AuditEntry(TenantMixin, Base):
         UniqueConstraint("school_id", "seq"),
         Index(None, "school_id", "entity", "entity_id"),
         Index(None, "school_id", "occurred_at"),
+        # the sealer's queue: what is not sealed yet, per school, in the order it is sealed
+        Index("ix_audit_log_unsealed", "school_id", "occurred_at", "id",
+              postgresql_where=text("seq IS NULL")),
     )
 
-    seq: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int | None] = mapped_column(BigInteger)
     occurred_at: Mapped[datetime] = created_at_column()
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     actor_account_id: Mapped[uuid.UUID | None]
@@ -40,4 +45,4 @@ class AuditEntry(TenantMixin, Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     request_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[bytes | None] = mapped_column(LargeBinary)
-    hash: Mapped[bytes] = mapped_column(LargeBinary)
+    hash: Mapped[bytes | None] = mapped_column(LargeBinary)

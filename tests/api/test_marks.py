@@ -130,6 +130,22 @@ def test_set_marks_by_the_group_teacher_writes_marks_and_audit(
     assert {a.recorded_at for a in audit} == {recorded, None}
 
 
+def test_set_marks_answers_with_its_audit_rows_sealed_into_the_chain(
+    gql, token_for, database: DatabaseUrls, jg: JournalGroup
+) -> None:
+    # given (docs/audit.md: rows are written unsealed and sealed after the commit)
+    lesson = add_lesson(database, jg, today())
+    # when
+    result = set_marks(gql, token_for(jg.teacher_login), {"lessonId": gid("Lesson", lesson),
+                       "marks": [entry(jg, 0, "5"), entry(jg, 1, "4")]})
+    # then by the time it answers, its rows have their place and hash in the chain
+    assert result["errors"] == []
+    ids = [r.id for r in marks_of(database, jg)]
+    rows = sql(database, jg.school.id, "SELECT seq, hash FROM audit_log WHERE school_id = "
+               ":school AND entity = 'marks' AND entity_id = ANY(:ids)", ids=ids)
+    assert len(rows) == 2 and all(r.seq is not None and r.hash is not None for r in rows)
+
+
 def test_set_marks_by_the_administrator_succeeds(
     gql, token_for, schools: TwoSchools, database: DatabaseUrls, jg: JournalGroup
 ) -> None:

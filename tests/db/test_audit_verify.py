@@ -145,3 +145,42 @@ def test_audit_verify_of_an_unknown_school_is_one_clear_line(database: DatabaseU
     missing = uuid.uuid4()
     assert_one_clear_line(verify(database, "--school", str(missing)), str(missing))
     assert_one_clear_line(verify(database, "--school", "school-a"), "--school", "UUID")
+
+
+def test_audit_verify_names_a_reordered_row(chained) -> None:
+    # given the owner swaps the places of school A's second and third rows
+    urls, schools = chained
+    with psycopg.connect(libpq_dsn(urls.owner)) as conn:
+        conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)", (str(schools.a.id),))
+        third = conn.execute("SELECT id FROM audit_log WHERE school_id = %s AND seq = 3",
+                             (schools.a.id,)).fetchone()
+        conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_append_only")
+        for old, new in ((2, 0), (3, 2), (0, 3)):
+            conn.execute("UPDATE audit_log SET seq = %s WHERE school_id = %s AND seq = %s",
+                         (new, schools.a.id, old))
+        conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_append_only")
+    assert third is not None
+    # when
+    result = verify(urls, "--school", str(schools.a.id))
+    # then the row now second is named: it links to a row that is not before it
+    assert result.returncode == 1, result.stdout
+    for needle in (str(schools.a.id), "seq 2", str(third[0]), "does not link"):
+        assert needle in result.stderr
+
+
+def test_audit_verify_counts_rows_not_sealed_yet_and_seal_chains_them(chained) -> None:
+    # given rows committed by a writer that stopped before sealing them
+    urls, schools = chained
+    write_audit(urls.app, schools.a.id, *changes(schools.a.id, "marks", 4), sealed=False)
+    # when verified
+    before = verify(urls, "--school", str(schools.a.id))
+    # then the sealed chain is intact, and the 4 rows are reported as not sealed yet
+    assert before.returncode == 0, before.stderr
+    assert "5 rows, chain intact; 4 rows not sealed yet" in before.stdout
+    # when `zhurnal audit seal` runs (as the server does at start-up)
+    sealed = run("audit", "seal", env={"DATABASE_URL": libpq_dsn(urls.owner)})
+    # then they are chained after the others, and verify
+    assert sealed.returncode == 0 and "sealed 4 audit rows" in sealed.stdout, sealed.stderr
+    after = verify(urls, "--school", str(schools.a.id))
+    assert after.returncode == 0 and "9 rows, chain intact" in after.stdout, after
+    assert "not sealed" not in after.stdout

@@ -59,14 +59,33 @@ def _insert_subject(conn: psycopg.Connection, school_id: uuid.UUID) -> None:
 
 
 def _insert_audit(conn: psycopg.Connection, school_id: uuid.UUID,
-                  entity: str = "mark") -> tuple[int, bytes, bytes | None]:
-    """An audit row with forged chain fields; returns what the trigger stored instead."""
+                  entity: str = "mark") -> tuple[uuid.UUID, tuple[object, object, object]]:
+    """An audit row with forged chain fields; returns its id and the (seq, hash, prev_hash)
+    the trigger stored instead."""
+    row_id = uuid.uuid4()
     row = conn.execute("""
         INSERT INTO audit_log (school_id, id, action, entity, seq, hash, prev_hash)
         VALUES (%s, %s, 'create', %s, 0, '\\x00'::bytea, '\\xff'::bytea)
         RETURNING seq, hash, prev_hash
-    """, (school_id, uuid.uuid4(), entity)).fetchone()
-    return row[0], bytes(row[1]), None if row[2] is None else bytes(row[2])
+    """, (school_id, row_id, entity)).fetchone()
+    assert row is not None
+    return row_id, (row[0], row[1], row[2])
+
+
+def _sealed(conn: psycopg.Connection, school_id: uuid.UUID, *row_ids: uuid.UUID
+            ) -> list[tuple[int, bytes, bytes | None]]:
+    """Commit, seal (as a request does after its commit) and read the rows' chain fields."""
+    conn.commit()
+    conn.execute("SELECT zhurnal_audit_seal(%s)", (school_id,))
+    conn.commit()
+    _set_schools(conn, school_id)
+    out = []
+    for row_id in row_ids:
+        row = conn.execute("SELECT seq, hash, prev_hash FROM audit_log WHERE school_id = %s "
+                           "AND id = %s", (school_id, row_id)).fetchone()
+        assert row is not None
+        out.append((row[0], bytes(row[1]), None if row[2] is None else bytes(row[2])))
+    return out
 
 
 @pytest.fixture()
@@ -249,9 +268,13 @@ def test_the_application_role_appends_to_a_hash_chained_audit_log(
     # given school A set
     _set_schools(app_conn, schools.a.id)
     # when two audit rows are inserted with forged chain fields
-    seq1, hash1, _ = _insert_audit(app_conn, schools.a.id)
-    seq2, hash2, prev2 = _insert_audit(app_conn, schools.a.id)
-    # then the trigger numbered and chained them: the second links to the first
+    first, stored1 = _insert_audit(app_conn, schools.a.id)
+    second, stored2 = _insert_audit(app_conn, schools.a.id)
+    # then the trigger dropped the forged fields: the rows wait, unsealed, for their commit
+    assert stored1 == stored2 == (None, None, None)
+    # and once committed and sealed they are numbered and chained: the second links to the
+    # first
+    (seq1, hash1, _), (seq2, hash2, prev2) = _sealed(app_conn, schools.a.id, first, second)
     assert seq2 == seq1 + 1
     assert seq1 >= 1
     assert prev2 == hash1
@@ -262,9 +285,10 @@ def test_the_application_role_appends_to_a_hash_chained_audit_log(
 def test_the_stored_audit_hash_is_the_hash_of_the_row(
     app_conn: psycopg.Connection, schools: TwoSchools,
 ) -> None:
-    # given an audit row written by the application role
+    # given an audit row written by the application role, sealed after its commit
     _set_schools(app_conn, schools.a.id)
-    seq, stored, _ = _insert_audit(app_conn, schools.a.id)
+    row_id, _ = _insert_audit(app_conn, schools.a.id)
+    [(seq, stored, _)] = _sealed(app_conn, schools.a.id, row_id)
     # when the hash is recomputed from the stored row
     recomputed = app_conn.execute(
         "SELECT zhurnal_audit_hash(a) FROM audit_log a WHERE school_id = %s AND seq = %s",
@@ -277,10 +301,11 @@ def test_the_stored_audit_hash_is_the_hash_of_the_row(
 def test_the_audit_hash_does_not_depend_on_the_session_time_zone(
     app_conn: psycopg.Connection, schools: TwoSchools,
 ) -> None:
-    # given an audit row written in one time zone
+    # given an audit row written and sealed in one time zone
+    app_conn.execute("SET TimeZone = 'UTC'")
     _set_schools(app_conn, schools.a.id)
-    app_conn.execute("SET LOCAL TimeZone = 'UTC'")
-    seq, stored, _ = _insert_audit(app_conn, schools.a.id)
+    row_id, _ = _insert_audit(app_conn, schools.a.id)
+    [(seq, stored, _)] = _sealed(app_conn, schools.a.id, row_id)
     # when a verifier recomputes it in the school's time zone
     app_conn.execute("SET LOCAL TimeZone = 'Asia/Yakutsk'")
     recomputed = app_conn.execute(

@@ -24,6 +24,9 @@ GLOBAL_TABLES = frozenset({
     "schools", "grading_templates", "grading_template_values", "alembic_version",
     # Failed logins for rate limiting (resolvers/auth/ratelimit.py): a login string and an address.
     "login_attempts",
+    # When an account's access context last changed (migration 0018): an account id and a
+    # number from a sequence.
+    "access_stamps",
 })
 
 PERSONAL_COLUMN = re.compile(

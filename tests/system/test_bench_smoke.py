@@ -13,7 +13,7 @@ import psycopg
 from bench import floors
 from bench.fixtures import discover
 from bench.load import run_load
-from bench.run import measure, table
+from bench.run import OVERHEAD, measure, table
 from bench.scenarios import DISTRICT, login, post
 from bench.server import real_server
 from bench.statements import count_per_request
@@ -53,12 +53,17 @@ def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrl
 
     # then
     by_name = {r.scenario: r for r in rows}
-    assert set(by_name) == {"journal", "diary", "diary cached", "setMarks", "district", "login"}
-    assert all(r.p50_ms is not None and r.rps for r in rows), rows
-    assert all(counts[name] for name in by_name), counts
+    assert set(by_name) == {"me", OVERHEAD, "journal", "diary", "diary cached", "setMarks",
+                            "district", "login"}
+    requests = [r for r in rows if r.scenario != OVERHEAD]
+    assert all(r.p50_ms is not None and r.rps for r in requests), rows
+    assert all(counts[r.scenario] for r in requests), counts
+    # the fixed cost: `me { login }` answers from the access context, one statement
+    assert counts["me"] == 1, counts
+    assert by_name[OVERHEAD].p50_ms is not None and by_name[OVERHEAD].ratio is None
     assert load.requests > 0 and load.errors == 0, load.first_errors
     assert set(load.by_kind) == {"diary", "journal", "setMarks"}, load.by_kind
-    assert table(rows, 2).row_count == 6
+    assert table(rows, 2).row_count == 8
     # The district: the municipality with the most schools (Белогорск, 4), its officer.
     assert most[0] == ("г. Белогорск", 4) and most[1][1] < 4
     assert fx.officer_login == "belogorsk" and fx.district_schools == 4
