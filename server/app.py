@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -15,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
+from resolvers.events.log import purge_periodically
 from resolvers.events.notifications import DiaryListener
 from server.diary_cache import DiaryCache
 from server.exports import Exports
@@ -60,8 +62,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await listener.start()
+        # The diary event log keeps 24 h: each process deletes what is older now and then.
+        purger = asyncio.create_task(purge_periodically(sessions), name="diary-purge")
         yield
         # Subscribers' streams end (complete) before the pool they read through goes away.
+        purger.cancel()
+        with suppress(asyncio.CancelledError):
+            await purger
         await listener.stop()
         await engine.dispose()
 

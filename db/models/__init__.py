@@ -24,6 +24,7 @@ from db.models.classes import (
     StudyGroup,
     TeacherAssignment,
 )
+from db.models.events import DiaryEventEntry
 from db.models.geography import Municipality, Region, School
 from db.models.grades import Grade, GradeKind, GradeState
 from db.models.grading import (
@@ -59,6 +60,7 @@ __all__ = [
     "ConversionTable",
     "CurriculumLine",
     "CurriculumPlan",
+    "DiaryEventEntry",
     "Enrollment",
     "Grade",
     "GradeKind",
