@@ -18,7 +18,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -255,23 +255,29 @@ class DiaryListener:
                 raise
             except Exception:
                 log.exception("could not route %d diary notices", len(batch))
+                # Whoever they concerned reads them from the log instead.
+                for inboxes in list(self._inboxes.values()):
+                    for inbox in list(inboxes):
+                        inbox.gap()
 
     async def _route(self, batch: list[DiaryNotice]) -> None:
-        lessons: list[DiaryNotice] = []
+        """Deliver each notice to the inboxes of the students it concerns, in the order heard
+        (commit order): a subscriber skips a notice whose cursor is not above the last it
+        read, so a lesson delivered after a later mark would be lost."""
         subscribed_schools = {school for school, _ in self._inboxes}
+        lessons = [n for n in batch
+                   if n.entity == "lessons" and n.school_id in subscribed_schools]
+        members = await self._lesson_members(lessons) if lessons else {}
         for notice in batch:
             if notice.entity == "lessons":
-                if notice.school_id in subscribed_schools:
-                    lessons.append(notice)
+                students: Iterable[uuid.UUID] = members.get((notice.school_id, notice.id), ())
             elif notice.student_id is not None:
-                for inbox in list(self._inboxes.get((notice.school_id, notice.student_id), ())):
+                students = (notice.student_id,)
+            else:
+                continue
+            for student_id in students:
+                for inbox in list(self._inboxes.get((notice.school_id, student_id), ())):
                     inbox.deliver(notice)
-        if lessons:
-            members = await self._lesson_members(lessons)
-            for notice in lessons:
-                for student_id in members.get((notice.school_id, notice.id), ()):
-                    for inbox in list(self._inboxes.get((notice.school_id, student_id), ())):
-                        inbox.deliver(notice)
 
     async def _lesson_members(
         self, lessons: list[DiaryNotice]
