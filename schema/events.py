@@ -170,17 +170,24 @@ _KINDS = {
 
 async def _until_expiry(ctx: SocketContext, wakeups: AsyncIterator[tuple[bool, list[DiaryNotice]]]
                         ) -> AsyncIterator[tuple[bool, list[DiaryNotice]]]:
-    """The wake-ups, ending with `token_expired` when the token does, even if none comes."""
+    """The wake-ups, ending with `token_expired` when the token does, even if none comes.
+
+    `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for` returns the result when the
+    wake-up and a cancellation (the client closed the socket) come together, swallowing the
+    cancellation; the stream then waited for ever and held the server's shutdown for its
+    whole grace period."""
     while True:
         left = ctx.seconds_left()
         if left is not None and left <= 0:
             raise token_expired()
         try:
-            yield await asyncio.wait_for(anext(wakeups), timeout=left)
+            async with asyncio.timeout(left):
+                wakeup = await anext(wakeups)
         except TimeoutError:
             raise token_expired() from None
         except StopAsyncIteration:
             return
+        yield wakeup
 
 
 async def _recheck(ctx: SocketContext, session: AsyncSession, student_id: uuid.UUID) -> bool:
@@ -208,8 +215,8 @@ class _Stream:
     async def read(self, from_log: bool, notices: list[DiaryNotice]
                    ) -> AsyncIterator[DiaryEvent]:
         """The events of a wake-up in cursor order, each once: the log after the position
-        first (when asked), then the live notices after it. Sent inside the batch's
-        transaction, so their fields read in it."""
+        first (when asked), then the live notices after it. Grade events are sent inside the
+        batch's transaction, so their fields read in it."""
         ctx = self.ctx
         async with transaction(ctx.sessions) as session:
             if not await _recheck(ctx, session, self.student_id):
@@ -227,11 +234,17 @@ class _Stream:
                 return
             events = await events_for(session, ctx.access, self.school_id, self.student_id,
                                       batch)
-            with event_scope(session, Loaders(session, ctx.access)):
-                events = await self._readable(events)
-                self.position = max(self.position, *(n.cursor or 0 for n in batch))
-                for event in events:
-                    yield DiaryEvent.from_event(event)
+            self.position = max(self.position, *(n.cursor or 0 for n in batch))
+            if any(isinstance(e.detail, models.Grade) for e in events):
+                # A Grade's fields read the database: send them inside the transaction.
+                with event_scope(session, Loaders(session, ctx.access)):
+                    for event in await self._readable(events):
+                        yield DiaryEvent.from_event(event)
+                return
+        # The other kinds are plain values: sent with the connection back in the pool, so a
+        # slow client never holds one.
+        for event in events:
+            yield DiaryEvent.from_event(event)
 
     async def _readable(self, events: list[Event]) -> list[Event]:
         """Grades go by the grade's own rule (schema/grades.py), as `node(id:)` reads them."""
