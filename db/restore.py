@@ -183,6 +183,9 @@ def _import(conn: psycopg.Connection, directory: Path, manifest: dict[str, Any],
         raise BackupError(f"school {name} ({school_id}) already exists in database "
                           f"{conn.info.dbname}: pass --replace to replace its data")
     _audit_triggers(conn, "DISABLE")
+    # The diary event log comes back as exported: the triggers log nothing of the restore's
+    # own writes (db/rls.py DIARY_EVENT_LOG), transaction-local like the school setting.
+    conn.execute("SELECT set_config('zhurnal.restoring', 'on', true)")
     if replace:
         for table in reversed(tenant_tables(conn)):
             result.deleted[table] = conn.execute(
@@ -195,6 +198,10 @@ def _import(conn: psycopg.Connection, directory: Path, manifest: dict[str, Any],
             raise BackupError(f"{directory} has no {path.name}: the export is incomplete")
         result.tables[sel.table] = _load(conn, sel.table, path)
     _audit_triggers(conn, "ENABLE")
+    # Cursors of another cluster: this school's next events must still come after them.
+    conn.execute("SELECT setval('diary_event_cursor', GREATEST("
+                 "(SELECT last_value FROM diary_event_cursor), "
+                 "(SELECT COALESCE(max(cursor), 1) FROM diary_events)))")
     checked = [s for s in selections if s.table not in KEEP_EXISTING]
     actual = table_stats(conn, checked, school_id)
     bad = _mismatches({s.table: manifest["tables"][s.table] for s in checked}, actual)

@@ -219,3 +219,62 @@ CREATE TRIGGER diary_lessons AFTER UPDATE OF homework, homework_links, homework_
   status ON lessons
   FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*) EXECUTE FUNCTION zhurnal_notify_lesson();
 """
+
+
+# Migration 0017: the same notices, now written first to the diary event log (`diary_events`)
+# so a subscriber can replay from a cursor; each notice carries its row's cursor and time.
+#
+# Cursors are handed out in commit order within a school: the writer takes the school's
+# transaction lock (the audit chain's, so the two never wait on each other in opposite
+# orders) before `nextval`, and holds it until commit. So when a reader sees cursor N of a
+# school committed, every later commit of that school has a cursor above N: "every event after
+# N" misses nothing. A restore of one school sets `zhurnal.restoring` (transaction-local) and
+# brings the log back as it was instead of logging its own inserts.
+DIARY_EVENT_LOG = f"""
+CREATE OR REPLACE FUNCTION zhurnal_log_diary_event(
+  p_school uuid, p_entity text, p_op text, p_id uuid, p_student uuid, p_lesson uuid,
+  p_group uuid) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  c bigint;
+  at timestamptz;
+BEGIN
+  IF current_setting('zhurnal.restoring', true) = 'on' THEN
+    RETURN;
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended('zhurnal.audit:' || p_school::text, 0));
+  INSERT INTO diary_events (school_id, id, entity, op, entity_id, student_id, lesson_id,
+                            group_id)
+  VALUES (p_school, gen_random_uuid(), p_entity, p_op, p_id, p_student, p_lesson, p_group)
+  RETURNING cursor, created_at INTO c, at;
+  PERFORM pg_notify('{DIARY_CHANNEL}', json_build_object(
+    'school_id', p_school, 'entity', p_entity, 'op', p_op, 'id', p_id,
+    'student_id', p_student, 'lesson_id', p_lesson, 'group_id', p_group,
+    'cursor', c, 'at', at)::text);
+END $$;
+
+CREATE OR REPLACE FUNCTION zhurnal_notify_student_row() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE j jsonb;
+BEGIN
+  IF TG_OP = 'DELETE' THEN j := to_jsonb(OLD); ELSE j := to_jsonb(NEW); END IF;
+  PERFORM zhurnal_log_diary_event(
+    (j->>'school_id')::uuid, TG_TABLE_NAME, lower(TG_OP), (j->>'id')::uuid,
+    (j->>'student_id')::uuid, (j->>'lesson_id')::uuid, (j->>'group_id')::uuid);
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION zhurnal_notify_lesson() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM zhurnal_log_diary_event(NEW.school_id, 'lessons', lower(TG_OP), NEW.id, NULL, NULL,
+                                  NEW.group_id);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER diary_grades AFTER INSERT OR UPDATE OR DELETE ON grades
+  FOR EACH ROW EXECUTE FUNCTION zhurnal_notify_student_row();
+"""
+
+# What 0017's downgrade puts back: the trigger functions of 0003 (notices only, no log).
+DIARY_NOTIFY_FUNCTIONS_0003 = DIARY_NOTIFY.split("CREATE TRIGGER", 1)[0]

@@ -4,7 +4,10 @@ WebSocket connection (the viewer of connection_init, re-resolved now and then)."
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -17,6 +20,24 @@ if TYPE_CHECKING:
     from resolvers.auth.settings import AuthSettings
     from resolvers.events.notifications import DiaryListener
     from schema.loaders import Loaders
+
+# The transaction a diary event's fields are read in (schema/events.py): per subscription task,
+# so two subscriptions of one socket never share it.
+_EVENT_SCOPE: ContextVar[tuple[AsyncSession, Loaders] | None] = ContextVar(
+    "zhurnal_event_scope", default=None)
+
+
+@contextmanager
+def event_scope(session: AsyncSession, loaders: Loaders) -> Iterator[None]:
+    """While the events of one batch are sent, their fields (a `Grade`, and whatever a client
+    reaches from it) read through this transaction, in the viewer's scope, like a query's."""
+    _EVENT_SCOPE.set((session, loaders))
+    try:
+        yield
+    finally:
+        # set, not reset: a generator closed from another context must not fail here
+        _EVENT_SCOPE.set(None)
+
 
 # How a socket's viewer is resolved again, in a transaction (server/graphql.py builds it).
 Reauthenticate = Callable[["AsyncSession"], Awaitable[AccessContext]]
@@ -53,6 +74,25 @@ class SocketContext:
     # When the access token of connection_init expires (None: an integrator token, whose
     # expiry and revocation the re-check sees).
     expires_at: datetime | None = None
+    # Each of the viewer's schools' position in the diary event log when connection_init was
+    # answered: a subscription without `after` starts there, so nothing committed after the
+    # connection_ack is missed (resolvers/events/log.py).
+    start_positions: dict[uuid.UUID, int] = field(default_factory=dict)
+
+    @property
+    def session(self) -> AsyncSession:
+        return self._scope()[0]
+
+    @property
+    def loaders(self) -> Loaders:
+        return self._scope()[1]
+
+    @staticmethod
+    def _scope() -> tuple[AsyncSession, Loaders]:
+        scope = _EVENT_SCOPE.get()
+        if scope is None:
+            raise RuntimeError("a socket's fields are read only while a diary event is sent")
+        return scope
 
     def seconds_left(self) -> float | None:
         if self.expires_at is None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
@@ -20,6 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from db.audit import Sealer, note_audit_writes, seal
 from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
+from resolvers.events.log import purge_periodically
 from resolvers.events.notifications import DiaryListener
 from server.diary_cache import DiaryCache
 from server.exports import Exports
@@ -91,8 +93,13 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await listener.start()
         await seal_left_over(sessions)
+        # The diary event log keeps 24 h: each process deletes what is older now and then.
+        purger = asyncio.create_task(purge_periodically(sessions), name="diary-purge")
         yield
         # Subscribers' streams end (complete) before the pool they read through goes away.
+        purger.cancel()
+        with suppress(asyncio.CancelledError):
+            await purger
         await listener.stop()
         await engine.dispose()
         await seal_engine.dispose()

@@ -44,6 +44,7 @@ from resolvers.auth.tokens import (
     read_access_token,
     secret_hash,
 )
+from resolvers.events.log import positions
 from resolvers.events.notifications import DiaryListener
 from schema.context import Context, Reauthenticate, SocketContext
 from schema.loaders import Loaders
@@ -124,6 +125,27 @@ def token_expiry(settings: ServerSettings, authorization: str) -> datetime | Non
 
 
 REJECTED = 4403  # graphql-transport-ws: connection_init refused
+
+# Where client libraries put the token in connection_init's payload: Apollo and urql examples
+# use `authorization` or `authToken`, graphql-ws docs `token`, others copy their HTTP headers.
+TOKEN_KEYS = ("Authorization", "authorization", "authToken", "token")
+
+
+def connection_token(params: object) -> str | None:
+    """The `Authorization` value of a connection_init payload: the first of TOKEN_KEYS, then
+    `headers.Authorization` (either case), with "Bearer " added when the client sent the bare
+    token; None when there is none."""
+    if not isinstance(params, dict):
+        return None
+    headers = params.get("headers")
+    found = [params.get(k) for k in TOKEN_KEYS]
+    if isinstance(headers, dict):
+        found += [headers.get("Authorization"), headers.get("authorization")]
+    value = next((v.strip() for v in found if isinstance(v, str) and v.strip()), None)
+    if value is None:
+        return None
+    scheme, _, rest = value.partition(" ")
+    return value if scheme.lower() == "bearer" and rest.strip() else f"Bearer {value}"
 
 
 class _SocketAdapter(ASGIWebSocketAdapter):
@@ -303,11 +325,12 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         return {"request": request, "request_id": request_id}
 
     async def on_ws_connect(self, context: Any) -> UnsetType | dict[str, object] | None:
-        """Authenticate the socket from connection_init's payload
-        `{"Authorization": "Bearer <token>"}`; refuse it (close 4403) otherwise."""
-        params = context.connection_params or {}
-        header = params.get("Authorization", params.get("authorization"))
-        if not isinstance(header, str) or not header.strip():
+        """Authenticate the socket from connection_init's payload (`connection_token`: the
+        keys client libraries use); refuse it (close 4403) otherwise. Note each school's
+        position in the diary event log before answering: subscriptions without `after`
+        start there, so a change committed after connection_ack is never missed."""
+        header = connection_token(context.connection_params)
+        if header is None:
             self._reject(context, "send {\"Authorization\": \"Bearer <token>\"} in "
                                   "connection_init")
         resolve = viewer_resolver(self.settings, header)
@@ -315,6 +338,8 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
             self._reject(context, "invalid or expired token")
         async with transaction(self.sessions) as session:
             access = await resolve(session)
+            if access.is_authenticated:
+                context.start_positions = await positions(session, access.school_ids)
         if not access.is_authenticated:
             self._reject(context, "invalid, expired or revoked token")
         context.access = access

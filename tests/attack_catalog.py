@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import (
@@ -37,6 +38,7 @@ from graphql import (
     validate,
 )
 
+from resolvers.events.log import encode_cursor
 from schema.ids import to_global_id
 
 # Which victim id an id-valued argument or input field takes: "<GraphQL type>[.<role>]".
@@ -317,7 +319,8 @@ def _field_calls(schema: GraphQLSchema, operation: str, name: str, f: GraphQLFie
         arg_sets.append((variant, choice, True))
     optional_ids = [a for a, spec in f.args.items()
                     if not is_non_null_type(spec.type) and takes_id(spec.type)]
-    if operation != "mutation" and optional_ids:
+    if operation != "mutation" and (optional_ids or (operation == "subscription"
+                                                     and "after" in f.args)):
         arg_sets.append(("required only", {}, False))
     for variant, choice, with_optional in arg_sets:
         filler = _Filler(victim, choice)
@@ -326,6 +329,9 @@ def _field_calls(schema: GraphQLSchema, operation: str, name: str, f: GraphQLFie
             required = is_required_argument(spec)
             if required or (with_optional and takes_id(spec.type)):
                 variables[arg] = filler.value(spec.type, arg, None, spec.description)
+            elif with_optional and operation == "subscription" and arg == "after":
+                # A valid cursor at the very start: a replay must be refused like the stream.
+                variables[arg] = encode_cursor(0, datetime.now(UTC))
         decl = ", ".join(f"${a}: {_type_ref(f.args[a].type)}" for a in variables)
         use = ", ".join(f"{a}: ${a}" for a in variables)
         document = (f"{operation} Attack{'(' + decl + ')' if decl else ''} "

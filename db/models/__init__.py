@@ -31,6 +31,7 @@ from db.models.classes import (
     StudyGroup,
     TeacherAssignment,
 )
+from db.models.events import DiaryEventEntry
 from db.models.exams import ExamKind, ExamLevel
 from db.models.geography import Municipality, Region, School
 from db.models.grades import Grade, GradeKind, GradeState
@@ -68,6 +69,7 @@ __all__ = [
     "ConversionTable",
     "CurriculumLine",
     "CurriculumPlan",
+    "DiaryEventEntry",
     "Enrollment",
     "ExamKind",
     "ExamLevel",

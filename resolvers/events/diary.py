@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import (
     Attendance,
     AttendanceKind,
+    Grade,
     GroupMembership,
     Lesson,
     LessonStatus,
@@ -30,6 +31,7 @@ from db.models import (
     WorkType,
 )
 from db.tenancy import set_tenant_async
+from resolvers.events.log import replay
 from resolvers.events.notifications import DiaryNotice
 from tenants.access import AccessContext
 from tenants.errors import request_error
@@ -65,7 +67,8 @@ class LessonDetail:
 @dataclass(frozen=True)
 class Event:
     """A change in a student's diary: `entity` is the notice's table (marks, attendance,
-    lessons), `op` its operation (insert, update, delete); `detail` is None for a deletion."""
+    lessons, grades), `op` its operation (insert, update, delete); `detail` is None for a
+    deletion. `cursor` is its position in the diary event log (resolvers/events/log.py)."""
 
     entity: str
     op: str
@@ -73,7 +76,8 @@ class Event:
     lesson_id: uuid.UUID | None
     entity_id: uuid.UUID
     occurred_at: datetime
-    detail: MarkDetail | AttendanceDetail | LessonDetail | None
+    detail: MarkDetail | AttendanceDetail | LessonDetail | Grade | None
+    cursor: int | None = None
 
 
 def token_expired() -> Exception:
@@ -118,6 +122,16 @@ async def events_for(
     return await read_events(session, school_id, student_id, batch)
 
 
+async def catch_up(
+    session: AsyncSession, access: AccessContext, school_id: uuid.UUID,
+    student_id: uuid.UUID, after: int,
+) -> list[DiaryNotice]:
+    """The student's events in the log after `after` (a page of them), read in the viewer's
+    RLS scope; the caller reads again while pages come back full."""
+    await set_tenant_async(session, access.school_ids, access.account_id)
+    return await replay(session, school_id, student_id, after)
+
+
 async def read_events(
     session: AsyncSession, school_id: uuid.UUID, student_id: uuid.UUID,
     batch: list[DiaryNotice],
@@ -125,22 +139,25 @@ async def read_events(
     """The events of a batch of notices, with details read now (so a mark changed twice
     reports its latest state both times); at most one statement per kind."""
     ids = {kind: [n.id for n in batch if n.entity == kind and n.op != "delete"]
-           for kind in ("marks", "attendance", "lessons")}
+           for kind in ("marks", "attendance", "lessons", "grades")}
     marks = await _marks(session, school_id, student_id, ids["marks"])
     attendance = await _attendance(session, school_id, student_id, ids["attendance"])
     lessons = await _lessons(session, school_id, student_id, ids["lessons"])
+    grades = await _grades(session, school_id, student_id, ids["grades"])
     details: dict[str, dict[uuid.UUID, MarkDetail] | dict[uuid.UUID, AttendanceDetail]
-                  | dict[uuid.UUID, LessonDetail]] = {
-        "marks": marks, "attendance": attendance, "lessons": lessons}
+                  | dict[uuid.UUID, LessonDetail] | dict[uuid.UUID, Grade]] = {
+        "marks": marks, "attendance": attendance, "lessons": lessons, "grades": grades}
     events: list[Event] = []
     for n in batch:
+        if n.entity not in details:
+            continue  # a table this server does not know yet
         detail = details[n.entity].get(n.id)
         if n.op != "delete" and detail is None:
             continue  # gone since, or not this viewer's to read: say nothing
         events.append(Event(
             entity=n.entity, op=n.op, student_id=student_id,
             lesson_id=n.id if n.entity == "lessons" else n.lesson_id, entity_id=n.id,
-            occurred_at=n.received_at, detail=detail))
+            occurred_at=n.received_at, detail=detail, cursor=n.cursor))
     return events
 
 
@@ -162,6 +179,18 @@ async def _marks(session: AsyncSession, school_id: uuid.UUID, student_id: uuid.U
         .where(Mark.school_id == school_id, Mark.student_id == student_id, Mark.id.in_(ids)))
     return {r[0]: MarkDetail(label=r[1], work_type_name=r[2], work_date=r[3],
                              subject_name=r[4], comment=r[5]) for r in rows}
+
+
+async def _grades(session: AsyncSession, school_id: uuid.UUID, student_id: uuid.UUID,
+                  ids: list[uuid.UUID]) -> dict[uuid.UUID, Grade]:
+    """The grades as they are now; whether the viewer may read each is the schema's rule
+    (schema/grades.py `readable_grades`), applied by the subscription."""
+    if not ids:
+        return {}
+    rows = await session.scalars(
+        select(Grade).where(Grade.school_id == school_id, Grade.student_id == student_id,
+                            Grade.id.in_(ids)))
+    return {r.id: r for r in rows}
 
 
 async def _attendance(session: AsyncSession, school_id: uuid.UUID, student_id: uuid.UUID,

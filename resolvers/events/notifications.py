@@ -1,11 +1,14 @@
 """Diary events: one LISTEN connection per process, fanned out to in-process subscribers.
 
-The NOTIFY triggers (db/rls.py DIARY_NOTIFY) announce every change of a mark, an attendance
-entry or a lesson's homework/topic when its transaction commits, on one channel. Each server
-process keeps one dedicated connection (the application role: LISTEN needs no privilege) that
-receives them all, routes each to the inboxes of the subscribers it concerns, and reconnects
-with backoff when the database goes away. Details are not read here: each subscriber reads
-them in its own viewer's scope (resolvers/events/diary.py), so routing can never leak data.
+The triggers (db/rls.py DIARY_EVENT_LOG) write every change of a mark, an attendance entry, a
+lesson's homework/topic or a grade to the diary event log and announce it, with its cursor,
+when its transaction commits, on one channel. Each server process keeps one dedicated
+connection (the application role: LISTEN needs no privilege) that receives them all, routes
+each to the inboxes of the subscribers it concerns, and reconnects with backoff when the
+database goes away. Notices missed meanwhile are not lost: on reconnecting (and when a
+subscriber falls too far behind) every inbox is told to read the log again
+(resolvers/events/log.py). Details are not read here: each subscriber reads them in its own
+viewer's scope (resolvers/events/diary.py), so routing can never leak data.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +42,8 @@ StudentKey = tuple[uuid.UUID, uuid.UUID]  # (school_id, student_id)
 
 @dataclass(frozen=True)
 class DiaryNotice:
-    """One row change as the trigger announced it, with the time this process heard it."""
+    """One row change as the trigger announced it (or as the log holds it): its cursor, and
+    when it was written (or, from a trigger older than the log, when it was heard)."""
 
     school_id: uuid.UUID
     entity: str  # marks | attendance | lessons
@@ -49,6 +53,7 @@ class DiaryNotice:
     student_id: uuid.UUID | None = None
     lesson_id: uuid.UUID | None = None
     group_id: uuid.UUID | None = None
+    cursor: int | None = None
 
     @classmethod
     def parse(cls, payload: str, received_at: datetime) -> DiaryNotice | None:
@@ -58,10 +63,12 @@ class DiaryNotice:
             def opt(key: str) -> uuid.UUID | None:
                 return uuid.UUID(data[key]) if data.get(key) else None
 
+            at = datetime.fromisoformat(data["at"]) if data.get("at") else received_at
+            cursor = int(data["cursor"]) if data.get("cursor") is not None else None
             return cls(school_id=uuid.UUID(data["school_id"]), entity=str(data["entity"]),
-                       op=str(data["op"]), id=uuid.UUID(data["id"]), received_at=received_at,
+                       op=str(data["op"]), id=uuid.UUID(data["id"]), received_at=at,
                        student_id=opt("student_id"), lesson_id=opt("lesson_id"),
-                       group_id=opt("group_id"))
+                       group_id=opt("group_id"), cursor=cursor)
         except (ValueError, KeyError, TypeError):
             log.warning("ignoring a malformed diary notification: %.200s", payload)
             return None
@@ -75,12 +82,10 @@ class Watcher(Protocol):
     def connected(self, listening: bool) -> None: ...
 
 
-class InboxOverflow(Exception):
-    """The subscriber fell too far behind; its stream ends rather than hold memory forever."""
-
-
 class Inbox:
-    """The notices for one subscription to one student, consumed in batches."""
+    """The notices for one subscription to one student, consumed in wake-ups: each says
+    whether the live notices may have a gap (so the subscriber reads the log again) and which
+    notices arrived since the last one."""
 
     def __init__(self, key: StudentKey, limit: int) -> None:
         self.key = key
@@ -88,34 +93,40 @@ class Inbox:
         self._pending: deque[DiaryNotice] = deque()
         self._wake = asyncio.Event()
         self._ended = False
-        self._overflowed = False
+        self._gap = False  # the subscriber reads the log itself before the first wake-up
 
     def deliver(self, notice: DiaryNotice) -> None:
         if self._ended:
             return
         if len(self._pending) >= self._limit:
-            self._overflowed = True
-            self.end()
+            # Fallen too far behind: drop what is held, the log has it.
+            self.gap()
             return
         self._pending.append(notice)
+        self._wake.set()
+
+    def gap(self) -> None:
+        """Notices may have been missed: the next wake-up reads the log."""
+        self._pending.clear()
+        self._gap = True
         self._wake.set()
 
     def end(self) -> None:
         self._ended = True
         self._wake.set()
 
-    async def batches(self) -> AsyncIterator[list[DiaryNotice]]:
-        """Whatever has arrived since the last batch; returns when the listener stops."""
+    async def batches(self) -> AsyncIterator[tuple[bool, list[DiaryNotice]]]:
+        """(read the log first?, the notices since the last wake-up); returns when the
+        listener stops."""
         while True:
-            if self._overflowed:
-                raise InboxOverflow("too many undelivered events; subscribe again")
-            if self._pending:
-                batch = list(self._pending)
-                self._pending.clear()
-                yield batch
-                continue
             if self._ended:
                 return
+            if self._gap or self._pending:
+                gap, batch = self._gap, list(self._pending)
+                self._gap = False
+                self._pending.clear()
+                yield gap, batch
+                continue
             self._wake.clear()
             await self._wake.wait()
 
@@ -205,6 +216,10 @@ class DiaryListener:
                 async with conn:
                     await conn.execute(f"LISTEN {DIARY_CHANNEL}")
                     self._connected(True)
+                    # Anything committed while no LISTEN was in place is only in the log.
+                    for inboxes in list(self._inboxes.values()):
+                        for inbox in list(inboxes):
+                            inbox.gap()
                     delay = self._backoff[0]
                     log.info("listening for diary events on %s", DIARY_CHANNEL)
                     while True:
@@ -220,8 +235,8 @@ class DiaryListener:
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # any failure means: reconnect later
-                # Events committed while disconnected are lost: subscribers miss them, as
-                # they would while their own socket is down.
+                # Notices committed while disconnected are not heard; the subscribers read
+                # them from the log once the listener is back.
                 log.warning("diary listener disconnected (%s); retrying in %.1fs",
                             str(err).strip().splitlines()[0] if str(err).strip() else
                             type(err).__name__, delay)
@@ -240,23 +255,29 @@ class DiaryListener:
                 raise
             except Exception:
                 log.exception("could not route %d diary notices", len(batch))
+                # Whoever they concerned reads them from the log instead.
+                for inboxes in list(self._inboxes.values()):
+                    for inbox in list(inboxes):
+                        inbox.gap()
 
     async def _route(self, batch: list[DiaryNotice]) -> None:
-        lessons: list[DiaryNotice] = []
+        """Deliver each notice to the inboxes of the students it concerns, in the order heard
+        (commit order): a subscriber skips a notice whose cursor is not above the last it
+        read, so a lesson delivered after a later mark would be lost."""
         subscribed_schools = {school for school, _ in self._inboxes}
+        lessons = [n for n in batch
+                   if n.entity == "lessons" and n.school_id in subscribed_schools]
+        members = await self._lesson_members(lessons) if lessons else {}
         for notice in batch:
             if notice.entity == "lessons":
-                if notice.school_id in subscribed_schools:
-                    lessons.append(notice)
+                students: Iterable[uuid.UUID] = members.get((notice.school_id, notice.id), ())
             elif notice.student_id is not None:
-                for inbox in list(self._inboxes.get((notice.school_id, notice.student_id), ())):
+                students = (notice.student_id,)
+            else:
+                continue
+            for student_id in students:
+                for inbox in list(self._inboxes.get((notice.school_id, student_id), ())):
                     inbox.deliver(notice)
-        if lessons:
-            members = await self._lesson_members(lessons)
-            for notice in lessons:
-                for student_id in members.get((notice.school_id, notice.id), ()):
-                    for inbox in list(self._inboxes.get((notice.school_id, student_id), ())):
-                        inbox.deliver(notice)
 
     async def _lesson_members(
         self, lessons: list[DiaryNotice]

@@ -16,6 +16,7 @@ import pytest
 
 from db.engine import DatabaseUrls, libpq_dsn
 from tests.factories import TwoSchools, seed_two_schools
+from tests.journal_factory import make_journal_group
 from tests.scratch import changes, scratch_database, write_audit
 from tests.system.test_cli import assert_one_clear_line, run
 
@@ -183,3 +184,40 @@ def test_restore_of_a_full_backup_with_replace_is_refused(source, tmp_path: Path
     out = tmp_path / "full"
     assert zhurnal(urls, "backup", "--out", str(out)).returncode == 0
     assert_one_clear_line(zhurnal(urls, "restore", str(out), "--replace"), "--replace")
+
+
+def test_a_school_restore_brings_the_diary_event_log_back_as_it_was_and_cursors_go_on_after_it(
+    source, database: DatabaseUrls, tmp_path: Path
+) -> None:
+    # given school A with a diary event logged by the trigger (an attendance entry) and one
+    # with a cursor far ahead of the target cluster's (a sequence default: explicit values go)
+    urls, schools = source
+    a = schools.a.id
+    jg = make_journal_group(urls.owner, schools.a, students=1, lessons=1)
+    with psycopg.connect(libpq_dsn(urls.owner)) as conn:
+        conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)", (str(a),))
+        conn.execute("INSERT INTO attendance (school_id, id, lesson_id, student_id, kind, "
+                     "late_minutes) VALUES (%s, %s, %s, %s, 'late', 5)",
+                     (a, uuid.uuid4(), jg.lesson_ids[0], jg.students[0]))
+        conn.execute("INSERT INTO diary_events (school_id, id, cursor, entity, op, entity_id, "
+                     "student_id) VALUES (%s, %s, 1000000, 'marks', 'delete', %s, %s)",
+                     (a, uuid.uuid4(), uuid.uuid4(), jg.students[0]))
+    logged = digest(urls, "diary_events", "school_id = %(s)s", s=a)
+    assert logged[0] == 2
+    out = tmp_path / "school-a"
+    assert zhurnal(urls, "backup", "--out", str(out), "--school", str(a)).returncode == 0
+    with scratch_database(database, migrate=False) as target:
+        assert zhurnal(target, "db", "upgrade").returncode == 0
+        # when it is restored into another database
+        restored = zhurnal(target, "restore", str(out))
+        assert restored.returncode == 0, restored.stderr
+        # then the log is the exported one, nothing logged by the restore's own inserts
+        assert digest(target, "diary_events") == logged
+        assert digest(target, "attendance") == digest(urls, "attendance", "school_id = %(s)s",
+                                                      s=a)
+        # and the school's next event comes after every restored cursor
+        with psycopg.connect(libpq_dsn(target.owner)) as conn:
+            conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)", (str(a),))
+            conn.execute("UPDATE attendance SET late_minutes = 7 WHERE school_id = %s", (a,))
+            cursors = conn.execute("SELECT cursor FROM diary_events ORDER BY cursor").fetchall()
+        assert len(cursors) == 3 and cursors[-1][0] > 1000000
