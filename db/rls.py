@@ -224,34 +224,51 @@ CREATE TRIGGER diary_lessons AFTER UPDATE OF homework, homework_links, homework_
 # Migration 0017: the same notices, now written first to the diary event log (`diary_events`)
 # so a subscriber can replay from a cursor; each notice carries its row's cursor and time.
 #
-# Cursors are handed out in commit order within a school: the writer takes the school's
-# transaction lock (the audit chain's, so the two never wait on each other in opposite
-# orders) before `nextval`, and holds it until commit. So when a reader sees cursor N of a
-# school committed, every later commit of that school has a cursor above N: "every event after
-# N" misses nothing. A restore of one school sets `zhurnal.restoring` (transaction-local) and
-# brings the log back as it was instead of logging its own inserts.
+# Cursors are handed out in commit order within a school, at commit: the row is written
+# without one, and a deferred constraint trigger (run as the transaction commits) takes the
+# school's diary lock, numbers the row from the sequence and announces it; the lock is held
+# until the commit ends. So when a reader sees cursor N of a school committed, every later
+# commit of that school has a cursor above N: "every event after N" misses nothing. Writers of
+# one school wait for each other only for the moment of their commits, not for their whole
+# transactions (issue 18: writes of one school must not queue). A restore of one school sets
+# `zhurnal.restoring` (transaction-local) and brings the log back as it was instead of logging
+# its own inserts or renumbering the rows it puts back.
 DIARY_EVENT_LOG = f"""
 CREATE OR REPLACE FUNCTION zhurnal_log_diary_event(
   p_school uuid, p_entity text, p_op text, p_id uuid, p_student uuid, p_lesson uuid,
   p_group uuid) RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-  c bigint;
-  at timestamptz;
 BEGIN
   IF current_setting('zhurnal.restoring', true) = 'on' THEN
     RETURN;
   END IF;
-  PERFORM pg_advisory_xact_lock(hashtextextended('zhurnal.audit:' || p_school::text, 0));
+  -- no cursor yet: zhurnal_number_diary_event gives it at commit
   INSERT INTO diary_events (school_id, id, entity, op, entity_id, student_id, lesson_id,
                             group_id)
-  VALUES (p_school, gen_random_uuid(), p_entity, p_op, p_id, p_student, p_lesson, p_group)
-  RETURNING cursor, created_at INTO c, at;
-  PERFORM pg_notify('{DIARY_CHANNEL}', json_build_object(
-    'school_id', p_school, 'entity', p_entity, 'op', p_op, 'id', p_id,
-    'student_id', p_student, 'lesson_id', p_lesson, 'group_id', p_group,
-    'cursor', c, 'at', at)::text);
+  VALUES (p_school, gen_random_uuid(), p_entity, p_op, p_id, p_student, p_lesson, p_group);
 END $$;
+
+CREATE OR REPLACE FUNCTION zhurnal_number_diary_event() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  c bigint;
+BEGIN
+  IF NEW.cursor IS NOT NULL OR current_setting('zhurnal.restoring', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended('zhurnal.diary:' || NEW.school_id::text, 0));
+  c := nextval('diary_event_cursor');
+  UPDATE diary_events SET cursor = c WHERE school_id = NEW.school_id AND id = NEW.id;
+  PERFORM pg_notify('{DIARY_CHANNEL}', json_build_object(
+    'school_id', NEW.school_id, 'entity', NEW.entity, 'op', NEW.op, 'id', NEW.entity_id,
+    'student_id', NEW.student_id, 'lesson_id', NEW.lesson_id, 'group_id', NEW.group_id,
+    'cursor', c, 'at', NEW.created_at)::text);
+  RETURN NULL;
+END $$;
+
+CREATE CONSTRAINT TRIGGER diary_event_number AFTER INSERT ON diary_events
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW EXECUTE FUNCTION zhurnal_number_diary_event();
 
 CREATE OR REPLACE FUNCTION zhurnal_notify_student_row() RETURNS trigger
 LANGUAGE plpgsql AS $$

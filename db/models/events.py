@@ -14,10 +14,12 @@ from db.models.base import Base, TenantMixin
 
 class DiaryEventEntry(TenantMixin, Base):
     """One change of a mark, an attendance entry, a lesson or a grade, written by the trigger
-    of its table in the same transaction (never by the application). `cursor` is a plain
-    sequence default (not IDENTITY ALWAYS), so a restore can put rows back as they were. One
-    sequence serves every school; within a school the triggers hand out its values in commit
-    order (db/rls.py DIARY_EVENT_LOG), which makes "every event after cursor N" exact."""
+    of its table in the same transaction (never by the application). `cursor` comes from a
+    sequence (not IDENTITY ALWAYS), so a restore can put rows back as they were. One sequence
+    serves every school; within a school a deferred trigger hands out its values as each
+    writer commits, in commit order (db/rls.py DIARY_EVENT_LOG), which makes "every event
+    after cursor N" exact without making writers of a school wait for each other's
+    transactions."""
 
     __tablename__ = "diary_events"
     __table_args__ = (
@@ -25,8 +27,8 @@ class DiaryEventEntry(TenantMixin, Base):
         Index(None, "school_id", "cursor"),
     )
 
-    cursor: Mapped[int] = mapped_column(
-        BigInteger, server_default=text("nextval('diary_event_cursor')"))
+    # Null until the writer's commit numbers the row (only the writer ever sees it so).
+    cursor: Mapped[int | None] = mapped_column(BigInteger)
     entity: Mapped[str] = mapped_column(String(20))  # marks | attendance | lessons | grades
     op: Mapped[str] = mapped_column(String(10))  # insert | update | delete
     entity_id: Mapped[uuid.UUID]

@@ -1,12 +1,13 @@
 """The diary event log (`diary_events`): cursors, replay and the retention window.
 
 Every change a diary subscriber may be told of is a row, written by its table's trigger in the
-writer's transaction (db/rls.py DIARY_EVENT_LOG) with a cursor that grows in commit order
-within a school. A subscription reads the rows after its position (its `after:` cursor, or the
-school's position when its socket was acknowledged), then the live notices after the last row
-it read; whenever the live notices may have a gap (the LISTEN connection was lost, or the
-subscriber fell behind) it reads the log again. Rows older than `REPLAY_WINDOW` are never
-replayed and are purged by every server process (`purge`, every `PURGE_EVERY`).
+writer's transaction (db/rls.py DIARY_EVENT_LOG) and numbered as that transaction commits, so
+its cursor grows in commit order within a school. A subscription reads the rows after its
+position (its `after:` cursor, or the school's position when its socket was acknowledged),
+then the live notices after the last row it read; whenever the live notices may have a gap
+(the LISTEN connection was lost, or the subscriber fell behind) it reads the log again. Rows
+older than `REPLAY_WINDOW` are never replayed and are purged by every server process
+(`purge`, every `PURGE_EVERY`).
 """
 
 from __future__ import annotations

@@ -219,5 +219,6 @@ def test_a_school_restore_brings_the_diary_event_log_back_as_it_was_and_cursors_
         with psycopg.connect(libpq_dsn(target.owner)) as conn:
             conn.execute("SELECT set_config('zhurnal.school_ids', %s, true)", (str(a),))
             conn.execute("UPDATE attendance SET late_minutes = 7 WHERE school_id = %s", (a,))
+            conn.commit()  # an event is numbered as its transaction commits
             cursors = conn.execute("SELECT cursor FROM diary_events ORDER BY cursor").fetchall()
         assert len(cursors) == 3 and cursors[-1][0] > 1000000

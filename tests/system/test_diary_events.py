@@ -963,10 +963,17 @@ async def test_year_exam_and_final_grades_are_grade_events_new_and_changed(
         grade_id = uuid.uuid4()
         with owner_session(database.owner) as s:
             set_tenant(s, [jg.school.id])
+            exam_kind_id = None
+            if kind is m.GradeKind.EXAM:  # an exam result names its exam kind (migration 0016)
+                exam_kind_id = uuid.uuid4()
+                s.add(m.ExamKind(school_id=jg.school.id, id=exam_kind_id,
+                                 name=f"Экзамен {exam_kind_id.hex[:6]}", short_name="Экз",
+                                 level=m.ExamLevel.INTERMEDIATE, system_id=jg.setup.system_id))
+                s.flush()
             s.add(m.Grade(school_id=jg.school.id, id=grade_id, academic_year_id=jg.school.year_id,
                           student_id=jg.students[0], subject_id=jg.setup.subject_id, kind=kind,
                           period_id=None, group_id=jg.group_id, state=m.GradeState.GRADED,
-                          value_id=jg.setup.value_ids["5"]))
+                          value_id=jg.setup.value_ids["5"], exam_kind_id=exam_kind_id))
         created = await next_event(student)
         with owner_session(database.owner) as s:
             set_tenant(s, [jg.school.id])

@@ -6,8 +6,9 @@ Revises: 0015 (to be re-pointed at 0016 when the exams branch is merged)
 `diary_events` keeps every change a diary subscriber may be told of (marks, attendance, a
 lesson's homework or topic, and now period, year, exam and final grades) for the replay window
 (24 h; the server purges older rows, resolvers/events/log.py). The NOTIFY triggers of 0003 now
-write the row first and announce its cursor. `cursor` has a sequence default, not IDENTITY
-ALWAYS: a restore inserts the rows with their own cursors. The officer role gets nothing: an
+write the row, and a deferred constraint trigger numbers it from a sequence at commit (in
+commit order within a school) and announces its cursor. `cursor` is a plain column, not
+IDENTITY ALWAYS: a restore inserts the rows with their own cursors. The officer role gets nothing: an
 event names a student.
 """
 
@@ -30,8 +31,7 @@ def upgrade() -> None:
         'diary_events',
         sa.Column('school_id', sa.Uuid(), nullable=False),
         sa.Column('id', sa.Uuid(), nullable=False),
-        sa.Column('cursor', sa.BigInteger(), nullable=False,
-                  server_default=sa.text("nextval('diary_event_cursor')")),
+        sa.Column('cursor', sa.BigInteger(), nullable=True),
         sa.Column('entity', sa.String(length=20), nullable=False),
         sa.Column('op', sa.String(length=10), nullable=False),
         sa.Column('entity_id', sa.Uuid(), nullable=False),
@@ -51,7 +51,7 @@ def upgrade() -> None:
                     ['school_id', 'cursor'])
     op.execute(rls.tenant_policy('diary_events'))
     # Written by the triggers as the writer (the application role), read and purged by it.
-    op.execute(f"GRANT SELECT, INSERT, DELETE ON diary_events TO {rls.APP_ROLE}")
+    op.execute(f"GRANT SELECT, INSERT, DELETE, UPDATE (cursor) ON diary_events TO {rls.APP_ROLE}")
     op.execute(f"GRANT USAGE ON SEQUENCE diary_event_cursor TO {rls.APP_ROLE}")
     op.execute(rls.DIARY_EVENT_LOG)
 
@@ -59,6 +59,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS diary_grades ON grades")
     op.execute(rls.DIARY_NOTIFY_FUNCTIONS_0003)
+    op.execute("DROP TRIGGER IF EXISTS diary_event_number ON diary_events")
+    op.execute("DROP FUNCTION IF EXISTS zhurnal_number_diary_event()")
     op.execute("DROP FUNCTION IF EXISTS zhurnal_log_diary_event(uuid, text, text, uuid, uuid, "
                "uuid, uuid)")
     op.drop_table('diary_events')
