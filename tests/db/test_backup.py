@@ -186,12 +186,20 @@ def test_restore_of_a_full_backup_with_replace_is_refused(source, tmp_path: Path
     assert_one_clear_line(zhurnal(urls, "restore", str(out), "--replace"), "--replace")
 
 
+@pytest.fixture
+def own_source(database: DatabaseUrls) -> Iterator[tuple[DatabaseUrls, TwoSchools]]:
+    """Two seeded schools in a database of their own for one test: a test that adds people
+    must not change what the module's other tests count in `source`."""
+    with scratch_database(database) as urls:
+        yield urls, seed_two_schools(urls.owner)
+
+
 def test_a_school_restore_brings_the_diary_event_log_back_as_it_was_and_cursors_go_on_after_it(
-    source, database: DatabaseUrls, tmp_path: Path
+    own_source, database: DatabaseUrls, tmp_path: Path
 ) -> None:
     # given school A with a diary event logged by the trigger (an attendance entry) and one
     # with a cursor far ahead of the target cluster's (a sequence default: explicit values go)
-    urls, schools = source
+    urls, schools = own_source
     a = schools.a.id
     jg = make_journal_group(urls.owner, schools.a, students=1, lessons=1)
     with psycopg.connect(libpq_dsn(urls.owner)) as conn:
