@@ -32,6 +32,7 @@ from server.security import EdgeMiddleware, cors_options
 from server.served_schema import schema_for
 from server.settings import ServerSettings
 from server.shutdown import ShutdownCutoff
+from server.unsubscribe import unsubscribe_endpoint
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -84,6 +85,9 @@ def create_app(
             Route("/readyz", readyz_endpoint(engine, head_revision()), methods=["GET"]),
             Route("/metrics", metrics_endpoint(metrics), methods=["GET"]),
             *Exports(sessions, settings).routes(),
+            Route("/notifications/unsubscribe",
+                  unsubscribe_endpoint(sessions, settings.secret_key),
+                  methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
         # Outermost first: every request gets an id and a log line, CORS answers preflights,

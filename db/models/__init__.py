@@ -40,6 +40,11 @@ from db.models.grading import (
 from db.models.lessons import Lesson, LessonStatus
 from db.models.login_attempts import LoginAttempt
 from db.models.marks import Attendance, AttendanceKind, Mark
+from db.models.notifications import (
+    NotificationDelivery,
+    NotificationOutbox,
+    NotificationPreference,
+)
 from db.models.people import Guardianship, Person, PersonRole, SchoolRole
 from db.models.receipts import MutationReceipt
 from db.models.settings import SchoolSettings
@@ -83,6 +88,9 @@ __all__ = [
     "MarkValue",
     "Municipality",
     "MutationReceipt",
+    "NotificationDelivery",
+    "NotificationOutbox",
+    "NotificationPreference",
     "OfficerRole",
     "Period",
     "PeriodScheme",
