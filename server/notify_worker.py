@@ -156,12 +156,12 @@ async def run_once(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
 
 
 async def run_forever(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
-                      poll: float = 1.0) -> None:
+                      poll: float = 1.0, lease: timedelta = queue.LEASE) -> None:
     """`run_once` until cancelled; sleeps `poll` seconds when there was nothing to do, and
     keeps going when the database is away."""
     while True:
         try:
-            done = await run_once(sessions, send)
+            done = await run_once(sessions, send, lease=lease)
         except asyncio.CancelledError:
             raise
         except Exception as err:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import email
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -40,13 +41,21 @@ class Inbox:
 
     messages: list[Message] = field(default_factory=list)
     reject: bool = False
+    # a message to this address is recorded, then never answered (the sender hangs in DATA)
+    stall_for: str | None = None
+    stalled: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd names it
         if self.reject:
             return "554 5.7.1 rejected by the test"
+        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        if self.stall_for is not None and msg["To"] == self.stall_for:
+            self.stalled.set()
+            await asyncio.sleep(60)
+            return "451 4.3.0 the test gave up"
         with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+            self.messages.append(msg)
         return "250 OK"
 
     def to(self, address: str) -> list[Message]:
@@ -369,3 +378,48 @@ def enabled(database: DatabaseUrls, school_id: uuid.UUID, person_id: uuid.UUID) 
                              .where(m.NotificationPreference.person_id == person_id)))
 
 
+
+
+def test_zhurnal_worker_killed_mid_delivery_delivers_once_after_restart(
+        database: DatabaseUrls, schools: TwoSchools, smtp, tmp_path) -> None:
+    import os
+    import signal
+    import subprocess
+
+    from db.engine import libpq_dsn
+    from tests.system.test_cli import ZHURNAL
+
+    inbox, settings = smtp
+    jg, student, guardian = family(database, schools)
+    inbox.stall_for = guardian  # the guardian's message hangs in DATA: the worker is mid-send
+    mark_id = add_mark(database, jg)
+    env = {**os.environ, "DATABASE_URL": libpq_dsn(database.owner),
+           "ZHURNAL_STATE_DIR": str(tmp_path), "ZHURNAL_SECRET_KEY": SECRET,
+           "ZHURNAL_SMTP_HOST": settings.host, "ZHURNAL_SMTP_PORT": str(settings.port)}
+    proc = subprocess.Popen([ZHURNAL, "worker", "--poll", "0.2", "--lease", "1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not inbox.stalled.is_set():
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the worker sent nothing"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)  # killed while the SMTP server holds the message
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        if proc.stderr:
+            proc.stderr.close()
+    inbox.stall_for = None
+    assert [r.status for r in deliveries(database, jg.school.id, mark_id)
+            if r.recipient_id == jg.guardian_id] == ["sending"]
+    time.sleep(1.2)  # the dead worker's lease runs out
+    again = subprocess.run([ZHURNAL, "worker", "--once"], env=env, capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert again.returncode == 0, again.stderr
+    got = inbox.to(guardian)
+    assert len(got) >= 1 and len({msg["Message-ID"] for msg in got}) == 1
+    assert len(inbox.to(student)) == 1
+    assert {r.status for r in deliveries(database, jg.school.id, mark_id)} == {"sent"}
