@@ -35,6 +35,11 @@ from schema.lessons import Lesson
 from schema.lessons_fields import LessonsMutation, LessonsQuery
 from schema.marks import AttendanceEntry, Mark
 from schema.marks_fields import MarksMutation, MarksQuery
+from schema.notifications import (
+    NotificationDelivery,
+    NotificationsMutation,
+    NotificationsQuery,
+)
 from schema.people import Person
 from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
@@ -66,7 +71,7 @@ class NodeQuery:
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
             JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
-            WithoutMarksQuery):
+            WithoutMarksQuery, NotificationsQuery):
     pass
 
 
@@ -77,7 +82,7 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
                RosterMutation, PeopleMutation, TokensMutation, TimetableMutation,
                LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
                ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
-               CurriculumMutation, WithoutMarksMutation):
+               CurriculumMutation, WithoutMarksMutation, NotificationsMutation):
     pass
 
 
@@ -90,6 +95,7 @@ NODE_TYPES += [Split, TeacherAssignment]
 NODE_TYPES += [Lesson, TimetableSlot]
 NODE_TYPES += [Mark, AttendanceEntry]
 NODE_TYPES += [Grade]
+NODE_TYPES += [NotificationDelivery]
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) at /graphql.")

@@ -1,0 +1,136 @@
+"""What the API does with notifications: an administrator's dead letters and their retry, and
+a student's or guardian's own preferences."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import time
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.audit import Actor, Change, record, snapshot
+from db.models import NotificationDelivery, NotificationPreference, SchoolRole
+from resolvers.notifications.queue import KINDS
+from tenants.access import AccessContext
+from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found, request_error
+from tenants.rules import is_admin
+
+PAGE_KEYS = (NotificationDelivery.created_at, NotificationDelivery.id)
+# Simple and permissive: one @, something on each side, a dot in the domain, no spaces.
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def dead_letters(access: AccessContext, school_id: uuid.UUID
+                 ) -> Select[tuple[NotificationDelivery]] | None:
+    """The school's dead deliveries, for PAGE_KEYS; None (nothing) for a school the viewer
+    does not belong to; FORBIDDEN for a member who is not an administrator."""
+    if access.membership(school_id) is None:
+        return None
+    if not is_admin(access, school_id):
+        raise request_error("FORBIDDEN", "only the school's administrators may read this")
+    return select(NotificationDelivery).where(NotificationDelivery.school_id == school_id,
+                                              NotificationDelivery.status == "dead")
+
+
+async def visible_deliveries(session: AsyncSession, access: AccessContext,
+                             ids: list[uuid.UUID]) -> list[NotificationDelivery]:
+    """The deliveries among `ids` whose school the viewer administers."""
+    if not ids:
+        return []
+    rows = (await session.scalars(select(NotificationDelivery)
+                                  .where(NotificationDelivery.id.in_(ids)))).all()
+    return [r for r in rows if is_admin(access, r.school_id)]
+
+
+async def retry(session: AsyncSession, access: AccessContext, delivery_id: uuid.UUID,
+                actor: Callable[[uuid.UUID], Actor]) -> NotificationDelivery:
+    """Put one dead letter back in the queue (attempts reset, due now); audited."""
+    found = await visible_deliveries(session, access, [delivery_id])
+    if not found:
+        raise not_found("input.id", "dead notification")
+    row = found[0]
+    if row.status != "dead":
+        raise DomainError(Problem(field="input.id", code=ErrorCode.CONFLICT,
+                                  message=f"the delivery is {row.status}, not dead"))
+    before = snapshot(row)
+    row.status, row.attempts, row.locked_until = "pending", 0, None
+    row.next_attempt_at = func.clock_timestamp()  # type: ignore[assignment]  # due now
+    await session.flush()
+    await session.refresh(row)
+    await record(session, actor(row.school_id), Change(
+        row.school_id, "retry", "notification_deliveries", row.id, before, snapshot(row)))
+    return row
+
+
+RECEIVERS = frozenset({SchoolRole.STUDENT, SchoolRole.GUARDIAN})
+
+
+def _own_person(access: AccessContext, school_id: uuid.UUID, field: str) -> uuid.UUID:
+    m = access.membership(school_id)
+    if m is None:
+        raise not_found(field, "school")
+    if not (m.roles & RECEIVERS):
+        raise forbidden(field, "notifications are for students and guardians")
+    return m.person_id
+
+
+async def own_preferences(session: AsyncSession, access: AccessContext,
+                          school_id: uuid.UUID) -> NotificationPreference | None:
+    """The viewer's own preferences in the school (None: none set, nothing is sent)."""
+    m = access.membership(school_id)
+    if m is None or not (m.roles & RECEIVERS):
+        return None
+    return await session.scalar(select(NotificationPreference).where(
+        NotificationPreference.school_id == school_id,
+        NotificationPreference.person_id == m.person_id))
+
+
+@dataclass(frozen=True)
+class PreferenceRequest:
+    school_id: uuid.UUID
+    email: str | None
+    email_enabled: bool
+    events: list[str] | None
+    quiet_from: time | None
+    quiet_until: time | None
+
+
+async def set_preferences(session: AsyncSession, access: AccessContext, req: PreferenceRequest,
+                          actor: Callable[[uuid.UUID], Actor]) -> NotificationPreference:
+    """Create or replace the viewer's own preferences in one school; audited."""
+    person = _own_person(access, req.school_id, "input.schoolId")
+    problems: list[Problem] = []
+    if req.email is not None and (len(req.email) > 254 or not EMAIL.match(req.email)):
+        problems.append(Problem("input.email", ErrorCode.INVALID, "is not an email address"))
+    if req.email_enabled and req.email is None:
+        problems.append(Problem("input.email", ErrorCode.REQUIRED,
+                                "an address is needed when email is on"))
+    for i, kind in enumerate(req.events or []):
+        if kind not in KINDS:
+            problems.append(Problem(f"input.events.{i}", ErrorCode.INVALID,
+                                    f"is not one of {', '.join(KINDS)}"))
+    if (req.quiet_from is None) != (req.quiet_until is None):
+        problems.append(Problem("input.quietUntil" if req.quiet_until is None
+                                else "input.quietFrom", ErrorCode.REQUIRED,
+                                "quiet hours need both a start and an end"))
+    if problems:
+        raise DomainError(*problems)
+    row = await session.scalar(select(NotificationPreference).where(
+        NotificationPreference.school_id == req.school_id,
+        NotificationPreference.person_id == person))
+    before = snapshot(row)
+    if row is None:
+        row = NotificationPreference(school_id=req.school_id, id=uuid.uuid4(), person_id=person)
+        session.add(row)
+    row.email, row.email_enabled = req.email, req.email_enabled
+    row.events = None if req.events is None else sorted(set(req.events))
+    row.quiet_from, row.quiet_until = req.quiet_from, req.quiet_until
+    await session.flush()
+    await record(session, actor(req.school_id), Change(
+        req.school_id, "update" if before else "create", "notification_preferences", row.id,
+        before, snapshot(row)))
+    return row

@@ -1,0 +1,209 @@
+"""Notifications in the API: an administrator's dead letters and their retry, and a student's
+or guardian's own preferences; cross-school and wrong-role negatives for each field."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from db import models as m
+from db.engine import DatabaseUrls, owner_session
+from db.tenancy import set_tenant
+from schema.ids import to_global_id as gid
+from tests.factories import TwoSchools
+from tests.sql_counter import count_statements
+
+DEAD = """
+query Dead($schoolId: ID!) {
+  notificationDeadLetters(schoolId: $schoolId, first: 50) {
+    edges { node { id channel status attempts lastError idempotencyKey
+                   recipient { id } } }
+  }
+}
+"""
+RETRY = """
+mutation Retry($id: ID!) {
+  retryNotification(input: {id: $id}) {
+    delivery { id status attempts }
+    errors { field code message }
+  }
+}
+"""
+SET = """
+mutation Set($input: SetNotificationPreferencesInput!) {
+  setNotificationPreferences(input: $input) {
+    preferences { email emailEnabled events quietFrom quietUntil }
+    errors { field code message }
+  }
+}
+"""
+GET = """
+query Get($schoolId: ID!) {
+  notificationPreferences(schoolId: $schoolId) { email emailEnabled events }
+}
+"""
+NODE = "query N($id: ID!) { node(id: $id) { ... on NotificationDelivery { status } } }"
+
+
+def dead_letter(database: DatabaseUrls, school_id: uuid.UUID, recipient: uuid.UUID) -> uuid.UUID:
+    """A delivery whose every attempt failed, written as the owner."""
+    outbox, delivery = uuid.uuid4(), uuid.uuid4()
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        s.add(m.NotificationOutbox(school_id=school_id, id=outbox, kind="mark", entity="marks",
+                                   op="insert", entity_id=uuid.uuid4(), student_id=None))
+        s.flush()
+        s.add(m.NotificationDelivery(school_id=school_id, id=delivery, outbox_id=outbox,
+                                     recipient_id=recipient, channel="email",
+                                     idempotency_key=f"{outbox}:{recipient}:email",
+                                     status="dead", attempts=6, last_error="550 no mailbox"))
+    return delivery
+
+
+def test_an_administrator_lists_and_retries_a_dead_letter(
+        gql, token_for, schools: TwoSchools, database: DatabaseUrls) -> None:
+    delivery = dead_letter(database, schools.a.id, schools.a.people["guardian"])
+    admin = token_for(schools.a.logins["admin"])
+    nodes = [e["node"] for e in gql.post(DEAD, {"schoolId": gid("School", schools.a.id)},
+                                         token=admin)["data"]["notificationDeadLetters"]["edges"]]
+    mine = [n for n in nodes if n["id"] == gid("NotificationDelivery", delivery)]
+    assert mine == [{"id": gid("NotificationDelivery", delivery), "channel": "email",
+                     "status": "dead", "attempts": 6, "lastError": "550 no mailbox",
+                     "idempotencyKey": mine[0]["idempotencyKey"],
+                     "recipient": {"id": gid("Person", schools.a.people["guardian"])}}]
+    result = gql.post(RETRY, {"id": gid("NotificationDelivery", delivery)},
+                      token=admin)["data"]["retryNotification"]
+    assert result["errors"] == []
+    assert result["delivery"]["status"] == "pending" and result["delivery"]["attempts"] == 0
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.a.id])
+        audit = s.scalar(select(m.AuditEntry).where(m.AuditEntry.entity_id == delivery))
+        assert audit is not None and audit.action == "retry"
+    # a second retry finds nothing dead
+    again = gql.post(RETRY, {"id": gid("NotificationDelivery", delivery)},
+                     token=admin)["data"]["retryNotification"]
+    assert again["delivery"] is None
+    assert again["errors"][0]["field"] == "input.id" and again["errors"][0]["code"] == "CONFLICT"
+
+
+def test_dead_letters_of_another_school_are_not_seen_nor_retried(
+        gql, token_for, schools: TwoSchools, database: DatabaseUrls) -> None:
+    delivery = dead_letter(database, schools.a.id, schools.a.people["guardian"])
+    other_admin = token_for(schools.b.logins["admin"])
+    listed = gql.post(DEAD, {"schoolId": gid("School", schools.a.id)}, token=other_admin)
+    assert listed["data"]["notificationDeadLetters"]["edges"] == []
+    own = gql.post(DEAD, {"schoolId": gid("School", schools.b.id)}, token=other_admin)
+    assert gid("NotificationDelivery", delivery) not in str(own)
+    retried = gql.post(RETRY, {"id": gid("NotificationDelivery", delivery)},
+                       token=other_admin)["data"]["retryNotification"]
+    assert retried["delivery"] is None
+    assert retried["errors"][0]["code"] == "NOT_FOUND"
+    node = gql.post(NODE, {"id": gid("NotificationDelivery", delivery)}, token=other_admin)
+    assert node["data"]["node"] is None
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.a.id])
+        assert s.get(m.NotificationDelivery, (schools.a.id, delivery)).status == "dead"
+
+
+def test_dead_letters_are_refused_to_every_role_but_the_administrator(
+        gql, token_for, schools: TwoSchools, database: DatabaseUrls) -> None:
+    delivery = dead_letter(database, schools.a.id, schools.a.people["guardian"])
+    for role in ("teacher", "class_teacher", "student", "guardian"):
+        token = token_for(schools.a.logins[role])
+        listed = gql.post(DEAD, {"schoolId": gid("School", schools.a.id)}, token=token)
+        assert listed["data"] is None or listed["data"]["notificationDeadLetters"] is None
+        assert listed["errors"][0]["extensions"]["code"] == "FORBIDDEN", (role, listed)
+        retried = gql.post(RETRY, {"id": gid("NotificationDelivery", delivery)},
+                           token=token)["data"]["retryNotification"]
+        assert retried["delivery"] is None and retried["errors"][0]["code"] == "NOT_FOUND"
+        node = gql.post(NODE, {"id": gid("NotificationDelivery", delivery)}, token=token)
+        assert node["data"]["node"] is None, role
+    officer = token_for(schools.officer_logins["region"])
+    listed = gql.post(DEAD, {"schoolId": gid("School", schools.a.id)}, token=officer)
+    assert listed["data"]["notificationDeadLetters"]["edges"] == []
+    anonymous = gql.post(DEAD, {"schoolId": gid("School", schools.a.id)})
+    assert anonymous["data"] is None
+
+
+def test_the_dead_letters_list_reads_in_statements_that_do_not_grow_with_it(
+        gql, token_for, schools: TwoSchools, database: DatabaseUrls) -> None:
+    admin = token_for(schools.b.logins["admin"])
+    variables = {"schoolId": gid("School", schools.b.id)}
+    dead_letter(database, schools.b.id, schools.b.people["guardian"])
+    with count_statements() as few:
+        gql.post(DEAD, variables, token=admin)
+    for _ in range(5):
+        dead_letter(database, schools.b.id, schools.b.people["student"])
+    with count_statements() as many:
+        result = gql.post(DEAD, variables, token=admin)
+    assert len(result["data"]["notificationDeadLetters"]["edges"]) >= 6
+    assert many.count == few.count, (few.statements, many.statements)
+
+
+def test_a_guardian_sets_and_reads_their_own_preferences(
+        gql, token_for, schools: TwoSchools, database: DatabaseUrls) -> None:
+    guardian = token_for(schools.b.logins["guardian"])
+    school = gid("School", schools.b.id)
+    result = gql.post(SET, {"input": {
+        "schoolId": school, "email": "parent@example.test", "events": ["MARK", "GRADE"],
+        "quietFrom": "22:00:00", "quietUntil": "07:00:00"}},
+        token=guardian)["data"]["setNotificationPreferences"]
+    assert result["errors"] == []
+    assert result["preferences"] == {"email": "parent@example.test", "emailEnabled": True,
+                                     "events": ["GRADE", "MARK"], "quietFrom": "22:00:00",
+                                     "quietUntil": "07:00:00"}
+    read = gql.post(GET, {"schoolId": school}, token=guardian)["data"]
+    assert read["notificationPreferences"]["email"] == "parent@example.test"
+    # replaced whole
+    gql.post(SET, {"input": {"schoolId": school, "email": "p2@example.test",
+                             "emailEnabled": False}}, token=guardian)
+    read = gql.post(GET, {"schoolId": school}, token=guardian)["data"]
+    assert read["notificationPreferences"] == {"email": "p2@example.test",
+                                               "emailEnabled": False, "events": None}
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.b.id])
+        actions = s.scalars(select(m.AuditEntry.action).where(
+            m.AuditEntry.entity == "notification_preferences")).all()
+        assert "create" in actions and "update" in actions
+
+
+def test_bad_preferences_name_the_field_and_save_nothing(
+        gql, token_for, schools: TwoSchools) -> None:
+    student = token_for(schools.a.logins["student"])
+    school = gid("School", schools.a.id)
+    cases = [({"email": "not an address"}, "input.email", "INVALID"),
+             ({}, "input.email", "REQUIRED"),
+             ({"email": "s@example.test", "quietFrom": "22:00:00"}, "input.quietUntil",
+              "REQUIRED")]
+    for extra, field, code in cases:
+        result = gql.post(SET, {"input": {"schoolId": school, **extra}},
+                          token=student)["data"]["setNotificationPreferences"]
+        assert result["preferences"] is None
+        assert {(e["field"], e["code"]) for e in result["errors"]} >= {(field, code)}, result
+    assert gql.post(GET, {"schoolId": school},
+                    token=student)["data"]["notificationPreferences"] is None
+    bad_kind = gql.post(SET, {"input": {"schoolId": school, "email": "s@example.test",
+                                        "events": ["SALARY"]}}, token=student)
+    assert bad_kind["data"] is None and "SALARY" in bad_kind["errors"][0]["message"]
+
+
+def test_preferences_are_refused_for_staff_and_for_another_school(
+        gql, token_for, schools: TwoSchools) -> None:
+    for role, school, code in (("teacher", schools.a.id, "FORBIDDEN"),
+                               ("admin", schools.a.id, "FORBIDDEN"),
+                               ("guardian", schools.b.id, "NOT_FOUND")):
+        token = token_for(schools.a.logins[role])
+        result = gql.post(SET, {"input": {"schoolId": gid("School", school),
+                                          "email": "x@example.test"}},
+                          token=token)["data"]["setNotificationPreferences"]
+        assert result["preferences"] is None
+        assert result["errors"][0]["field"] == "input.schoolId"
+        assert result["errors"][0]["code"] == code, (role, result)
+    # another school's preferences read as none
+    guardian_b = token_for(schools.b.logins["guardian"])
+    gql.post(SET, {"input": {"schoolId": gid("School", schools.b.id),
+                             "email": "b@example.test"}}, token=guardian_b)
+    guardian_a = token_for(schools.a.logins["guardian"])
+    assert gql.post(GET, {"schoolId": gid("School", schools.b.id)},
+                    token=guardian_a)["data"]["notificationPreferences"] is None
