@@ -114,9 +114,12 @@ async def dead_letters(info: Info, *, school_id: SchoolIdArg, first: First = Non
                           after=after, to_node=NotificationDelivery.from_model)
 
 
-async def preferences(info: Info, *, school_id: SchoolIdArg) -> NotificationPreferences | None:
-    row = await admin.own_preferences(info.context.session, info.context.access,
-                                      _school(school_id))
+async def preferences(info: Info, *, person_id: Annotated[strawberry.ID, strawberry.argument(
+        description="Global id of the viewer's own Person (a student or guardian).")]
+                      ) -> NotificationPreferences | None:
+    person = query_id(person_id, "Person", "personId")
+    assert person is not None  # a non-null argument
+    row = await admin.own_preferences(info.context.session, info.context.access, person)
     return NotificationPreferences.from_model(row) if row else None
 
 
@@ -132,9 +135,11 @@ class RetryNotificationPayload:
     errors: list[UserError] = strawberry.field(description="Why nothing changed.")
 
 
-@strawberry.input(description="The viewer's preferences in one school (replaced whole).")
+@strawberry.input(description="The viewer's preferences as one of their persons (a student or "
+                              "guardian in one school), replaced whole.")
 class SetNotificationPreferencesInput:
-    school_id: strawberry.ID = strawberry.field(description="Global id of the School.")
+    person_id: strawberry.ID = strawberry.field(description="Global id of the viewer's own "
+                                                            "Person.")
     email: str | None = strawberry.field(default=None, description="The address emails go to.")
     email_enabled: bool = strawberry.field(default=True, description="Whether emails are "
                                                                      "sent.")
@@ -165,7 +170,7 @@ async def set_preferences(info: Info, input: Input[SetNotificationPreferencesInp
                           ) -> SetNotificationPreferencesPayload:
     def request() -> admin.PreferenceRequest:
         return admin.PreferenceRequest(
-            school_id=from_global_id(input.school_id, "School", "input.schoolId"),
+            person_id=from_global_id(input.person_id, "Person", "input.personId"),
             email=input.email, email_enabled=input.email_enabled,
             events=None if input.events is None else [e.value for e in input.events],
             quiet_from=input.quiet_from, quiet_until=input.quiet_until)
@@ -186,8 +191,9 @@ class NotificationsQuery:
                     "belong to.")
     notification_preferences: NotificationPreferences | None = strawberry.field(
         resolver=preferences, permission_classes=[IsAuthenticated],
-        description="The viewer's own notification preferences in a school (students and "
-                    "guardians); null when none are set or the viewer is not one of them.")
+        description="The viewer's own notification preferences as one of their persons (a "
+                    "student or guardian); null when none are set or the person is not the "
+                    "viewer's.")
 
 
 @strawberry.type
@@ -198,5 +204,6 @@ class NotificationsMutation:
                     "administrators only.")
     set_notification_preferences: SetNotificationPreferencesPayload = strawberry.field(
         resolver=set_preferences, permission_classes=[IsAuthenticated],
-        description="Set the viewer's own notification preferences in a school (students and "
-                    "guardians): address, channel on or off, which events, quiet hours.")
+        description="Set the viewer's own notification preferences as one of their persons "
+                    "(a student or guardian): address, channel on or off, which events, quiet "
+                    "hours. Another person's are NOT_FOUND.")

@@ -60,8 +60,8 @@ ID_FIELDS: dict[str, str] = {
     "splitId": "Split", "membershipId": "GroupMembership",
 }
 # `id` of `<Verb><Thing>Input`: the thing, under its GraphQL type name.
-ID_INPUT_VERBS = ("Update", "Delete", "End", "Revoke", "Move", "Cancel", "Close")
-TYPE_ALIASES = {"Class": "SchoolClass"}
+ID_INPUT_VERBS = ("Update", "Delete", "End", "Revoke", "Move", "Cancel", "Close", "Retry")
+TYPE_ALIASES = {"Class": "SchoolClass", "Notification": "NotificationDelivery"}
 
 # Optional input fields that exclude each other: each alternative is one variant of the call
 # ("field=VALUE" also sets a field the alternative depends on).

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.audit import Actor, Change, record, snapshot
 from db.models import NotificationDelivery, NotificationPreference, SchoolRole
 from resolvers.notifications.queue import KINDS
-from tenants.access import AccessContext
+from tenants.access import AccessContext, SchoolMembership
 from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found, request_error
 from tenants.rules import is_admin
 
@@ -69,29 +69,28 @@ async def retry(session: AsyncSession, access: AccessContext, delivery_id: uuid.
 RECEIVERS = frozenset({SchoolRole.STUDENT, SchoolRole.GUARDIAN})
 
 
-def _own_person(access: AccessContext, school_id: uuid.UUID, field: str) -> uuid.UUID:
-    m = access.membership(school_id)
-    if m is None:
-        raise not_found(field, "school")
-    if not (m.roles & RECEIVERS):
-        raise forbidden(field, "notifications are for students and guardians")
-    return m.person_id
+def _own(access: AccessContext, person_id: uuid.UUID) -> SchoolMembership | None:
+    """The viewer's membership whose person is `person_id`: preferences are one's own."""
+    for m in access.memberships.values():
+        if m.person_id == person_id:
+            return m
+    return None
 
 
 async def own_preferences(session: AsyncSession, access: AccessContext,
-                          school_id: uuid.UUID) -> NotificationPreference | None:
-    """The viewer's own preferences in the school (None: none set, nothing is sent)."""
-    m = access.membership(school_id)
+                          person_id: uuid.UUID) -> NotificationPreference | None:
+    """The viewer's own preferences as this person (None: none set, or not the viewer)."""
+    m = _own(access, person_id)
     if m is None or not (m.roles & RECEIVERS):
         return None
     return await session.scalar(select(NotificationPreference).where(
-        NotificationPreference.school_id == school_id,
+        NotificationPreference.school_id == m.school_id,
         NotificationPreference.person_id == m.person_id))
 
 
 @dataclass(frozen=True)
 class PreferenceRequest:
-    school_id: uuid.UUID
+    person_id: uuid.UUID
     email: str | None
     email_enabled: bool
     events: list[str] | None
@@ -101,8 +100,13 @@ class PreferenceRequest:
 
 async def set_preferences(session: AsyncSession, access: AccessContext, req: PreferenceRequest,
                           actor: Callable[[uuid.UUID], Actor]) -> NotificationPreference:
-    """Create or replace the viewer's own preferences in one school; audited."""
-    person = _own_person(access, req.school_id, "input.schoolId")
+    """Create or replace the viewer's own preferences (as one of their persons); audited."""
+    m = _own(access, req.person_id)
+    if m is None:
+        raise not_found("input.personId", "person of the viewer")
+    if not (m.roles & RECEIVERS):
+        raise forbidden("input.personId", "notifications are for students and guardians")
+    school, person = m.school_id, m.person_id
     problems: list[Problem] = []
     if req.email is not None and (len(req.email) > 254 or not EMAIL.match(req.email)):
         problems.append(Problem("input.email", ErrorCode.INVALID, "is not an email address"))
@@ -120,17 +124,17 @@ async def set_preferences(session: AsyncSession, access: AccessContext, req: Pre
     if problems:
         raise DomainError(*problems)
     row = await session.scalar(select(NotificationPreference).where(
-        NotificationPreference.school_id == req.school_id,
+        NotificationPreference.school_id == school,
         NotificationPreference.person_id == person))
     before = snapshot(row)
     if row is None:
-        row = NotificationPreference(school_id=req.school_id, id=uuid.uuid4(), person_id=person)
+        row = NotificationPreference(school_id=school, id=uuid.uuid4(), person_id=person)
         session.add(row)
     row.email, row.email_enabled = req.email, req.email_enabled
     row.events = None if req.events is None else sorted(set(req.events))
     row.quiet_from, row.quiet_until = req.quiet_from, req.quiet_until
     await session.flush()
-    await record(session, actor(req.school_id), Change(
-        req.school_id, "update" if before else "create", "notification_preferences", row.id,
+    await record(session, actor(school), Change(
+        school, "update" if before else "create", "notification_preferences", row.id,
         before, snapshot(row)))
     return row

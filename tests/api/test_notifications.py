@@ -39,8 +39,8 @@ mutation Set($input: SetNotificationPreferencesInput!) {
 }
 """
 GET = """
-query Get($schoolId: ID!) {
-  notificationPreferences(schoolId: $schoolId) { email emailEnabled events }
+query Get($personId: ID!) {
+  notificationPreferences(personId: $personId) { email emailEnabled events }
 }
 """
 NODE = "query N($id: ID!) { node(id: $id) { ... on NotificationDelivery { status } } }"
@@ -144,21 +144,21 @@ def test_the_dead_letters_list_reads_in_statements_that_do_not_grow_with_it(
 def test_a_guardian_sets_and_reads_their_own_preferences(
         gql, token_for, schools: TwoSchools, database: DatabaseUrls) -> None:
     guardian = token_for(schools.b.logins["guardian"])
-    school = gid("School", schools.b.id)
+    person = gid("Person", schools.b.people["guardian"])
     result = gql.post(SET, {"input": {
-        "schoolId": school, "email": "parent@example.test", "events": ["MARK", "GRADE"],
+        "personId": person, "email": "parent@example.test", "events": ["MARK", "GRADE"],
         "quietFrom": "22:00:00", "quietUntil": "07:00:00"}},
         token=guardian)["data"]["setNotificationPreferences"]
     assert result["errors"] == []
     assert result["preferences"] == {"email": "parent@example.test", "emailEnabled": True,
                                      "events": ["GRADE", "MARK"], "quietFrom": "22:00:00",
                                      "quietUntil": "07:00:00"}
-    read = gql.post(GET, {"schoolId": school}, token=guardian)["data"]
+    read = gql.post(GET, {"personId": person}, token=guardian)["data"]
     assert read["notificationPreferences"]["email"] == "parent@example.test"
     # replaced whole
-    gql.post(SET, {"input": {"schoolId": school, "email": "p2@example.test",
+    gql.post(SET, {"input": {"personId": person, "email": "p2@example.test",
                              "emailEnabled": False}}, token=guardian)
-    read = gql.post(GET, {"schoolId": school}, token=guardian)["data"]
+    read = gql.post(GET, {"personId": person}, token=guardian)["data"]
     assert read["notificationPreferences"] == {"email": "p2@example.test",
                                                "emailEnabled": False, "events": None}
     with owner_session(database.owner) as s:
@@ -171,39 +171,43 @@ def test_a_guardian_sets_and_reads_their_own_preferences(
 def test_bad_preferences_name_the_field_and_save_nothing(
         gql, token_for, schools: TwoSchools) -> None:
     student = token_for(schools.a.logins["student"])
-    school = gid("School", schools.a.id)
+    person = gid("Person", schools.a.people["student"])
     cases = [({"email": "not an address"}, "input.email", "INVALID"),
              ({}, "input.email", "REQUIRED"),
              ({"email": "s@example.test", "quietFrom": "22:00:00"}, "input.quietUntil",
               "REQUIRED")]
     for extra, field, code in cases:
-        result = gql.post(SET, {"input": {"schoolId": school, **extra}},
+        result = gql.post(SET, {"input": {"personId": person, **extra}},
                           token=student)["data"]["setNotificationPreferences"]
         assert result["preferences"] is None
         assert {(e["field"], e["code"]) for e in result["errors"]} >= {(field, code)}, result
-    assert gql.post(GET, {"schoolId": school},
+    assert gql.post(GET, {"personId": person},
                     token=student)["data"]["notificationPreferences"] is None
-    bad_kind = gql.post(SET, {"input": {"schoolId": school, "email": "s@example.test",
+    bad_kind = gql.post(SET, {"input": {"personId": person, "email": "s@example.test",
                                         "events": ["SALARY"]}}, token=student)
     assert bad_kind["data"] is None and "SALARY" in bad_kind["errors"][0]["message"]
 
 
-def test_preferences_are_refused_for_staff_and_for_another_school(
+def test_preferences_are_refused_for_staff_and_for_another_person(
         gql, token_for, schools: TwoSchools) -> None:
-    for role, school, code in (("teacher", schools.a.id, "FORBIDDEN"),
-                               ("admin", schools.a.id, "FORBIDDEN"),
-                               ("guardian", schools.b.id, "NOT_FOUND")):
+    guardian_b = token_for(schools.b.logins["guardian"])
+    gql.post(SET, {"input": {"personId": gid("Person", schools.b.people["guardian"]),
+                             "email": "b@example.test"}}, token=guardian_b)
+    cases = [("teacher", schools.a.people["teacher"], "FORBIDDEN"),  # one's own, but staff
+             ("admin", schools.a.people["admin"], "FORBIDDEN"),
+             ("guardian", schools.a.people["student"], "NOT_FOUND"),  # their child's: no
+             ("guardian", schools.b.people["guardian"], "NOT_FOUND"),  # another school's
+             ("student", schools.a.people["guardian"], "NOT_FOUND")]
+    for role, person, code in cases:
         token = token_for(schools.a.logins[role])
-        result = gql.post(SET, {"input": {"schoolId": gid("School", school),
+        result = gql.post(SET, {"input": {"personId": gid("Person", person),
                                           "email": "x@example.test"}},
                           token=token)["data"]["setNotificationPreferences"]
         assert result["preferences"] is None
-        assert result["errors"][0]["field"] == "input.schoolId"
+        assert result["errors"][0]["field"] == "input.personId"
         assert result["errors"][0]["code"] == code, (role, result)
-    # another school's preferences read as none
-    guardian_b = token_for(schools.b.logins["guardian"])
-    gql.post(SET, {"input": {"schoolId": gid("School", schools.b.id),
-                             "email": "b@example.test"}}, token=guardian_b)
-    guardian_a = token_for(schools.a.logins["guardian"])
-    assert gql.post(GET, {"schoolId": gid("School", schools.b.id)},
-                    token=guardian_a)["data"]["notificationPreferences"] is None
+        read = gql.post(GET, {"personId": gid("Person", schools.b.people["guardian"])},
+                        token=token)["data"]["notificationPreferences"]
+        assert read is None
+    assert gql.post(GET, {"personId": gid("Person", schools.b.people["guardian"])},
+                    token=guardian_b)["data"]["notificationPreferences"] is not None

@@ -54,7 +54,7 @@ mutation Issue($input: IssueApiTokenInput!) {
 # are readable by everyone in the school, so they are not secrets to them).
 PRIVATE_KEYS = frozenset({"Person.student", "Person.classmate", "Person.guardian", "Lesson",
                           "Mark", "AttendanceEntry", "Grade", "ApiToken", "GroupMembership",
-                          "AuditEntry"})
+                          "AuditEntry", "NotificationDelivery"})
 REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
 WS_WAIT = 5.0
 
@@ -205,6 +205,19 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
         ids["AuditEntry"] = [s.scalars(select(m.AuditEntry.id).where(
             m.AuditEntry.school_id == sid, m.AuditEntry.entity == "marks",
             m.AuditEntry.entity_id == ids["Mark"][0])).one()]
+        # a dead letter to the victim's guardian (its last error names nobody: ids suffice)
+        outbox = m.NotificationOutbox(school_id=sid, id=uuid.uuid4(), kind="mark",
+                                      entity="marks", op="insert", entity_id=ids["Mark"][0],
+                                      student_id=jg.students[0], group_id=jg.group_id)
+        s.add(outbox)
+        s.flush()
+        dead = m.NotificationDelivery(
+            school_id=sid, id=uuid.uuid4(), outbox_id=outbox.id, recipient_id=jg.guardian_id,
+            channel="email", idempotency_key=f"{outbox.id}:{jg.guardian_id}:email",
+            status="dead", attempts=6, last_error="550 mailbox unavailable")
+        s.add(dead)
+        s.flush()
+        ids["NotificationDelivery"] = [dead.id]
     private = [*names.values(), comment, homework, token_name]
     return Victim(ids, private, list(other_names.values()), jg)
 
