@@ -175,8 +175,17 @@ def worker(
     import logging
     from datetime import timedelta
 
+    import httpx
+
     from db.engine import app_engine, app_sessions
-    from server.notify_worker import SmtpSettings, email_sender, run_forever, run_once
+    from server.notify_worker import (
+        SmtpSettings,
+        by_channel,
+        email_sender,
+        run_forever,
+        run_once,
+        webhook_sender,
+    )
     from server.settings import ServerSettings
 
     urls = _urls()
@@ -186,8 +195,10 @@ def worker(
 
     async def go() -> None:
         engine = app_engine(urls.app, pool_size=2)
+        client = httpx.AsyncClient(follow_redirects=False)
         try:
-            send = email_sender(smtp, settings.secret_key)
+            send = by_channel(email=email_sender(smtp, settings.secret_key),
+                              webhook=webhook_sender(client))
             if once:
                 done = await run_once(app_sessions(engine), send,
                                       lease=timedelta(seconds=lease))
@@ -197,6 +208,7 @@ def worker(
                 await run_forever(app_sessions(engine), send, poll=poll,
                                   lease=timedelta(seconds=lease))
         finally:
+            await client.aclose()
             await engine.dispose()
 
     from contextlib import suppress

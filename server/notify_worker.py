@@ -3,7 +3,8 @@
 A loop: fan the outbox out to deliveries, claim due deliveries (FOR UPDATE SKIP LOCKED, so
 several workers may run at once), send each, record the outcome. Only PostgreSQL is needed.
 Email goes over SMTP with the standard library (smtplib, in a thread): no dependency, any
-server; settings ZHURNAL_SMTP_* (SmtpSettings). Delivery is at least once: a worker that dies
+server; settings ZHURNAL_SMTP_* (SmtpSettings). Webhooks are POSTed with httpx, signed
+(resolvers/notifications/webhooks.py). Delivery is at least once: a worker that dies
 after sending but before recording it leaves a lease that runs out, and the message is sent
 again with the same Message-ID (its idempotency key), so the receiving side can tell.
 """
@@ -15,19 +16,21 @@ import logging
 import os
 import smtplib
 import ssl
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import transaction
 from db.models import School
 from db.tenancy import set_tenant_async
-from resolvers.notifications import queue
+from resolvers.notifications import queue, webhooks
 from resolvers.notifications.unsubscribe import make_token
 
 log = logging.getLogger(__name__)
@@ -109,14 +112,63 @@ def send_email(msg: EmailMessage, smtp: SmtpSettings) -> None:
         client.send_message(msg)
 
 
-Sender = Callable[[queue.Claimed], Awaitable[None]]
+class DeliveryFailed(Exception):
+    """A failed attempt, with the receiver's HTTP status when it answered."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# Sends one delivery; returns the receiver's HTTP status (webhooks) or None; raises on failure.
+Sender = Callable[[queue.Claimed], Awaitable[int | None]]
 
 
 def email_sender(smtp: SmtpSettings, secret: str) -> Sender:
-    async def send(d: queue.Claimed) -> None:
+    async def send(d: queue.Claimed) -> int | None:
         if not d.email:
-            raise RuntimeError("the recipient has no email address any more")
+            raise DeliveryFailed("the recipient has no email address any more")
         await asyncio.to_thread(send_email, build_email(d, smtp, secret), smtp)
+        return None
+    return send
+
+
+WEBHOOK_TIMEOUT = 10.0
+
+
+def webhook_sender(client: httpx.AsyncClient) -> Sender:
+    """POST the signed payload; any 2xx is delivered, anything else (or no answer) a failed
+    attempt."""
+    async def send(d: queue.Claimed) -> int | None:
+        if not d.url or not d.secret:
+            raise DeliveryFailed("the webhook was deleted")
+        if not d.token_live:
+            raise DeliveryFailed("the webhook's token is revoked, expired or may not read")
+        body = webhooks.payload(
+            delivery_key=d.idempotency_key, kind=d.kind, op=d.op, school_id=d.school_id,
+            entity=d.entity, entity_id=d.entity_id, student_id=d.student_id,
+            group_id=d.group_id, occurred_at=d.occurred_at)
+        headers = {"Content-Type": "application/json",
+                   webhooks.SIGNATURE_HEADER: webhooks.sign(d.secret, int(time.time()), body),
+                   webhooks.DELIVERY_HEADER: d.idempotency_key}
+        try:
+            response = await client.post(d.url, content=body, headers=headers,
+                                         timeout=WEBHOOK_TIMEOUT)
+        except httpx.HTTPError as err:
+            raise DeliveryFailed(f"{type(err).__name__}: {err}") from None
+        if not 200 <= response.status_code < 300:
+            raise DeliveryFailed(f"HTTP {response.status_code}", response.status_code)
+        return response.status_code
+    return send
+
+
+def by_channel(**senders: Sender) -> Sender:
+    """One sender that hands each delivery to its channel's."""
+    async def send(d: queue.Claimed) -> int | None:
+        chosen = senders.get(d.channel)
+        if chosen is None:
+            raise DeliveryFailed(f"no sender for channel {d.channel}")
+        return await chosen(d)
     return send
 
 
@@ -138,7 +190,7 @@ async def run_once(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
         claimed = await queue.claim(session, lease=lease)
     for d in claimed:
         try:
-            await send(d)
+            status = await send(d)
         except asyncio.CancelledError:
             raise
         except Exception as err:  # recorded; retried with backoff, then a dead letter
@@ -147,11 +199,11 @@ async def run_once(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
             async with transaction(sessions) as session:
                 await set_tenant_async(session, [d.school_id])
                 await queue.record_failure(session, d, reason, max_attempts=max_attempts,
-                                           base=base)
+                                           base=base, response=getattr(err, "status", None))
             continue
         async with transaction(sessions) as session:
             await set_tenant_async(session, [d.school_id])
-            await queue.record_sent(session, d)
+            await queue.record_sent(session, d, status)
     return len(claimed)
 
 

@@ -44,6 +44,7 @@ from db.models.notifications import (
     NotificationDelivery,
     NotificationOutbox,
     NotificationPreference,
+    Webhook,
 )
 from db.models.people import Guardianship, Person, PersonRole, SchoolRole
 from db.models.receipts import MutationReceipt
@@ -110,6 +111,7 @@ __all__ = [
     "TeachingWithoutMarks",
     "TimetableSlot",
     "TokenScope",
+    "Webhook",
     "WorkType",
     "YearStatus",
 ]

@@ -9,7 +9,9 @@ from datetime import datetime, time
 from sqlalchemy import (
     ARRAY,
     Boolean,
+    CheckConstraint,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -55,13 +57,18 @@ class NotificationDelivery(TenantMixin, Base):
     __table_args__ = (
         tenant_fk("outbox_id", "notification_outbox", ondelete="CASCADE"),
         tenant_fk("recipient_id", "persons", ondelete="CASCADE"),
+        tenant_fk("webhook_id", "webhooks", ondelete="CASCADE"),
         UniqueConstraint("school_id", "idempotency_key"),
+        Index(None, "school_id", "webhook_id", "created_at"),
+        CheckConstraint("(recipient_id IS NULL) <> (webhook_id IS NULL)", name="one_target"),
         Index(None, "school_id", "status", "next_attempt_at"),
     )
 
     outbox_id: Mapped[uuid.UUID]
-    recipient_id: Mapped[uuid.UUID]
-    channel: Mapped[str] = mapped_column(String(16))  # email
+    # a person (email) or a webhook: exactly one
+    recipient_id: Mapped[uuid.UUID | None]
+    webhook_id: Mapped[uuid.UUID | None]
+    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
     idempotency_key: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(10), server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -69,7 +76,25 @@ class NotificationDelivery(TenantMixin, Base):
         DateTime(timezone=True), server_default=text("clock_timestamp()"))
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+    response_status: Mapped[int | None] = mapped_column(Integer)  # a webhook's last answer
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()"))
+
+
+class Webhook(TenantMixin, Base):
+    """An integrator's subscription: events of the school of a school-reach API token are
+    POSTed to `url`, signed with `secret` (HMAC-SHA256, docs/notifications.md). Deleted with
+    the token; a revoked or expired token's webhooks receive nothing."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (Index(None, "school_id", "token_id"),)
+
+    token_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str] | None] = mapped_column(ARRAY(String(20)))
+    secret: Mapped[str] = mapped_column(String(100))
+    created_by_account_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("clock_timestamp()"))
 

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 CHANNEL_EMAIL = "email"
+CHANNEL_WEBHOOK = "webhook"
 KINDS = ("mark", "absence", "homework", "grade")
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=30)
@@ -113,6 +114,21 @@ SELECT d.school_id, gen_random_uuid(), d.outbox_id, d.recipient_id, CAST(:channe
        AS d(school_id, outbox_id, recipient_id, due)
 ON CONFLICT (school_id, idempotency_key) DO NOTHING""")
 
+# Webhooks of the row's school whose filter takes its kind, of a token that is live and may
+# read (a token revoked later gets nothing from then on: the worker checks again when sending).
+_WEBHOOK_DELIVERIES = text("""
+INSERT INTO notification_deliveries (school_id, id, outbox_id, webhook_id, channel,
+                                     idempotency_key)
+SELECT b.school_id, gen_random_uuid(), b.outbox_id, w.id, 'webhook',
+       b.outbox_id::text || ':' || w.id::text || ':' || 'webhook'
+  FROM unnest(CAST(:schools AS uuid[]), CAST(:ids AS uuid[]), CAST(:kinds AS text[]))
+       AS b(school_id, outbox_id, kind)
+  JOIN webhooks w ON w.school_id = b.school_id
+                 AND (w.events IS NULL OR b.kind = ANY (w.events))
+  JOIN api_tokens t ON t.id = w.token_id AND t.revoked_at IS NULL
+                   AND (t.expires_at IS NULL OR t.expires_at > :now) AND 'read' = ANY (t.scopes)
+ON CONFLICT (school_id, idempotency_key) DO NOTHING""")
+
 _MARK_FANNED = text("""
 UPDATE notification_outbox SET fanned_out_at = clock_timestamp()
  WHERE (school_id, id) IN (SELECT * FROM unnest(CAST(:schools AS uuid[]),
@@ -122,7 +138,7 @@ UPDATE notification_outbox SET fanned_out_at = clock_timestamp()
 async def fan_out(session: AsyncSession, *, now: datetime | None = None,
                   batch: int = BATCH) -> int:
     """Turn up to `batch` unclaimed outbox rows into deliveries; the number of deliveries
-    made. Four statements whatever the batch holds."""
+    made. Five statements whatever the batch holds."""
     rows = (await session.execute(_PENDING_OUTBOX, {"batch": batch})).all()
     if not rows:
         return 0
@@ -137,8 +153,11 @@ async def fan_out(session: AsyncSession, *, now: datetime | None = None,
             "channel": CHANNEL_EMAIL, "schools": [r.school_id for r in found],
             "outboxes": [r.outbox_id for r in found],
             "recipients": [r.recipient_id for r in found], "dues": dues})
+    hooks = await session.execute(_WEBHOOK_DELIVERIES, {
+        "schools": params["schools"], "ids": params["ids"], "kinds": params["kinds"],
+        "now": now})
     await session.execute(_MARK_FANNED, {"schools": params["schools"], "ids": params["ids"]})
-    return len(found)
+    return len(found) + int(hooks.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -150,11 +169,22 @@ class Claimed:
     attempts: int
     idempotency_key: str
     channel: str
-    recipient_id: uuid.UUID
+    recipient_id: uuid.UUID | None
     email: str | None
     kind: str
     student_first_name: str | None
     subject_name: str | None
+    # a webhook's: where, its secret, whether its token may still read, and the event's ids
+    webhook_id: uuid.UUID | None
+    url: str | None
+    secret: str | None
+    token_live: bool | None
+    entity: str
+    op: str
+    entity_id: uuid.UUID
+    student_id: uuid.UUID | None
+    group_id: uuid.UUID | None
+    occurred_at: datetime
 
 
 _CLAIM = text("""
@@ -172,7 +202,11 @@ WITH due AS (
   RETURNING d.*
 )
 SELECT l.school_id, l.id, l.attempts, l.idempotency_key, l.channel, l.recipient_id,
-       np.email, o.kind, st.first_name AS student_first_name, sj.name AS subject_name
+       np.email, o.kind, st.first_name AS student_first_name, sj.name AS subject_name,
+       l.webhook_id, w.url, w.secret,
+       (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)
+        AND 'read' = ANY (t.scopes)) AS token_live,
+       o.entity, o.op, o.entity_id, o.student_id, o.group_id, o.created_at AS occurred_at
   FROM leased l
   JOIN notification_outbox o ON o.school_id = l.school_id AND o.id = l.outbox_id
   LEFT JOIN notification_preferences np ON np.school_id = l.school_id
@@ -182,7 +216,9 @@ SELECT l.school_id, l.id, l.attempts, l.idempotency_key, l.channel, l.recipient_
   LEFT JOIN persons st ON st.school_id = o.school_id AND st.id = o.student_id
   LEFT JOIN study_groups g ON g.school_id = o.school_id
                           AND g.id = COALESCE(o.group_id, ls.group_id)
-  LEFT JOIN subjects sj ON sj.school_id = g.school_id AND sj.id = g.subject_id""")
+  LEFT JOIN subjects sj ON sj.school_id = g.school_id AND sj.id = g.subject_id
+  LEFT JOIN webhooks w ON w.school_id = l.school_id AND w.id = l.webhook_id
+  LEFT JOIN api_tokens t ON t.id = w.token_id""")
 
 
 async def claim(session: AsyncSession, *, now: datetime | None = None, lease: timedelta = LEASE,
@@ -197,29 +233,32 @@ async def claim(session: AsyncSession, *, now: datetime | None = None, lease: ti
 
 _SENT = text("""
 UPDATE notification_deliveries
-   SET status = 'sent', sent_at = clock_timestamp(), locked_until = NULL, last_error = NULL
+   SET status = 'sent', sent_at = clock_timestamp(), locked_until = NULL, last_error = NULL,
+       response_status = :response
  WHERE school_id = :school AND id = :id AND status = 'sending' AND attempts = :attempts""")
 
 _FAILED = text("""
 UPDATE notification_deliveries
    SET status = CASE WHEN attempts >= :max THEN 'dead' ELSE 'pending' END,
-       next_attempt_at = :retry_at, locked_until = NULL, last_error = :error
+       next_attempt_at = :retry_at, locked_until = NULL, last_error = :error,
+       response_status = :response
  WHERE school_id = :school AND id = :id AND status = 'sending' AND attempts = :attempts""")
 
 
-async def record_sent(session: AsyncSession, delivery: Claimed) -> None:
+async def record_sent(session: AsyncSession, delivery: Claimed,
+                      response: int | None = None) -> None:
     await session.execute(_SENT, {"school": delivery.school_id, "id": delivery.id,
-                                  "attempts": delivery.attempts})
+                                  "attempts": delivery.attempts, "response": response})
 
 
 async def record_failure(session: AsyncSession, delivery: Claimed, error: str, *,
                          now: datetime | None = None, max_attempts: int = MAX_ATTEMPTS,
-                         base: timedelta = BACKOFF_BASE) -> None:
+                         base: timedelta = BACKOFF_BASE, response: int | None = None) -> None:
     now = now or datetime.now(UTC)
     await session.execute(_FAILED, {
         "school": delivery.school_id, "id": delivery.id, "attempts": delivery.attempts,
         "max": max_attempts, "retry_at": now + backoff(delivery.attempts, base),
-        "error": error[:1000]})
+        "error": error[:1000], "response": response})
 
 
 _RETRY = text("""

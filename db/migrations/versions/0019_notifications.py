@@ -24,7 +24,8 @@ down_revision = '0017'
 branch_labels = None
 depends_on = None
 
-TABLES = ("notification_outbox", "notification_deliveries", "notification_preferences")
+TABLES = ("notification_outbox", "webhooks", "notification_deliveries",
+          "notification_preferences")
 
 
 def upgrade() -> None:
@@ -50,11 +51,32 @@ def upgrade() -> None:
                     ['school_id', 'created_at'],
                     postgresql_where=sa.text('fanned_out_at IS NULL'))
     op.create_table(
+        'webhooks',
+        sa.Column('school_id', sa.Uuid(), nullable=False),
+        sa.Column('id', sa.Uuid(), nullable=False),
+        sa.Column('token_id', sa.Uuid(), nullable=False),
+        sa.Column('url', sa.String(length=2000), nullable=False),
+        sa.Column('events', sa.ARRAY(sa.String(length=20)), nullable=True),
+        sa.Column('secret', sa.String(length=100), nullable=False),
+        sa.Column('created_by_account_id', sa.Uuid(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False,
+                  server_default=sa.text('clock_timestamp()')),
+        school(['school_id'], ['schools.id'], name=op.f('fk_webhooks_school_id_schools')),
+        school(['token_id'], ['api_tokens.id'], name=op.f('fk_webhooks_token_id_api_tokens'),
+               ondelete='CASCADE'),
+        school(['created_by_account_id'], ['accounts.id'],
+               name=op.f('fk_webhooks_created_by_account_id_accounts')),
+        sa.PrimaryKeyConstraint('school_id', 'id', name=op.f('pk_webhooks')),
+    )
+    op.create_index(op.f('ix_webhooks_school_id_token_id'), 'webhooks',
+                    ['school_id', 'token_id'])
+    op.create_table(
         'notification_deliveries',
         sa.Column('school_id', sa.Uuid(), nullable=False),
         sa.Column('id', sa.Uuid(), nullable=False),
         sa.Column('outbox_id', sa.Uuid(), nullable=False),
-        sa.Column('recipient_id', sa.Uuid(), nullable=False),
+        sa.Column('recipient_id', sa.Uuid(), nullable=True),
+        sa.Column('webhook_id', sa.Uuid(), nullable=True),
         sa.Column('channel', sa.String(length=16), nullable=False),
         sa.Column('idempotency_key', sa.String(length=120), nullable=False),
         sa.Column('status', sa.String(length=10), nullable=False, server_default='pending'),
@@ -63,6 +85,7 @@ def upgrade() -> None:
                   server_default=sa.text('clock_timestamp()')),
         sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
         sa.Column('last_error', sa.Text(), nullable=True),
+        sa.Column('response_status', sa.Integer(), nullable=True),
         sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False,
                   server_default=sa.text('clock_timestamp()')),
@@ -74,12 +97,19 @@ def upgrade() -> None:
                ondelete='CASCADE'),
         school(['school_id', 'recipient_id'], ['persons.school_id', 'persons.id'],
                name=op.f('fk_notification_deliveries_school_id_recipient_id_persons'), ondelete='CASCADE'),
+        school(['school_id', 'webhook_id'], ['webhooks.school_id', 'webhooks.id'],
+               name=op.f('fk_notification_deliveries_school_id_webhook_id_webhooks'),
+               ondelete='CASCADE'),
+        sa.CheckConstraint('(recipient_id IS NULL) <> (webhook_id IS NULL)',
+                           name=op.f('ck_notification_deliveries_one_target')),
         sa.PrimaryKeyConstraint('school_id', 'id', name=op.f('pk_notification_deliveries')),
         sa.UniqueConstraint('school_id', 'idempotency_key',
                             name=op.f('uq_notification_deliveries_school_id_idempotency_key')),
     )
     op.create_index(op.f('ix_notification_deliveries_school_id_status_next_attempt_at'),
                     'notification_deliveries', ['school_id', 'status', 'next_attempt_at'])
+    op.create_index(op.f('ix_notification_deliveries_school_id_webhook_id_created_at'),
+                    'notification_deliveries', ['school_id', 'webhook_id', 'created_at'])
     op.create_table(
         'notification_preferences',
         sa.Column('school_id', sa.Uuid(), nullable=False),
