@@ -14,9 +14,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from db import models
-from resolvers.notifications import admin
+from resolvers.notifications import admin, webhook_admin
 from schema.errors import UserError
-from schema.ids import from_global_id, query_id, try_uuid
+from schema.ids import from_global_id, query_id, to_global_id, try_uuid
 from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
@@ -47,20 +47,33 @@ class NotificationDelivery(relay.Node):
     created_at: datetime = strawberry.field(description="When it was queued.")
     sent_at: datetime | None = strawberry.field(description="When it was delivered.")
     idempotency_key: str = strawberry.field(
-        description="Sent with the message (email Message-ID): the same on every attempt.")
-    recipient_id: strawberry.Private[uuid.UUID]
+        description="Sent with the message (email Message-ID, webhook payload `id` and "
+                    "`X-Zhurnal-Delivery`): the same on every attempt and replay.")
+    response_status: int | None = strawberry.field(
+        description="A webhook's HTTP status on the last attempt (null: email, or no answer).")
+    recipient_id: strawberry.Private[uuid.UUID | None]
+    webhook_id: strawberry.Private[uuid.UUID | None]
 
-    @strawberry.field(description="Who it is for.")
+    @strawberry.field(description="Who it is for (an email); null for a webhook.")
     async def recipient(self, info: Info) -> Person | None:
+        if self.recipient_id is None:
+            return None
         row = await info.context.loaders.visible_person.load(self.recipient_id)
         return Person.from_model(row) if row else None
+
+    @strawberry.field(name="webhookId",
+                      description="Global id of the Webhook it goes to; null for an email.")
+    def webhook_id_global(self) -> strawberry.ID | None:
+        return None if self.webhook_id is None else strawberry.ID(
+            to_global_id("Webhook", self.webhook_id))
 
     @classmethod
     def from_model(cls, row: models.NotificationDelivery) -> NotificationDelivery:
         return cls(id=row.id, channel=row.channel, status=row.status, attempts=row.attempts,
                    last_error=row.last_error, next_attempt_at=row.next_attempt_at,
                    created_at=row.created_at, sent_at=row.sent_at,
-                   idempotency_key=row.idempotency_key, recipient_id=row.recipient_id)
+                   idempotency_key=row.idempotency_key, response_status=row.response_status,
+                   recipient_id=row.recipient_id, webhook_id=row.webhook_id)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -182,8 +195,152 @@ async def set_preferences(info: Info, input: Input[SetNotificationPreferencesInp
         preferences=NotificationPreferences.from_model(row) if row else None, errors=errors)
 
 
+@strawberry.type(description="An integrator's subscription: the events of the school its API "
+                             "token reaches are POSTed to `url`, signed (see "
+                             "docs/notifications.md). Managed by the school's administrators.")
+class Webhook(relay.Node):
+    id: relay.NodeID[uuid.UUID]
+    url: str = strawberry.field(description="Where the events are POSTed.")
+    events: list[NotificationEventKind] | None = strawberry.field(
+        description="Which events are sent; null: all.")
+    created_at: datetime = strawberry.field(description="When it was created.")
+    token_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="Global id of the ApiToken it belongs to.")
+    def api_token_id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("ApiToken", self.token_id))
+
+    @classmethod
+    def from_model(cls, row: models.Webhook) -> Webhook:
+        return cls(id=row.id, url=row.url, created_at=row.created_at, token_id=row.token_id,
+                   events=None if row.events is None
+                   else [NotificationEventKind(e) for e in row.events])
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Webhook | None]:
+        ids = [try_uuid(i) for i in node_ids]
+        rows = await webhook_admin.visible_webhooks(info.context.session, info.context.access,
+                                                    [i for i in ids if i])
+        found = {r.id: cls.from_model(r) for r in rows}
+        return [found.get(i) if i else None for i in ids]
+
+
+@strawberry.input(description="A webhook to create for an integrator token.")
+class CreateWebhookInput:
+    token_id: strawberry.ID = strawberry.field(description="Global id of the ApiToken (one "
+                                                           "school's, with READ).")
+    url: str = strawberry.field(description="An http:// or https:// URL to POST events to.")
+    events: list[NotificationEventKind] | None = strawberry.field(
+        default=None, description="Which events to send; null: all.")
+
+
+@strawberry.type(description="Result of `createWebhook`.")
+class CreateWebhookPayload:
+    webhook: Webhook | None = strawberry.field(description="The webhook.")
+    secret: str | None = strawberry.field(description="The signing secret (`whsec_…`): shown "
+                                                       "only now.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was created.")
+
+
+@strawberry.input(description="The webhook to delete.")
+class DeleteWebhookInput:
+    id: strawberry.ID = strawberry.field(description="Global id of the Webhook.")
+
+
+@strawberry.type(description="Result of `deleteWebhook`.")
+class DeleteWebhookPayload:
+    deleted_id: strawberry.ID | None = strawberry.field(description="Global id of the deleted "
+                                                                    "Webhook.")
+    errors: list[UserError] = strawberry.field(description="Why nothing was deleted.")
+
+
+@strawberry.input(description="The webhook delivery to send again.")
+class ReplayWebhookDeliveryInput:
+    id: strawberry.ID = strawberry.field(description="Global id of the NotificationDelivery "
+                                                     "of a webhook.")
+
+
+@strawberry.type(description="Result of `replayWebhookDelivery`.")
+class ReplayWebhookDeliveryPayload:
+    delivery: NotificationDelivery | None = strawberry.field(description="The delivery, due "
+                                                                         "again now.")
+    errors: list[UserError] = strawberry.field(description="Why nothing changed.")
+
+
+async def create_webhook(info: Info, input: Input[CreateWebhookInput]) -> CreateWebhookPayload:
+    def request() -> webhook_admin.WebhookRequest:
+        return webhook_admin.WebhookRequest(
+            token_id=from_global_id(input.token_id, "ApiToken", "input.tokenId"),
+            url=input.url, events=None if input.events is None
+            else [e.value for e in input.events])
+
+    result, errors = await apply(info, lambda: webhook_admin.create_webhook(
+        info.context.session, info.context.access, request(),
+        actor=lambda school_id: actor(info, school_id)))
+    if result is None:
+        return CreateWebhookPayload(webhook=None, secret=None, errors=errors)
+    row, secret = result
+    return CreateWebhookPayload(webhook=Webhook.from_model(row), secret=secret, errors=[])
+
+
+async def delete_webhook(info: Info, input: Input[DeleteWebhookInput]) -> DeleteWebhookPayload:
+    row, errors = await apply(info, lambda: webhook_admin.delete_webhook(
+        info.context.session, info.context.access,
+        from_global_id(input.id, "Webhook", "input.id"),
+        actor=lambda school_id: actor(info, school_id)))
+    return DeleteWebhookPayload(
+        deleted_id=strawberry.ID(to_global_id("Webhook", row.id)) if row else None,
+        errors=errors)
+
+
+async def replay_delivery(info: Info, input: Input[ReplayWebhookDeliveryInput]
+                          ) -> ReplayWebhookDeliveryPayload:
+    row, errors = await apply(info, lambda: webhook_admin.replay(
+        info.context.session, info.context.access,
+        from_global_id(input.id, "NotificationDelivery", "input.id"),
+        actor=lambda school_id: actor(info, school_id)))
+    return ReplayWebhookDeliveryPayload(
+        delivery=NotificationDelivery.from_model(row) if row else None, errors=errors)
+
+
+async def list_webhooks(
+    info: Info, *,
+    token_id: Annotated[strawberry.ID | None, strawberry.argument(
+        description="Only the webhooks of this ApiToken.")] = None,
+    first: First = None, after: After = None,
+) -> relay.Connection[Webhook]:
+    stmt = webhook_admin.webhooks(info.context.access,
+                                  query_id(token_id, "ApiToken", "tokenId"))
+    return await paginate(info.context.session, stmt, keys=webhook_admin.WEBHOOK_PAGE_KEYS,
+                          first=first, after=after, to_node=Webhook.from_model)
+
+
+async def list_webhook_deliveries(
+    info: Info, *,
+    webhook_id: Annotated[strawberry.ID, strawberry.argument(
+        description="Global id of the Webhook.")],
+    first: First = None, after: After = None,
+) -> relay.Connection[NotificationDelivery]:
+    webhook = query_id(webhook_id, "Webhook", "webhookId")
+    assert webhook is not None  # a non-null argument
+    return await paginate(info.context.session,
+                          webhook_admin.webhook_deliveries(info.context.access, webhook),
+                          keys=webhook_admin.DELIVERY_PAGE_KEYS, first=first, after=after,
+                          to_node=NotificationDelivery.from_model)
+
+
 @strawberry.type
 class NotificationsQuery:
+    webhooks: relay.Connection[Webhook] = strawberry.field(
+        resolver=list_webhooks, permission_classes=[IsAuthenticated],
+        description="Webhooks of the schools the viewer administers, oldest first.")
+    webhook_deliveries: relay.Connection[NotificationDelivery] = strawberry.field(
+        resolver=list_webhook_deliveries, permission_classes=[IsAuthenticated],
+        description="The delivery log of one webhook, oldest first: each event's status, "
+                    "attempts, last error and HTTP status. Empty alike for an unknown webhook "
+                    "and one the viewer may not manage.")
     notification_dead_letters: relay.Connection[NotificationDelivery] = strawberry.field(
         resolver=dead_letters, permission_classes=[IsAuthenticated],
         description="A school's notifications whose every attempt failed, oldest first. "
@@ -198,6 +355,19 @@ class NotificationsQuery:
 
 @strawberry.type
 class NotificationsMutation:
+    create_webhook: CreateWebhookPayload = strawberry.field(
+        resolver=create_webhook, permission_classes=[IsAuthenticated],
+        description="Subscribe an integrator token (of one school, with READ) to events: "
+                    "they are POSTed to the URL, signed with the secret returned now. The "
+                    "school's administrators only.")
+    delete_webhook: DeleteWebhookPayload = strawberry.field(
+        resolver=delete_webhook, permission_classes=[IsAuthenticated],
+        description="Delete a webhook; nothing more is sent to it. The school's "
+                    "administrators only.")
+    replay_webhook_delivery: ReplayWebhookDeliveryPayload = strawberry.field(
+        resolver=replay_delivery, permission_classes=[IsAuthenticated],
+        description="Send one webhook delivery again (with the same payload id). The "
+                    "school's administrators only.")
     retry_notification: RetryNotificationPayload = strawberry.field(
         resolver=retry, permission_classes=[IsAuthenticated],
         description="Send a dead letter again: its attempts start over, due now. School "

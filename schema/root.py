@@ -39,6 +39,7 @@ from schema.notifications import (
     NotificationDelivery,
     NotificationsMutation,
     NotificationsQuery,
+    Webhook,
 )
 from schema.people import Person
 from schema.people_fields import PeopleMutation, PeopleQuery
@@ -95,7 +96,7 @@ NODE_TYPES += [Split, TeacherAssignment]
 NODE_TYPES += [Lesson, TimetableSlot]
 NODE_TYPES += [Mark, AttendanceEntry]
 NODE_TYPES += [Grade]
-NODE_TYPES += [NotificationDelivery]
+NODE_TYPES += [NotificationDelivery, Webhook]
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) at /graphql.")

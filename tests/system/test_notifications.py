@@ -27,6 +27,7 @@ from db.engine import DatabaseUrls, app_engine, app_sessions, owner_session, tra
 from db.tenancy import set_tenant, set_tenant_async
 from resolvers.notifications import queue
 from resolvers.notifications.unsubscribe import make_token
+from schema.ids import to_global_id as gid
 from server import notify_worker as worker
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
@@ -140,7 +141,11 @@ def deliveries(database: DatabaseUrls, school_id: uuid.UUID,
 
 async def drain(sessions: async_sessionmaker[AsyncSession], settings: worker.SmtpSettings,
                 **options: object) -> int:
-    return await worker.run_once(sessions, worker.email_sender(settings, SECRET), **options)
+    """One pass of the worker with both channels, as `zhurnal worker` runs it."""
+    async with httpx.AsyncClient() as client:
+        send = worker.by_channel(email=worker.email_sender(settings, SECRET),
+                                 webhook=worker.webhook_sender(client))
+        return await worker.run_once(sessions, send, **options)
 
 
 def test_a_committed_mark_writes_one_outbox_row(database: DatabaseUrls,
@@ -423,3 +428,156 @@ def test_zhurnal_worker_killed_mid_delivery_delivers_once_after_restart(
     assert len(got) >= 1 and len({msg["Message-ID"] for msg in got}) == 1
     assert len(inbox.to(student)) == 1
     assert {r.status for r in deliveries(database, jg.school.id, mark_id)} == {"sent"}
+
+
+@dataclass
+class Receiver:
+    """A real HTTP server in a thread: records every POST, answers `status`."""
+
+    url: str
+    requests: list[tuple[dict[str, str], bytes]]
+    status: list[int]
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    got: list[tuple[dict[str, str], bytes]] = []
+    status = [200]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # http.server names it
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            got.append(({k.lower(): v for k, v in self.headers.items()}, body))
+            self.send_response(status[0])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Receiver(f"http://127.0.0.1:{server.server_port}/hook", got, status)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+ISSUE = """mutation I($input: IssueApiTokenInput!) {
+  issueApiToken(input: $input) { apiToken { id } secret errors { field code message } } }"""
+CREATE = """mutation C($input: CreateWebhookInput!) {
+  createWebhook(input: $input) { webhook { id url events } secret errors { field code } } }"""
+LOG = """query L($id: ID!) { webhookDeliveries(webhookId: $id, first: 50) {
+  edges { node { id status attempts responseStatus lastError idempotencyKey } } } }"""
+REPLAY = """mutation R($id: ID!) { replayWebhookDelivery(input: {id: $id}) {
+  delivery { status attempts } errors { field code } } }"""
+REVOKE = """mutation V($id: ID!) { revokeApiToken(input: {id: $id}) { errors { code } } }"""
+
+
+def webhook(gql, token_for, schools: TwoSchools, url: str, events: list[str] | None = None,
+            scopes: tuple[str, ...] = ("READ",)) -> tuple[str, str, str]:
+    """(webhook id, its secret, its token's id) for a new school-A token."""
+    admin = token_for(schools.a.logins["admin"])
+    issued = gql.post(ISSUE, {"input": {"name": f"hook-{uuid.uuid4().hex[:6]}",
+                                        "scopes": list(scopes),
+                                        "schoolId": gid("School", schools.a.id)}},
+                      token=admin)["data"]["issueApiToken"]
+    assert issued["errors"] == [], issued
+    made = gql.post(CREATE, {"input": {"tokenId": issued["apiToken"]["id"], "url": url,
+                                       "events": events}},
+                    token=admin)["data"]["createWebhook"]
+    assert made["errors"] == [], made
+    assert made["secret"].startswith("whsec_")
+    return made["webhook"]["id"], made["secret"], issued["apiToken"]["id"]
+
+
+def mine(receiver: Receiver, mark_id: uuid.UUID) -> list[tuple[dict[str, str], bytes]]:
+    return [(h, b) for h, b in receiver.requests if str(mark_id).encode() in b]
+
+
+async def test_a_committed_mark_is_posted_signed_to_the_webhook_with_ids_only(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions, receiver, gql,
+        token_for) -> None:
+    import hashlib
+    import hmac
+    import json
+
+    _, settings = smtp
+    hook_id, secret, _ = webhook(gql, token_for, schools, receiver.url, ["MARK"])
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    before = time.time()
+    mark_id = add_mark(database, jg)
+    await drain(sessions, settings)
+    got = mine(receiver, mark_id)
+    assert len(got) == 1
+    headers, body = got[0]
+    # the signature, checked by an independent implementation of the documented scheme
+    fields = dict(part.split("=", 1) for part in headers["x-zhurnal-signature"].split(","))
+    expected = hmac.new(secret.encode(), fields["t"].encode() + b"." + body,
+                        hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(fields["v1"], expected)
+    assert before - 5 <= int(fields["t"]) <= time.time() + 5
+    forged = hmac.new(b"whsec_wrong", fields["t"].encode() + b"." + body,
+                      hashlib.sha256).hexdigest()
+    assert forged != fields["v1"]
+    event = json.loads(body)
+    assert event["event"] == "mark" and event["entityId"] == str(mark_id)
+    assert event["studentId"] == str(jg.students[0])
+    assert event["schoolId"] == str(schools.a.id)
+    assert headers["x-zhurnal-delivery"] == event["id"]
+    # ids only: no comment, no mark, no name
+    assert set(event) == {"id", "event", "op", "schoolId", "entity", "entityId", "studentId",
+                          "groupId", "occurredAt"}
+    assert "Секретный" not in body.decode() and "Фамилия" not in body.decode()
+    log = gql.post(LOG, {"id": hook_id}, token=token_for(schools.a.logins["admin"]))
+    statuses = [e["node"] for e in log["data"]["webhookDeliveries"]["edges"]]
+    assert any(n["status"] == "sent" and n["responseStatus"] == 200
+               and n["idempotencyKey"] == event["id"] for n in statuses)
+
+
+async def test_a_webhook_filter_and_a_revoked_token_send_nothing(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions, receiver, gql,
+        token_for) -> None:
+    _, settings = smtp
+    webhook(gql, token_for, schools, receiver.url, ["HOMEWORK"])
+    _, _, token_id = webhook(gql, token_for, schools, receiver.url)
+    revoked = gql.post(REVOKE, {"id": token_id}, token=token_for(schools.a.logins["admin"]))
+    assert revoked["data"]["revokeApiToken"]["errors"] == []
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    mark_id = add_mark(database, jg)
+    await drain(sessions, settings)
+    assert mine(receiver, mark_id) == []
+
+
+async def test_a_failing_webhook_is_retried_then_dead_and_replayed_on_request(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions, receiver, gql,
+        token_for) -> None:
+    _, settings = smtp
+    admin = token_for(schools.a.logins["admin"])
+    hook_id, _, _ = webhook(gql, token_for, schools, receiver.url, ["MARK"])
+    receiver.status[0] = 500
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    mark_id = add_mark(database, jg)
+    for _ in range(3):
+        await drain(sessions, settings, max_attempts=3, base=timedelta(0))
+    assert len(mine(receiver, mark_id)) == 3  # three attempts, then no more
+    await drain(sessions, settings, max_attempts=3, base=timedelta(0))
+    assert len(mine(receiver, mark_id)) == 3
+    nodes = [e["node"] for e in gql.post(LOG, {"id": hook_id}, token=admin)
+             ["data"]["webhookDeliveries"]["edges"]]
+    dead = [n for n in nodes if n["status"] == "dead"]
+    assert len(dead) == 1 and dead[0]["attempts"] == 3
+    assert dead[0]["responseStatus"] == 500 and dead[0]["lastError"] == "HTTP 500"
+    # the receiver is fixed; the administrator replays the delivery: it arrives, same id
+    receiver.status[0] = 200
+    replayed = gql.post(REPLAY, {"id": dead[0]["id"]}, token=admin)
+    assert replayed["data"]["replayWebhookDelivery"]["errors"] == []
+    assert replayed["data"]["replayWebhookDelivery"]["delivery"]["status"] == "pending"
+    await drain(sessions, settings)
+    got = mine(receiver, mark_id)
+    assert len(got) == 4
+    assert len({h["x-zhurnal-delivery"] for h, _ in got}) == 1
