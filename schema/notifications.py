@@ -313,6 +313,8 @@ async def list_webhooks(
 ) -> relay.Connection[Webhook]:
     stmt = webhook_admin.webhooks(info.context.access,
                                   query_id(token_id, "ApiToken", "tokenId"))
+    if stmt is None:
+        return empty_connection(first)
     return await paginate(info.context.session, stmt, keys=webhook_admin.WEBHOOK_PAGE_KEYS,
                           first=first, after=after, to_node=Webhook.from_model)
 
@@ -325,8 +327,10 @@ async def list_webhook_deliveries(
 ) -> relay.Connection[NotificationDelivery]:
     webhook = query_id(webhook_id, "Webhook", "webhookId")
     assert webhook is not None  # a non-null argument
-    return await paginate(info.context.session,
-                          webhook_admin.webhook_deliveries(info.context.access, webhook),
+    stmt = webhook_admin.webhook_deliveries(info.context.access, webhook)
+    if stmt is None:
+        return empty_connection(first)
+    return await paginate(info.context.session, stmt,
                           keys=webhook_admin.DELIVERY_PAGE_KEYS, first=first, after=after,
                           to_node=NotificationDelivery.from_model)
 

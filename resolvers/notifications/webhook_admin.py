@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import Actor, Change, record, snapshot
@@ -93,10 +93,14 @@ async def create_webhook(session: AsyncSession, access: AccessContext, req: Webh
     return row, secret
 
 
-def webhooks(access: AccessContext, token_id: uuid.UUID | None) -> Select[tuple[Webhook]]:
-    """The webhooks of the schools the viewer administers (of one token, if given)."""
+def webhooks(access: AccessContext, token_id: uuid.UUID | None
+             ) -> Select[tuple[Webhook]] | None:
+    """The webhooks of the schools the viewer administers (of one token, if given); None when
+    they administer none."""
     schools = _admin_schools(access)
-    stmt = select(Webhook).where(Webhook.school_id.in_(schools) if schools else false())
+    if not schools:
+        return None
+    stmt = select(Webhook).where(Webhook.school_id.in_(schools))
     if token_id is not None:
         stmt = stmt.where(Webhook.token_id == token_id)
     return stmt
@@ -104,9 +108,11 @@ def webhooks(access: AccessContext, token_id: uuid.UUID | None) -> Select[tuple[
 
 async def visible_webhooks(session: AsyncSession, access: AccessContext,
                            ids: Sequence[uuid.UUID]) -> list[Webhook]:
-    if not ids:
+    if not ids or not _admin_schools(access):
         return []
-    return list(await session.scalars(webhooks(access, None).where(Webhook.id.in_(ids))))
+    stmt = webhooks(access, None)
+    assert stmt is not None
+    return list(await session.scalars(stmt.where(Webhook.id.in_(ids))))
 
 
 async def delete_webhook(session: AsyncSession, access: AccessContext, webhook_id: uuid.UUID,
@@ -124,11 +130,13 @@ async def delete_webhook(session: AsyncSession, access: AccessContext, webhook_i
 
 
 def webhook_deliveries(access: AccessContext, webhook_id: uuid.UUID
-                       ) -> Select[tuple[NotificationDelivery]]:
+                       ) -> Select[tuple[NotificationDelivery]] | None:
     """The delivery log of one webhook (empty alike for an unknown and an invisible one)."""
     schools = _admin_schools(access)
+    if not schools:
+        return None
     return select(NotificationDelivery).where(
-        NotificationDelivery.school_id.in_(schools) if schools else false(),
+        NotificationDelivery.school_id.in_(schools),
         NotificationDelivery.webhook_id == webhook_id)
 
 
@@ -137,8 +145,8 @@ async def replay(session: AsyncSession, access: AccessContext, delivery_id: uuid
     """Send one webhook delivery again (sent, failed or dead): due now, attempts start over,
     the same payload id so a receiver can tell it is the same event."""
     schools = _admin_schools(access)
-    row = await session.scalar(select(NotificationDelivery).where(
-        NotificationDelivery.school_id.in_(schools) if schools else false(),
+    row = None if not schools else await session.scalar(select(NotificationDelivery).where(
+        NotificationDelivery.school_id.in_(schools),
         NotificationDelivery.id == delivery_id,
         NotificationDelivery.webhook_id.is_not(None)))
     if row is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select
+from strawberry import relay
 
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
@@ -211,3 +212,114 @@ def test_preferences_are_refused_for_staff_and_for_another_person(
         assert read is None
     assert gql.post(GET, {"personId": gid("Person", schools.b.people["guardian"])},
                     token=guardian_b)["data"]["notificationPreferences"] is not None
+
+
+ISSUE = """mutation I($input: IssueApiTokenInput!) {
+  issueApiToken(input: $input) { apiToken { id } errors { field code message } } }"""
+CREATE = """mutation C($input: CreateWebhookInput!) {
+  createWebhook(input: $input) { webhook { id url apiTokenId } secret
+                                 errors { field code message } } }"""
+HOOKS = "query { webhooks(first: 100) { edges { node { id url } } } }"
+LOG = """query L($id: ID!) { webhookDeliveries(webhookId: $id) { edges { node { id } } } }"""
+DELETE = """mutation D($id: ID!) { deleteWebhook(input: {id: $id}) {
+  deletedId errors { field code } } }"""
+REPLAY = """mutation R($id: ID!) { replayWebhookDelivery(input: {id: $id}) {
+  delivery { status } errors { field code } } }"""
+NODE_HOOK = "query N($id: ID!) { node(id: $id) { ... on Webhook { url } } }"
+
+
+def school_token(gql, token_for, schools: TwoSchools, scopes=("READ",)) -> str:
+    admin = token_for(schools.a.logins["admin"])
+    issued = gql.post(ISSUE, {"input": {"name": f"t-{uuid.uuid4().hex[:6]}",
+                                        "scopes": list(scopes),
+                                        "schoolId": gid("School", schools.a.id)}},
+                      token=admin)["data"]["issueApiToken"]
+    assert issued["errors"] == [], issued
+    return issued["apiToken"]["id"]
+
+
+def test_an_administrator_creates_lists_and_deletes_a_webhook(
+        gql, token_for, schools: TwoSchools, database: DatabaseUrls) -> None:
+    admin = token_for(schools.a.logins["admin"])
+    token_id = school_token(gql, token_for, schools)
+    made = gql.post(CREATE, {"input": {"tokenId": token_id, "url": "https://example.test/h"}},
+                    token=admin)["data"]["createWebhook"]
+    assert made["errors"] == [] and made["webhook"]["apiTokenId"] == token_id
+    hook = made["webhook"]["id"]
+    listed = [e["node"]["id"] for e in gql.post(HOOKS, token=admin)["data"]["webhooks"]["edges"]]
+    assert hook in listed
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.a.id])
+        audit = s.scalar(select(m.AuditEntry).where(
+            m.AuditEntry.entity == "webhooks", m.AuditEntry.action == "create",
+            m.AuditEntry.entity_id == uuid.UUID(
+                relay.GlobalID.from_id(hook).node_id)))
+        assert audit is not None and "secret" not in (audit.after or {})
+        assert made["secret"] not in str(audit.after)
+    deleted = gql.post(DELETE, {"id": hook}, token=admin)["data"]["deleteWebhook"]
+    assert deleted == {"deletedId": hook, "errors": []}
+    listed = [e["node"]["id"] for e in gql.post(HOOKS, token=admin)["data"]["webhooks"]["edges"]]
+    assert hook not in listed
+
+
+def test_bad_webhook_input_names_the_field(gql, token_for, schools: TwoSchools) -> None:
+    admin = token_for(schools.a.logins["admin"])
+    token_id = school_token(gql, token_for, schools)
+    aggregates_only = school_token(gql, token_for, schools, scopes=("READ_AGGREGATES",))
+    for tid, url, field in ((token_id, "ftp://example.test/x", "input.url"),
+                            (token_id, "https://user:pw@example.test/", "input.url"),
+                            (token_id, "not a url", "input.url"),
+                            (aggregates_only, "https://example.test/", "input.tokenId")):
+        result = gql.post(CREATE, {"input": {"tokenId": tid, "url": url}},
+                          token=admin)["data"]["createWebhook"]
+        assert result["webhook"] is None and result["secret"] is None
+        assert [(e["field"], e["code"]) for e in result["errors"]] == [(field, "INVALID")], url
+
+
+def test_webhooks_of_another_school_or_role_are_refused(
+        gql, token_for, schools: TwoSchools, database: DatabaseUrls) -> None:
+    admin = token_for(schools.a.logins["admin"])
+    token_id = school_token(gql, token_for, schools)
+    hook = gql.post(CREATE, {"input": {"tokenId": token_id, "url": "https://example.test/h"}},
+                    token=admin)["data"]["createWebhook"]["webhook"]["id"]
+    # a webhook delivery of school A, straight into the database
+    hook_uuid = uuid.UUID(relay.GlobalID.from_id(hook).node_id)
+    outbox, delivery = uuid.uuid4(), uuid.uuid4()
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.a.id])
+        s.add(m.NotificationOutbox(school_id=schools.a.id, id=outbox, kind="mark",
+                                   entity="marks", op="insert", entity_id=uuid.uuid4()))
+        s.flush()
+        s.add(m.NotificationDelivery(school_id=schools.a.id, id=delivery, outbox_id=outbox,
+                                     webhook_id=hook_uuid, channel="webhook",
+                                     idempotency_key=f"{outbox}:{hook_uuid}:webhook",
+                                     status="sent", attempts=1))
+    attackers = [("B admin", schools.b.logins["admin"], "NOT_FOUND"),
+                 ("A teacher", schools.a.logins["teacher"], "FORBIDDEN"),
+                 ("A guardian", schools.a.logins["guardian"], "FORBIDDEN"),
+                 ("officer", schools.officer_logins["region"], "NOT_FOUND")]
+    for label, login, create_code in attackers:
+        token = token_for(login)
+        made = gql.post(CREATE, {"input": {"tokenId": token_id, "url": "https://evil.test/"}},
+                        token=token)["data"]["createWebhook"]
+        assert made["webhook"] is None
+        assert made["errors"][0]["code"] == create_code, (label, made)
+        listed = gql.post(HOOKS, token=token)["data"]["webhooks"]["edges"]
+        assert hook not in str(listed), label
+        assert gql.post(LOG, {"id": hook}, token=token)["data"]["webhookDeliveries"][
+            "edges"] == [], label
+        assert gql.post(NODE_HOOK, {"id": hook}, token=token)["data"]["node"] is None, label
+        deleted = gql.post(DELETE, {"id": hook}, token=token)["data"]["deleteWebhook"]
+        assert deleted["deletedId"] is None and deleted["errors"][0]["code"] == "NOT_FOUND"
+        replayed = gql.post(REPLAY, {"id": gid("NotificationDelivery", delivery)},
+                            token=token)["data"]["replayWebhookDelivery"]
+        assert replayed["delivery"] is None
+        assert replayed["errors"][0]["code"] == "NOT_FOUND", label
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.a.id])
+        assert s.get(m.NotificationDelivery, (schools.a.id, delivery)).status == "sent"
+        assert s.get(m.Webhook, (schools.a.id, hook_uuid)) is not None
+    # the administrator may replay it
+    replayed = gql.post(REPLAY, {"id": gid("NotificationDelivery", delivery)},
+                        token=admin)["data"]["replayWebhookDelivery"]
+    assert replayed == {"delivery": {"status": "pending"}, "errors": []}

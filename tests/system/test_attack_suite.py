@@ -54,7 +54,7 @@ mutation Issue($input: IssueApiTokenInput!) {
 # are readable by everyone in the school, so they are not secrets to them).
 PRIVATE_KEYS = frozenset({"Person.student", "Person.classmate", "Person.guardian", "Lesson",
                           "Mark", "AttendanceEntry", "Grade", "ApiToken", "GroupMembership",
-                          "AuditEntry", "NotificationDelivery"})
+                          "AuditEntry", "NotificationDelivery", "Webhook"})
 REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
 WS_WAIT = 5.0
 
@@ -218,7 +218,12 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
         s.add(dead)
         s.flush()
         ids["NotificationDelivery"] = [dead.id]
-    private = [*names.values(), comment, homework, token_name]
+        hook = m.Webhook(school_id=sid, id=uuid.uuid4(), token_id=ids["ApiToken"][0],
+                         url=f"https://victim.test/{tag}", secret=f"whsec_victim_{tag}")
+        s.add(hook)
+        ids["Webhook"] = [hook.id]
+    private = [*names.values(), comment, homework, token_name, f"victim.test/{tag}",
+               f"whsec_victim_{tag}"]
     return Victim(ids, private, list(other_names.values()), jg)
 
 
