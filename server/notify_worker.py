@@ -180,14 +180,14 @@ async def _all_schools(session: AsyncSession) -> None:
 async def run_once(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
                    max_attempts: int = queue.MAX_ATTEMPTS,
                    base: timedelta = queue.BACKOFF_BASE,
-                   lease: timedelta = queue.LEASE) -> int:
+                   lease: timedelta = queue.LEASE, batch: int = queue.BATCH) -> int:
     """One pass: fan out, claim, send, record. The number of deliveries attempted."""
     async with transaction(sessions) as session:
         await _all_schools(session)
-        await queue.fan_out(session)
+        await queue.fan_out(session, batch=batch)
     async with transaction(sessions) as session:
         await _all_schools(session)
-        claimed = await queue.claim(session, lease=lease)
+        claimed = await queue.claim(session, lease=lease, batch=batch)
     for d in claimed:
         try:
             status = await send(d)

@@ -128,20 +128,32 @@ def outbox_rows(database: DatabaseUrls, school_id: uuid.UUID, entity_id: uuid.UU
 
 def deliveries(database: DatabaseUrls, school_id: uuid.UUID,
                outbox_entity: uuid.UUID) -> list[m.NotificationDelivery]:
+    """The email deliveries of the outbox row of a change (webhooks of other tests aside)."""
     with owner_session(database.owner) as s:
         set_tenant(s, [school_id])
         rows = s.scalars(select(m.NotificationDelivery).join(
             m.NotificationOutbox,
             (m.NotificationOutbox.school_id == m.NotificationDelivery.school_id)
             & (m.NotificationOutbox.id == m.NotificationDelivery.outbox_id))
-            .where(m.NotificationOutbox.entity_id == outbox_entity)).all()
+            .where(m.NotificationOutbox.entity_id == outbox_entity,
+                   m.NotificationDelivery.channel == "email")).all()
         s.expunge_all()
         return list(rows)
 
 
 async def drain(sessions: async_sessionmaker[AsyncSession], settings: worker.SmtpSettings,
                 **options: object) -> int:
-    """One pass of the worker with both channels, as `zhurnal worker` runs it."""
+    """One pass of the worker with both channels, as `zhurnal worker` runs it, after the
+    whole outbox is fanned out (other tests of this process leave rows in it)."""
+    while True:
+        async with transaction(sessions) as s:
+            await set_tenant_async(s, (await s.scalars(select(m.School.id))).all())
+            pending = await s.scalar(select(func.count()).select_from(m.NotificationOutbox)
+                                     .where(m.NotificationOutbox.fanned_out_at.is_(None)))
+            if not pending:
+                break
+            await queue.fan_out(s, batch=1000)
+    options.setdefault("batch", 1000)
     async with httpx.AsyncClient() as client:
         send = worker.by_channel(email=worker.email_sender(settings, SECRET),
                                  webhook=worker.webhook_sender(client))
@@ -421,9 +433,12 @@ def test_zhurnal_worker_killed_mid_delivery_delivers_once_after_restart(
     assert [r.status for r in deliveries(database, jg.school.id, mark_id)
             if r.recipient_id == jg.guardian_id] == ["sending"]
     time.sleep(1.2)  # the dead worker's lease runs out
-    again = subprocess.run([ZHURNAL, "worker", "--once"], env=env, capture_output=True,
-                           text=True, timeout=60, check=False)
-    assert again.returncode == 0, again.stderr
+    for _ in range(3):  # a pass takes 100 due deliveries; other tests may leave some due
+        again = subprocess.run([ZHURNAL, "worker", "--once"], env=env, capture_output=True,
+                               text=True, timeout=60, check=False)
+        assert again.returncode == 0, again.stderr
+        if inbox.to(guardian) and inbox.to(student):
+            break
     got = inbox.to(guardian)
     assert len(got) >= 1 and len({msg["Message-ID"] for msg in got}) == 1
     assert len(inbox.to(student)) == 1
@@ -440,7 +455,7 @@ class Receiver:
 
 
 @pytest.fixture()
-def receiver() -> Iterator[Receiver]:
+def receiver(database: DatabaseUrls) -> Iterator[Receiver]:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     got: list[tuple[dict[str, str], bytes]] = []
@@ -460,11 +475,17 @@ def receiver() -> Iterator[Receiver]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/hook"
     try:
-        yield Receiver(f"http://127.0.0.1:{server.server_port}/hook", got, status)
+        yield Receiver(url, got, status)
     finally:
         server.shutdown()
         server.server_close()
+        # the test's webhooks go with their receiver: later tests' events are not sent there
+        with owner_session(database.owner) as s:
+            s.execute(text("SELECT set_config('zhurnal.school_ids', "
+                           "(SELECT string_agg(id::text, ',') FROM schools), true)"))
+            s.execute(text("DELETE FROM webhooks WHERE url = :u"), {"u": url})
 
 
 ISSUE = """mutation I($input: IssueApiTokenInput!) {
