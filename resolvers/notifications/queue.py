@@ -63,7 +63,7 @@ def quiet_end(now: datetime, zone: str, quiet_from: time | None,
 
 
 _PENDING_OUTBOX = text("""
-SELECT o.school_id, o.id, o.kind, o.student_id, o.entity_id, o.group_id
+SELECT o.school_id, o.id, o.kind, o.student_id, o.entity_id, o.group_id, o.created_at
   FROM notification_outbox o
  WHERE o.fanned_out_at IS NULL
  ORDER BY o.created_at
@@ -114,16 +114,18 @@ SELECT d.school_id, gen_random_uuid(), d.outbox_id, d.recipient_id, CAST(:channe
        AS d(school_id, outbox_id, recipient_id, due)
 ON CONFLICT (school_id, idempotency_key) DO NOTHING""")
 
-# Webhooks of the row's school whose filter takes its kind, of a token that is live and may
-# read (a token revoked later gets nothing from then on: the worker checks again when sending).
+# Webhooks of the row's school whose filter takes its kind, created before the change, of a
+# token that is live and may read (a token revoked later gets nothing from then on: the worker
+# checks again when sending).
 _WEBHOOK_DELIVERIES = text("""
 INSERT INTO notification_deliveries (school_id, id, outbox_id, webhook_id, channel,
                                      idempotency_key)
 SELECT b.school_id, gen_random_uuid(), b.outbox_id, w.id, 'webhook',
        b.outbox_id::text || ':' || w.id::text || ':' || 'webhook'
-  FROM unnest(CAST(:schools AS uuid[]), CAST(:ids AS uuid[]), CAST(:kinds AS text[]))
-       AS b(school_id, outbox_id, kind)
-  JOIN webhooks w ON w.school_id = b.school_id
+  FROM unnest(CAST(:schools AS uuid[]), CAST(:ids AS uuid[]), CAST(:kinds AS text[]),
+              CAST(:created AS timestamptz[]))
+       AS b(school_id, outbox_id, kind, created_at)
+  JOIN webhooks w ON w.school_id = b.school_id AND w.created_at <= b.created_at
                  AND (w.events IS NULL OR b.kind = ANY (w.events))
   JOIN api_tokens t ON t.id = w.token_id AND t.revoked_at IS NULL
                    AND (t.expires_at IS NULL OR t.expires_at > :now) AND 'read' = ANY (t.scopes)
@@ -155,7 +157,7 @@ async def fan_out(session: AsyncSession, *, now: datetime | None = None,
             "recipients": [r.recipient_id for r in found], "dues": dues})
     hooks = await session.execute(_WEBHOOK_DELIVERIES, {
         "schools": params["schools"], "ids": params["ids"], "kinds": params["kinds"],
-        "now": now})
+        "created": [r.created_at for r in rows], "now": now})
     await session.execute(_MARK_FANNED, {"schools": params["schools"], "ids": params["ids"]})
     return len(found) + int(hooks.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -145,6 +145,15 @@ async def drain(sessions: async_sessionmaker[AsyncSession], settings: worker.Smt
                 **options: object) -> int:
     """One pass of the worker with both channels, as `zhurnal worker` runs it, after the
     whole outbox is fanned out (other tests of this process leave rows in it)."""
+    await fan_out_all(sessions)
+    options.setdefault("batch", 1000)
+    async with httpx.AsyncClient() as client:
+        send = worker.by_channel(email=worker.email_sender(settings, SECRET),
+                                 webhook=worker.webhook_sender(client))
+        return await worker.run_once(sessions, send, **options)
+
+
+async def fan_out_all(sessions: async_sessionmaker[AsyncSession]) -> None:
     while True:
         async with transaction(sessions) as s:
             await set_tenant_async(s, (await s.scalars(select(m.School.id))).all())
@@ -153,11 +162,6 @@ async def drain(sessions: async_sessionmaker[AsyncSession], settings: worker.Smt
             if not pending:
                 break
             await queue.fan_out(s, batch=1000)
-    options.setdefault("batch", 1000)
-    async with httpx.AsyncClient() as client:
-        send = worker.by_channel(email=worker.email_sender(settings, SECRET),
-                                 webhook=worker.webhook_sender(client))
-        return await worker.run_once(sessions, send, **options)
 
 
 def test_a_committed_mark_writes_one_outbox_row(database: DatabaseUrls,
@@ -243,12 +247,10 @@ async def test_a_worker_killed_after_sending_is_delivered_once_after_restart(
     mark_id = add_mark(database, jg)
     # worker A fans out, claims (short lease), sends the guardian's message, and dies before
     # recording it: its lease, not a held lock, kept others off
+    await fan_out_all(sessions)
     async with transaction(sessions) as s:
         await set_tenant_async(s, [jg.school.id])
-        await queue.fan_out(s)
-    async with transaction(sessions) as s:
-        await set_tenant_async(s, [jg.school.id])
-        leased = await queue.claim(s, lease=timedelta(seconds=1))
+        leased = await queue.claim(s, lease=timedelta(seconds=1), batch=1000)
     mine = [d for d in leased if d.email in (student, guardian)]
     assert len(mine) == 2
     sent_by_a = next(d for d in mine if d.email == guardian)
@@ -275,12 +277,10 @@ async def test_a_worker_killed_before_sending_delivers_exactly_once_after_restar
     inbox, settings = smtp
     jg, student, guardian = family(database, schools)
     add_mark(database, jg)
+    await fan_out_all(sessions)
     async with transaction(sessions) as s:
         await set_tenant_async(s, [jg.school.id])
-        await queue.fan_out(s)
-    async with transaction(sessions) as s:
-        await set_tenant_async(s, [jg.school.id])
-        await queue.claim(s, lease=timedelta(seconds=1))
+        await queue.claim(s, lease=timedelta(seconds=1), batch=1000)
     await asyncio.sleep(1.2)
     await drain(sessions, settings)
     await drain(sessions, settings)
