@@ -42,7 +42,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from db.models import AuditEntry, Base
 
 # Never copied into the log, whatever table they appear in.
-SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash"})
+SECRET_COLUMNS = frozenset({"password_hash", "token_hash", "code_hash", "secret"})
 
 
 @dataclass(frozen=True)

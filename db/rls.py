@@ -295,3 +295,50 @@ CREATE TRIGGER diary_grades AFTER INSERT OR UPDATE OR DELETE ON grades
 
 # What 0017's downgrade puts back: the trigger functions of 0003 (notices only, no log).
 DIARY_NOTIFY_FUNCTIONS_0003 = DIARY_NOTIFY.split("CREATE TRIGGER", 1)[0]
+
+
+# Migration 0019: the notification outbox, fed beside the diary event log. Every diary event of
+# a student's row (a mark, an attendance entry, a grade; inserted or changed, not deleted) is
+# also an outbox row, and so is a lesson whose homework is set or changed. Both are written by
+# triggers in the writer's transaction: a rolled-back write leaves nothing, a committed one
+# cannot be lost. A restore (`zhurnal.restoring`) queues nothing.
+NOTIFICATION_OUTBOX = """
+CREATE OR REPLACE FUNCTION zhurnal_outbox_from_event() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('zhurnal.restoring', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO notification_outbox (school_id, id, kind, entity, op, entity_id, student_id,
+                                   group_id)
+  VALUES (NEW.school_id, gen_random_uuid(),
+          CASE NEW.entity WHEN 'marks' THEN 'mark' WHEN 'attendance' THEN 'absence'
+                          ELSE 'grade' END,
+          NEW.entity, NEW.op, NEW.entity_id, NEW.student_id, NEW.group_id);
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION zhurnal_outbox_homework() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF current_setting('zhurnal.restoring', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO notification_outbox (school_id, id, kind, entity, op, entity_id, student_id,
+                                   group_id)
+  VALUES (NEW.school_id, gen_random_uuid(), 'homework', 'lessons', lower(TG_OP), NEW.id, NULL,
+          NEW.group_id);
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER notification_outbox AFTER INSERT ON diary_events
+  FOR EACH ROW WHEN (NEW.entity IN ('marks', 'attendance', 'grades') AND NEW.op <> 'delete')
+  EXECUTE FUNCTION zhurnal_outbox_from_event();
+CREATE TRIGGER notification_homework AFTER UPDATE OF homework, homework_links, homework_due_on
+  ON lessons
+  FOR EACH ROW WHEN (COALESCE(NEW.homework, '') <> ''
+                     AND (OLD.homework IS DISTINCT FROM NEW.homework
+                          OR OLD.homework_links IS DISTINCT FROM NEW.homework_links
+                          OR OLD.homework_due_on IS DISTINCT FROM NEW.homework_due_on))
+  EXECUTE FUNCTION zhurnal_outbox_homework();
+"""

@@ -38,6 +38,12 @@ from schema.lessons import Lesson
 from schema.lessons_fields import LessonsMutation, LessonsQuery
 from schema.marks import AttendanceEntry, Mark
 from schema.marks_fields import MarksMutation, MarksQuery
+from schema.notifications import (
+    NotificationDelivery,
+    NotificationsMutation,
+    NotificationsQuery,
+    Webhook,
+)
 from schema.people import Person
 from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
@@ -70,7 +76,8 @@ class NodeQuery:
 class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, SubjectsQuery,
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
             JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
-            WithoutMarksQuery, ReportCardQuery, ExamKindsQuery, FinalGradesQuery):
+            WithoutMarksQuery, ReportCardQuery, ExamKindsQuery, FinalGradesQuery,
+            NotificationsQuery):
     pass
 
 
@@ -82,7 +89,7 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
                LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
                ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
                CurriculumMutation, WithoutMarksMutation, ExamKindsMutation,
-               ExamResultsMutation, FinalGradesMutation):
+               ExamResultsMutation, FinalGradesMutation, NotificationsMutation):
     pass
 
 
@@ -95,6 +102,7 @@ NODE_TYPES += [Split, TeacherAssignment]
 NODE_TYPES += [Lesson, TimetableSlot]
 NODE_TYPES += [Mark, AttendanceEntry]
 NODE_TYPES += [Grade, ExamKind]
+NODE_TYPES += [NotificationDelivery, Webhook]
 
 
 @strawberry.type(description="Live updates, over WebSocket (graphql-transport-ws) at /graphql.")

@@ -38,6 +38,7 @@ from server.security import EdgeMiddleware, cors_options
 from server.served_schema import schema_for
 from server.settings import ServerSettings
 from server.shutdown import ShutdownCutoff
+from server.unsubscribe import unsubscribe_endpoint
 from tenants.access import AccessCache
 
 log = logging.getLogger("zhurnal.server")
@@ -118,6 +119,9 @@ def create_app(
             *Exports(sessions, settings).routes(),
             # GraphiQL's assets, from the project (no CDN); absent where GraphiQL is off.
             *(static_routes() if settings.graphiql else []),
+            Route("/notifications/unsubscribe",
+                  unsubscribe_endpoint(sessions, settings.secret_key),
+                  methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
         # Outermost first: every request gets an id and a log line, CORS answers preflights,

@@ -135,7 +135,87 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1) -> N
     else:
         console.print("demo data already loaded; demo accounts use the password [bold]demo[/] "
                       "(see README.md)")
-    _run(host, port, workers)
+    # The notification worker runs beside the server, and stops with it.
+    notifier = _start_worker()
+    try:
+        _run(host, port, workers)
+    finally:
+        _stop_worker(notifier)
+
+
+def _start_worker():
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-c", "from server.cli import main; main()",
+                             "worker"])
+
+
+def _stop_worker(proc) -> None:
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option(help="One pass over the queue, then exit.")] = False,
+    poll: Annotated[float, typer.Option(min=0.1, max=60,
+                                        help="Seconds to wait when the queue is empty.")] = 1.0,
+    lease: Annotated[float, typer.Option(
+        min=0.5, max=3600, help="Seconds a claimed delivery stays this worker's; a worker that "
+                                "dies while sending leaves it to others after this.")] = 120,
+) -> None:
+    """Deliver notifications (the outbox): email over ZHURNAL_SMTP_*. Several may run at once
+    (docs/notifications.md)."""
+    import asyncio
+    import logging
+    from datetime import timedelta
+
+    import httpx
+
+    from db.engine import app_engine, app_sessions
+    from server.notify_worker import (
+        SmtpSettings,
+        by_channel,
+        email_sender,
+        run_forever,
+        run_once,
+        webhook_sender,
+    )
+    from server.settings import ServerSettings
+
+    urls = _urls()
+    _require_current(urls)
+    settings, smtp = ServerSettings.from_env(), SmtpSettings.from_env()
+    logging.basicConfig(level=logging.INFO)
+
+    async def go() -> None:
+        engine = app_engine(urls.app, pool_size=2)
+        client = httpx.AsyncClient(follow_redirects=False)
+        try:
+            send = by_channel(email=email_sender(smtp, settings.secret_key),
+                              webhook=webhook_sender(client))
+            if once:
+                done = await run_once(app_sessions(engine), send,
+                                      lease=timedelta(seconds=lease))
+                console.print(f"{done} deliveries attempted")
+            else:
+                console.print(f"notification worker: SMTP {smtp.host}:{smtp.port}")
+                await run_forever(app_sessions(engine), send, poll=poll,
+                                  lease=timedelta(seconds=lease))
+        finally:
+            await client.aclose()
+            await engine.dispose()
+
+    from contextlib import suppress
+
+    with suppress(KeyboardInterrupt):  # Ctrl-C: a delivery in flight is re-sent after its lease
+        asyncio.run(go())
 
 
 @app.command("schema")

@@ -58,10 +58,13 @@ ID_FIELDS: dict[str, str] = {
     "toSystemId": "GradingSystem", "in": "GradingSystem",
     "valueId": "MarkValue", "fromValueId": "MarkValue", "toValueId": "MarkValue",
     "splitId": "Split", "membershipId": "GroupMembership", "examKindId": "ExamKind",
+    "webhookId": "Webhook", "tokenId": "ApiToken",
 }
 # `id` of `<Verb><Thing>Input`: the thing, under its GraphQL type name.
-ID_INPUT_VERBS = ("Update", "Delete", "End", "Revoke", "Move", "Cancel", "Close")
-TYPE_ALIASES = {"Class": "SchoolClass"}
+ID_INPUT_VERBS = ("Update", "Delete", "End", "Revoke", "Move", "Cancel", "Close", "Retry",
+                  "Replay")
+TYPE_ALIASES = {"Class": "SchoolClass", "Notification": "NotificationDelivery",
+                "WebhookDelivery": "NotificationDelivery"}
 
 # Optional input fields that exclude each other: each alternative is one variant of the call
 # ("field=VALUE" also sets a field the alternative depends on).

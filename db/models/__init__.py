@@ -48,6 +48,12 @@ from db.models.grading import (
 from db.models.lessons import Lesson, LessonStatus
 from db.models.login_attempts import LoginAttempt
 from db.models.marks import Attendance, AttendanceKind, Mark
+from db.models.notifications import (
+    NotificationDelivery,
+    NotificationOutbox,
+    NotificationPreference,
+    Webhook,
+)
 from db.models.people import Guardianship, Person, PersonRole, SchoolRole
 from db.models.receipts import MutationReceipt
 from db.models.settings import SchoolSettings
@@ -94,6 +100,9 @@ __all__ = [
     "MarkValue",
     "Municipality",
     "MutationReceipt",
+    "NotificationDelivery",
+    "NotificationOutbox",
+    "NotificationPreference",
     "OfficerRole",
     "Period",
     "PeriodScheme",
@@ -113,6 +122,7 @@ __all__ = [
     "TeachingWithoutMarks",
     "TimetableSlot",
     "TokenScope",
+    "Webhook",
     "WorkType",
     "YearStatus",
 ]

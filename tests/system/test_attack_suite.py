@@ -54,7 +54,7 @@ mutation Issue($input: IssueApiTokenInput!) {
 # are readable by everyone in the school, so they are not secrets to them).
 PRIVATE_KEYS = frozenset({"Person.student", "Person.classmate", "Person.guardian", "Lesson",
                           "Mark", "AttendanceEntry", "Grade", "ApiToken", "GroupMembership",
-                          "AuditEntry"})
+                          "AuditEntry", "NotificationDelivery", "Webhook"})
 REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
 # `me` takes no id, so the catalog does not call it: every attacker reads their whole reach.
 ME_REACH = """
@@ -239,7 +239,25 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
         ids["AuditEntry"] = [s.scalars(select(m.AuditEntry.id).where(
             m.AuditEntry.school_id == sid, m.AuditEntry.entity == "marks",
             m.AuditEntry.entity_id == ids["Mark"][0])).one()]
-    private = [*names.values(), comment, homework, token_name]
+        # a dead letter to the victim's guardian (its last error names nobody: ids suffice)
+        outbox = m.NotificationOutbox(school_id=sid, id=uuid.uuid4(), kind="mark",
+                                      entity="marks", op="insert", entity_id=ids["Mark"][0],
+                                      student_id=jg.students[0], group_id=jg.group_id)
+        s.add(outbox)
+        s.flush()
+        dead = m.NotificationDelivery(
+            school_id=sid, id=uuid.uuid4(), outbox_id=outbox.id, recipient_id=jg.guardian_id,
+            channel="email", idempotency_key=f"{outbox.id}:{jg.guardian_id}:email",
+            status="dead", attempts=6, last_error="550 mailbox unavailable")
+        s.add(dead)
+        s.flush()
+        ids["NotificationDelivery"] = [dead.id]
+        hook = m.Webhook(school_id=sid, id=uuid.uuid4(), token_id=ids["ApiToken"][0],
+                         url=f"https://victim.test/{tag}", secret=f"whsec_victim_{tag}")
+        s.add(hook)
+        ids["Webhook"] = [hook.id]
+    private = [*names.values(), comment, homework, token_name, f"victim.test/{tag}",
+               f"whsec_victim_{tag}"]
     return Victim(ids, private, list(other_names.values()), jg)
 
 

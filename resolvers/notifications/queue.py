@@ -1,0 +1,278 @@
+"""The delivery queue over PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several workers share it.
+
+1. `fan_out`: outbox rows not yet fanned out become one delivery per recipient and channel.
+   Recipients: the student and their guardians, each only when they have an account and an
+   email address with email on and the event's kind allowed (their preferences). A guardian
+   of another child is never a recipient. A delivery due inside the recipient's quiet hours
+   (the school's time zone) waits for their end.
+2. `claim`: due deliveries (and ones whose lease ran out: a worker died while sending) are
+   leased to one worker and their attempt counted, in a short transaction of their own.
+3. The worker sends each one and records the outcome (`record_sent` / `record_failure`),
+   fenced by the attempt number it claimed, so a worker that comes back late cannot overwrite
+   a newer attempt. A failure is retried after `backoff(attempt)`; after `MAX_ATTEMPTS` the
+   delivery is dead (a dead letter an administrator can list and retry).
+
+Every function takes a session scoped (RLS) to the schools it works on.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+CHANNEL_EMAIL = "email"
+CHANNEL_WEBHOOK = "webhook"
+KINDS = ("mark", "absence", "homework", "grade")
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=1)
+LEASE = timedelta(minutes=2)
+BATCH = 100
+
+
+def backoff(attempt: int, base: timedelta = BACKOFF_BASE) -> timedelta:
+    """Wait before attempt `attempt + 1` after `attempt` failed: base·2^(attempt−1), capped
+    (30 s, 1 min, 2 min, 4 min, 8 min with the defaults; then dead)."""
+    return min(base * (2 ** max(attempt - 1, 0)), BACKOFF_CAP)
+
+
+def quiet_end(now: datetime, zone: str, quiet_from: time | None,
+              quiet_until: time | None) -> datetime | None:
+    """When the quiet hours that hold at `now` end (an aware UTC time), or None when `now` is
+    outside them. Hours are local to the school's time zone and may wrap midnight
+    (22:00–07:00)."""
+    if quiet_from is None or quiet_until is None or quiet_from == quiet_until:
+        return None
+    tz = ZoneInfo(zone)
+    local = now.astimezone(tz)
+    t = local.time().replace(tzinfo=None)
+    if quiet_from < quiet_until:
+        inside = quiet_from <= t < quiet_until
+        end_day = local.date()
+    else:
+        inside = t >= quiet_from or t < quiet_until
+        end_day = local.date() + timedelta(days=1) if t >= quiet_from else local.date()
+    if not inside:
+        return None
+    return datetime.combine(end_day, quiet_until, tz).astimezone(UTC)
+
+
+_PENDING_OUTBOX = text("""
+SELECT o.school_id, o.id, o.kind, o.student_id, o.entity_id, o.group_id, o.created_at
+  FROM notification_outbox o
+ WHERE o.fanned_out_at IS NULL
+ ORDER BY o.created_at
+ LIMIT :batch
+   FOR UPDATE SKIP LOCKED""")
+
+# Every (outbox row, recipient) of a batch in one statement: the student of the row (or, for
+# homework, the members of the lesson's group on the lesson's day) and their guardians; only
+# people with an account, an address, email on and the kind allowed.
+_RECIPIENTS = text("""
+WITH batch AS (
+  SELECT * FROM unnest(CAST(:schools AS uuid[]), CAST(:ids AS uuid[]), CAST(:kinds AS text[]),
+                       CAST(:students AS uuid[]), CAST(:entities AS uuid[]))
+         AS b(school_id, outbox_id, kind, student_id, entity_id)
+), students AS (
+  SELECT b.school_id, b.outbox_id, b.kind, b.student_id FROM batch b
+   WHERE b.student_id IS NOT NULL
+  UNION
+  SELECT b.school_id, b.outbox_id, b.kind, gm.student_id FROM batch b
+    JOIN lessons l ON l.school_id = b.school_id AND l.id = b.entity_id
+    JOIN group_memberships gm ON gm.school_id = l.school_id AND gm.group_id = l.group_id
+                              AND gm.starts_on <= l.date
+                              AND (gm.ends_on IS NULL OR gm.ends_on >= l.date)
+   WHERE b.student_id IS NULL AND b.kind = 'homework'
+), people AS (
+  SELECT s.school_id, s.outbox_id, s.kind, s.student_id AS recipient_id FROM students s
+  UNION
+  SELECT s.school_id, s.outbox_id, s.kind, g.guardian_id FROM students s
+    JOIN guardianships g ON g.school_id = s.school_id AND g.student_id = s.student_id
+)
+SELECT p.school_id, p.outbox_id, p.recipient_id, sc.timezone, np.quiet_from, np.quiet_until
+  FROM people p
+  JOIN persons pr ON pr.school_id = p.school_id AND pr.id = p.recipient_id
+                 AND pr.account_id IS NOT NULL
+  JOIN notification_preferences np ON np.school_id = p.school_id
+                                  AND np.person_id = p.recipient_id
+  JOIN schools sc ON sc.id = p.school_id
+ WHERE np.email_enabled AND np.email IS NOT NULL
+   AND (np.events IS NULL OR p.kind = ANY (np.events))""")
+
+_INSERT_DELIVERIES = text("""
+INSERT INTO notification_deliveries (school_id, id, outbox_id, recipient_id, channel,
+                                     idempotency_key, next_attempt_at)
+SELECT d.school_id, gen_random_uuid(), d.outbox_id, d.recipient_id, CAST(:channel AS text),
+       d.outbox_id::text || ':' || d.recipient_id::text || ':' || CAST(:channel AS text), d.due
+  FROM unnest(CAST(:schools AS uuid[]), CAST(:outboxes AS uuid[]),
+              CAST(:recipients AS uuid[]), CAST(:dues AS timestamptz[]))
+       AS d(school_id, outbox_id, recipient_id, due)
+ON CONFLICT (school_id, idempotency_key) DO NOTHING""")
+
+# Webhooks of the row's school whose filter takes its kind, created before the change, of a
+# token that is live and may read (a token revoked later gets nothing from then on: the worker
+# checks again when sending).
+_WEBHOOK_DELIVERIES = text("""
+INSERT INTO notification_deliveries (school_id, id, outbox_id, webhook_id, channel,
+                                     idempotency_key)
+SELECT b.school_id, gen_random_uuid(), b.outbox_id, w.id, 'webhook',
+       b.outbox_id::text || ':' || w.id::text || ':' || 'webhook'
+  FROM unnest(CAST(:schools AS uuid[]), CAST(:ids AS uuid[]), CAST(:kinds AS text[]),
+              CAST(:created AS timestamptz[]))
+       AS b(school_id, outbox_id, kind, created_at)
+  JOIN webhooks w ON w.school_id = b.school_id AND w.created_at <= b.created_at
+                 AND (w.events IS NULL OR b.kind = ANY (w.events))
+  JOIN api_tokens t ON t.id = w.token_id AND t.revoked_at IS NULL
+                   AND (t.expires_at IS NULL OR t.expires_at > :now) AND 'read' = ANY (t.scopes)
+ON CONFLICT (school_id, idempotency_key) DO NOTHING""")
+
+_MARK_FANNED = text("""
+UPDATE notification_outbox SET fanned_out_at = clock_timestamp()
+ WHERE (school_id, id) IN (SELECT * FROM unnest(CAST(:schools AS uuid[]),
+                                                CAST(:ids AS uuid[])))""")
+
+
+async def fan_out(session: AsyncSession, *, now: datetime | None = None,
+                  batch: int = BATCH) -> int:
+    """Turn up to `batch` unclaimed outbox rows into deliveries; the number of deliveries
+    made. Five statements whatever the batch holds."""
+    rows = (await session.execute(_PENDING_OUTBOX, {"batch": batch})).all()
+    if not rows:
+        return 0
+    now = now or datetime.now(UTC)
+    params = {"schools": [r.school_id for r in rows], "ids": [r.id for r in rows],
+              "kinds": [r.kind for r in rows], "students": [r.student_id for r in rows],
+              "entities": [r.entity_id for r in rows]}
+    found = (await session.execute(_RECIPIENTS, params)).all()
+    if found:
+        dues = [quiet_end(now, r.timezone, r.quiet_from, r.quiet_until) or now for r in found]
+        await session.execute(_INSERT_DELIVERIES, {
+            "channel": CHANNEL_EMAIL, "schools": [r.school_id for r in found],
+            "outboxes": [r.outbox_id for r in found],
+            "recipients": [r.recipient_id for r in found], "dues": dues})
+    hooks = await session.execute(_WEBHOOK_DELIVERIES, {
+        "schools": params["schools"], "ids": params["ids"], "kinds": params["kinds"],
+        "created": [r.created_at for r in rows], "now": now})
+    await session.execute(_MARK_FANNED, {"schools": params["schools"], "ids": params["ids"]})
+    return len(found) + int(hooks.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery leased to this worker, with what its message needs."""
+
+    school_id: uuid.UUID
+    id: uuid.UUID
+    attempts: int
+    idempotency_key: str
+    channel: str
+    recipient_id: uuid.UUID | None
+    email: str | None
+    kind: str
+    student_first_name: str | None
+    subject_name: str | None
+    # a webhook's: where, its secret, whether its token may still read, and the event's ids
+    webhook_id: uuid.UUID | None
+    url: str | None
+    secret: str | None
+    token_live: bool | None
+    entity: str
+    op: str
+    entity_id: uuid.UUID
+    student_id: uuid.UUID | None
+    group_id: uuid.UUID | None
+    occurred_at: datetime
+
+
+_CLAIM = text("""
+WITH due AS (
+  SELECT school_id, id FROM notification_deliveries
+   WHERE (status = 'pending' AND next_attempt_at <= :now)
+      OR (status = 'sending' AND locked_until < :now)
+   ORDER BY next_attempt_at
+   LIMIT :batch
+     FOR UPDATE SKIP LOCKED
+), leased AS (
+  UPDATE notification_deliveries d
+     SET status = 'sending', attempts = d.attempts + 1, locked_until = :lease_end
+    FROM due WHERE d.school_id = due.school_id AND d.id = due.id
+  RETURNING d.*
+)
+SELECT l.school_id, l.id, l.attempts, l.idempotency_key, l.channel, l.recipient_id,
+       np.email, o.kind, st.first_name AS student_first_name, sj.name AS subject_name,
+       l.webhook_id, w.url, w.secret,
+       (t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > :now)
+        AND 'read' = ANY (t.scopes)) AS token_live,
+       o.entity, o.op, o.entity_id, o.student_id, o.group_id, o.created_at AS occurred_at
+  FROM leased l
+  JOIN notification_outbox o ON o.school_id = l.school_id AND o.id = l.outbox_id
+  LEFT JOIN notification_preferences np ON np.school_id = l.school_id
+                                       AND np.person_id = l.recipient_id
+  LEFT JOIN lessons ls ON o.kind = 'homework' AND ls.school_id = o.school_id
+                      AND ls.id = o.entity_id
+  LEFT JOIN persons st ON st.school_id = o.school_id AND st.id = o.student_id
+  LEFT JOIN study_groups g ON g.school_id = o.school_id
+                          AND g.id = COALESCE(o.group_id, ls.group_id)
+  LEFT JOIN subjects sj ON sj.school_id = g.school_id AND sj.id = g.subject_id
+  LEFT JOIN webhooks w ON w.school_id = l.school_id AND w.id = l.webhook_id
+  LEFT JOIN api_tokens t ON t.id = w.token_id""")
+
+
+async def claim(session: AsyncSession, *, now: datetime | None = None, lease: timedelta = LEASE,
+                batch: int = BATCH) -> list[Claimed]:
+    """Lease up to `batch` due deliveries to the caller (commit right after: the lease is what
+    keeps other workers off them, not a held lock)."""
+    now = now or datetime.now(UTC)
+    rows = (await session.execute(_CLAIM, {"now": now, "lease_end": now + lease,
+                                            "batch": batch})).all()
+    return [Claimed(**r._asdict()) for r in rows]
+
+
+_SENT = text("""
+UPDATE notification_deliveries
+   SET status = 'sent', sent_at = clock_timestamp(), locked_until = NULL, last_error = NULL,
+       response_status = :response
+ WHERE school_id = :school AND id = :id AND status = 'sending' AND attempts = :attempts""")
+
+_FAILED = text("""
+UPDATE notification_deliveries
+   SET status = CASE WHEN attempts >= :max THEN 'dead' ELSE 'pending' END,
+       next_attempt_at = :retry_at, locked_until = NULL, last_error = :error,
+       response_status = :response
+ WHERE school_id = :school AND id = :id AND status = 'sending' AND attempts = :attempts""")
+
+
+async def record_sent(session: AsyncSession, delivery: Claimed,
+                      response: int | None = None) -> None:
+    await session.execute(_SENT, {"school": delivery.school_id, "id": delivery.id,
+                                  "attempts": delivery.attempts, "response": response})
+
+
+async def record_failure(session: AsyncSession, delivery: Claimed, error: str, *,
+                         now: datetime | None = None, max_attempts: int = MAX_ATTEMPTS,
+                         base: timedelta = BACKOFF_BASE, response: int | None = None) -> None:
+    now = now or datetime.now(UTC)
+    await session.execute(_FAILED, {
+        "school": delivery.school_id, "id": delivery.id, "attempts": delivery.attempts,
+        "max": max_attempts, "retry_at": now + backoff(delivery.attempts, base),
+        "error": error[:1000], "response": response})
+
+
+_RETRY = text("""
+UPDATE notification_deliveries
+   SET status = 'pending', attempts = 0, next_attempt_at = clock_timestamp(),
+       locked_until = NULL
+ WHERE school_id = :school AND id = :id AND status = 'dead'""")
+
+
+async def retry_dead(session: AsyncSession, school_id: uuid.UUID,
+                     delivery_id: uuid.UUID) -> bool:
+    """Put one dead letter back in the queue with its attempts reset; False when there is no
+    dead delivery of that id in the school."""
+    result = await session.execute(_RETRY, {"school": school_id, "id": delivery_id})
+    return bool(result.rowcount)  # type: ignore[attr-defined]
