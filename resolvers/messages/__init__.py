@@ -17,8 +17,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Date, ScalarSelect, Select, cast, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import Actor, Change, record, snapshot
@@ -31,6 +32,7 @@ from db.models import (
     MessageThread,
     NotificationOutbox,
     Person,
+    School,
     SchoolClass,
     SchoolRole,
 )
@@ -44,24 +46,27 @@ MESSAGE_KEYS = (Message.created_at, Message.id)
 ANNOUNCEMENT_KEYS = (Announcement.created_at, Announcement.id)
 STAFF = frozenset({SchoolRole.TEACHER, SchoolRole.ADMINISTRATOR})
 
-# Whether `staff` may be written to (or write) about `student` today: an administrator of the
-# school, a teacher of a group the student is in now, or the class teacher of their class now.
+# Whether `staff` may be written to (or write) about `student` today (the school's local
+# date): an administrator of the school, a teacher of a group the student is in now, or the
+# class teacher of their class now.
 _MAY_ADDRESS = text("""
+WITH d AS (SELECT CAST(now() AT TIME ZONE timezone AS date) AS today FROM schools
+            WHERE id = :school)
 SELECT EXISTS (
   SELECT 1 FROM person_roles pr
    WHERE pr.school_id = :school AND pr.person_id = :staff
      AND CAST(pr.role AS text) = 'administrator'
   UNION ALL
-  SELECT 1 FROM teacher_assignments ta
+  SELECT 1 FROM d, teacher_assignments ta
     JOIN group_memberships gm ON gm.school_id = ta.school_id AND gm.group_id = ta.group_id
    WHERE ta.school_id = :school AND ta.teacher_id = :staff AND gm.student_id = :student
-     AND ta.starts_on <= CURRENT_DATE AND (ta.ends_on IS NULL OR ta.ends_on >= CURRENT_DATE)
-     AND gm.starts_on <= CURRENT_DATE AND (gm.ends_on IS NULL OR gm.ends_on >= CURRENT_DATE)
+     AND ta.starts_on <= d.today AND (ta.ends_on IS NULL OR ta.ends_on >= d.today)
+     AND gm.starts_on <= d.today AND (gm.ends_on IS NULL OR gm.ends_on >= d.today)
   UNION ALL
-  SELECT 1 FROM classes c
+  SELECT 1 FROM d, classes c
     JOIN enrollments e ON e.school_id = c.school_id AND e.class_id = c.id
    WHERE c.school_id = :school AND c.class_teacher_id = :staff AND e.student_id = :student
-     AND e.starts_on <= CURRENT_DATE AND (e.ends_on IS NULL OR e.ends_on >= CURRENT_DATE))""")
+     AND e.starts_on <= d.today AND (e.ends_on IS NULL OR e.ends_on >= d.today))""")
 
 
 def check_body(body: str, field: str) -> str:
@@ -253,6 +258,12 @@ async def participants(session: AsyncSession, school_id: uuid.UUID, thread_id: u
     return [(p, f"{last} {first}") for p, last, first in rows]
 
 
+def _school_today(school_id: uuid.UUID) -> ScalarSelect[date]:
+    """The school's local date, as SQL."""
+    return select(cast(func.timezone(School.timezone, func.now()), Date)).where(
+        School.id == school_id).scalar_subquery()
+
+
 def announcements(access: AccessContext,
                   school_id: uuid.UUID) -> Select[tuple[Announcement]] | None:
     """Announcements the viewer may read in a school: to a class they (or their children)
@@ -263,11 +274,12 @@ def announcements(access: AccessContext,
     stmt = select(Announcement).where(Announcement.school_id == school_id)
     if is_admin(access, school_id):
         return stmt
+    today = _school_today(school_id)
     enrolled = select(Enrollment.class_id).where(
         Enrollment.school_id == school_id,
         Enrollment.student_id.in_([m.person_id, *m.child_ids]),
-        Enrollment.starts_on <= func.current_date(),
-        or_(Enrollment.ends_on.is_(None), Enrollment.ends_on >= func.current_date()))
+        Enrollment.starts_on <= today,
+        or_(Enrollment.ends_on.is_(None), Enrollment.ends_on >= today))
     return stmt.where(or_(Announcement.class_id.in_(enrolled),
                           Announcement.class_id.in_(list(m.led_class_ids)),
                           Announcement.author_id == m.person_id))

@@ -104,9 +104,11 @@ WITH batch AS (
 ), announced AS (
   SELECT b.school_id, b.outbox_id, b.kind, e.student_id FROM batch b
     JOIN announcements a ON a.school_id = b.school_id AND a.id = b.entity_id
+    JOIN schools sc ON sc.id = a.school_id
     JOIN enrollments e ON e.school_id = a.school_id AND e.class_id = a.class_id
-                      AND e.starts_on <= CURRENT_DATE
-                      AND (e.ends_on IS NULL OR e.ends_on >= CURRENT_DATE)
+                      AND e.starts_on <= CAST(now() AT TIME ZONE sc.timezone AS date)
+                      AND (e.ends_on IS NULL
+                           OR e.ends_on >= CAST(now() AT TIME ZONE sc.timezone AS date))
    WHERE b.kind = 'message'
 ), everyone AS (
   SELECT * FROM people
