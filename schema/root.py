@@ -38,6 +38,7 @@ from schema.lessons import Lesson
 from schema.lessons_fields import LessonsMutation, LessonsQuery
 from schema.marks import AttendanceEntry, Mark
 from schema.marks_fields import MarksMutation, MarksQuery
+from schema.messages import MessagesMutation, MessagesQuery
 from schema.notifications import (
     NotificationDelivery,
     NotificationsMutation,
@@ -77,7 +78,7 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
             JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
             WithoutMarksQuery, ReportCardQuery, ExamKindsQuery, FinalGradesQuery,
-            NotificationsQuery):
+            NotificationsQuery, MessagesQuery):
     pass
 
 
@@ -89,7 +90,8 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
                LessonsMutation, MarksMutation, ExcusesMutation, GradesMutation,
                ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
                CurriculumMutation, WithoutMarksMutation, ExamKindsMutation,
-               ExamResultsMutation, FinalGradesMutation, NotificationsMutation):
+               ExamResultsMutation, FinalGradesMutation, NotificationsMutation,
+               MessagesMutation):
     pass
 
 

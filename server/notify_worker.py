@@ -41,7 +41,10 @@ KIND_TEXT = {
     "absence": "Отметка о посещаемости",
     "homework": "Домашнее задание задано или изменено",
     "grade": "Оценка за период, год, экзамен или итоговая",
+    "message": "У вас новое сообщение",
 }
+# A message's email says only that one arrived (no sender, no text): it is read in the diary.
+MESSAGE_SUBJECT = "Новое сообщение в дневнике"
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def build_email(d: queue.Claimed, smtp: SmtpSettings, secret: str) -> EmailMessa
     link = (f"{smtp.public_url}/notifications/unsubscribe?token="
             f"{make_token(secret, d.school_id, d.recipient_id, d.channel)}")
     msg = EmailMessage()
-    msg["Subject"] = SUBJECT
+    msg["Subject"] = MESSAGE_SUBJECT if d.kind == "message" else SUBJECT
     msg["From"] = smtp.sender
     msg["To"] = d.email or ""
     msg["Date"] = formatdate(localtime=False)
@@ -91,6 +94,8 @@ def build_email(d: queue.Claimed, smtp: SmtpSettings, secret: str) -> EmailMessa
         lines.append(f"Ученик: {d.student_first_name}.")
     if d.subject_name:
         lines.append(f"Предмет: {d.subject_name}.")
+    if d.kind == "message":
+        lines.append(f"Номер: {d.entity}/{d.entity_id}.")
     lines += ["", "Подробности — в электронном дневнике.", "",
               f"Отписаться от писем: {link}"]
     msg.set_content("\n".join(lines))

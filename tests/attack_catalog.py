@@ -58,7 +58,7 @@ ID_FIELDS: dict[str, str] = {
     "toSystemId": "GradingSystem", "in": "GradingSystem",
     "valueId": "MarkValue", "fromValueId": "MarkValue", "toValueId": "MarkValue",
     "splitId": "Split", "membershipId": "GroupMembership", "examKindId": "ExamKind",
-    "webhookId": "Webhook", "tokenId": "ApiToken",
+    "webhookId": "Webhook", "tokenId": "ApiToken", "threadId": "MessageThread",
 }
 # `id` of `<Verb><Thing>Input`: the thing, under its GraphQL type name.
 ID_INPUT_VERBS = ("Update", "Delete", "End", "Revoke", "Move", "Cancel", "Close", "Retry",
@@ -89,7 +89,7 @@ STRING_VALUES = {
     "value": "5", "templateCode": "five_point", "letter": "Я", "code": "attack",
     "shortName": "Ат", "fromLabel": "5", "toLabel": "5", "relation": "father",
     "password": "correct horse battery", "login": "attack.login", "lastName": "Атакин",
-    "firstName": "Атака",
+    "firstName": "Атака", "body": "Атака",
 }
 INT_VALUES = {"gradeLevel": 6, "weekday": 1, "lessonNumber": 1, "lateMinutes": 5,
               "expectedVersion": 1}

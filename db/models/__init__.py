@@ -48,6 +48,7 @@ from db.models.grading import (
 from db.models.lessons import Lesson, LessonStatus
 from db.models.login_attempts import LoginAttempt
 from db.models.marks import Attendance, AttendanceKind, Mark
+from db.models.messages import Announcement, Message, MessageParticipant, MessageThread
 from db.models.notifications import (
     NotificationDelivery,
     NotificationOutbox,
@@ -65,6 +66,7 @@ __all__ = [
     "AccessStamp",
     "Account",
     "AccountLinkCode",
+    "Announcement",
     "ApiToken",
     "Attendance",
     "AttendanceKind",
@@ -98,6 +100,9 @@ __all__ = [
     "LoginAttempt",
     "Mark",
     "MarkValue",
+    "Message",
+    "MessageParticipant",
+    "MessageThread",
     "Municipality",
     "MutationReceipt",
     "NotificationDelivery",

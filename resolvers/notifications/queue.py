@@ -71,8 +71,10 @@ SELECT o.school_id, o.id, o.kind, o.student_id, o.entity_id, o.group_id, o.creat
    FOR UPDATE SKIP LOCKED""")
 
 # Every (outbox row, recipient) of a batch in one statement: the student of the row (or, for
-# homework, the members of the lesson's group on the lesson's day) and their guardians; only
-# people with an account, an address, email on and the kind allowed.
+# homework, the members of the lesson's group on the lesson's day) and their guardians; for a
+# message, the thread's other participants; for an announcement, the class's students now and
+# their guardians. Only people with an account, an address, email on and the kind allowed (a
+# message is sent whatever the event filter: it is written to the person).
 _RECIPIENTS = text("""
 WITH batch AS (
   SELECT * FROM unnest(CAST(:schools AS uuid[]), CAST(:ids AS uuid[]), CAST(:kinds AS text[]),
@@ -93,16 +95,38 @@ WITH batch AS (
   UNION
   SELECT s.school_id, s.outbox_id, s.kind, g.guardian_id FROM students s
     JOIN guardianships g ON g.school_id = s.school_id AND g.student_id = s.student_id
+  UNION
+  SELECT b.school_id, b.outbox_id, b.kind, p.person_id FROM batch b
+    JOIN messages ms ON ms.school_id = b.school_id AND ms.id = b.entity_id
+    JOIN message_participants p ON p.school_id = ms.school_id AND p.thread_id = ms.thread_id
+                               AND p.person_id <> ms.author_id
+   WHERE b.kind = 'message'
+), announced AS (
+  SELECT b.school_id, b.outbox_id, b.kind, e.student_id FROM batch b
+    JOIN announcements a ON a.school_id = b.school_id AND a.id = b.entity_id
+    JOIN schools sc ON sc.id = a.school_id
+    JOIN enrollments e ON e.school_id = a.school_id AND e.class_id = a.class_id
+                      AND e.starts_on <= CAST(now() AT TIME ZONE sc.timezone AS date)
+                      AND (e.ends_on IS NULL
+                           OR e.ends_on >= CAST(now() AT TIME ZONE sc.timezone AS date))
+   WHERE b.kind = 'message'
+), everyone AS (
+  SELECT * FROM people
+  UNION
+  SELECT * FROM announced
+  UNION
+  SELECT a.school_id, a.outbox_id, a.kind, g.guardian_id FROM announced a
+    JOIN guardianships g ON g.school_id = a.school_id AND g.student_id = a.student_id
 )
 SELECT p.school_id, p.outbox_id, p.recipient_id, sc.timezone, np.quiet_from, np.quiet_until
-  FROM people p
+  FROM everyone p
   JOIN persons pr ON pr.school_id = p.school_id AND pr.id = p.recipient_id
                  AND pr.account_id IS NOT NULL
   JOIN notification_preferences np ON np.school_id = p.school_id
                                   AND np.person_id = p.recipient_id
   JOIN schools sc ON sc.id = p.school_id
  WHERE np.email_enabled AND np.email IS NOT NULL
-   AND (np.events IS NULL OR p.kind = ANY (np.events))""")
+   AND (np.events IS NULL OR p.kind = ANY (np.events) OR p.kind = 'message')""")
 
 _INSERT_DELIVERIES = text("""
 INSERT INTO notification_deliveries (school_id, id, outbox_id, recipient_id, channel,
@@ -116,7 +140,7 @@ ON CONFLICT (school_id, idempotency_key) DO NOTHING""")
 
 # Webhooks of the row's school whose filter takes its kind, created before the change, of a
 # token that is live and may read (a token revoked later gets nothing from then on: the worker
-# checks again when sending).
+# checks again when sending). Never a message: tokens do not read messages.
 _WEBHOOK_DELIVERIES = text("""
 INSERT INTO notification_deliveries (school_id, id, outbox_id, webhook_id, channel,
                                      idempotency_key)
@@ -126,6 +150,7 @@ SELECT b.school_id, gen_random_uuid(), b.outbox_id, w.id, 'webhook',
               CAST(:created AS timestamptz[]))
        AS b(school_id, outbox_id, kind, created_at)
   JOIN webhooks w ON w.school_id = b.school_id AND w.created_at <= b.created_at
+                 AND b.kind <> 'message'
                  AND (w.events IS NULL OR b.kind = ANY (w.events))
   JOIN api_tokens t ON t.id = w.token_id AND t.revoked_at IS NULL
                    AND (t.expires_at IS NULL OR t.expires_at > :now) AND 'read' = ANY (t.scopes)

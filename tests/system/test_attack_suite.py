@@ -44,6 +44,11 @@ mutation UpdateLesson($input: UpdateLessonInput!) {
   updateLesson(input: $input) { errors { field code message } }
 }
 """
+START_THREAD = """
+mutation Start($input: StartMessageThreadInput!) {
+  startMessageThread(input: $input) { thread { id } errors { field code message } }
+}
+"""
 ISSUE_TOKEN = """
 mutation Issue($input: IssueApiTokenInput!) {
   issueApiToken(input: $input) { apiToken { id } secret errors { field code message } }
@@ -54,7 +59,8 @@ mutation Issue($input: IssueApiTokenInput!) {
 # are readable by everyone in the school, so they are not secrets to them).
 PRIVATE_KEYS = frozenset({"Person.student", "Person.classmate", "Person.guardian", "Lesson",
                           "Mark", "AttendanceEntry", "Grade", "ApiToken", "GroupMembership",
-                          "AuditEntry", "NotificationDelivery", "Webhook"})
+                          "AuditEntry", "NotificationDelivery", "Webhook",
+                          "MessageThread"})
 REFUSALS = {"NOT_FOUND", "FORBIDDEN"}
 # `me` takes no id, so the catalog does not call it: every attacker reads their whole reach.
 ME_REACH = """
@@ -256,8 +262,19 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
                          url=f"https://victim.test/{tag}", secret=f"whsec_victim_{tag}")
         s.add(hook)
         ids["Webhook"] = [hook.id]
+    # a thread between the teacher and the victim's guardian, and an announcement to the class
+    message, announcement = f"Сообщение-{tag}", f"Объявление-{tag}"
+    started = ok(gql.post(START_THREAD, {"input": {
+        "studentId": to_global_id("Person", jg.students[0]), "body": message}},
+        token=teacher))["startMessageThread"]
+    assert started["errors"] == [], started
+    ids["MessageThread"] = [decode(started["thread"]["id"])]
+    with owner_session(database.owner) as s:
+        set_tenant(s, [sid])
+        s.add(m.Announcement(school_id=sid, id=uuid.uuid4(), class_id=jg.class_id,
+                             author_id=jg.teacher_id, body=announcement))
     private = [*names.values(), comment, homework, token_name, f"victim.test/{tag}",
-               f"whsec_victim_{tag}"]
+               f"whsec_victim_{tag}", message, announcement]
     return Victim(ids, private, list(other_names.values()), jg)
 
 
