@@ -20,7 +20,7 @@ only the completion of plain objects is shortened.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import (
@@ -86,7 +86,7 @@ class PlainDataExecution(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # Per grouped field set (graphql-core memoises them per type and selection, so every
         # lesson of a diary shares one): what to read and how to complete it.
-        self._plans: dict[int, tuple[Any, list[tuple[str, str | None, Any, Any]]]] = {}
+        self._plans: dict[int, tuple[Any, list[tuple[str, str | None, Any]]]] = {}
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any,
                        path: Path | None, grouped_field_set: Any,
@@ -102,23 +102,24 @@ class PlainDataExecution(StrawberryGraphQLCoreExecutionContext):
                                       position_context)
 
     def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any
-              ) -> list[tuple[str, str | None, Any, Any]]:
+              ) -> list[tuple[str, str | None, Any]]:
         known = self._plans.get(id(grouped_field_set))
         if known is not None and known[0] is grouped_field_set:
             return known[1]
         attributes = _attributes(parent_type)
         if attributes is None:
             raise _NotPlain
-        plan: list[tuple[str, str | None, Any, Any]] = []
+        plan: list[tuple[str, str | None, Any]] = []
         for response_name, details in grouped_field_set.items():
             name = details[0].node.name.value
             if name == "__typename":
-                plan.append((response_name, None, parent_type.name, details))
+                plan.append((response_name, None, parent_type.name))
                 continue
             attribute = attributes.get(name)
             if attribute is None or any(d.node.directives for d in details):
                 raise _NotPlain  # an unknown field, or a directive such as @stream
-            plan.append((response_name, attribute, parent_type.fields[name].type, details))
+            plan.append((response_name, attribute,
+                         self._completer(parent_type.fields[name].type, details)))
         # The field set is kept with its plan, so its id is not reused while this runs.
         self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
         return plan
@@ -126,35 +127,61 @@ class PlainDataExecution(StrawberryGraphQLCoreExecutionContext):
     def _plain_object(self, parent_type: GraphQLObjectType, source: Any,
                       grouped_field_set: Any) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for response_name, attribute, return_type, details in self._plan(parent_type,
-                                                                         grouped_field_set):
+        for response_name, attribute, complete in self._plan(parent_type, grouped_field_set):
             if attribute is None:
-                result[response_name] = return_type  # __typename
+                result[response_name] = complete  # __typename
             else:
-                result[response_name] = self._plain_value(return_type, details,
-                                                          getattr(source, attribute))
+                result[response_name] = complete(getattr(source, attribute))
         return result
 
-    def _plain_value(self, return_type: Any, details: Any, value: Any) -> Any:
+    def _completer(self, return_type: Any, details: Any) -> Callable[[Any], Any]:
+        """How a field of this type and selection is completed, worked out once per field
+        set: the same rules as graphql-core's complete_value, without looking them up for
+        every value."""
         if isinstance(return_type, GraphQLNonNull):
-            if value is None:
-                raise _NotPlain  # graphql-core reports the null
-            return_type = return_type.of_type
-        elif value is None:
-            return None
+            inner = self._completer(return_type.of_type, details)
+
+            def non_null(value: Any) -> Any:
+                if value is None:
+                    raise _NotPlain  # graphql-core reports the null
+                return inner(value)
+            return non_null
         if isinstance(return_type, (GraphQLScalarType, GraphQLEnumType)):
-            coerced = return_type.coerce_output_value(value)
-            if coerced is None or coerced is Undefined:
-                raise _NotPlain
-            return coerced
+            coerce = return_type.coerce_output_value
+
+            def leaf(value: Any) -> Any:
+                if value is None:
+                    return None
+                coerced = coerce(value)
+                if coerced is None or coerced is Undefined:
+                    raise _NotPlain
+                return coerced
+            return leaf
         if isinstance(return_type, GraphQLList):
-            if not isinstance(value, (list, tuple)):
-                raise _NotPlain  # other iterables (and their errors) as graphql-core does
-            item_type = return_type.of_type
-            return [self._plain_value(item_type, details, item) for item in value]
-        if isinstance(return_type, GraphQLObjectType) and not isinstance(value, Mapping):
-            grouped_field_set, defer_usages, _ = self.collect_subfields(return_type, details)
-            if defer_usages:
-                raise _NotPlain
-            return self._plain_object(return_type, value, grouped_field_set)
+            item = self._completer(return_type.of_type, details)
+
+            def many(value: Any) -> Any:
+                if value is None:
+                    return None
+                if not isinstance(value, (list, tuple)):
+                    raise _NotPlain  # other iterables (and their errors) as graphql-core does
+                return [item(x) for x in value]
+            return many
+        if isinstance(return_type, GraphQLObjectType):
+            object_type = return_type
+            fields: list[Any] = []  # the sub-selection, collected at the first value
+
+            def one(value: Any) -> Any:
+                if value is None:
+                    return None
+                if isinstance(value, Mapping):
+                    raise _NotPlain
+                if not fields:
+                    grouped_field_set, defer_usages, _ = self.collect_subfields(object_type,
+                                                                                details)
+                    if defer_usages:
+                        raise _NotPlain
+                    fields.append(grouped_field_set)
+                return self._plain_object(object_type, value, fields[0])
+            return one
         raise _NotPlain  # interfaces and unions: graphql-core resolves the type
