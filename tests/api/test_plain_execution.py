@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import uuid
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 import strawberry
 
 from schema.execution import PlainDataExecution
+from schema.ids import text_to_global_id, to_global_id
 from schema.root import schema as zhurnal_schema
 
 
@@ -140,3 +142,17 @@ def test_plain_objects_skip_the_resolvers() -> None:
 
 def test_the_served_schema_uses_it() -> None:
     assert zhurnal_schema.execution_context_class is PlainDataExecution
+
+
+@pytest.mark.parametrize("text", [str(uuid.uuid4()) for _ in range(20)]
+                         + ["6F9619FF-8B86-D011-B42D-00C04FC964FF",
+                            "{6f9619ff-8b86-d011-b42d-00c04fc964ff}",
+                            "6f9619ff8b86d011b42d00c04fc964ff"])
+def test_text_to_global_id_is_to_global_id(text: str) -> None:
+    """The journal's mark ids, encoded from the database's text: the same ids as ever."""
+    assert text_to_global_id("Mark", text) == to_global_id("Mark", uuid.UUID(text))
+
+
+def test_text_to_global_id_refuses_what_is_no_uuid() -> None:
+    with pytest.raises(ValueError):
+        text_to_global_id("Mark", "not-a-uuid")
