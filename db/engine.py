@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import select
 import threading
 from collections import OrderedDict
@@ -9,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
+import orjson
 import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -143,10 +145,20 @@ def app_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
         options["options"] = f"-c statement_timeout={statement_timeout_ms}"
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=5, pool_pre_ping=False, pool_use_lifo=True,
-        pool_timeout=pool_timeout, connect_args=options,
+        pool_timeout=pool_timeout, connect_args=options, json_deserializer=json_loads,
     )
     event.listen(engine.sync_engine, "checkout", closed_while_idle)
     return engine
+
+
+def json_loads(data: str | bytes) -> object:
+    """JSON from the database: orjson, several times faster than json (the journal and the
+    diary come back as one JSON document each); json for what orjson refuses (an integer
+    past 64 bits)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def app_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

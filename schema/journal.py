@@ -21,7 +21,7 @@ from strawberry.types import Info
 
 from resolvers.journal import page as rules
 from resolvers.journal.sql import ATTENDANCE_CODES
-from schema.ids import query_id, to_global_id
+from schema.ids import query_id, text_to_global_id, to_global_id
 from schema.lessons import LessonStatusEnum
 from schema.permissions import IsAuthenticated
 
@@ -181,7 +181,7 @@ class JournalCell:
 
 
 def _mark_gid(mark_id: str) -> strawberry.ID:
-    return strawberry.ID(to_global_id("Mark", uuid.UUID(mark_id)))
+    return strawberry.ID(text_to_global_id("Mark", mark_id))
 
 
 def _lesson(x: rules.PageLesson) -> JournalLesson:

@@ -20,6 +20,7 @@ from schema.events import EventsSubscription
 from schema.exam_kinds import ExamKind, ExamKindsMutation, ExamKindsQuery
 from schema.exam_results import ExamResultsMutation
 from schema.excuses import ExcusesMutation
+from schema.execution import PlainDataExecution
 from schema.final_grades import FinalGradesMutation, FinalGradesQuery
 from schema.grades import Grade
 from schema.grades_fields import GradesMutation, GradesQuery
@@ -118,7 +119,8 @@ SCHEMA_EXTENSIONS: list[type[SchemaExtension]] = [DomainErrors]
 
 def build_schema() -> strawberry.Schema:
     built = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                              types=NODE_TYPES, extensions=SCHEMA_EXTENSIONS)
+                              types=NODE_TYPES, extensions=SCHEMA_EXTENSIONS,
+                              execution_context_class=PlainDataExecution)
     plan_inputs(built)
     return built
 
