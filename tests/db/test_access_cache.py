@@ -59,11 +59,16 @@ class Resolver:
     def __call__(self, account_id: uuid.UUID, session_id: uuid.UUID | None = None
                  ) -> AccessContext:
         async def run() -> AccessContext:
-            async with transaction(self.sessions) as session:
-                access = await self.cache.resolve(session, account_id, session_id)
-                self.scope = (await session.execute(text(
-                    "SELECT current_setting('zhurnal.school_ids', true)"))).scalar_one()
-                return access
+            try:
+                async with transaction(self.sessions) as session:
+                    access = await self.cache.resolve(session, account_id, session_id)
+                    self.scope = (await session.execute(text(
+                        "SELECT current_setting('zhurnal.school_ids', true)"))).scalar_one()
+                    return access
+            finally:
+                # each call has an event loop of its own: its connection is closed in it, never
+                # left pooled for a later loop (or the garbage collector, during another test)
+                await self.engine.dispose()
         return asyncio.run(run())
 
     def close(self) -> None:
