@@ -16,7 +16,7 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import audit
-from schema.ids import query_id, to_global_id, try_uuid
+from schema.ids import query_id, school_arg, to_global_id, try_uuid
 from schema.input_checks import TIME_ZONE_REQUIRED, is_naive
 from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
@@ -92,12 +92,6 @@ SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(
     description="Global id of the School whose log to read.")]
 
 
-def _school_id(value: str) -> uuid.UUID:
-    school_id = query_id(value, "School", "schoolId")
-    assert school_id is not None  # a non-null argument
-    return school_id
-
-
 def _entity_id(value: str, argument: str) -> uuid.UUID:
     """The log stores raw UUIDs; accept those or the global id of any node."""
     raw = try_uuid(value)
@@ -137,7 +131,7 @@ async def audit_log(
     first: First = None,
     after: After = None,
 ) -> relay.Connection[AuditEntry]:
-    school = _school_id(school_id)
+    school = school_arg(school_id)
     for name, value in (("from", from_), ("to", to)):
         if is_naive(value):
             raise bad_argument(name, TIME_ZONE_REQUIRED)
@@ -158,7 +152,7 @@ async def history(
     first: First = None,
     after: After = None,
 ) -> relay.Connection[AuditEntry]:
-    school = _school_id(school_id)
+    school = school_arg(school_id)
     entity = _entity_id(entity_id, "entityId")
     stmt = await audit.history(info.context.session, info.context.access, school, entity)
     return await _page(info, stmt, first, after)

@@ -55,3 +55,11 @@ def query_id(value: str | None, type_name: str, argument: str) -> uuid.UUID | No
 
 # A query's school argument (the school's global id), described once.
 SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="The School.")]
+
+
+def school_arg(value: str) -> uuid.UUID:
+    """The school of a non-null `schoolId` argument; a clear error naming it when it is not a
+    School's id."""
+    school_id = query_id(value, "School", "schoolId")
+    assert school_id is not None  # a non-null argument
+    return school_id

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -15,7 +14,7 @@ from strawberry.types import Info
 from db import models
 from resolvers import messages
 from schema.errors import UserError
-from schema.ids import from_global_id, query_id, to_global_id
+from schema.ids import SchoolIdArg, from_global_id, school_arg, to_global_id
 from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
@@ -143,19 +142,9 @@ class Announcement:
                    created_at=row.created_at, class_id=row.class_id, author_id=row.author_id)
 
 
-SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="Global id of the "
-                                                                       "School.")]
-
-
-def _school(value: str) -> uuid.UUID:
-    school_id = query_id(value, "School", "schoolId")
-    assert school_id is not None  # a non-null argument
-    return school_id
-
-
 async def list_threads(info: Info, *, school_id: SchoolIdArg, first: First = None,
                        after: After = None) -> relay.Connection[MessageThread]:
-    stmt = messages.threads(info.context.access, _school(school_id))
+    stmt = messages.threads(info.context.access, school_arg(school_id))
     if stmt is None:
         return empty_connection(first)
     return await paginate(info.context.session, stmt, keys=messages.THREAD_KEYS, first=first,
@@ -164,7 +153,7 @@ async def list_threads(info: Info, *, school_id: SchoolIdArg, first: First = Non
 
 async def list_announcements(info: Info, *, school_id: SchoolIdArg, first: First = None,
                              after: After = None) -> relay.Connection[Announcement]:
-    stmt = messages.announcements(info.context.access, _school(school_id))
+    stmt = messages.announcements(info.context.access, school_arg(school_id))
     if stmt is None:
         return empty_connection(first)
     return await paginate(info.context.session, stmt, keys=messages.ANNOUNCEMENT_KEYS,

@@ -16,7 +16,7 @@ from strawberry.types import Info
 from db import models
 from resolvers.notifications import admin, webhook_admin
 from schema.errors import UserError
-from schema.ids import from_global_id, query_id, to_global_id, try_uuid
+from schema.ids import SchoolIdArg, from_global_id, query_id, school_arg, to_global_id, try_uuid
 from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
@@ -108,19 +108,9 @@ class NotificationPreferences:
                    quiet_from=row.quiet_from, quiet_until=row.quiet_until)
 
 
-SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(description="Global id of the "
-                                                                       "School.")]
-
-
-def _school(value: str) -> uuid.UUID:
-    school_id = query_id(value, "School", "schoolId")
-    assert school_id is not None  # a non-null argument
-    return school_id
-
-
 async def dead_letters(info: Info, *, school_id: SchoolIdArg, first: First = None,
                        after: After = None) -> relay.Connection[NotificationDelivery]:
-    stmt = admin.dead_letters(info.context.access, _school(school_id))
+    stmt = admin.dead_letters(info.context.access, school_arg(school_id))
     if stmt is None:
         return empty_connection(first)
     return await paginate(info.context.session, stmt, keys=admin.PAGE_KEYS, first=first,
