@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test schema bench browser graphiql
+.PHONY: demo test schema bench browser graphiql web
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[dev]"
 	touch $@
 
-demo: $(BIN)/.installed
+demo: $(BIN)/.installed web
 	$(BIN)/zhurnal demo
 
 # The GraphiQL browser test (tests/system/test_graphiql.py) drives Debian's chromium. Installed
@@ -26,11 +26,23 @@ browser:
 	  fi; \
 	fi
 
-test: $(BIN)/.installed browser
+test: $(BIN)/.installed browser web
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/pytest -n 4 --dist loadfile -m "not timing"
 	$(BIN)/pytest -m timing
+
+# The reference web client (web/, issue 21), built into web/dist, which the server serves at
+# /app/. npm ci from the committed lock file when it changed; the build when a source did.
+web: web/dist/index.html
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/index.html: web/node_modules/.installed schema.graphql web/index.html web/vite.config.ts \
+		web/codegen.ts web/tsconfig.json $(shell find web/src -path web/src/gql -prune -o -type f -print 2>/dev/null)
+	cd web && npm run build --silent
 
 # Rebuild GraphiQL's vendored browser builds (server/static/graphiql/) from npm; needs npm.
 graphiql:

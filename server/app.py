@@ -39,6 +39,7 @@ from server.served_schema import schema_for
 from server.settings import ServerSettings
 from server.shutdown import ShutdownCutoff
 from server.unsubscribe import unsubscribe_endpoint
+from server.web_app import web_routes
 from tenants.access import AccessCache
 
 log = logging.getLogger("zhurnal.server")
@@ -119,6 +120,8 @@ def create_app(
             *Exports(sessions, settings).routes(),
             # GraphiQL's assets, from the project (no CDN); absent where GraphiQL is off.
             *(static_routes() if settings.graphiql else []),
+            # The reference web client (web/dist), when built.
+            *web_routes(),
             Route("/notifications/unsubscribe",
                   unsubscribe_endpoint(sessions, settings.secret_key),
                   methods=["GET", "POST"]),

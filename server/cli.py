@@ -130,6 +130,7 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, workers: Workers = 1) -> N
     if _school_count(urls) == 0:
         summary = _seed(urls, seed=1, year=None, until=None)
     console.print(f"\nGraphQL: [bold]http://{host}:{port}/graphql[/]")
+    console.print(f"Web client: [bold]http://{host}:{port}/app/[/]")
     if summary is not None:
         _print_accounts(summary)
     else:
