@@ -1,19 +1,17 @@
 // Routes: /login, then the views the viewer's roles give (the first one is the home page).
-import { useEffect, useSyncExternalStore } from "react";
+import { lazy, Suspense, useEffect, useSyncExternalStore } from "react";
 import { Navigate, Route, Routes } from "react-router-dom";
 import { useApolloClient } from "@apollo/client/react";
 import { onSessionChange, storedTokens } from "./auth/session";
 import { useViewer, viewsOf, type View } from "./auth/viewer";
 import { LoginPage } from "./auth/LoginPage";
 import { Layout } from "./ui/Layout";
-import { DistrictPage } from "./views/district/DistrictPage";
-import { JournalPage } from "./views/journal/JournalPage";
-import { FamilyPage } from "./views/family/FamilyPage";
 
-const PAGES: Record<View, () => React.JSX.Element> = {
-  district: DistrictPage,
-  journal: JournalPage,
-  diary: FamilyPage,
+// Each view is its own chunk: a parent's phone never downloads the district's charts.
+const PAGES: Record<View, React.LazyExoticComponent<() => React.JSX.Element>> = {
+  district: lazy(() => import("./views/district/DistrictPage").then((m) => ({ default: m.DistrictPage }))),
+  journal: lazy(() => import("./views/journal/JournalPage").then((m) => ({ default: m.JournalPage }))),
+  diary: lazy(() => import("./views/family/FamilyPage").then((m) => ({ default: m.FamilyPage }))),
 };
 
 export function App() {
@@ -37,6 +35,7 @@ function LoggedIn() {
   const views = viewsOf(data.me);
   return (
     <Layout me={data.me} views={views}>
+      <Suspense fallback={<p className="status">Загрузка…</p>}>
       <Routes>
         {views.map((view) => {
           const Page = PAGES[view];
@@ -46,6 +45,7 @@ function LoggedIn() {
           ? <Navigate to={`/${views[0]}`} replace />
           : <p className="status">Для этой учётной записи в журнале нет разделов.</p>} />
       </Routes>
+      </Suspense>
     </Layout>
   );
 }
