@@ -34,6 +34,9 @@ from tests.sql_counter import count_statements
 VALIDATION_BUDGET = 0.050
 # /healthz while another request is in flight: a blocked loop waits for the whole validation.
 HEALTHZ_BUDGET = 0.5
+# Measurements of latency on a shared 2-core machine: a budget is missed by a blocked loop on
+# every try, by a stall of the machine (another process, this one's garbage collector) on one.
+ATTEMPTS = 3
 SWITCH = f"SET LOCAL ROLE {OFFICER_ROLE}"
 TWO_QUERIES = "query A { me { login } } query B { __typename }"
 
@@ -76,6 +79,33 @@ def _healthz_during(base: str, send: Any) -> tuple[Any, float]:
     return result, slowest[0]
 
 
+def _healthz_while_sending(base: str, send: Any, budget: float) -> tuple[Any, float]:
+    """`_healthz_during` tried up to ATTEMPTS times until the slowest /healthz is within
+    `budget`: what the last `send()` returned and the least slowest /healthz. `send` must send
+    a document the server has not seen, so no try is answered from the validated-document
+    cache."""
+    tries = []
+    for _ in range(ATTEMPTS):
+        result, slowest = _healthz_during(base, send)
+        tries.append(slowest)
+        if slowest < budget:
+            break
+    return result, min(tries)
+
+
+def _validation_seconds(query: str) -> float:
+    """How long the server's rules take to validate `query` here, now (wall clock: a loop
+    blocked by it waits as long, whatever else the machine is doing); the least of three."""
+    document, rules = parse(query), _served_rules()
+    gc.collect()
+    took = []
+    for _ in range(3):
+        started = time.perf_counter()
+        validate_document(schema._schema, document, rules)
+        took.append(time.perf_counter() - started)
+    return min(took)
+
+
 def _served_rules() -> tuple[Any, ...]:
     extensions = [make() for make in limit_extensions()]
     [added] = [e for e in extensions if isinstance(e, AddValidationRules)]
@@ -107,11 +137,13 @@ def test_nested_fragments_validate_within_the_budget(levels: int) -> None:
 def test_nested_fragments_are_refused_naming_limit_and_estimate_while_healthz_answers(
     levels: int, http: httpx.Client, server_url: str
 ) -> None:
-    # given the doubling document, sent anonymously (758 bytes at 18 levels)
-    query = doubling(levels)
+    # given the doubling document, sent anonymously (758 bytes at 18 levels), named anew for
+    # each try
+    def send() -> httpx.Response:
+        query = doubling(levels).replace("query Q ", f"query Q{uuid.uuid4().hex} ", 1)
+        return http.post("/graphql", json={"query": query})
     # when it is sent while /healthz is polled
-    response, slowest = _healthz_during(server_url,
-                                        lambda: http.post("/graphql", json={"query": query}))
+    response, slowest = _healthz_while_sending(server_url, send, HEALTHZ_BUDGET)
     # then refused by the cost estimate, naming the limit and the estimate
     assert response.status_code == 200
     [error] = response.json()["errors"]
@@ -138,14 +170,19 @@ def test_the_slowest_document_within_the_limits_does_not_hold_the_event_loop(
 ) -> None:
     # given a document at the token limit that graphql-core's own rules take hundreds of
     # milliseconds to validate (same-named fields compared pairwise), never seen before
-    query = f"query W{uuid.uuid4().hex} {{ me {{" + " login" * 4990 + " } }"
+    def document() -> str:
+        return f"query W{uuid.uuid4().hex} {{ me {{" + " login" * 4990 + " } }"
+
+    # how long validating it takes on this machine now (0.3–1.2 s, by the machine's load): a
+    # loop blocked by the validation keeps a /healthz waiting about as long
+    blocked = _validation_seconds(document())
     # when it is sent while /healthz is polled
-    response, slowest = _healthz_during(server_url,
-                                        lambda: http.post("/graphql", json={"query": query}))
+    response, slowest = _healthz_while_sending(
+        server_url, lambda: http.post("/graphql", json={"query": document()}), blocked / 3)
     # then it is answered
     assert response.status_code == 200 and response.json()["errors"]
-    # and /healthz answered meanwhile
-    assert slowest < 0.25, f"/healthz took {slowest:.2f} s"
+    # and /healthz answered meanwhile, in a fraction of the validation's time
+    assert slowest < blocked / 3, f"/healthz took {slowest:.2f} s; validation takes {blocked:.2f} s"
 
 
 # --- 2. request shape: a wrong JSON type is a 400 naming the field, never a 500 ---------------
