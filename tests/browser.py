@@ -26,6 +26,8 @@ from typing import IO, Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
+from tests.server_fixture import STARTUP_SECONDS
+
 CHROMIUM = os.environ.get("ZHURNAL_CHROMIUM", "/usr/bin/chromium")
 INSTALL_HINT = ("the browser tests need Chromium: `apt-get install -y chromium` (Debian; `make "
                 "test` and .ci/run do it when run as root), or set ZHURNAL_CHROMIUM to its path")
@@ -185,7 +187,7 @@ def chromium_page() -> Iterator[Page]:
 def _devtools_port(profile: Path, process: subprocess.Popen[bytes], log: IO[bytes]) -> int:
     """Chromium writes the port it chose (--remote-debugging-port=0) into the profile."""
     marker = profile / "DevToolsActivePort"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log.seek(0)

@@ -16,6 +16,11 @@ from db.engine import DatabaseUrls
 from server.app import create_app
 from server.settings import ServerSettings
 
+# How long a server, worker or browser may take to start: generous, since a loaded 2-core
+# machine (CI beside other processes) once needed more than 30 s to import and start one.
+# A wait, not a latency budget: a healthy start is over in about a second.
+STARTUP_SECONDS = 120
+
 TEST_SETTINGS = ServerSettings(
     environment="test", secret_key="test-secret-" + "x" * 40, access_token_minutes=15,
     graphiql=True,
@@ -52,7 +57,7 @@ def running_server(urls: DatabaseUrls, settings: ServerSettings = TEST_SETTINGS
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + STARTUP_SECONDS
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("test server did not start")

@@ -28,7 +28,7 @@ from db.seed import seed_demo
 from resolvers.auth.passwords import hash_password
 from tests.browser import CHROMIUM, INSTALL_HINT
 from tests.db.test_seed_demo import fresh_database
-from tests.server_fixture import free_port
+from tests.server_fixture import STARTUP_SECONDS, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "web"
@@ -74,7 +74,7 @@ def demo_site() -> Iterator[str]:
 
 
 def _wait_ready(base: str, server: subprocess.Popen[bytes], log: IO[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
             log.seek(0)
@@ -85,7 +85,7 @@ def _wait_ready(base: str, server: subprocess.Popen[bytes], log: IO[bytes]) -> N
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("zhurnal serve did not answer /healthz within 60 s")
+    raise RuntimeError(f"zhurnal serve did not answer /healthz in {STARTUP_SECONDS} s")
 
 
 def run_spec(base: str, spec: str, timeout: float = 600) -> None:

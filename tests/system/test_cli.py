@@ -15,7 +15,7 @@ import psycopg
 
 from db.engine import DatabaseUrls, libpq_dsn
 from tests.factories import TwoSchools
-from tests.server_fixture import free_port
+from tests.server_fixture import STARTUP_SECONDS, free_port
 
 ZHURNAL = str(Path(sys.executable).parent / "zhurnal")
 
@@ -120,7 +120,7 @@ def test_serve_answers_graphql_with_a_token_from_the_token_command(
                             stderr=subprocess.PIPE, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
                 if httpx.get(f"{base}/healthz").status_code == 200:

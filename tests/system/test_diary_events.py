@@ -44,7 +44,7 @@ from schema.ids import to_global_id as gid
 from tenants.access import resolve_access
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
-from tests.server_fixture import free_port
+from tests.server_fixture import STARTUP_SECONDS, free_port
 from tests.sql_counter import count_statements
 from tests.system.test_cli import ZHURNAL
 
@@ -82,7 +82,7 @@ class Servers:
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while True:
         try:
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:

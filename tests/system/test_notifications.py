@@ -31,7 +31,7 @@ from schema.ids import to_global_id as gid
 from server import notify_worker as worker
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
-from tests.server_fixture import TEST_SETTINGS, free_port
+from tests.server_fixture import STARTUP_SECONDS, TEST_SETTINGS, free_port
 
 SECRET = TEST_SETTINGS.secret_key
 
@@ -419,7 +419,7 @@ def test_zhurnal_worker_killed_mid_delivery_delivers_once_after_restart(
     proc = subprocess.Popen([ZHURNAL, "worker", "--poll", "0.2", "--lease", "1"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + STARTUP_SECONDS
         while not inbox.stalled.is_set():
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the worker sent nothing"
