@@ -66,6 +66,9 @@ export function Grid({ page, view, selected, onSelect, onCommit, trailing, trail
   };
   const [focusWanted, setFocusWanted] = useState(false);
   useEffect(() => {
+    cellRefs.current.get(key(selected))?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, [selected.row, selected.col]);  // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => {
     if (focusWanted && !editing) {
       focusSelected();
       setFocusWanted(false);
@@ -172,7 +175,9 @@ export function Grid({ page, view, selected, onSelect, onCommit, trailing, trail
                   {lesson.lessonNumber ? <span className="jr-num">{lesson.lessonNumber} ур.</span> : null}
                 </th>
               ))}
-              {trailingHeads.map((head) => <th key={head} scope="col" className="jr-trail">{head}</th>)}
+              {trailingHeads.map((head, i) => (
+                <th key={head} scope="col" className={`jr-trail jr-trail-${trailingHeads.length - 1 - i}`}>{head}</th>
+              ))}
             </tr>
           </thead>
           <tbody>

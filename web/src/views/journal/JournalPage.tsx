@@ -266,11 +266,11 @@ function Results({ page, groupId, periodId, student }: { page: Page; groupId: st
   const explanation = data?.averageExplanation;
   return (
     <>
-      <td className="jr-trail" aria-label={`Средний балл: ${student.fullName}`}>{formatAverage(student.average)}</td>
-      <td className="jr-trail" aria-label={`Предварительная оценка: ${student.fullName}`} title={explanation?.summary}>
+      <td className="jr-trail jr-trail-2" aria-label={`Средний балл: ${student.fullName}`}>{formatAverage(student.average)}</td>
+      <td className="jr-trail jr-trail-1" aria-label={`Предварительная оценка: ${student.fullName}`} title={explanation?.summary}>
         {!numeric ? "—" : loading && !explanation ? "…" : explanation?.suggestedValue?.label ?? "—"}
       </td>
-      <td className="jr-trail" aria-label={`Оценка за период: ${student.fullName}`}>{student.periodGrade ?? "—"}</td>
+      <td className="jr-trail jr-trail-0" aria-label={`Оценка за период: ${student.fullName}`}>{student.periodGrade ?? "—"}</td>
     </>
   );
 }

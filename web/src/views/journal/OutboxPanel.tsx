@@ -22,12 +22,15 @@ export function OutboxPanel({ outbox, details = false, groupId }: { outbox: Outb
   if (!details) {
     const waiting = box.edits.filter((e) => e.state === "pending").length;
     const troubled = box.edits.length - waiting;
-    const text = waiting === 0 ? (box.online ? "Все изменения сохранены" : "Нет сети")
-      : !box.online ? `Нет сети · не отправлено: ${waiting}`
-        : `Отправляется: ${waiting}`;
+    const parts = [
+      !box.online ? "Нет сети" : "",
+      waiting ? `${box.online ? "отправляется" : "не отправлено"}: ${waiting}` : "",
+      troubled ? `требуют решения: ${troubled}` : "",
+    ].filter(Boolean);
+    const text = parts.length ? parts.join(" · ") : "Все изменения сохранены";
     return (
-      <p role="status" aria-label="Очередь изменений" className={`jr-outbox ${waiting || troubled ? "jr-outbox-busy" : ""}`}>
-        {text}{troubled ? ` · требуют решения: ${troubled}` : ""}
+      <p role="status" aria-label="Очередь изменений" className={`jr-outbox ${parts.length ? "jr-outbox-busy" : ""}`}>
+        {text[0].toUpperCase() + text.slice(1)}
       </p>
     );
   }

@@ -121,8 +121,9 @@ class Outbox {
     this.listeners.forEach((listener) => listener());
   }
 
-  private replace(edit: Edit): void {
-    this.set({ edits: this.state.edits.map((e) => (e.key === edit.key ? edit : e)) });
+  /** Put `edit` in the place of the edit keyed `key` (its own key, unless it gets a new one). */
+  private replace(edit: Edit, key = edit.key): void {
+    this.set({ edits: this.state.edits.map((e) => (e.key === key ? edit : e)) });
   }
 
   private remove(key: string): void {
@@ -159,7 +160,7 @@ class Outbox {
     if (!edit?.stored) return;
     const base = edit.kind === "marks" ? edit.stored.marks : edit.stored.code;
     this.replace({ ...edit, key: newKey(), base, state: "pending", sentOnce: false, message: null,
-                   stored: null, input: null } as Edit);
+                   stored: null, input: null } as Edit, key);
     void this.flush();
   }
 
@@ -180,7 +181,7 @@ class Outbox {
   retry(key: string): void {
     const edit = this.state.edits.find((e) => e.key === key);
     if (!edit) return;
-    this.replace({ ...edit, key: newKey(), state: "pending", sentOnce: false, message: null, input: null });
+    this.replace({ ...edit, key: newKey(), state: "pending", sentOnce: false, message: null, input: null }, key);
     void this.flush();
   }
 
@@ -343,7 +344,8 @@ class Outbox {
     } catch (error) {
       if (CombinedGraphQLErrors.is(error)
           || (ServerError.is(error) && error.statusCode >= 400 && error.statusCode < 500 && error.statusCode !== 429)) {
-        this.replace({ ...edit, state: "failed", message: error.message });
+        const latest = this.state.edits.find((e) => e.key === edit.key) ?? edit;
+        this.replace({ ...latest, state: "failed", message: error.message });
         return "done";
       }
       return "retry";  // no network, or the server is restarting: the edit waits
