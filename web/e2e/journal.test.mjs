@@ -18,7 +18,8 @@ after(async () => { await browser?.close(); });
 const ME = `{ me { schools { school { id } } groups { id name currentPeriod { id } }
   classes { groups { id name } } } }`;
 const JOURNAL = `query($g: ID!, $p: ID!) { journal(groupId: $g, periodId: $p) {
-  lessons { lessonId date lessonNumber status } students { studentId fullName startsOn endsOn marks attendance } } }`;
+  lessons { lessonId date lessonNumber status }
+  students { studentId fullName startsOn endsOn marks attendance average } } }`;
 const CELL = `query($g: ID!, $l: ID!, $s: ID!) { journalCell(groupId: $g, lessonId: $l, studentId: $s) {
   marks { markId label version } attendance { code version } } }`;
 const SET_MARKS = `mutation($input: SetMarksInput!) { setMarks(input: $input) {
@@ -79,8 +80,8 @@ test("a teacher types marks and attendance, reloads and sees them stored", async
   // given an empty cell at the last lesson held, and another one for an absence
   const { group, journal } = await firstJournal();
   let col = lastHeldColumn(journal);
-  while (col > 0 && emptyAt(journal, col).length < 3) col -= 1;
-  const [markStudent, absentStudent, clearedStudent] = emptyAt(journal, col);
+  while (col > 0 && emptyAt(journal, col).length < 4) col -= 1;
+  const [markStudent, absentStudent, clearedStudent, lateStudent] = emptyAt(journal, col);
   const lesson = journal.lessons[col];
   const page = await openJournal();
 
@@ -96,16 +97,24 @@ test("a teacher types marks and attendance, reloads and sees them stored", async
   await page.keyboard.press("ArrowDown");
   await page.keyboard.press("Delete");
   await saved(page);
+  // and «оп10» in a fourth, in the cell's editor (F2)
+  await page.getByRole("gridcell", { name: cellName(journal, lateStudent, col) }).click();
+  await page.keyboard.press("F2");
+  await page.getByRole("textbox", { name: `Запись: ${cellName(journal, lateStudent, col)}` }).pressSequentially("оп10");
+  await page.keyboard.press("Enter");
+  await saved(page);
 
   // then the API has them
   assert.deepEqual((await cellNow(group.id, lesson.lessonId, markStudent.studentId)).marks.map((m) => m.label), ["5"]);
   assert.equal((await cellNow(group.id, lesson.lessonId, absentStudent.studentId)).attendance?.code, "н");
   const cleared = await cellNow(group.id, lesson.lessonId, clearedStudent.studentId);
   assert.deepEqual(cleared.marks, []);
+  assert.equal((await cellNow(group.id, lesson.lessonId, lateStudent.studentId)).attendance?.code, "оп");
   // and attendance entered after the lesson day is flagged as late (LATE_ENTRY)
   const today = new Date().toLocaleDateString("sv-SE");
   if (lesson.date < today) {
     await page.getByRole("region", { name: "Предупреждения" }).getByText(absentStudent.fullName).waitFor();
+    await screenshot(page, "journal-late-entry");
   }
 
   // and after a reload the page shows what the API stored
@@ -117,6 +126,17 @@ test("a teacher types marks and attendance, reloads and sees them stored", async
   const { journal: stored } = await api(JOURNAL, { g: group.id, p: (await firstJournal()).periodId }, teacher);
   const row = stored.students.find((s) => s.studentId === markStudent.studentId);
   assert.equal(row.marks[col], "5");
+  // and the average and the suggested grade are the API's
+  const periodId = (await firstJournal()).periodId;
+  const { averageExplanation } = await api(`query($g: ID!, $p: ID!, $s: ID!) { averageExplanation(groupId: $g,
+    periodId: $p, studentId: $s) { average suggestedValue { label } } }`,
+    { g: group.id, p: periodId, s: markStudent.studentId }, teacher);
+  await suggestionsRead(page);
+  assert.equal(await page.getByRole("gridcell", { name: `Средний балл: ${markStudent.fullName}` }).textContent(),
+    row.average.toFixed(2).replace(".", ","));
+  assert.equal(averageExplanation.average, row.average);
+  assert.equal(await page.getByRole("gridcell", { name: `Предварительная оценка: ${markStudent.fullName}` }).textContent(),
+    averageExplanation.suggestedValue.label);
   await screenshot(page, "journal-desktop");
   assert.deepEqual(page.problems, []);
   assert.deepEqual(externalRequests(page), []);

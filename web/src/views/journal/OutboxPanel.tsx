@@ -63,7 +63,7 @@ export function OutboxPanel({ outbox, details = false, groupId }: { outbox: Outb
           <h2>{box.notices.length} {plural(box.notices.length, "запись внесена", "записи внесены", "записей внесено")} с опозданием</h2>
           <ul>
             {box.notices.map((notice) => (
-              <li key={notice.key}>{notice.text}
+              <li key={notice.key} title={notice.detail}>{notice.text}
                 <button type="button" className="jr-link" aria-label="Скрыть предупреждение"
                         onClick={() => outbox.dismissNotice(notice.key)}>×</button>
               </li>

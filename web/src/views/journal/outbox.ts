@@ -5,6 +5,7 @@
 // edit is held as a conflict showing both values, and the teacher chooses.
 import { CombinedGraphQLErrors, ServerError } from "@apollo/client/errors";
 import { client } from "../../api/client";
+import { storedTokens } from "../../auth/session";
 import type {
   AttendanceInputKind, JournalCellNowQuery, SetAttendanceInput, SetMarksInput, UserError,
 } from "../../gql/graphql";
@@ -52,7 +53,7 @@ export type Edit = MarksEdit | AttendanceEdit;
 export type NewEdit = Omit<MarksEdit, "key" | "madeAt" | "madeOffline" | "state" | "sentOnce" | "message" | "stored" | "input">
   | Omit<AttendanceEdit, "key" | "madeAt" | "madeOffline" | "state" | "sentOnce" | "message" | "stored" | "input">;
 
-export interface Notice { key: string; cell: string; text: string }
+export interface Notice { key: string; cell: string; text: string; detail: string }
 
 export interface OutboxState {
   edits: Edit[];
@@ -202,7 +203,8 @@ class Outbox {
     this.flushing = true;
     this.set({ sending: true }, false);
     try {
-      while (navigator.onLine) {
+      // Logged out: the edits wait for the same login to come back.
+      while (navigator.onLine && storedTokens() !== null) {
         const next = this.nextSendable();
         if (!next) break;
         this.inFlight = next.key;
@@ -330,9 +332,11 @@ class Outbox {
         return "done";
       }
       const cell = cellId(current.lessonId, current.studentId);
+      // The server's message (in English) is kept as the detail; the notice says it in Russian.
+      const what = current.kind === "marks" ? "отметка внесена позже срока" : "посещаемость внесена после дня урока";
       const notices = payload.warnings.map((w, i) => ({
-        key: `${current.key}:${i}`, cell,
-        text: `${current.studentName}, ${current.lessonLabel}: ${w.code === "LATE_ENTRY" ? "внесено с опозданием" : w.code} — ${w.message}`,
+        key: `${current.key}:${i}`, cell, detail: w.message,
+        text: `${current.studentName}, ${current.lessonLabel}: ${w.code === "LATE_ENTRY" ? what : w.message}`,
       }));
       this.set({
         edits: this.state.edits.filter((e) => e.key !== current.key),
