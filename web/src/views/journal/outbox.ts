@@ -101,11 +101,13 @@ class Outbox {
     this.state = { edits, online: navigator.onLine, sending: false, settled: [], notices: [], revision: 0 };
     window.addEventListener("online", this.onOnline);
     window.addEventListener("offline", this.onOffline);
+    window.addEventListener("storage", this.onStorage);
   }
 
   close(): void {
     window.removeEventListener("online", this.onOnline);
     window.removeEventListener("offline", this.onOffline);
+    window.removeEventListener("storage", this.onStorage);
     if (this.timer !== null) window.clearTimeout(this.timer);
   }
 
@@ -133,6 +135,12 @@ class Outbox {
 
   private onOnline = () => { this.retries = 0; this.set({ online: true }, false); void this.flush(); };
   private onOffline = () => { this.set({ online: false }, false); };
+  // Another tab of the same login changed the outbox: take its list (a resend that both tabs
+  // make is harmless, the clientKey answers it with the first result).
+  private onStorage = (event: StorageEvent) => {
+    if (event.key !== this.storageKey) return;
+    this.set({ edits: event.newValue ? (JSON.parse(event.newValue) as Edit[]) : [] }, false);
+  };
 
   /** Queue an edit; an unsent edit of the same cell is replaced rather than followed. */
   add(edit: NewEdit): void {
