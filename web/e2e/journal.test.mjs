@@ -246,6 +246,31 @@ test("a cell changed by someone else meanwhile shows both values and the teacher
   await page.context().close();
 });
 
+test("a closed period takes no entries from a teacher", async () => {
+  const { me } = await api(`{ me { groups { id name periods { id name closedAt } } } }`, {}, teacher);
+  const group = me.groups.find((g) => g.periods.some((p) => p.closedAt));
+  const period = group.periods.find((p) => p.closedAt);
+  const { journal } = await api(JOURNAL, { g: group.id, p: period.id }, teacher);
+  const col = journal.lessons.findIndex((l) => l.status !== "CANCELLED");
+  const student = journal.students.find((s) => !s.marks[col] && !s.attendance[col]) ?? journal.students[0];
+  const page = await openJournal();
+  // (each choice waits for the grid's requests: leaving a grid aborts those under way)
+  await suggestionsRead(page);
+  await page.getByRole("combobox", { name: "Группа", exact: true }).selectOption({ label: group.name });
+  await page.getByRole("grid", { name: new RegExp(`^Журнал: ${group.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")},`) }).waitFor();
+  await suggestionsRead(page);
+  await page.getByRole("combobox", { name: "Период", exact: true }).selectOption({ label: `${period.name} (закрыт)` });
+  await page.getByRole("grid", { name: `Журнал: ${group.name}, ${period.name}` }).waitFor();
+  await page.getByRole("gridcell", { name: cellName(journal, student, col) }).click();
+  await page.keyboard.press("5");
+  await page.getByRole("alert").filter({ hasText: "Период закрыт" }).waitFor();
+  await saved(page);
+  const cell = await cellNow(group.id, journal.lessons[col].lessonId, student.studentId);
+  assert.equal(cell.marks.map((m) => m.label).join(" "), student.marks[col] ?? "");
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test("topic and homework of a lesson are saved", async () => {
   const { group, journal } = await firstJournal();
   const col = lastHeldColumn(journal);
@@ -281,7 +306,7 @@ test("the groups are the teacher's own; another school's group is never shown", 
   await page.goto(`${BASE}/app/journal?group=${encodeURIComponent(foreignGroup.id)}&period=${encodeURIComponent(foreignGroup.currentPeriod.id)}`);
   await page.getByRole("grid").waitFor();
   // then the choice holds the teacher's groups only, and the grid is one of them
-  const options = await page.getByLabel("Группа").locator("option").allTextContents();
+  const options = await page.getByRole("combobox", { name: "Группа", exact: true }).locator("option").allTextContents();
   assert.deepEqual(new Set(options), own);
   assert.ok(!options.includes(foreignGroup.name) || own.has(foreignGroup.name));
   const grid = await page.getByRole("grid").getAttribute("aria-label");
@@ -310,7 +335,7 @@ test("an administrator chooses among every group of the school", async () => {
     if (!studyGroups.pageInfo.hasNextPage) break;
     after = studyGroups.pageInfo.endCursor;
   }
-  assert.equal(await page.getByLabel("Группа").locator("option").count(), count);
+  assert.equal(await page.getByRole("combobox", { name: "Группа", exact: true }).locator("option").count(), count);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

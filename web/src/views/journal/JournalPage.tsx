@@ -169,6 +169,8 @@ function PeriodJournal({ login, groupId, period }: PeriodProps) {
     return <p className="status">{!page.lessons.length ? "В этом периоде у группы нет уроков." : "В группе нет учеников."}</p>;
   }
 
+  const administers = viewer.data?.me.schools.some((s) => s.roles.includes("ADMINISTRATOR")) ?? false;
+  const closedForMe = period.closedAt != null && !administers;
   const edits = box.edits.filter((e) => e.groupId === groupId);
   const lastEdit = new Map<string, Edit>();
   for (const edit of edits) lastEdit.set(`${edit.kind}|${cellId(edit.lessonId, edit.studentId)}`, edit);
@@ -188,7 +190,8 @@ function PeriodJournal({ login, groupId, period }: PeriodProps) {
     const states = [markEdit?.state, codeEdit?.state];
     const state = states.includes("conflict") ? "conflict" : states.includes("failed") ? "failed"
       : markEdit || codeEdit ? "pending" : null;
-    const locked = lesson.status === "CANCELLED" ? "Урок отменён: записи не принимаются"
+    const locked = closedForMe ? "Период закрыт: изменения вносит только администратор"
+      : lesson.status === "CANCELLED" ? "Урок отменён: записи не принимаются"
       : lesson.date < student.startsOn || (student.endsOn && lesson.date > student.endsOn)
         ? "В этот день ученик не состоял в группе" : null;
     return { marks, code, state, late: lateCells.has(id), locked };
@@ -227,7 +230,8 @@ function PeriodJournal({ login, groupId, period }: PeriodProps) {
             </select>
           </label>
         )}
-        {period.closedAt && <p className="jr-note">Период закрыт: изменения примет только администратор.</p>}
+        {period.closedAt && <p className="jr-note">Период закрыт: {administers ? "вы вносите изменения как администратор."
+          : "изменения вносит только администратор."}</p>}
         {page.withoutMarks && <p className="jr-note">Группа учится без отметок: записывается только посещаемость.</p>}
       </div>
       <OutboxPanel outbox={outbox} details groupId={groupId} />
