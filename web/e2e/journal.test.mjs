@@ -137,6 +137,14 @@ test("a teacher types marks and attendance, reloads and sees them stored", async
   assert.equal(averageExplanation.average, row.average);
   assert.equal(await page.getByRole("gridcell", { name: `Предварительная оценка: ${markStudent.fullName}` }).textContent(),
     averageExplanation.suggestedValue.label);
+  // and the cell's detail tells the mark's work type, as the API does
+  await page.getByRole("gridcell", { name: cellName(journal, markStudent, col) }).click();
+  const detail = page.getByRole("region", { name: "Подробности клетки" });
+  await detail.getByRole("button", { name: /^Подробно о клетке/ }).click();
+  const { journalCell } = await api(`query($g: ID!, $l: ID!, $s: ID!) { journalCell(groupId: $g, lessonId: $l,
+    studentId: $s) { marks { label workType weight } } }`, { g: group.id, l: lesson.lessonId, s: markStudent.studentId }, teacher);
+  const [mark] = journalCell.marks;
+  await detail.getByText(`${mark.label} — ${mark.workType} (вес ${mark.weight})`, { exact: false }).waitFor();
   await screenshot(page, "journal-desktop");
   assert.deepEqual(page.problems, []);
   assert.deepEqual(externalRequests(page), []);

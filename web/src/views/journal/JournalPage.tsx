@@ -9,6 +9,7 @@ import type { JournalGroupChoiceFragment, JournalGridQuery, SchoolGroupsQuery } 
 import { ATTENDANCE_HELP, type Typed } from "./cells";
 import { JournalGroupsDocument, JournalPageDocument, SchoolGroupsDocument, SuggestionDocument } from "./documents";
 import { Grid, cellName, type CellView, type Pos, type Student } from "./Grid";
+import { CellDetail } from "./CellDetail";
 import { LessonPanel } from "./LessonPanel";
 import { OutboxPanel } from "./OutboxPanel";
 import { cellId, outboxOf, type Edit } from "./outbox";
@@ -219,6 +220,8 @@ function PeriodJournal({ login, groupId, period }: PeriodProps) {
 
   const selectedLesson = page.lessons[Math.min(selected.col, page.lessons.length - 1)];
   const lessonRow = data?.lessons.find((l) => l.id === selectedLesson.lessonId);
+  const selectedRow = Math.min(selected.row, page.students.length - 1);
+  const selectedStudent = page.students[selectedRow];
 
   return (
     <>
@@ -245,8 +248,15 @@ function PeriodJournal({ login, groupId, period }: PeriodProps) {
             trailingHeads={["Ср. балл", "Предв. оценка", "За период"]}
             trailing={(student) => <Results page={page} groupId={groupId} periodId={period.id} student={student} />} />
       {loading && <p className="jr-note" aria-live="polite">Обновление…</p>}
+      <div className="jr-below">
       <LessonPanel key={selectedLesson.lessonId} lesson={selectedLesson} version={lessonRow?.version ?? null}
                    onSaved={() => void refetch()} />
+      {selectedStudent && (
+        <CellDetail key={`${selectedLesson.lessonId}|${selectedStudent.studentId}`} groupId={groupId}
+                    lessonId={selectedLesson.lessonId} studentId={selectedStudent.studentId}
+                    name={cellName(page, { row: selectedRow, col: page.lessons.indexOf(selectedLesson) })} />
+      )}
+      </div>
     </>
   );
 }
