@@ -63,7 +63,7 @@ function useGroups() {
     return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name, "ru", { numeric: true }));
   }, [data, schoolGroups]);
   const waiting = loading || (adminSchools.length > 0 && schoolGroups === null);
-  return { groups, loading: waiting, error, schoolId: data?.me.schools[0]?.school.id };
+  return { groups, loading: waiting, error };
 }
 
 export function JournalPage() {

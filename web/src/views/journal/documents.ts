@@ -1,7 +1,8 @@
 // The GraphQL documents of the teacher's journal; codegen types them (../../gql).
 import { graphql } from "../../gql";
 
-const GROUP_FIELDS = graphql(`
+/** A group as the group and period choice needs it. */
+export const JournalGroupChoice = graphql(`
   fragment JournalGroupChoice on StudyGroup {
     id
     name
@@ -10,7 +11,6 @@ const GROUP_FIELDS = graphql(`
     currentPeriod { id }
   }
 `);
-void GROUP_FIELDS;
 
 /** The groups a teacher teaches and those of the classes they lead; the schools they administer. */
 export const JournalGroupsDocument = graphql(`
