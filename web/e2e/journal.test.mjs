@@ -328,17 +328,23 @@ test("the groups are the teacher's own; another school's group is never shown", 
   await page.context().close();
 });
 
-test("an administrator chooses among every group of the school", async () => {
+test("an administrator chooses among every group of the school's current year", async () => {
   const page = await newPage(browser);
   await logIn(page, "g1.admin");
   await page.waitForURL(`${BASE}/app/journal`);
   await page.getByRole("grid").waitFor();
   const { me } = await api(`{ me { schools { school { id } } } }`, {}, admin);
+  const { academicYears } = await api(`query($s: ID!) { academicYears(schoolId: $s) { edges { node { id startsOn endsOn } } } }`,
+    { s: me.schools[0].school.id }, admin);
+  const today = new Date().toLocaleDateString("sv-SE");
+  const years = academicYears.edges.map((e) => e.node);
+  const year = years.find((y) => y.startsOn <= today && today <= y.endsOn) ?? years[0];
   let count = 0;
   let after = null;
   for (;;) {
-    const { studyGroups } = await api(`query($s: ID!, $a: String) { studyGroups(schoolId: $s, first: 100, after: $a) {
-      pageInfo { hasNextPage endCursor } edges { node { id } } } }`, { s: me.schools[0].school.id, a: after }, admin);
+    const { studyGroups } = await api(`query($s: ID!, $y: ID, $a: String) { studyGroups(schoolId: $s,
+      academicYearId: $y, first: 100, after: $a) { pageInfo { hasNextPage endCursor } edges { node { id } } } }`,
+      { s: me.schools[0].school.id, y: year.id, a: after }, admin);
     count += studyGroups.edges.length;
     if (!studyGroups.pageInfo.hasNextPage) break;
     after = studyGroups.pageInfo.endCursor;

@@ -7,7 +7,9 @@ import { useSearchParams } from "react-router-dom";
 import { useViewer } from "../../auth/viewer";
 import type { JournalGroupChoiceFragment, JournalGridQuery, SchoolGroupsQuery } from "../../gql/graphql";
 import { ATTENDANCE_HELP, type Typed } from "./cells";
-import { JournalGroupsDocument, JournalPageDocument, SchoolGroupsDocument, SuggestionDocument } from "./documents";
+import {
+  JournalGroupsDocument, JournalPageDocument, SchoolGroupsDocument, SchoolYearsDocument, SuggestionDocument,
+} from "./documents";
 import { Grid, cellName, type CellView, type Pos, type Student } from "./Grid";
 import { CellDetail } from "./CellDetail";
 import { LessonPanel } from "./LessonPanel";
@@ -43,9 +45,14 @@ function useGroups() {
     void (async () => {
       const found: Group[] = [];
       for (const schoolId of adminSchools) {
+        // the year holding today, else the latest one (past years' groups stay out of the list)
+        const { data: years } = await apollo.query({ query: SchoolYearsDocument, variables: { schoolId } });
+        const today = todayIso();
+        const list = years?.academicYears.edges.map((e) => e.node) ?? [];
+        const yearId = (list.find((y) => y.startsOn <= today && today <= y.endsOn) ?? list[0])?.id ?? null;
         let after: string | null = null;
         for (;;) {
-          const { data: page }: { data?: SchoolGroupsQuery } = await apollo.query({ query: SchoolGroupsDocument, variables: { schoolId, after } });
+          const { data: page }: { data?: SchoolGroupsQuery } = await apollo.query({ query: SchoolGroupsDocument, variables: { schoolId, yearId, after } });
           if (!page) break;
           found.push(...page.studyGroups.edges.map((e) => e.node));
           if (!page.studyGroups.pageInfo.hasNextPage) break;

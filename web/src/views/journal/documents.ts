@@ -24,10 +24,17 @@ export const JournalGroupsDocument = graphql(`
   }
 `);
 
-/** An administrator's choice: every group of the school, a page at a time. */
+/** The school's academic years, latest first: an administrator's groups are of the current one. */
+export const SchoolYearsDocument = graphql(`
+  query SchoolYears($schoolId: ID!) {
+    academicYears(schoolId: $schoolId, first: 5) { edges { node { id startsOn endsOn } } }
+  }
+`);
+
+/** An administrator's choice: every group of the school in a year, a page at a time. */
 export const SchoolGroupsDocument = graphql(`
-  query SchoolGroups($schoolId: ID!, $after: String) {
-    studyGroups(schoolId: $schoolId, first: 100, after: $after) {
+  query SchoolGroups($schoolId: ID!, $yearId: ID, $after: String) {
+    studyGroups(schoolId: $schoolId, academicYearId: $yearId, first: 100, after: $after) {
       pageInfo { hasNextPage endCursor }
       edges { node { ...JournalGroupChoice } }
     }
