@@ -180,14 +180,7 @@ def worker(
     import httpx
 
     from db.engine import app_engine, app_sessions
-    from server.notify_worker import (
-        SmtpSettings,
-        by_channel,
-        email_sender,
-        run_forever,
-        run_once,
-        webhook_sender,
-    )
+    from server.notify_worker import SmtpSettings, all_channels, run_forever, run_once
     from server.settings import ServerSettings
 
     urls = _urls()
@@ -199,8 +192,7 @@ def worker(
         engine = app_engine(urls.app, pool_size=2)
         client = httpx.AsyncClient(follow_redirects=False)
         try:
-            send = by_channel(email=email_sender(smtp, settings.secret_key),
-                              webhook=webhook_sender(client))
+            send = all_channels(smtp, settings.secret_key, client)
             if once:
                 done = await run_once(app_sessions(engine), send,
                                       lease=timedelta(seconds=lease))

@@ -19,7 +19,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.engine import transaction
 from db.models import School
 from db.tenancy import set_tenant_async
-from resolvers.notifications import queue, webhooks
+from resolvers.notifications import digest, queue, webhooks
 from resolvers.notifications.unsubscribe import make_token
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ KIND_TEXT = {
 }
 # A message's email says only that one arrived (no sender, no text): it is read in the diary.
 MESSAGE_SUBJECT = "Новое сообщение в дневнике"
+# A digest's subject names the day only.
+DIGEST_SUBJECT = "Электронный дневник: сводка за {day}"
 
 
 @dataclass(frozen=True)
@@ -74,14 +76,33 @@ class SmtpSettings:
                    public_url=env("ZHURNAL_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"))
 
 
+def _item_lines(kind: str, first_name: str | None, subject: str | None, entity: str,
+                entity_id: object) -> list[str]:
+    """What an email says of one change: which kind of entry, for which child, in which
+    subject (only what the recipient may see in the diary); a message by its id alone."""
+    lines = [KIND_TEXT.get(kind, "Новая запись") + "."]
+    if first_name:
+        lines.append(f"Ученик: {first_name}.")
+    if subject:
+        lines.append(f"Предмет: {subject}.")
+    if kind == "message":
+        lines.append(f"Номер: {entity}/{entity_id}.")
+    return lines
+
+
 def build_email(d: queue.Claimed, smtp: SmtpSettings, secret: str) -> EmailMessage:
     """The message of one delivery: a subject with no mark and no name, a body with only what
     the recipient may see (which kind of entry, for which of their children, in which subject;
-    the entry itself is read in the diary), and an unsubscribe link."""
+    the entry itself is read in the diary), and an unsubscribe link. A digest lists each
+    change of its day so."""
     link = (f"{smtp.public_url}/notifications/unsubscribe?token="
-            f"{make_token(secret, d.school_id, d.recipient_id, d.channel)}")
+            f"{make_token(secret, d.school_id, d.recipient_id, queue.CHANNEL_EMAIL)}")
     msg = EmailMessage()
-    msg["Subject"] = MESSAGE_SUBJECT if d.kind == "message" else SUBJECT
+    if d.channel == queue.CHANNEL_DIGEST:
+        day = d.idempotency_key.rsplit(":", 1)[-1]
+        msg["Subject"] = DIGEST_SUBJECT.format(day=".".join(reversed(day.split("-"))))
+    else:
+        msg["Subject"] = MESSAGE_SUBJECT if d.kind == "message" else SUBJECT
     msg["From"] = smtp.sender
     msg["To"] = d.email or ""
     msg["Date"] = formatdate(localtime=False)
@@ -89,13 +110,15 @@ def build_email(d: queue.Claimed, smtp: SmtpSettings, secret: str) -> EmailMessa
     msg["X-Zhurnal-Idempotency-Key"] = d.idempotency_key
     msg["List-Unsubscribe"] = f"<{link}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    lines = [KIND_TEXT.get(d.kind, "Новая запись") + "."]
-    if d.student_first_name:
-        lines.append(f"Ученик: {d.student_first_name}.")
-    if d.subject_name:
-        lines.append(f"Предмет: {d.subject_name}.")
-    if d.kind == "message":
-        lines.append(f"Номер: {d.entity}/{d.entity_id}.")
+    if d.channel == queue.CHANNEL_DIGEST:
+        lines = [f"Записей за день: {len(d.items)}.", ""]
+        for n, item in enumerate(d.items, 1):
+            found = _item_lines(item.kind, item.student_first_name, item.subject_name,
+                                item.entity, item.entity_id)
+            lines += [f"{n}. {found[0]}", *(f"   {line}" for line in found[1:])]
+    else:
+        lines = _item_lines(d.kind, d.student_first_name, d.subject_name, d.entity,
+                            d.entity_id)
     lines += ["", "Подробности — в электронном дневнике.", "",
               f"Отписаться от писем: {link}"]
     msg.set_content("\n".join(lines))
@@ -133,6 +156,8 @@ def email_sender(smtp: SmtpSettings, secret: str) -> Sender:
     async def send(d: queue.Claimed) -> int | None:
         if not d.email:
             raise DeliveryFailed("the recipient has no email address any more")
+        if d.channel == queue.CHANNEL_DIGEST and not d.items:
+            return None  # its changes are gone (purged with their rows): nothing to say
         await asyncio.to_thread(send_email, build_email(d, smtp, secret), smtp)
         return None
     return send
@@ -177,6 +202,12 @@ def by_channel(**senders: Sender) -> Sender:
     return send
 
 
+def all_channels(smtp: SmtpSettings, secret: str, client: httpx.AsyncClient) -> Sender:
+    """The sender `zhurnal worker` uses: email and digests over SMTP, webhooks with `client`."""
+    mail = email_sender(smtp, secret)
+    return by_channel(email=mail, digest=mail, webhook=webhook_sender(client))
+
+
 async def _all_schools(session: AsyncSession) -> None:
     schools = (await session.scalars(select(School.id))).all()
     await set_tenant_async(session, schools)
@@ -185,14 +216,17 @@ async def _all_schools(session: AsyncSession) -> None:
 async def run_once(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
                    max_attempts: int = queue.MAX_ATTEMPTS,
                    base: timedelta = queue.BACKOFF_BASE,
-                   lease: timedelta = queue.LEASE, batch: int = queue.BATCH) -> int:
-    """One pass: fan out, claim, send, record. The number of deliveries attempted."""
+                   lease: timedelta = queue.LEASE, batch: int = queue.BATCH,
+                   now: datetime | None = None) -> int:
+    """One pass: fan out, make the digests whose hour has come, claim, send, record. The
+    number of deliveries attempted. `now` stands for the clock (a test drives it)."""
     async with transaction(sessions) as session:
         await _all_schools(session)
-        await queue.fan_out(session, batch=batch)
+        await queue.fan_out(session, batch=batch, now=now)
+        await digest.assemble(session, now=now, batch=batch * 10)
     async with transaction(sessions) as session:
         await _all_schools(session)
-        claimed = await queue.claim(session, lease=lease, batch=batch)
+        claimed = await queue.claim(session, lease=lease, batch=batch, now=now)
     for d in claimed:
         try:
             status = await send(d)
@@ -204,7 +238,8 @@ async def run_once(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
             async with transaction(sessions) as session:
                 await set_tenant_async(session, [d.school_id])
                 await queue.record_failure(session, d, reason, max_attempts=max_attempts,
-                                           base=base, response=getattr(err, "status", None))
+                                           base=base, response=getattr(err, "status", None),
+                                           now=now)
             continue
         async with transaction(sessions) as session:
             await set_tenant_async(session, [d.school_id])

@@ -34,7 +34,7 @@ mutation Retry($id: ID!) {
 SET = """
 mutation Set($input: SetNotificationPreferencesInput!) {
   setNotificationPreferences(input: $input) {
-    preferences { email emailEnabled events quietFrom quietUntil }
+    preferences { email emailEnabled events quietFrom quietUntil emailMode messagesByEmail }
     errors { field code message }
   }
 }
@@ -42,6 +42,11 @@ mutation Set($input: SetNotificationPreferencesInput!) {
 GET = """
 query Get($personId: ID!) {
   notificationPreferences(personId: $personId) { email emailEnabled events }
+}
+"""
+GET_MODE = """
+query Get($personId: ID!) {
+  notificationPreferences(personId: $personId) { emailMode messagesByEmail }
 }
 """
 NODE = "query N($id: ID!) { node(id: $id) { ... on NotificationDelivery { status } } }"
@@ -148,12 +153,14 @@ def test_a_guardian_sets_and_reads_their_own_preferences(
     person = gid("Person", schools.b.people["guardian"])
     result = gql.post(SET, {"input": {
         "personId": person, "email": "parent@example.test", "events": ["MARK", "GRADE"],
-        "quietFrom": "22:00:00", "quietUntil": "07:00:00"}},
+        "quietFrom": "22:00:00", "quietUntil": "07:00:00", "emailMode": "DAILY_DIGEST",
+        "messagesByEmail": False}},
         token=guardian)["data"]["setNotificationPreferences"]
     assert result["errors"] == []
     assert result["preferences"] == {"email": "parent@example.test", "emailEnabled": True,
                                      "events": ["GRADE", "MARK"], "quietFrom": "22:00:00",
-                                     "quietUntil": "07:00:00"}
+                                     "quietUntil": "07:00:00", "emailMode": "DAILY_DIGEST",
+                                     "messagesByEmail": False}
     read = gql.post(GET, {"personId": person}, token=guardian)["data"]
     assert read["notificationPreferences"]["email"] == "parent@example.test"
     # replaced whole
@@ -162,6 +169,8 @@ def test_a_guardian_sets_and_reads_their_own_preferences(
     read = gql.post(GET, {"personId": person}, token=guardian)["data"]
     assert read["notificationPreferences"] == {"email": "p2@example.test",
                                                "emailEnabled": False, "events": None}
+    assert gql.post(GET_MODE, {"personId": person}, token=guardian)["data"][
+        "notificationPreferences"] == {"emailMode": "IMMEDIATE", "messagesByEmail": True}
     with owner_session(database.owner) as s:
         set_tenant(s, [schools.b.id])
         actions = s.scalars(select(m.AuditEntry.action).where(

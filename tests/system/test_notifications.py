@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from email import policy
 from email.message import Message
+from typing import Any
 
 import httpx
 import pytest
@@ -142,18 +143,18 @@ def deliveries(database: DatabaseUrls, school_id: uuid.UUID,
 
 
 async def drain(sessions: async_sessionmaker[AsyncSession], settings: worker.SmtpSettings,
-                **options: object) -> int:
-    """One pass of the worker with both channels, as `zhurnal worker` runs it, after the
+                **options: Any) -> int:
+    """One pass of the worker with every channel, as `zhurnal worker` runs it, after the
     whole outbox is fanned out (other tests of this process leave rows in it)."""
-    await fan_out_all(sessions)
+    await fan_out_all(sessions, now=options.get("now"))
     options.setdefault("batch", 1000)
     async with httpx.AsyncClient() as client:
-        send = worker.by_channel(email=worker.email_sender(settings, SECRET),
-                                 webhook=worker.webhook_sender(client))
+        send = worker.all_channels(settings, SECRET, client)
         return await worker.run_once(sessions, send, **options)
 
 
-async def fan_out_all(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def fan_out_all(sessions: async_sessionmaker[AsyncSession], *,
+                      now: datetime | None = None) -> None:
     while True:
         async with transaction(sessions) as s:
             await set_tenant_async(s, (await s.scalars(select(m.School.id))).all())
@@ -161,7 +162,7 @@ async def fan_out_all(sessions: async_sessionmaker[AsyncSession]) -> None:
                                      .where(m.NotificationOutbox.fanned_out_at.is_(None)))
             if not pending:
                 break
-            await queue.fan_out(s, batch=1000)
+            await queue.fan_out(s, batch=1000, now=now)
 
 
 def test_a_committed_mark_writes_one_outbox_row(database: DatabaseUrls,
@@ -605,3 +606,114 @@ async def test_a_failing_webhook_is_retried_then_dead_and_replayed_on_request(
     got = mine(receiver, mark_id)
     assert len(got) == 4
     assert len({h["x-zhurnal-delivery"] for h, _ in got}) == 1
+
+
+def school_zone(database: DatabaseUrls, school_id: uuid.UUID) -> str:
+    with owner_session(database.owner) as s:
+        return s.scalar(select(m.School.timezone).where(m.School.id == school_id)) or ""
+
+
+
+async def test_a_daily_digest_gathers_the_day_into_one_email_at_the_school_hour(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions) -> None:
+    # given a student who takes a daily digest (their guardian hears of each change at once)
+    inbox, settings = smtp
+    jg, student, guardian = family(database, schools, email_mode="digest")
+    await drain(sessions, settings)
+    zone = school_zone(database, jg.school.id)
+    start = datetime.now(UTC)
+    hour = queue.digest_time(start, zone, queue.DEFAULT_DIGEST_HOUR)
+    # when marks come in over the day, the clock driven up to the school's digest hour
+    first = add_mark(database, jg)
+    await drain(sessions, settings, now=start)
+    add_mark(database, jg)
+    await drain(sessions, settings, now=hour - timedelta(minutes=1))
+    assert inbox.to(student) == [], "nothing before the hour"
+    assert len(inbox.to(guardian)) == 2
+    held = [r for r in deliveries(database, jg.school.id, first)
+            if r.recipient_id == jg.students[0]]
+    assert [r.status for r in held] == ["held"]
+    assert held[0].next_attempt_at == hour
+    await drain(sessions, settings, now=hour + timedelta(minutes=1))
+    # then one email lists both, its subject naming the day only
+    got = inbox.to(student)
+    assert len(got) == 1
+    local_day = hour.astimezone(queue.ZoneInfo(zone)).date()
+    assert got[0]["Subject"] == f"Электронный дневник: сводка за {local_day:%d.%m.%Y}"
+    body = got[0].get_content()
+    assert "Записей за день: 2." in body
+    assert body.count("Новая или изменённая отметка") == 2
+    assert "Секретный" not in body and "Фамилия" not in body
+    assert "/notifications/unsubscribe?token=" in body
+    assert got[0]["X-Zhurnal-Idempotency-Key"].strip() == (
+        f"digest:{jg.students[0]}:{local_day:%Y-%m-%d}")
+    # and a restarted worker (a new engine, the same clock or later) sends nothing twice
+    engine = app_engine(database.app)
+    try:
+        restarted = app_sessions(engine)
+        await drain(restarted, settings, now=hour + timedelta(minutes=2))
+        await drain(restarted, settings, now=hour + timedelta(hours=3))
+    finally:
+        await engine.dispose()
+    assert len(inbox.to(student)) == 1
+    # a mark after the hour waits for the next day's digest
+    add_mark(database, jg)
+    await drain(sessions, settings, now=hour + timedelta(minutes=10))
+    await drain(sessions, settings, now=hour + timedelta(hours=23))
+    assert len(inbox.to(student)) == 1
+    await drain(sessions, settings, now=hour + timedelta(days=1, minutes=1))
+    got = inbox.to(student)
+    assert len(got) == 2 and "Записей за день: 1." in got[1].get_content()
+    assert len({msg["Message-ID"] for msg in got}) == 2
+
+
+def test_the_digest_hour_is_the_school_local_hour_today_or_tomorrow() -> None:
+    tz = "Asia/Yakutsk"  # UTC+9: 18:00 local is 09:00 UTC
+    morning = datetime(2026, 1, 10, 1, 0, tzinfo=UTC)  # 10:00 local
+    assert queue.digest_time(morning, tz, 18) == datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+    evening = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)  # 18:00 local: today's has come
+    assert queue.digest_time(evening, tz, 18) == datetime(2026, 1, 11, 9, 0, tzinfo=UTC)
+
+
+def write_message(database: DatabaseUrls, jg: JournalGroup) -> uuid.UUID:
+    """A message of the group's teacher to the first student's guardian, with its outbox row,
+    as resolvers/messages writes them."""
+    school, thread, message = jg.school.id, uuid.uuid4(), uuid.uuid4()
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school])
+        s.add(m.MessageThread(school_id=school, id=thread, student_id=jg.students[0],
+                              staff_id=jg.teacher_id, started_by_id=jg.teacher_id))
+        s.flush()
+        for person in (jg.teacher_id, jg.guardian_id):
+            s.add(m.MessageParticipant(school_id=school, id=uuid.uuid4(), thread_id=thread,
+                                       person_id=person))
+        s.add(m.Message(school_id=school, id=message, thread_id=thread,
+                        author_id=jg.teacher_id, body="Зайдите в школу"))
+        s.flush()
+        s.add(m.NotificationOutbox(school_id=school, id=uuid.uuid4(), kind="message",
+                                   entity="messages", op="insert", entity_id=message))
+    return message
+
+
+async def test_a_guardian_who_turned_message_email_off_gets_marks_but_no_message_email(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions) -> None:
+    inbox, settings = smtp
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    address = f"quiet-{uuid.uuid4().hex[:8]}@example.test"
+    prefer(database, jg.school.id, jg.guardian_id, address, message_email=False)
+    write_message(database, jg)
+    add_mark(database, jg)
+    await drain(sessions, settings)
+    got = inbox.to(address)
+    assert [msg["Subject"] for msg in got] == ["Новая запись в дневнике"]
+    # with it on, the message is emailed (naming no one, carrying no text)
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        s.execute(text("UPDATE notification_preferences SET message_email = true "
+                       "WHERE school_id = :s AND person_id = :p"),
+                  {"s": jg.school.id, "p": jg.guardian_id})
+    write_message(database, jg)
+    await drain(sessions, settings)
+    got = inbox.to(address)
+    assert [msg["Subject"] for msg in got][1:] == ["Новое сообщение в дневнике"]
+    assert "Зайдите" not in got[1].get_content()
