@@ -27,10 +27,11 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.audit import seal
 from db.engine import transaction
 from db.models import School
 from db.tenancy import set_tenant_async
-from resolvers.notifications import digest, queue, webhooks
+from resolvers.notifications import digest, push, queue, webhooks
 from resolvers.notifications.unsubscribe import make_token
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,47 @@ def webhook_sender(client: httpx.AsyncClient) -> Sender:
     return send
 
 
+class SubscriptionGone(DeliveryFailed):
+    """The push service no longer knows the subscription (404 or 410): it is deleted."""
+
+
+PUSH_TTL = 24 * 3600  # a browser offline for a day misses the push; the diary still has it
+
+
+def push_sender(vapid: push.VapidKeys | None) -> Sender:
+    """Encrypt the payload for the browser (RFC 8291, aes128gcm) and POST it to its push
+    service with a VAPID token (pywebpush); any answer up to 202 is delivered."""
+    from pywebpush import WebPushException, webpush
+
+    def post(d: queue.Claimed, body: bytes) -> int:
+        assert vapid is not None and d.endpoint and d.p256dh and d.auth
+        response = webpush(
+            subscription_info={"endpoint": d.endpoint,
+                               "keys": {"p256dh": d.p256dh, "auth": d.auth}},
+            data=body, vapid_private_key=vapid.private_key,
+            vapid_claims={"sub": vapid.subject}, content_encoding="aes128gcm",
+            ttl=PUSH_TTL, timeout=WEBHOOK_TIMEOUT)
+        return int(getattr(response, "status_code", 201))
+
+    async def send(d: queue.Claimed) -> int | None:
+        if vapid is None:
+            raise DeliveryFailed("Web Push is not configured (ZHURNAL_VAPID_PRIVATE_KEY, "
+                                 "ZHURNAL_VAPID_PUBLIC_KEY)")
+        if not d.endpoint:
+            raise DeliveryFailed("the push subscription is gone")
+        body = push.payload(delivery_key=d.idempotency_key, kind=d.kind,
+                            school_id=d.school_id, entity=d.entity, entity_id=d.entity_id,
+                            student_id=d.student_id)
+        try:
+            return await asyncio.to_thread(post, d, body)
+        except WebPushException as err:
+            status = getattr(err.response, "status_code", None)
+            if status in (404, 410):
+                raise SubscriptionGone(f"HTTP {status}: subscription gone", status) from None
+            raise DeliveryFailed(f"HTTP {status}" if status else str(err), status) from None
+    return send
+
+
 def by_channel(**senders: Sender) -> Sender:
     """One sender that hands each delivery to its channel's."""
     async def send(d: queue.Claimed) -> int | None:
@@ -202,10 +244,13 @@ def by_channel(**senders: Sender) -> Sender:
     return send
 
 
-def all_channels(smtp: SmtpSettings, secret: str, client: httpx.AsyncClient) -> Sender:
-    """The sender `zhurnal worker` uses: email and digests over SMTP, webhooks with `client`."""
+def all_channels(smtp: SmtpSettings, secret: str, client: httpx.AsyncClient,
+                 vapid: push.VapidKeys | None = None) -> Sender:
+    """The sender `zhurnal worker` uses: email and digests over SMTP, Web Push signed with
+    `vapid`, webhooks with `client`."""
     mail = email_sender(smtp, secret)
-    return by_channel(email=mail, digest=mail, webhook=webhook_sender(client))
+    return by_channel(email=mail, digest=mail, push=push_sender(vapid),
+                      webhook=webhook_sender(client))
 
 
 async def _all_schools(session: AsyncSession) -> None:
@@ -232,6 +277,14 @@ async def run_once(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
             status = await send(d)
         except asyncio.CancelledError:
             raise
+        except SubscriptionGone:
+            assert d.push_subscription_id is not None
+            log.info("push subscription %s gone; deleted", d.push_subscription_id)
+            async with transaction(sessions) as session:
+                await set_tenant_async(session, [d.school_id])
+                await push.forget(session, d.school_id, d.push_subscription_id)
+            await seal(sessions)
+            continue
         except Exception as err:  # recorded; retried with backoff, then a dead letter
             reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             log.warning("delivery %s attempt %d failed: %s", d.id, d.attempts, reason)
