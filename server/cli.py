@@ -181,7 +181,13 @@ def worker(
 
     from db.engine import app_engine, app_sessions
     from resolvers.notifications.push import VapidKeys
-    from server.notify_worker import SmtpSettings, all_channels, run_forever, run_once
+    from server.notify_worker import (
+        SmtpSettings,
+        all_channels,
+        purge_old,
+        run_forever,
+        run_once,
+    )
     from server.settings import ServerSettings
 
     urls = _urls()
@@ -197,7 +203,9 @@ def worker(
             if once:
                 done = await run_once(app_sessions(engine), send,
                                       lease=timedelta(seconds=lease))
-                console.print(f"{done} deliveries attempted")
+                gone = await purge_old(app_sessions(engine))
+                console.print(f"{done} deliveries attempted; purged {gone.sent} sent, "
+                              f"{gone.dead} dead, {gone.outbox} outbox rows")
             else:
                 console.print(f"notification worker: SMTP {smtp.host}:{smtp.port}")
                 await run_forever(app_sessions(engine), send, poll=poll,

@@ -31,7 +31,7 @@ from db.audit import seal
 from db.engine import transaction
 from db.models import School
 from db.tenancy import set_tenant_async
-from resolvers.notifications import digest, push, queue, webhooks
+from resolvers.notifications import digest, purge, push, queue, webhooks
 from resolvers.notifications.unsubscribe import make_token
 
 log = logging.getLogger(__name__)
@@ -300,12 +300,30 @@ async def run_once(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
     return len(claimed)
 
 
+async def purge_old(sessions: async_sessionmaker[AsyncSession], *,
+                    now: datetime | None = None) -> purge.Purged:
+    """Delete what was delivered longer ago than each school keeps it (resolvers/
+    notifications/purge.py), in every school."""
+    async with transaction(sessions) as session:
+        await _all_schools(session)
+        return await purge.purge(session, now=now)
+
+
+PURGE_EVERY = 3600.0  # seconds: a day's rows are few; once an hour keeps the queue small
+
+
 async def run_forever(sessions: async_sessionmaker[AsyncSession], send: Sender, *,
                       poll: float = 1.0, lease: timedelta = queue.LEASE) -> None:
     """`run_once` until cancelled; sleeps `poll` seconds when there was nothing to do, and
-    keeps going when the database is away."""
+    keeps going when the database is away. Purges old rows once an hour."""
+    purged_at = float("-inf")
     while True:
         try:
+            if time.monotonic() - purged_at >= PURGE_EVERY:
+                purged_at = time.monotonic()
+                gone = await purge_old(sessions)
+                if gone.sent or gone.dead or gone.outbox:
+                    log.info("purged %s", gone)
             done = await run_once(sessions, send, lease=lease)
         except asyncio.CancelledError:
             raise

@@ -70,6 +70,7 @@ class NotificationDelivery(TenantMixin, Base):
         Index("ix_notification_deliveries_held", "school_id", "next_attempt_at",
               postgresql_where=text("status = 'held'")),
         Index(None, "school_id", "digest_id"),
+        Index(None, "school_id", "outbox_id"),
         Index(None, "school_id", "webhook_id", "created_at"),
         CheckConstraint("(recipient_id IS NULL) <> (webhook_id IS NULL)", name="one_target"),
         Index(None, "school_id", "status", "next_attempt_at"),

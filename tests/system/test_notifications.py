@@ -857,3 +857,69 @@ async def test_a_push_service_failing_otherwise_is_retried_not_forgotten(
         assert [(r.status, r.attempts, r.response_status) for r in rows] == [
             ("pending", 2, 503)]
         s.execute(text("DELETE FROM push_subscriptions WHERE endpoint = :e"), {"e": endpoint})
+
+
+def delivery_at(database: DatabaseUrls, school_id: uuid.UUID, recipient: uuid.UUID, *,
+                status: str, age: timedelta) -> uuid.UUID:
+    """A delivery (and its outbox row) of `age` ago: sent then, or dead since then."""
+    outbox, delivery = uuid.uuid4(), uuid.uuid4()
+    then = datetime.now(UTC) - age
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        s.add(m.NotificationOutbox(school_id=school_id, id=outbox, kind="mark", entity="marks",
+                                   op="insert", entity_id=uuid.uuid4(), created_at=then,
+                                   fanned_out_at=then))
+        s.flush()
+        s.add(m.NotificationDelivery(
+            school_id=school_id, id=delivery, outbox_id=outbox, recipient_id=recipient,
+            channel="email", idempotency_key=f"{outbox}:{recipient}:email", status=status,
+            attempts=1, next_attempt_at=then, created_at=then,
+            sent_at=then if status == "sent" else None))
+    return delivery
+
+
+def still_there(database: DatabaseUrls, school_id: uuid.UUID, ids: list[uuid.UUID]
+                ) -> set[uuid.UUID]:
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        return set(s.scalars(select(m.NotificationDelivery.id)
+                             .where(m.NotificationDelivery.id.in_(ids))))
+
+
+async def test_the_worker_purges_old_deliveries_by_the_school_retention_and_keeps_the_rest(
+        database: DatabaseUrls, schools: TwoSchools, sessions) -> None:
+    # given school B keeps delivered rows 5 days, school A the default 30
+    a, b = schools.a, schools.b
+    with owner_session(database.owner) as s:
+        set_tenant(s, [b.id])
+        s.execute(text("INSERT INTO school_settings (school_id, id, notification_retention_days)"
+                       " VALUES (:s, :i, 5) ON CONFLICT (school_id) DO UPDATE"
+                       " SET notification_retention_days = 5"), {"s": b.id, "i": uuid.uuid4()})
+    try:
+        day = timedelta(days=1)
+        a_old = delivery_at(database, a.id, a.people["guardian"], status="sent", age=31 * day)
+        a_week = delivery_at(database, a.id, a.people["guardian"], status="sent", age=6 * day)
+        a_dead_old = delivery_at(database, a.id, a.people["guardian"], status="dead",
+                                 age=31 * day)
+        a_dead = delivery_at(database, a.id, a.people["guardian"], status="dead", age=20 * day)
+        a_pending = delivery_at(database, a.id, a.people["guardian"], status="pending",
+                                age=90 * day)
+        b_week = delivery_at(database, b.id, b.people["guardian"], status="sent", age=6 * day)
+        b_new = delivery_at(database, b.id, b.people["guardian"], status="sent", age=4 * day)
+        # when the worker purges
+        gone = await worker.purge_old(sessions)
+        # then what was delivered past each school's window goes, with its outbox row
+        assert gone.sent >= 2 and gone.dead >= 1 and gone.outbox >= 3
+        assert still_there(database, a.id, [a_old, a_week, a_dead_old, a_dead, a_pending]) == {
+            a_week, a_dead, a_pending}
+        assert still_there(database, b.id, [b_week, b_new]) == {b_new}
+        with owner_session(database.owner) as s:
+            set_tenant(s, [a.id, b.id])
+            # a pending delivery keeps its outbox row however old (it is still to be sent)
+            assert s.scalar(select(func.count()).select_from(m.NotificationOutbox).where(
+                m.NotificationOutbox.created_at < datetime.now(UTC) - 30 * day)) == 1
+    finally:
+        with owner_session(database.owner) as s:
+            set_tenant(s, [b.id])
+            s.execute(text("UPDATE school_settings SET notification_retention_days = 30 "
+                           "WHERE school_id = :s"), {"s": b.id})

@@ -1,5 +1,6 @@
 """Notifications, second part: the daily email digest, Web Push subscriptions, announcement
-read receipts, the message-email opt-out and the retention of delivered rows.
+read receipts, the message-email opt-out and the retention of delivered rows (with the index
+the purge needs).
 
 Revision ID: 0021
 Revises: 0020
@@ -112,6 +113,9 @@ def upgrade() -> None:
                     postgresql_where=sa.text("status = 'held'"))
     op.create_index(op.f("ix_notification_deliveries_school_id_digest_id"), d,
                     ["school_id", "digest_id"])
+    # the purge asks whether an outbox row has deliveries left
+    op.create_index(op.f("ix_notification_deliveries_school_id_outbox_id"), d,
+                    ["school_id", "outbox_id"])
 
 
 def downgrade() -> None:
@@ -120,6 +124,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM notification_deliveries WHERE channel IN ('digest', 'push')")
     op.execute("UPDATE notification_deliveries SET status = 'pending' "
                "WHERE status IN ('held', 'digested')")
+    op.drop_index(op.f("ix_notification_deliveries_school_id_outbox_id"), table_name=d)
     op.drop_index(op.f("ix_notification_deliveries_school_id_digest_id"), table_name=d)
     op.drop_index("ix_notification_deliveries_held", table_name=d)
     op.drop_constraint(op.f("ck_notification_deliveries_outbox_or_digest"), d, type_="check")
