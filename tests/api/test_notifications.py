@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import select
 from strawberry import relay
 
@@ -332,3 +333,30 @@ def test_webhooks_of_another_school_or_role_are_refused(
     replayed = gql.post(REPLAY, {"id": gid("NotificationDelivery", delivery)},
                         token=admin)["data"]["replayWebhookDelivery"]
     assert replayed == {"delivery": {"status": "pending"}, "errors": []}
+
+
+def test_in_production_a_webhook_must_be_https(
+        gql, token_for, schools: TwoSchools, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin = token_for(schools.a.logins["admin"])
+    token_id = school_token(gql, token_for, schools)
+
+    def create(url: str) -> dict:
+        return gql.post(CREATE, {"input": {"tokenId": token_id, "url": url}},
+                        token=admin)["data"]["createWebhook"]
+
+    # in development, http:// reaches the machine itself only (a test's or developer's receiver)
+    local = create("http://127.0.0.1:9/hook")
+    assert local["errors"] == []
+    outside = create("http://integrator.example.test/hook")
+    assert [(e["field"], e["code"]) for e in outside["errors"]] == [("input.url", "INVALID")]
+    # in production, no http:// at all, with a message saying why
+    monkeypatch.setenv("ZHURNAL_ENV", "production")
+    refused = create("http://127.0.0.1:9/hook")
+    assert refused["webhook"] is None and refused["secret"] is None
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("input.url", "INVALID")]
+    assert "https://" in refused["errors"][0]["message"]
+    assert "production" in refused["errors"][0]["message"]
+    made = create("https://integrator.example.test/hook")
+    assert made["errors"] == []
+    for hook in (local, made):
+        gql.post(DELETE, {"id": hook["webhook"]["id"]}, token=admin)
