@@ -175,3 +175,21 @@ def test_push_subscriptions_read_in_one_statement_whatever_their_number(
     finally:
         for url in urls:
             gql.post(UNREGISTER, {"endpoint": url}, token=guardian)
+
+
+def test_the_public_key_is_given_to_signed_in_apps_when_web_push_is_configured(
+        gql, token_for, schools: TwoSchools, monkeypatch: pytest.MonkeyPatch) -> None:
+    from resolvers.notifications.push import new_vapid_keys
+
+    guardian = token_for(schools.a.logins["guardian"])
+    monkeypatch.delenv("ZHURNAL_VAPID_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("ZHURNAL_VAPID_PUBLIC_KEY", raising=False)
+    assert gql.post(LIST, token=guardian)["data"]["webPushPublicKey"] is None
+    private, public = new_vapid_keys()
+    monkeypatch.setenv("ZHURNAL_VAPID_PRIVATE_KEY", private)
+    monkeypatch.setenv("ZHURNAL_VAPID_PUBLIC_KEY", public)
+    assert gql.post(LIST, token=guardian)["data"]["webPushPublicKey"] == public
+    assert len(base64.urlsafe_b64decode(public + "=")) == 65
+    anonymous = gql.post("query { webPushPublicKey }")
+    assert anonymous["data"] == {"webPushPublicKey": None}  # signed-in apps only
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
