@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import audit, models
 from db.audit import Actor, Change
 from resolvers.input_ids import KEEP, Keep
+from resolvers.notifications.purge import DEFAULT_RETENTION_DAYS
+from resolvers.notifications.queue import DEFAULT_DIGEST_HOUR
 from resolvers.school_config import to_decimal
 from tenants.errors import DomainError, ErrorCode, Problem
 
@@ -43,8 +45,8 @@ class Settings:
     min_group_size: int = 5
     offline_window_hours: int = 72
     time_zone: str = "Asia/Yakutsk"
-    digest_hour: int = 18
-    notification_retention_days: int = 30
+    digest_hour: int = DEFAULT_DIGEST_HOUR
+    notification_retention_days: int = DEFAULT_RETENTION_DAYS
 
     @classmethod
     def of(cls, row: models.SchoolSettings | None, time_zone: str) -> Settings:

@@ -1,9 +1,11 @@
 """`zhurnal worker`: delivers the notification outbox (docs/notifications.md).
 
-A loop: fan the outbox out to deliveries, claim due deliveries (FOR UPDATE SKIP LOCKED, so
-several workers may run at once), send each, record the outcome. Only PostgreSQL is needed.
-Email goes over SMTP with the standard library (smtplib, in a thread): no dependency, any
-server; settings ZHURNAL_SMTP_* (SmtpSettings). Webhooks are POSTed with httpx, signed
+A loop: fan the outbox out to deliveries, make the daily digests whose hour has come, claim
+due deliveries (FOR UPDATE SKIP LOCKED, so several workers may run at once), send each,
+record the outcome; once an hour, purge what was delivered long ago. Only PostgreSQL is
+needed. Email (and digests) go over SMTP with the standard library (smtplib, in a thread): no
+dependency, any server; settings ZHURNAL_SMTP_* (SmtpSettings). Web Push is encrypted and
+VAPID-signed by pywebpush (keys ZHURNAL_VAPID_*). Webhooks are POSTed with httpx, signed
 (resolvers/notifications/webhooks.py). Delivery is at least once: a worker that dies
 after sending but before recording it leaves a lease that runs out, and the message is sent
 again with the same Message-ID (its idempotency key), so the receiving side can tell.

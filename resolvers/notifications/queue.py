@@ -1,10 +1,11 @@
 """The delivery queue over PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several workers share it.
 
 1. `fan_out`: outbox rows not yet fanned out become one delivery per recipient and channel.
-   Recipients: the student and their guardians, each only when they have an account and an
-   email address with email on and the event's kind allowed (their preferences). A guardian
-   of another child is never a recipient. A delivery due inside the recipient's quiet hours
-   (the school's time zone) waits for their end.
+   Recipients: the student and their guardians, each only when they have an account and the
+   event's kind allowed; by email with an address and email on (their preferences), by push
+   to each browser they registered. A guardian of another child is never a recipient. A
+   delivery due inside the recipient's quiet hours (the school's time zone) waits for their
+   end; an email to someone who takes the daily digest is held for it (digest.py).
 2. `claim`: due deliveries (and ones whose lease ran out: a worker died while sending) are
    leased to one worker and their attempt counted, in a short transaction of their own.
 3. The worker sends each one and records the outcome (`record_sent` / `record_failure`),
