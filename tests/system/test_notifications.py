@@ -89,8 +89,12 @@ async def sessions(database: DatabaseUrls) -> AsyncIterator[async_sessionmaker[A
 
 def prefer(database: DatabaseUrls, school_id: uuid.UUID, person_id: uuid.UUID, address: str,
            **values: object) -> None:
+    """The person's preferences, replacing any an earlier test left (the schools' named
+    people are shared by every test of the run)."""
     with owner_session(database.owner) as s:
         set_tenant(s, [school_id])
+        s.execute(text("DELETE FROM notification_preferences WHERE school_id = :s "
+                       "AND person_id = :p"), {"s": school_id, "p": person_id})
         s.add(m.NotificationPreference(school_id=school_id, id=uuid.uuid4(),
                                        person_id=person_id, email=address, **values))
 
@@ -621,12 +625,15 @@ async def test_a_daily_digest_gathers_the_day_into_one_email_at_the_school_hour(
     # given a student who takes a daily digest (their guardian hears of each change at once)
     inbox, settings = smtp
     jg, student, guardian = family(database, schools, email_mode="digest")
+    # and another family of the school who takes one too
+    other, other_student, _ = family(database, schools, email_mode="digest")
     await drain(sessions, settings)
     zone = school_zone(database, jg.school.id)
     start = datetime.now(UTC)
     hour = queue.digest_time(start, zone, queue.DEFAULT_DIGEST_HOUR)
     # when marks come in over the day, the clock driven up to the school's digest hour
     first = add_mark(database, jg)
+    add_mark(database, other)
     await drain(sessions, settings, now=start)
     add_mark(database, jg)
     await drain(sessions, settings, now=hour - timedelta(minutes=1))
@@ -649,6 +656,9 @@ async def test_a_daily_digest_gathers_the_day_into_one_email_at_the_school_hour(
     assert "/notifications/unsubscribe?token=" in body
     assert got[0]["X-Zhurnal-Idempotency-Key"].strip() == (
         f"digest:{jg.students[0]}:{local_day:%Y-%m-%d}")
+    # each recipient's digest holds their own changes only
+    theirs = inbox.to(other_student)
+    assert len(theirs) == 1 and "Записей за день: 1." in theirs[0].get_content()
     # and a restarted worker (a new engine, the same clock or later) sends nothing twice
     engine = app_engine(database.app)
     try:
