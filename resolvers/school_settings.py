@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import audit, models
 from db.audit import Actor, Change
 from resolvers.input_ids import KEEP, Keep
+from resolvers.notifications.purge import DEFAULT_RETENTION_DAYS
+from resolvers.notifications.queue import DEFAULT_DIGEST_HOUR
 from resolvers.school_config import to_decimal
 from tenants.errors import DomainError, ErrorCode, Problem
 
@@ -30,6 +32,7 @@ MAX_DEADLINE_DAYS = 60
 MAX_POSTING_WINDOW_DAYS = 366
 MAX_MIN_GROUP_SIZE = 50
 MAX_OFFLINE_WINDOW_HOURS = 720
+MAX_RETENTION_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Settings:
     min_group_size: int = 5
     offline_window_hours: int = 72
     time_zone: str = "Asia/Yakutsk"
+    digest_hour: int = DEFAULT_DIGEST_HOUR
+    notification_retention_days: int = DEFAULT_RETENTION_DAYS
 
     @classmethod
     def of(cls, row: models.SchoolSettings | None, time_zone: str) -> Settings:
@@ -51,7 +56,9 @@ class Settings:
                    posting_window_days=row.posting_window_days,
                    rounding_threshold=Decimal(row.rounding_threshold),
                    min_group_size=row.min_group_size,
-                   offline_window_hours=row.offline_window_hours, time_zone=time_zone)
+                   offline_window_hours=row.offline_window_hours, time_zone=time_zone,
+                   digest_hour=row.digest_hour,
+                   notification_retention_days=row.notification_retention_days)
 
     def audited(self) -> dict[str, Any]:
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
@@ -104,6 +111,9 @@ async def _validated(session: AsyncSession, changes: Mapping[str, Any]) -> dict[
         "posting_window_days": ("input.postingWindowDays", 0, MAX_POSTING_WINDOW_DAYS),
         "min_group_size": ("input.minGroupSize", 1, MAX_MIN_GROUP_SIZE),
         "offline_window_hours": ("input.offlineWindowHours", 0, MAX_OFFLINE_WINDOW_HOURS),
+        "digest_hour": ("input.digestHour", 0, 23),
+        "notification_retention_days": ("input.notificationRetentionDays", 1,
+                                        MAX_RETENTION_DAYS),
     }
     for key, value in changes.items():
         if value is KEEP:

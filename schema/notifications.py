@@ -33,14 +33,25 @@ class NotificationEventKind(enum.Enum):
                                                        "was given or changed.")
 
 
+@strawberry.enum(description="How emails about changes are sent.")
+class EmailMode(enum.Enum):
+    IMMEDIATE = strawberry.enum_value("immediate", description="Each change at once (after "
+                                                               "the quiet hours).")
+    DAILY_DIGEST = strawberry.enum_value("digest", description="One email a day at the "
+                                                               "school's digest hour, listing "
+                                                               "the day's changes.")
+
+
 @strawberry.type(description="One notification to one person over one channel, as the worker "
                              "delivers it. Administrators of its school see it.")
 class NotificationDelivery(relay.Node):
     id: relay.NodeID[uuid.UUID]
-    channel: str = strawberry.field(description="How it is sent: `email`.")
+    channel: str = strawberry.field(description="How it is sent: `email`, `digest` (a "
+                                                "day's emails in one), `push` or `webhook`.")
     status: str = strawberry.field(description="`pending` (waiting for its time), `sending` "
-                                               "(a worker holds it), `sent`, or `dead` (every "
-                                               "attempt failed).")
+                                               "(a worker holds it), `sent`, `dead` (every "
+                                               "attempt failed), `held` (waiting for the "
+                                               "daily digest) or `digested` (sent in one).")
     attempts: int = strawberry.field(description="Attempts made so far.")
     last_error: str | None = strawberry.field(description="Why the last attempt failed.")
     next_attempt_at: datetime = strawberry.field(description="When it is next due.")
@@ -99,10 +110,15 @@ class NotificationPreferences:
                     "between quietFrom and quietUntil waits until quietUntil.")
     quiet_until: time | None = strawberry.field(description="End of the quiet hours (may be "
                                                             "after midnight: 22:00–07:00).")
+    email_mode: EmailMode = strawberry.field(description="Each change at once, or a daily "
+                                                         "digest.")
+    messages_by_email: bool = strawberry.field(description="Whether a new message or "
+                                                           "announcement is emailed.")
 
     @classmethod
     def from_model(cls, row: models.NotificationPreference) -> NotificationPreferences:
         return cls(email=row.email, email_enabled=row.email_enabled,
+                   email_mode=EmailMode(row.email_mode), messages_by_email=row.message_email,
                    events=None if row.events is None
                    else [NotificationEventKind(e) for e in row.events],
                    quiet_from=row.quiet_from, quiet_until=row.quiet_until)
@@ -152,6 +168,13 @@ class SetNotificationPreferencesInput:
                                                                          "hours (school time).")
     quiet_until: time | None = strawberry.field(default=None, description="End of the quiet "
                                                                           "hours.")
+    email_mode: EmailMode = strawberry.field(default=EmailMode.IMMEDIATE,
+                                             description="Each change at once, or a daily "
+                                                         "digest at the school's hour.")
+    messages_by_email: bool = strawberry.field(default=True, description="Whether a new "
+                                                                         "message or "
+                                                                         "announcement is "
+                                                                         "emailed.")
 
 
 @strawberry.type(description="Result of `setNotificationPreferences`.")
@@ -176,7 +199,8 @@ async def set_preferences(info: Info, input: Input[SetNotificationPreferencesInp
             person_id=from_global_id(input.person_id, "Person", "input.personId"),
             email=input.email, email_enabled=input.email_enabled,
             events=None if input.events is None else [e.value for e in input.events],
-            quiet_from=input.quiet_from, quiet_until=input.quiet_until)
+            quiet_from=input.quiet_from, quiet_until=input.quiet_until,
+            email_mode=input.email_mode.value, message_email=input.messages_by_email)
 
     row, errors = await apply(info, lambda: admin.set_preferences(
         info.context.session, info.context.access, request(),
@@ -369,5 +393,6 @@ class NotificationsMutation:
     set_notification_preferences: SetNotificationPreferencesPayload = strawberry.field(
         resolver=set_preferences, permission_classes=[IsAuthenticated],
         description="Set the viewer's own notification preferences as one of their persons "
-                    "(a student or guardian): address, channel on or off, which events, quiet "
-                    "hours. Another person's are NOT_FOUND.")
+                    "(a student or guardian): address, channel on or off, at once or a daily "
+                    "digest, messages by email, which events, quiet hours. Another person's "
+                    "are NOT_FOUND.")

@@ -8,6 +8,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.account_links import AccountLinksMutation
 from schema.aggregates import AggregatesQuery
+from schema.announcement_receipts import AnnouncementReceiptsMutation, AnnouncementReceiptsQuery
 from schema.audit import AuditQuery
 from schema.auth import AuthMutation
 from schema.calendar import AcademicYear, Holiday, Period, PeriodScheme
@@ -49,6 +50,7 @@ from schema.notifications import (
 from schema.people import Person
 from schema.people_fields import PeopleMutation, PeopleQuery
 from schema.permissions import IsAuthenticated
+from schema.push import PushMutation, PushQuery
 from schema.report_card import ReportCardQuery
 from schema.reports import ReportsQuery
 from schema.roster_fields import RosterMutation, RosterQuery
@@ -79,7 +81,7 @@ class Query(NodeQuery, ViewerQuery, SchoolsQuery, CalendarQuery, GradingQuery, S
             RosterQuery, PeopleQuery, TokensQuery, AuditQuery, TimetableQuery, LessonsQuery,
             JournalQuery, DiaryQuery, MarksQuery, GradesQuery, AggregatesQuery, ReportsQuery,
             WithoutMarksQuery, ReportCardQuery, ExamKindsQuery, FinalGradesQuery,
-            NotificationsQuery, MessagesQuery):
+            NotificationsQuery, MessagesQuery, PushQuery, AnnouncementReceiptsQuery):
     pass
 
 
@@ -92,7 +94,7 @@ class Mutation(AuthMutation, CalendarMutation, GradingMutation, SubjectsMutation
                ImportsMutation, AccountLinksMutation, SchoolSettingsMutation,
                CurriculumMutation, WithoutMarksMutation, ExamKindsMutation,
                ExamResultsMutation, FinalGradesMutation, NotificationsMutation,
-               MessagesMutation):
+               MessagesMutation, PushMutation, AnnouncementReceiptsMutation):
     pass
 
 

@@ -36,6 +36,12 @@ class SchoolSettings:
     offline_window_hours: int = strawberry.field(
         description="How long after the fact an entry may say it was recorded offline "
                     "(`recordedAt`), in hours (default 72).")
+    digest_hour: int = strawberry.field(
+        description="The hour (0–23, school time) at which the daily email digest goes to "
+                    "those who take it (default 18).")
+    notification_retention_days: int = strawberry.field(
+        description="Days delivered notifications and webhook deliveries are kept before the "
+                    "worker purges them (default 30; dead letters: 30 days).")
 
     @classmethod
     def of(cls, s: rules.Settings) -> SchoolSettings:
@@ -43,7 +49,8 @@ class SchoolSettings:
                    posting_window_days=s.posting_window_days,
                    rounding_threshold=float(s.rounding_threshold),
                    min_group_size=s.min_group_size, time_zone=s.time_zone,
-                   offline_window_hours=s.offline_window_hours)
+                   offline_window_hours=s.offline_window_hours, digest_hour=s.digest_hour,
+                   notification_retention_days=s.notification_retention_days)
 
 
 @strawberry.input(description="Changes to a school's settings; omitted fields stay as they "
@@ -66,6 +73,12 @@ class UpdateSchoolSettingsInput:
     offline_window_hours: int | None = strawberry.field(
         default=strawberry.UNSET, description="Offline window of `recordedAt`: 0 to 720 "
                                               "hours.")
+    digest_hour: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Hour of the daily email digest, school time: "
+                                              "0 to 23.")
+    notification_retention_days: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Days delivered notifications are kept: 1 to "
+                                              "365.")
 
 
 @strawberry.type(description="Result of `updateSchoolSettings`.")
@@ -83,7 +96,8 @@ async def update_school_settings_field(info: Info, input: Input[UpdateSchoolSett
                                               "input.schoolId")
         changes = {key: kept(getattr(input, key)) for key in (
             "mark_deadline_days", "posting_window_days", "rounding_threshold",
-            "min_group_size", "time_zone", "offline_window_hours")}
+            "min_group_size", "time_zone", "offline_window_hours", "digest_hour",
+            "notification_retention_days")}
         return await rules.update_school_settings(
             info.context.session, actor(info, school_id), school_id,
             {k: v for k, v in changes.items() if v is not KEEP})
@@ -98,5 +112,6 @@ class SchoolSettingsMutation:
     update_school_settings: SchoolSettingsPayload = strawberry.field(
         resolver=update_school_settings_field, permission_classes=[IsAuthenticated],
         description="Change a school's settings: mark deadline, posting window, rounding "
-                    "threshold, small-cell threshold, time zone, offline window "
-                    "(administrator; audited). They take effect from the next request.")
+                    "threshold, small-cell threshold, time zone, offline window, digest "
+                    "hour, notification retention (administrator; audited). They take "
+                    "effect from the next request.")

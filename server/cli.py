@@ -180,13 +180,13 @@ def worker(
     import httpx
 
     from db.engine import app_engine, app_sessions
+    from resolvers.notifications.push import VapidKeys
     from server.notify_worker import (
         SmtpSettings,
-        by_channel,
-        email_sender,
+        all_channels,
+        purge_old,
         run_forever,
         run_once,
-        webhook_sender,
     )
     from server.settings import ServerSettings
 
@@ -199,12 +199,13 @@ def worker(
         engine = app_engine(urls.app, pool_size=2)
         client = httpx.AsyncClient(follow_redirects=False)
         try:
-            send = by_channel(email=email_sender(smtp, settings.secret_key),
-                              webhook=webhook_sender(client))
+            send = all_channels(smtp, settings.secret_key, client, VapidKeys.from_env())
             if once:
                 done = await run_once(app_sessions(engine), send,
                                       lease=timedelta(seconds=lease))
-                console.print(f"{done} deliveries attempted")
+                gone = await purge_old(app_sessions(engine))
+                console.print(f"{done} deliveries attempted; purged {gone.sent} sent, "
+                              f"{gone.dead} dead, {gone.outbox} outbox rows")
             else:
                 console.print(f"notification worker: SMTP {smtp.host}:{smtp.port}")
                 await run_forever(app_sessions(engine), send, poll=poll,
@@ -217,6 +218,18 @@ def worker(
 
     with suppress(KeyboardInterrupt):  # Ctrl-C: a delivery in flight is re-sent after its lease
         asyncio.run(go())
+
+
+@app.command("vapid-keys")
+def vapid_keys() -> None:
+    """Print a new VAPID key pair for Web Push, as the environment lines the server and the
+    worker read (keep the private key secret; changing it invalidates every subscription)."""
+    from resolvers.notifications.push import new_vapid_keys
+
+    private, public = new_vapid_keys()
+    typer.echo(f"ZHURNAL_VAPID_PRIVATE_KEY={private}")
+    typer.echo(f"ZHURNAL_VAPID_PUBLIC_KEY={public}")
+    typer.echo("ZHURNAL_VAPID_SUBJECT=mailto:admin@example.org")
 
 
 @app.command("schema")

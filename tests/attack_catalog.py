@@ -59,6 +59,7 @@ ID_FIELDS: dict[str, str] = {
     "valueId": "MarkValue", "fromValueId": "MarkValue", "toValueId": "MarkValue",
     "splitId": "Split", "membershipId": "GroupMembership", "examKindId": "ExamKind",
     "webhookId": "Webhook", "tokenId": "ApiToken", "threadId": "MessageThread",
+    "announcementId": "Announcement",
 }
 # `id` of `<Verb><Thing>Input`: the thing, under its GraphQL type name.
 ID_INPUT_VERBS = ("Update", "Delete", "End", "Revoke", "Move", "Cancel", "Close", "Retry",

@@ -48,11 +48,18 @@ from db.models.grading import (
 from db.models.lessons import Lesson, LessonStatus
 from db.models.login_attempts import LoginAttempt
 from db.models.marks import Attendance, AttendanceKind, Mark
-from db.models.messages import Announcement, Message, MessageParticipant, MessageThread
+from db.models.messages import (
+    Announcement,
+    AnnouncementRead,
+    Message,
+    MessageParticipant,
+    MessageThread,
+)
 from db.models.notifications import (
     NotificationDelivery,
     NotificationOutbox,
     NotificationPreference,
+    PushSubscription,
     Webhook,
 )
 from db.models.people import Guardianship, Person, PersonRole, SchoolRole
@@ -67,6 +74,7 @@ __all__ = [
     "Account",
     "AccountLinkCode",
     "Announcement",
+    "AnnouncementRead",
     "ApiToken",
     "Attendance",
     "AttendanceKind",
@@ -113,6 +121,7 @@ __all__ = [
     "PeriodScheme",
     "Person",
     "PersonRole",
+    "PushSubscription",
     "RefreshToken",
     "Region",
     "SchemeKind",

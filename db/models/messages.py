@@ -87,3 +87,19 @@ class Announcement(TenantMixin, Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("clock_timestamp()"))
+
+
+class AnnouncementRead(TenantMixin, Base):
+    """A read receipt: one person (a student or guardian of the class) read an announcement."""
+
+    __tablename__ = "announcement_reads"
+    __table_args__ = (
+        tenant_fk("announcement_id", "announcements", ondelete="CASCADE"),
+        tenant_fk("person_id", "persons", ondelete="CASCADE"),
+        UniqueConstraint("school_id", "announcement_id", "person_id"),
+    )
+
+    announcement_id: Mapped[uuid.UUID]
+    person_id: Mapped[uuid.UUID]
+    read_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()"))

@@ -51,24 +51,38 @@ class NotificationDelivery(TenantMixin, Base):
     """One message to one recipient over one channel: the worker's job queue. `idempotency_key`
     is sent with the message (email Message-ID), so a message re-sent after a crash is the same
     message to the receiver. status: pending -> sending (leased until `locked_until`) -> sent,
-    or back to pending with a later `next_attempt_at`, or dead after the last attempt."""
+    or back to pending with a later `next_attempt_at`, or dead after the last attempt.
+
+    A recipient who takes a daily digest has their email deliveries `held` until the digest
+    hour (`next_attempt_at`); then one delivery of channel `digest` (no outbox row, key
+    `digest:<person>:<day>`) gathers them (`digest_id`, status `digested`). A push delivery
+    names the browser subscription it goes to."""
 
     __tablename__ = "notification_deliveries"
     __table_args__ = (
         tenant_fk("outbox_id", "notification_outbox", ondelete="CASCADE"),
         tenant_fk("recipient_id", "persons", ondelete="CASCADE"),
         tenant_fk("webhook_id", "webhooks", ondelete="CASCADE"),
+        tenant_fk("digest_id", "notification_deliveries", ondelete="CASCADE"),
+        tenant_fk("push_subscription_id", "push_subscriptions", ondelete="CASCADE"),
         UniqueConstraint("school_id", "idempotency_key"),
+        CheckConstraint("(outbox_id IS NULL) = (channel = 'digest')", name="outbox_or_digest"),
+        Index("ix_notification_deliveries_held", "school_id", "next_attempt_at",
+              postgresql_where=text("status = 'held'")),
+        Index(None, "school_id", "digest_id"),
+        Index(None, "school_id", "outbox_id"),
         Index(None, "school_id", "webhook_id", "created_at"),
         CheckConstraint("(recipient_id IS NULL) <> (webhook_id IS NULL)", name="one_target"),
         Index(None, "school_id", "status", "next_attempt_at"),
     )
 
-    outbox_id: Mapped[uuid.UUID]
-    # a person (email) or a webhook: exactly one
+    outbox_id: Mapped[uuid.UUID | None]  # null only for a digest
+    # a person (email, digest, push) or a webhook: exactly one
     recipient_id: Mapped[uuid.UUID | None]
     webhook_id: Mapped[uuid.UUID | None]
-    channel: Mapped[str] = mapped_column(String(16))  # email | webhook
+    channel: Mapped[str] = mapped_column(String(16))  # email | digest | push | webhook
+    digest_id: Mapped[uuid.UUID | None]  # the digest that carried this held email
+    push_subscription_id: Mapped[uuid.UUID | None]
     idempotency_key: Mapped[str] = mapped_column(String(120))
     status: Mapped[str] = mapped_column(String(10), server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
@@ -102,18 +116,43 @@ class Webhook(TenantMixin, Base):
 class NotificationPreference(TenantMixin, Base):
     """How one person (a student or a guardian) of a school wants to hear of changes: the
     email address (personal data, so here under RLS and not on the global account), whether
-    email is on, which kinds of events (null: all), and quiet hours in the school's time zone
-    (a delivery due inside them waits for their end)."""
+    email is on, each change at once or a daily digest, whether messages are emailed, which
+    kinds of events (null: all), and quiet hours in the school's time zone (a delivery due
+    inside them waits for their end)."""
 
     __tablename__ = "notification_preferences"
     __table_args__ = (
         tenant_fk("person_id", "persons", ondelete="CASCADE"),
         UniqueConstraint("school_id", "person_id"),
+        CheckConstraint("email_mode IN ('immediate', 'digest')", name="email_mode_known"),
     )
 
     person_id: Mapped[uuid.UUID]
     email: Mapped[str | None] = mapped_column(String(254))
     email_enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    email_mode: Mapped[str] = mapped_column(String(10), default="immediate",
+                                            server_default="immediate")
+    message_email: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     events: Mapped[list[str] | None] = mapped_column(ARRAY(String(20)))
     quiet_from: Mapped[time | None] = mapped_column(Time)
     quiet_until: Mapped[time | None] = mapped_column(Time)
+
+
+class PushSubscription(TenantMixin, Base):
+    """A browser's Web Push subscription (its push service `endpoint` and the keys to encrypt
+    for it, RFC 8291) for one person of one school. The endpoint is a capability: whoever
+    knows it can push to the browser, so it is unique per school and never shown to others."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (
+        tenant_fk("person_id", "persons", ondelete="CASCADE"),
+        UniqueConstraint("school_id", "endpoint"),
+        Index(None, "school_id", "person_id"),
+    )
+
+    person_id: Mapped[uuid.UUID]
+    endpoint: Mapped[str] = mapped_column(String(2000))
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()"))

@@ -23,6 +23,9 @@ class SchoolSettings(TenantMixin, Base):
                         name="threshold_fraction"),
         CheckConstraint("min_group_size >= 1", name="group_size_positive"),
         CheckConstraint("offline_window_hours BETWEEN 0 AND 720", name="offline_window_range"),
+        CheckConstraint("digest_hour BETWEEN 0 AND 23", name="digest_hour_range"),
+        CheckConstraint("notification_retention_days BETWEEN 1 AND 365",
+                        name="retention_range"),
     )
 
     # Days after a lesson (or work) after which changes need an administrator; null: never.
@@ -37,6 +40,11 @@ class SchoolSettings(TenantMixin, Base):
     # How long after the fact an entry may say it was recorded offline (`recordedAt`).
     offline_window_hours: Mapped[int] = mapped_column(SmallInteger, default=72,
                                                       server_default="72")
+    # The local hour at which the daily email digest goes out.
+    digest_hour: Mapped[int] = mapped_column(SmallInteger, default=18, server_default="18")
+    # Days delivered notifications (and webhook deliveries) are kept before the worker purges.
+    notification_retention_days: Mapped[int] = mapped_column(SmallInteger, default=30,
+                                                             server_default="30")
     # How a year grade is derived from period grades.
     year_grade_rule: Mapped[str] = mapped_column(String(32), default="rounded_mean",
                                                  server_default="rounded_mean")

@@ -97,6 +97,11 @@ class PreferenceRequest:
     events: list[str] | None
     quiet_from: time | None
     quiet_until: time | None
+    email_mode: str = "immediate"
+    message_email: bool = True
+
+
+EMAIL_MODES = ("immediate", "digest")
 
 
 async def set_preferences(session: AsyncSession, access: AccessContext, req: PreferenceRequest,
@@ -118,6 +123,9 @@ async def set_preferences(session: AsyncSession, access: AccessContext, req: Pre
         if kind not in KINDS:
             problems.append(Problem(f"input.events.{i}", ErrorCode.INVALID,
                                     f"is not one of {', '.join(KINDS)}"))
+    if req.email_mode not in EMAIL_MODES:
+        problems.append(Problem("input.emailMode", ErrorCode.INVALID,
+                                f"is not one of {', '.join(EMAIL_MODES)}"))
     if (req.quiet_from is None) != (req.quiet_until is None):
         problems.append(Problem("input.quietUntil" if req.quiet_until is None
                                 else "input.quietFrom", ErrorCode.REQUIRED,
@@ -134,6 +142,7 @@ async def set_preferences(session: AsyncSession, access: AccessContext, req: Pre
     row.email, row.email_enabled = req.email, req.email_enabled
     row.events = None if req.events is None else sorted(set(req.events))
     row.quiet_from, row.quiet_until = req.quiet_from, req.quiet_until
+    row.email_mode, row.message_email = req.email_mode, req.message_email
     await session.flush()
     await record(session, actor(school), Change(
         school, "update" if before else "create", "notification_preferences", row.id,

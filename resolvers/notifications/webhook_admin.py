@@ -2,8 +2,10 @@
 integrator token reaches; their delivery log and the replay of one delivery.
 
 Decisions (docs/notifications.md): a webhook belongs to a token that reaches one school and
-may read (`READ`); officers do not manage webhooks (a payload names students by id, and
-officers never see students); the secret is shown once, when the webhook is created.
+may read (`READ`); its URL is https:// (http:// to the machine itself outside production:
+resolvers/notifications/urls.py); officers do not manage webhooks (a payload names students
+by id, and officers never see students); the secret is shown once, when the webhook is
+created.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import Actor, Change, record, snapshot
 from db.models import ApiToken, NotificationDelivery, TokenScope, Webhook
+from resolvers.notifications import urls
 from resolvers.notifications.queue import KINDS
 from tenants.access import AccessContext
 from tenants.errors import DomainError, ErrorCode, Problem, forbidden, not_found
@@ -37,20 +39,6 @@ class WebhookRequest:
     token_id: uuid.UUID
     url: str
     events: list[str] | None
-
-
-def _url_problem(url: str) -> str | None:
-    if len(url) > 2000:
-        return "is longer than 2000 characters"
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "is not a URL"
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "must be an http:// or https:// URL with a host"
-    if parts.username or parts.password:
-        return "must not carry a user name or password"
-    return None
 
 
 async def create_webhook(session: AsyncSession, access: AccessContext, req: WebhookRequest,
@@ -72,7 +60,7 @@ async def create_webhook(session: AsyncSession, access: AccessContext, req: Webh
     if TokenScope.READ.value not in token.scopes:
         problems.append(Problem("input.tokenId", ErrorCode.INVALID,
                                 "the token has no READ scope, so it may receive no events"))
-    url_problem = _url_problem(req.url)
+    url_problem = urls.url_problem(req.url, production=urls.is_production())
     if url_problem:
         problems.append(Problem("input.url", ErrorCode.INVALID, url_problem))
     for i, kind in enumerate(req.events or []):

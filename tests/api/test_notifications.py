@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from sqlalchemy import select
 from strawberry import relay
 
@@ -34,7 +35,7 @@ mutation Retry($id: ID!) {
 SET = """
 mutation Set($input: SetNotificationPreferencesInput!) {
   setNotificationPreferences(input: $input) {
-    preferences { email emailEnabled events quietFrom quietUntil }
+    preferences { email emailEnabled events quietFrom quietUntil emailMode messagesByEmail }
     errors { field code message }
   }
 }
@@ -42,6 +43,11 @@ mutation Set($input: SetNotificationPreferencesInput!) {
 GET = """
 query Get($personId: ID!) {
   notificationPreferences(personId: $personId) { email emailEnabled events }
+}
+"""
+GET_MODE = """
+query Get($personId: ID!) {
+  notificationPreferences(personId: $personId) { emailMode messagesByEmail }
 }
 """
 NODE = "query N($id: ID!) { node(id: $id) { ... on NotificationDelivery { status } } }"
@@ -148,12 +154,14 @@ def test_a_guardian_sets_and_reads_their_own_preferences(
     person = gid("Person", schools.b.people["guardian"])
     result = gql.post(SET, {"input": {
         "personId": person, "email": "parent@example.test", "events": ["MARK", "GRADE"],
-        "quietFrom": "22:00:00", "quietUntil": "07:00:00"}},
+        "quietFrom": "22:00:00", "quietUntil": "07:00:00", "emailMode": "DAILY_DIGEST",
+        "messagesByEmail": False}},
         token=guardian)["data"]["setNotificationPreferences"]
     assert result["errors"] == []
     assert result["preferences"] == {"email": "parent@example.test", "emailEnabled": True,
                                      "events": ["GRADE", "MARK"], "quietFrom": "22:00:00",
-                                     "quietUntil": "07:00:00"}
+                                     "quietUntil": "07:00:00", "emailMode": "DAILY_DIGEST",
+                                     "messagesByEmail": False}
     read = gql.post(GET, {"personId": person}, token=guardian)["data"]
     assert read["notificationPreferences"]["email"] == "parent@example.test"
     # replaced whole
@@ -162,6 +170,8 @@ def test_a_guardian_sets_and_reads_their_own_preferences(
     read = gql.post(GET, {"personId": person}, token=guardian)["data"]
     assert read["notificationPreferences"] == {"email": "p2@example.test",
                                                "emailEnabled": False, "events": None}
+    assert gql.post(GET_MODE, {"personId": person}, token=guardian)["data"][
+        "notificationPreferences"] == {"emailMode": "IMMEDIATE", "messagesByEmail": True}
     with owner_session(database.owner) as s:
         set_tenant(s, [schools.b.id])
         actions = s.scalars(select(m.AuditEntry.action).where(
@@ -323,3 +333,30 @@ def test_webhooks_of_another_school_or_role_are_refused(
     replayed = gql.post(REPLAY, {"id": gid("NotificationDelivery", delivery)},
                         token=admin)["data"]["replayWebhookDelivery"]
     assert replayed == {"delivery": {"status": "pending"}, "errors": []}
+
+
+def test_in_production_a_webhook_must_be_https(
+        gql, token_for, schools: TwoSchools, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin = token_for(schools.a.logins["admin"])
+    token_id = school_token(gql, token_for, schools)
+
+    def create(url: str) -> dict:
+        return gql.post(CREATE, {"input": {"tokenId": token_id, "url": url}},
+                        token=admin)["data"]["createWebhook"]
+
+    # in development, http:// reaches the machine itself only (a test's or developer's receiver)
+    local = create("http://127.0.0.1:9/hook")
+    assert local["errors"] == []
+    outside = create("http://integrator.example.test/hook")
+    assert [(e["field"], e["code"]) for e in outside["errors"]] == [("input.url", "INVALID")]
+    # in production, no http:// at all, with a message saying why
+    monkeypatch.setenv("ZHURNAL_ENV", "production")
+    refused = create("http://127.0.0.1:9/hook")
+    assert refused["webhook"] is None and refused["secret"] is None
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("input.url", "INVALID")]
+    assert "https://" in refused["errors"][0]["message"]
+    assert "production" in refused["errors"][0]["message"]
+    made = create("https://integrator.example.test/hook")
+    assert made["errors"] == []
+    for hook in (local, made):
+        gql.post(DELETE, {"id": hook["webhook"]["id"]}, token=admin)

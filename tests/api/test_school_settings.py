@@ -20,7 +20,7 @@ from tests.factories import TwoSchools
 from tests.journal_factory import make_journal_group
 
 FIELDS = ("markDeadlineDays postingWindowDays roundingThreshold minGroupSize timeZone "
-          "offlineWindowHours")
+          "offlineWindowHours digestHour notificationRetentionDays")
 SETTINGS = f"""
 query S($id: ID!) {{ node(id: $id) {{ ... on School {{ settings {{ {FIELDS} }} }} }} }}
 """
@@ -29,7 +29,8 @@ mutation U($input: UpdateSchoolSettingsInput!) {{ updateSchoolSettings(input: $i
   settings {{ {FIELDS} }} errors {{ field code message }} }} }}
 """
 DEFAULTS = {"markDeadlineDays": 7, "postingWindowDays": None, "roundingThreshold": 0.5,
-            "minGroupSize": 5, "timeZone": "Asia/Yakutsk", "offlineWindowHours": 72}
+            "minGroupSize": 5, "timeZone": "Asia/Yakutsk", "offlineWindowHours": 72,
+            "digestHour": 18, "notificationRetentionDays": 30}
 OTHER_ROLES = ["teacher", "class_teacher", "student", "guardian"]
 
 
@@ -82,7 +83,8 @@ def test_update_school_settings_by_an_administrator_creates_the_row_and_audits(
     # given a school without settings
     admin = token_for(schools.a.logins["admin"])
     wanted = {"markDeadlineDays": 3, "postingWindowDays": 14, "roundingThreshold": 0.6,
-              "minGroupSize": 3, "timeZone": "Asia/Vladivostok", "offlineWindowHours": 24}
+              "minGroupSize": 3, "timeZone": "Asia/Vladivostok", "offlineWindowHours": 24,
+              "digestHour": 7, "notificationRetentionDays": 10}
     # when
     result = update(gql, admin, fresh, **wanted)
     # then
@@ -108,12 +110,14 @@ def test_update_school_settings_refuses_bad_values_naming_each_field(
 ) -> None:
     result = update(gql, token_for(schools.a.logins["admin"]), fresh,
                     markDeadlineDays=61, postingWindowDays=-1, roundingThreshold=1.0,
-                    minGroupSize=0, timeZone="Mars/Olympus", offlineWindowHours=721)
+                    minGroupSize=0, timeZone="Mars/Olympus", offlineWindowHours=721,
+                    digestHour=24, notificationRetentionDays=0)
     assert result["settings"] is None
     assert [(e["field"], e["code"]) for e in result["errors"]] == [
         ("input.markDeadlineDays", "OUT_OF_RANGE"), ("input.postingWindowDays", "OUT_OF_RANGE"),
         ("input.roundingThreshold", "OUT_OF_RANGE"), ("input.minGroupSize", "OUT_OF_RANGE"),
-        ("input.timeZone", "INVALID"), ("input.offlineWindowHours", "OUT_OF_RANGE")]
+        ("input.timeZone", "INVALID"), ("input.offlineWindowHours", "OUT_OF_RANGE"),
+        ("input.digestHour", "OUT_OF_RANGE"), ("input.notificationRetentionDays", "OUT_OF_RANGE")]
     more = update(gql, token_for(schools.a.logins["admin"]), fresh, roundingThreshold=0.555,
                   markDeadlineDays=None, timeZone="../../etc/passwd")
     assert [(e["field"], e["code"]) for e in more["errors"]] == [

@@ -269,9 +269,10 @@ def make_victim(database: DatabaseUrls, schools: TwoSchools, gql: Any, token_for
         token=teacher))["startMessageThread"]
     assert started["errors"] == [], started
     ids["MessageThread"] = [decode(started["thread"]["id"])]
+    ids["Announcement"] = [uuid.uuid4()]
     with owner_session(database.owner) as s:
         set_tenant(s, [sid])
-        s.add(m.Announcement(school_id=sid, id=uuid.uuid4(), class_id=jg.class_id,
+        s.add(m.Announcement(school_id=sid, id=ids["Announcement"][0], class_id=jg.class_id,
                              author_id=jg.teacher_id, body=announcement))
     private = [*names.values(), comment, homework, token_name, f"victim.test/{tag}",
                f"whsec_victim_{tag}", message, announcement]

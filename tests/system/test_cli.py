@@ -106,6 +106,24 @@ def test_schema_command_prints_the_committed_schema() -> None:
     assert result.stdout == (Path(__file__).parents[2] / "schema.graphql").read_text()
 
 
+def test_vapid_keys_prints_a_fresh_pair_whose_halves_match() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    from resolvers.notifications.push import b64url, unb64url
+
+    first, second = run("vapid-keys"), run("vapid-keys")
+    assert first.returncode == 0, first.stderr
+    values = dict(line.split("=", 1) for line in first.stdout.strip().splitlines())
+    assert set(values) == {"ZHURNAL_VAPID_PRIVATE_KEY", "ZHURNAL_VAPID_PUBLIC_KEY",
+                           "ZHURNAL_VAPID_SUBJECT"}
+    private = ec.derive_private_key(
+        int.from_bytes(unb64url(values["ZHURNAL_VAPID_PRIVATE_KEY"]), "big"), ec.SECP256R1())
+    public = private.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    assert b64url(public) == values["ZHURNAL_VAPID_PUBLIC_KEY"]
+    assert values["ZHURNAL_VAPID_PRIVATE_KEY"] not in second.stdout
+
+
 
 def test_serve_answers_graphql_with_a_token_from_the_token_command(
     database: DatabaseUrls, schools: TwoSchools, tmp_path: Path

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import os
 import threading
 import time
 import uuid
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from email import policy
 from email.message import Message
+from typing import Any
 
 import httpx
 import pytest
@@ -25,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db import models as m
 from db.engine import DatabaseUrls, app_engine, app_sessions, owner_session, transaction
 from db.tenancy import set_tenant, set_tenant_async
-from resolvers.notifications import queue
+from resolvers.notifications import push, queue
 from resolvers.notifications.unsubscribe import make_token
 from schema.ids import to_global_id as gid
 from server import notify_worker as worker
@@ -34,6 +36,7 @@ from tests.journal_factory import JournalGroup, make_journal_group
 from tests.server_fixture import STARTUP_SECONDS, TEST_SETTINGS, free_port
 
 SECRET = TEST_SETTINGS.secret_key
+VAPID = push.VapidKeys(*push.new_vapid_keys(), subject="mailto:test@example.test")
 
 
 @dataclass
@@ -86,8 +89,12 @@ async def sessions(database: DatabaseUrls) -> AsyncIterator[async_sessionmaker[A
 
 def prefer(database: DatabaseUrls, school_id: uuid.UUID, person_id: uuid.UUID, address: str,
            **values: object) -> None:
+    """The person's preferences, replacing any an earlier test left (the schools' named
+    people are shared by every test of the run)."""
     with owner_session(database.owner) as s:
         set_tenant(s, [school_id])
+        s.execute(text("DELETE FROM notification_preferences WHERE school_id = :s "
+                       "AND person_id = :p"), {"s": school_id, "p": person_id})
         s.add(m.NotificationPreference(school_id=school_id, id=uuid.uuid4(),
                                        person_id=person_id, email=address, **values))
 
@@ -142,18 +149,18 @@ def deliveries(database: DatabaseUrls, school_id: uuid.UUID,
 
 
 async def drain(sessions: async_sessionmaker[AsyncSession], settings: worker.SmtpSettings,
-                **options: object) -> int:
-    """One pass of the worker with both channels, as `zhurnal worker` runs it, after the
+                **options: Any) -> int:
+    """One pass of the worker with every channel, as `zhurnal worker` runs it, after the
     whole outbox is fanned out (other tests of this process leave rows in it)."""
-    await fan_out_all(sessions)
+    await fan_out_all(sessions, now=options.get("now"))
     options.setdefault("batch", 1000)
     async with httpx.AsyncClient() as client:
-        send = worker.by_channel(email=worker.email_sender(settings, SECRET),
-                                 webhook=worker.webhook_sender(client))
+        send = worker.all_channels(settings, SECRET, client, VAPID)
         return await worker.run_once(sessions, send, **options)
 
 
-async def fan_out_all(sessions: async_sessionmaker[AsyncSession]) -> None:
+async def fan_out_all(sessions: async_sessionmaker[AsyncSession], *,
+                      now: datetime | None = None) -> None:
     while True:
         async with transaction(sessions) as s:
             await set_tenant_async(s, (await s.scalars(select(m.School.id))).all())
@@ -161,7 +168,7 @@ async def fan_out_all(sessions: async_sessionmaker[AsyncSession]) -> None:
                                      .where(m.NotificationOutbox.fanned_out_at.is_(None)))
             if not pending:
                 break
-            await queue.fan_out(s, batch=1000)
+            await queue.fan_out(s, batch=1000, now=now)
 
 
 def test_a_committed_mark_writes_one_outbox_row(database: DatabaseUrls,
@@ -605,3 +612,324 @@ async def test_a_failing_webhook_is_retried_then_dead_and_replayed_on_request(
     got = mine(receiver, mark_id)
     assert len(got) == 4
     assert len({h["x-zhurnal-delivery"] for h, _ in got}) == 1
+
+
+def school_zone(database: DatabaseUrls, school_id: uuid.UUID) -> str:
+    with owner_session(database.owner) as s:
+        return s.scalar(select(m.School.timezone).where(m.School.id == school_id)) or ""
+
+
+
+async def test_a_daily_digest_gathers_the_day_into_one_email_at_the_school_hour(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions) -> None:
+    # given a student who takes a daily digest (their guardian hears of each change at once)
+    inbox, settings = smtp
+    jg, student, guardian = family(database, schools, email_mode="digest")
+    # and another family of the school who takes one too
+    other, other_student, _ = family(database, schools, email_mode="digest")
+    await drain(sessions, settings)
+    zone = school_zone(database, jg.school.id)
+    start = datetime.now(UTC)
+    hour = queue.digest_time(start, zone, queue.DEFAULT_DIGEST_HOUR)
+    # when marks come in over the day, the clock driven up to the school's digest hour
+    first = add_mark(database, jg)
+    add_mark(database, other)
+    await drain(sessions, settings, now=start)
+    add_mark(database, jg)
+    await drain(sessions, settings, now=hour - timedelta(minutes=1))
+    assert inbox.to(student) == [], "nothing before the hour"
+    assert len(inbox.to(guardian)) == 2
+    held = [r for r in deliveries(database, jg.school.id, first)
+            if r.recipient_id == jg.students[0]]
+    assert [r.status for r in held] == ["held"]
+    assert held[0].next_attempt_at == hour
+    await drain(sessions, settings, now=hour + timedelta(minutes=1))
+    # then one email lists both, its subject naming the day only
+    got = inbox.to(student)
+    assert len(got) == 1
+    local_day = hour.astimezone(queue.ZoneInfo(zone)).date()
+    assert got[0]["Subject"] == f"Электронный дневник: сводка за {local_day:%d.%m.%Y}"
+    body = got[0].get_content()
+    assert "Записей за день: 2." in body
+    assert body.count("Новая или изменённая отметка") == 2
+    assert "Секретный" not in body and "Фамилия" not in body
+    assert "/notifications/unsubscribe?token=" in body
+    assert got[0]["X-Zhurnal-Idempotency-Key"].strip() == (
+        f"digest:{jg.students[0]}:{local_day:%Y-%m-%d}")
+    # each recipient's digest holds their own changes only
+    theirs = inbox.to(other_student)
+    assert len(theirs) == 1 and "Записей за день: 1." in theirs[0].get_content()
+    # and a restarted worker (a new engine, the same clock or later) sends nothing twice
+    engine = app_engine(database.app)
+    try:
+        restarted = app_sessions(engine)
+        await drain(restarted, settings, now=hour + timedelta(minutes=2))
+        await drain(restarted, settings, now=hour + timedelta(hours=3))
+    finally:
+        await engine.dispose()
+    assert len(inbox.to(student)) == 1
+    # a mark after the hour waits for the next day's digest
+    add_mark(database, jg)
+    await drain(sessions, settings, now=hour + timedelta(minutes=10))
+    await drain(sessions, settings, now=hour + timedelta(hours=23))
+    assert len(inbox.to(student)) == 1
+    await drain(sessions, settings, now=hour + timedelta(days=1, minutes=1))
+    got = inbox.to(student)
+    assert len(got) == 2 and "Записей за день: 1." in got[1].get_content()
+    assert len({msg["Message-ID"] for msg in got}) == 2
+
+
+def test_the_digest_hour_is_the_school_local_hour_today_or_tomorrow() -> None:
+    tz = "Asia/Yakutsk"  # UTC+9: 18:00 local is 09:00 UTC
+    morning = datetime(2026, 1, 10, 1, 0, tzinfo=UTC)  # 10:00 local
+    assert queue.digest_time(morning, tz, 18) == datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+    evening = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)  # 18:00 local: today's has come
+    assert queue.digest_time(evening, tz, 18) == datetime(2026, 1, 11, 9, 0, tzinfo=UTC)
+
+
+def write_message(database: DatabaseUrls, jg: JournalGroup) -> uuid.UUID:
+    """A message of the group's teacher to the first student's guardian, with its outbox row,
+    as resolvers/messages writes them."""
+    school, thread, message = jg.school.id, uuid.uuid4(), uuid.uuid4()
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school])
+        s.add(m.MessageThread(school_id=school, id=thread, student_id=jg.students[0],
+                              staff_id=jg.teacher_id, started_by_id=jg.teacher_id))
+        s.flush()
+        for person in (jg.teacher_id, jg.guardian_id):
+            s.add(m.MessageParticipant(school_id=school, id=uuid.uuid4(), thread_id=thread,
+                                       person_id=person))
+        s.add(m.Message(school_id=school, id=message, thread_id=thread,
+                        author_id=jg.teacher_id, body="Зайдите в школу"))
+        s.flush()
+        s.add(m.NotificationOutbox(school_id=school, id=uuid.uuid4(), kind="message",
+                                   entity="messages", op="insert", entity_id=message))
+    return message
+
+
+async def test_a_guardian_who_turned_message_email_off_gets_marks_but_no_message_email(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions) -> None:
+    inbox, settings = smtp
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    address = f"quiet-{uuid.uuid4().hex[:8]}@example.test"
+    prefer(database, jg.school.id, jg.guardian_id, address, message_email=False)
+    write_message(database, jg)
+    add_mark(database, jg)
+    await drain(sessions, settings)
+    got = inbox.to(address)
+    assert [msg["Subject"] for msg in got] == ["Новая запись в дневнике"]
+    # with it on, the message is emailed (naming no one, carrying no text)
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        s.execute(text("UPDATE notification_preferences SET message_email = true "
+                       "WHERE school_id = :s AND person_id = :p"),
+                  {"s": jg.school.id, "p": jg.guardian_id})
+    write_message(database, jg)
+    await drain(sessions, settings)
+    got = inbox.to(address)
+    assert [msg["Subject"] for msg in got][1:] == ["Новое сообщение в дневнике"]
+    assert "Зайдите" not in got[1].get_content()
+
+
+def decrypt_push(body: bytes, browser_key, auth_secret: bytes) -> bytes:
+    """RFC 8291 / RFC 8188 (aes128gcm) decryption as a browser does it, written here from the
+    RFCs with `cryptography` alone, independently of the library the worker encrypts with."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    def hkdf(salt: bytes, ikm: bytes, info: bytes, length: int) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt,
+                    info=info).derive(ikm)
+
+    salt, record_size, id_length = body[:16], int.from_bytes(body[16:20], "big"), body[20]
+    sender_public = body[21:21 + id_length]
+    ciphertext = body[21 + id_length:]
+    assert id_length == 65 and len(ciphertext) <= record_size  # one record
+    shared = browser_key.exchange(ec.ECDH(), ec.EllipticCurvePublicKey.from_encoded_point(
+        ec.SECP256R1(), sender_public))
+    browser_public = browser_key.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    ikm = hkdf(auth_secret, shared, b"WebPush: info\x00" + browser_public + sender_public, 32)
+    cek = hkdf(salt, ikm, b"Content-Encoding: aes128gcm\x00", 16)
+    nonce = hkdf(salt, ikm, b"Content-Encoding: nonce\x00", 12)
+    padded = AESGCM(cek).decrypt(nonce, ciphertext, None).rstrip(b"\x00")
+    assert padded.endswith(b"\x02"), "the last record's delimiter"
+    return padded[:-1]
+
+
+REGISTER_PUSH = """mutation R($input: RegisterPushSubscriptionInput!) {
+  registerPushSubscription(input: $input) { subscriptions { id } errors { field code } } }"""
+
+
+def browser_subscribes(gql, token: str, endpoint: str):
+    """A browser's key pair and auth secret, registered for the viewer with `endpoint`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key, auth = ec.generate_private_key(ec.SECP256R1()), os.urandom(16)
+    public = key.public_key().public_bytes(serialization.Encoding.X962,
+                                           serialization.PublicFormat.UncompressedPoint)
+    made = gql.post(REGISTER_PUSH, {"input": {"endpoint": endpoint, "keys": {
+        "p256dh": push.b64url(public), "auth": push.b64url(auth)}}},
+        token=token)["data"]["registerPushSubscription"]
+    assert made["errors"] == [], made
+    return key, auth
+
+
+def push_subscriptions(database: DatabaseUrls, school_id: uuid.UUID, endpoint: str) -> int:
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        return s.scalar(select(func.count()).select_from(m.PushSubscription)
+                        .where(m.PushSubscription.endpoint == endpoint)) or 0
+
+
+async def test_a_mark_is_pushed_encrypted_and_signed_to_the_guardians_browser(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions, receiver, gql,
+        token_for) -> None:
+    import json
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    # given a guardian whose browser (the test's receiver plays its push service) subscribed
+    _, settings = smtp
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    endpoint = f"{receiver.url}/push/{uuid.uuid4().hex}"
+    key, auth = browser_subscribes(gql, token_for(jg.guardian_login), endpoint)
+    # when a mark is given and the worker runs
+    mark_id = add_mark(database, jg)
+    await drain(sessions, settings)
+    # then the push service got one request for the browser
+    got = [(h, b) for h, b in receiver.requests
+           if h.get("authorization", "").startswith("vapid ")]
+    assert len(got) == 1
+    headers, body = got[0]
+    assert headers["content-encoding"] == "aes128gcm"
+    # its VAPID token verifies against the server's public key, for this push service
+    scheme, _, params = headers["authorization"].partition(" ")
+    fields = dict(part.strip().split("=", 1) for part in params.split(","))
+    assert scheme == "vapid" and fields["k"] == VAPID.public_key
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(),
+                                                          push.unb64url(VAPID.public_key))
+    origin = receiver.url.rsplit("/", 1)[0]
+    claims = jwt.decode(fields["t"], key=public, algorithms=["ES256"], audience=origin)
+    assert claims["sub"] == VAPID.subject and claims["exp"] > time.time()
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(fields["t"], key=other, algorithms=["ES256"], audience=origin)
+    # and the payload, decrypted with the browser's private key, carries a title and ids only
+    event = json.loads(decrypt_push(body, key, auth))
+    assert set(event) == {"id", "event", "title", "schoolId", "entity", "entityId",
+                          "studentId"}
+    assert event["event"] == "mark" and event["title"] == "Новая отметка"
+    assert event["entityId"] == str(mark_id) and event["studentId"] == str(jg.students[0])
+    text_ = json.dumps(event, ensure_ascii=False)
+    assert "Секретный" not in text_ and "Фамилия" not in text_
+    with pytest.raises(Exception):  # noqa: B017 - any failure: another browser cannot read it
+        decrypt_push(body, ec.generate_private_key(ec.SECP256R1()), auth)
+    # a push service that answers 410 Gone has dropped the browser: the subscription goes
+    receiver.status[0] = 410
+    add_mark(database, jg)
+    await drain(sessions, settings)
+    assert push_subscriptions(database, jg.school.id, endpoint) == 0
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        assert s.scalar(select(func.count()).select_from(m.AuditEntry).where(
+            m.AuditEntry.entity == "push_subscriptions", m.AuditEntry.action == "delete",
+            m.AuditEntry.request_id == "notify-worker")) >= 1
+    receiver.status[0] = 200
+    add_mark(database, jg)
+    before = len(receiver.requests)
+    await drain(sessions, settings)
+    assert [h for h, _ in receiver.requests[before:]
+            if h.get("authorization", "").startswith("vapid ")] == []
+
+
+async def test_a_push_service_failing_otherwise_is_retried_not_forgotten(
+        database: DatabaseUrls, schools: TwoSchools, smtp, sessions, receiver, gql,
+        token_for) -> None:
+    _, settings = smtp
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    endpoint = f"{receiver.url}/push/{uuid.uuid4().hex}"
+    browser_subscribes(gql, token_for(jg.guardian_login), endpoint)
+    receiver.status[0] = 503
+    add_mark(database, jg)
+    await drain(sessions, settings, base=timedelta(0))
+    await drain(sessions, settings, base=timedelta(0))
+    assert push_subscriptions(database, jg.school.id, endpoint) == 1
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        rows = s.scalars(select(m.NotificationDelivery).where(
+            m.NotificationDelivery.channel == "push",
+            m.NotificationDelivery.recipient_id == jg.guardian_id)).all()
+        assert [(r.status, r.attempts, r.response_status) for r in rows] == [
+            ("pending", 2, 503)]
+        s.execute(text("DELETE FROM push_subscriptions WHERE endpoint = :e"), {"e": endpoint})
+
+
+def delivery_at(database: DatabaseUrls, school_id: uuid.UUID, recipient: uuid.UUID, *,
+                status: str, age: timedelta) -> uuid.UUID:
+    """A delivery (and its outbox row) of `age` ago: sent then, or dead since then."""
+    outbox, delivery = uuid.uuid4(), uuid.uuid4()
+    then = datetime.now(UTC) - age
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        s.add(m.NotificationOutbox(school_id=school_id, id=outbox, kind="mark", entity="marks",
+                                   op="insert", entity_id=uuid.uuid4(), created_at=then,
+                                   fanned_out_at=then))
+        s.flush()
+        s.add(m.NotificationDelivery(
+            school_id=school_id, id=delivery, outbox_id=outbox, recipient_id=recipient,
+            channel="email", idempotency_key=f"{outbox}:{recipient}:email", status=status,
+            attempts=1, next_attempt_at=then, created_at=then,
+            sent_at=then if status == "sent" else None))
+    return delivery
+
+
+def still_there(database: DatabaseUrls, school_id: uuid.UUID, ids: list[uuid.UUID]
+                ) -> set[uuid.UUID]:
+    with owner_session(database.owner) as s:
+        set_tenant(s, [school_id])
+        return set(s.scalars(select(m.NotificationDelivery.id)
+                             .where(m.NotificationDelivery.id.in_(ids))))
+
+
+async def test_the_worker_purges_old_deliveries_by_the_school_retention_and_keeps_the_rest(
+        database: DatabaseUrls, schools: TwoSchools, sessions) -> None:
+    # given school B keeps delivered rows 5 days, school A the default 30
+    a, b = schools.a, schools.b
+    with owner_session(database.owner) as s:
+        set_tenant(s, [b.id])
+        s.execute(text("INSERT INTO school_settings (school_id, id, notification_retention_days)"
+                       " VALUES (:s, :i, 5) ON CONFLICT (school_id) DO UPDATE"
+                       " SET notification_retention_days = 5"), {"s": b.id, "i": uuid.uuid4()})
+    try:
+        day = timedelta(days=1)
+        a_old = delivery_at(database, a.id, a.people["guardian"], status="sent", age=31 * day)
+        a_week = delivery_at(database, a.id, a.people["guardian"], status="sent", age=6 * day)
+        a_dead_old = delivery_at(database, a.id, a.people["guardian"], status="dead",
+                                 age=31 * day)
+        a_dead = delivery_at(database, a.id, a.people["guardian"], status="dead", age=20 * day)
+        a_pending = delivery_at(database, a.id, a.people["guardian"], status="pending",
+                                age=90 * day)
+        b_week = delivery_at(database, b.id, b.people["guardian"], status="sent", age=6 * day)
+        b_new = delivery_at(database, b.id, b.people["guardian"], status="sent", age=4 * day)
+        # when the worker purges
+        gone = await worker.purge_old(sessions)
+        # then what was delivered past each school's window goes, with its outbox row
+        assert gone.sent >= 2 and gone.dead >= 1 and gone.outbox >= 3
+        assert still_there(database, a.id, [a_old, a_week, a_dead_old, a_dead, a_pending]) == {
+            a_week, a_dead, a_pending}
+        assert still_there(database, b.id, [b_week, b_new]) == {b_new}
+        with owner_session(database.owner) as s:
+            set_tenant(s, [a.id, b.id])
+            # a pending delivery keeps its outbox row however old (it is still to be sent)
+            assert s.scalar(select(func.count()).select_from(m.NotificationOutbox).where(
+                m.NotificationOutbox.created_at < datetime.now(UTC) - 30 * day)) == 1
+    finally:
+        with owner_session(database.owner) as s:
+            set_tenant(s, [b.id])
+            s.execute(text("UPDATE school_settings SET notification_retention_days = 30 "
+                           "WHERE school_id = :s"), {"s": b.id})
