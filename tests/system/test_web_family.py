@@ -1,0 +1,22 @@
+"""The family view in a real browser (issue 21, web/e2e/family.test.mjs): a guardian's and a
+student's diary week, homework due and report card equal to the API's, a teacher's new mark
+and homework arriving live (and a mark missed while the socket was down replayed from the last
+cursor), the child picker of a guardian with children in two schools, no other school's data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.webclient import demo_site, run_spec
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    with demo_site() as base:
+        yield base
+
+
+def test_the_family_sees_the_diary_report_card_and_live_marks_of_their_own_children(site: str) -> None:
+    run_spec(site, "family.test.mjs")
