@@ -57,6 +57,15 @@ async function diaryOf(token, studentId, from, to) {
   return (await api(DIARY, { s: studentId, f: from, t: to }, token)).diary;
 }
 
+/** Resolves when the page has the answer of a diary query for the student (set up before the
+ * click that asks for it: leaving a view while its query is in flight aborts the request). */
+function diaryLoaded(page, studentId) {
+  return page.waitForResponse((response) => {
+    const body = response.request().postData() ?? "";
+    return body.includes('"operationName":"DiarySpan"') && body.includes(studentId);
+  });
+}
+
 /** Every request body the page sent (GraphQL documents and variables). */
 function recordBodies(page) {
   const bodies = [];
@@ -185,7 +194,9 @@ test("a guardian sees this week and the last one as the API's diary of the child
   await assertWeekEquals(page, lastWeek.days);
   assert.ok(lastWeek.days.some((d) => d.lessons.some((l) => l.marks.length > 0)), "the demo's last week has marks");
   await screenshot(page, "family-last-week-desktop");
+  const refreshed = diaryLoaded(page, child.student.id);
   await page.getByRole("link", { name: "Текущая неделя" }).click();
+  await refreshed;
   await assertWeekEquals(page, thisWeek.days);
 
   // the report card
@@ -329,13 +340,16 @@ test("a guardian with children in two schools picks the child; another school's 
   await logIn(page, "s11.parent");
   const picker = page.getByLabel("Ребёнок");
   await picker.waitFor();
+  await page.getByRole("region", { name: /^Понедельник,/ }).waitFor();
   const options = (await picker.getByRole("option").allInnerTexts()).map(squash);
   assert.deepEqual(options.map((o) => o.split(",")[0]), students.map((s) => s.student.fullName));
   await screenshot(page, "family-week-phone");
 
   // the second child, in the other school: their week as the API's
   const second = students[1];
+  const secondLoaded = diaryLoaded(page, second.student.id);
   await picker.selectOption(second.student.id);
+  await secondLoaded;
   const monday = mondayOf(todayIn(second.school.timezone));
   await page.getByRole("link", { name: "← Предыдущая неделя" }).click();
   const lastWeek = await diaryOf(token, second.student.id, addDays(monday, -7), addDays(monday, -1));
@@ -345,12 +359,13 @@ test("a guardian with children in two schools picks the child; another school's 
   const card = (await api(REPORT_CARD, { s: second.student.id, y: second.schoolClass.academicYearId }, token)).reportCard;
   assert.deepEqual(await shownCard(page), expectedCard(card));
   await screenshot(page, "family-report-phone");
+  const homeworkLoaded = diaryLoaded(page, second.student.id);
   await page.getByRole("link", { name: "Домашние задания" }).click();
+  await homeworkLoaded;
   await page.getByRole("heading", { name: "Домашние задания на две недели вперёд" }).waitFor();
   await screenshot(page, "family-homework-phone");
 
   // another family's child, named in the address: refused on the page, never asked for
-  await page.waitForLoadState("networkidle");
   await page.goto(`${BASE}/app/diary?student=${encodeURIComponent(stranger.student.id)}`);
   await page.getByRole("alert").filter({ hasText: "Этого ученика нет среди ваших детей" }).waitFor();
   const text = await page.locator("body").innerText();
