@@ -18,5 +18,5 @@ def site() -> Iterator[str]:
         yield base
 
 
-def test_the_family_sees_the_diary_report_card_and_live_marks_of_their_own_children(site: str) -> None:
+def test_the_family_sees_their_own_diary_report_card_and_live_marks(site: str) -> None:
     run_spec(site, "family.test.mjs")
