@@ -113,7 +113,8 @@ def report(result: dict[str, Any]) -> list[dict[str, Any]]:
             "bytes": sum(f["bytes"] for f in files), "gzip": sum(f["gzip"] for f in files),
             "p50_ms": round(p50, 1), "ratio": round(p50 / floor, 1),
         })
-    table = Table(title=f"web client: first page of each view, median of {len(result['floor']['ms'])}")
+    runs = len(result["floor"]["ms"])
+    table = Table(title=f"web client: first page of each view, median of {runs}")
     for column in ("view", "bytes", "gzip", "first content p50 ms", "× floor", "files"):
         table.add_column(column, justify="left" if column in ("view", "files") else "right")
     for row in rows:
