@@ -10,7 +10,8 @@ run), starts the real server in production settings, and drives headless chromiu
 - **first content**: milliseconds from the navigation's start to the view's first content
   (its <main> shows text other than a loading message), cold (a fresh browser context, no
   cache, already logged in), median of N; the **floor** is a ~1 KB static file of the same
-  server loaded the same way, interleaved with the views; the ratio is view / floor.
+  server loaded the same way, interleaved with the views; the ratio is view / floor. Beside
+  it, when the shell's script had arrived and when the first API answer (`me`) had.
 
 Needs `make web` (web/dist and web/node_modules), Node.js and Debian's chromium.
 """
@@ -101,10 +102,19 @@ def measure(base: str, runs: int) -> dict[str, Any]:
     return result
 
 
+def _median(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(statistics.median(known), 1) if known else None
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 def report(result: dict[str, Any]) -> list[dict[str, Any]]:
     floor = statistics.median(result["floor"]["ms"])
     rows = [{"view": "floor", "first_page": result["floor"]["path"], "bytes": None, "gzip": None,
-             "p50_ms": round(floor, 1), "ratio": 1.0}]
+             "p50_ms": round(floor, 1), "ratio": 1.0, "shell_ms": None, "api_ms": None}]
     for view, figures in result["views"].items():
         files = figures["files"]
         p50 = statistics.median(figures["ms"])
@@ -112,15 +122,18 @@ def report(result: dict[str, Any]) -> list[dict[str, Any]]:
             "view": view, "first_page": " + ".join(Path(f["path"]).name for f in files),
             "bytes": sum(f["bytes"] for f in files), "gzip": sum(f["gzip"] for f in files),
             "p50_ms": round(p50, 1), "ratio": round(p50 / floor, 1),
+            "shell_ms": _median(figures["shellAt"]), "api_ms": _median(figures["firstApiAt"]),
         })
     runs = len(result["floor"]["ms"])
     table = Table(title=f"web client: first page of each view, median of {runs}")
-    for column in ("view", "bytes", "gzip", "first content p50 ms", "× floor", "files"):
+    for column in ("view", "bytes", "gzip", "first content p50 ms", "× floor",
+                   "shell script p50 ms", "me p50 ms", "files"):
         table.add_column(column, justify="left" if column in ("view", "files") else "right")
     for row in rows:
         table.add_row(row["view"], f"{row['bytes']:,}" if row["bytes"] else "—",
                       f"{row['gzip']:,}" if row["gzip"] else "—", f"{row['p50_ms']:.1f}",
-                      f"{row['ratio']:.1f}", row["first_page"])
+                      f"{row['ratio']:.1f}", _ms(row["shell_ms"]), _ms(row["api_ms"]),
+                      row["first_page"])
     console.print(table)
     return rows
 

@@ -41,10 +41,16 @@ async function loadView(browser, { view, session }) {
   });
   await page.goto(`${BASE}/app/${view}`);
   await page.waitForFunction(() => window.firstContentAt !== undefined, null, { timeout: 60_000 });
-  const ms = await page.evaluate(() => window.firstContentAt);
+  // Where the time went: the shell's script received, and the first API answer (`me`).
+  const { ms, shellAt, firstApiAt } = await page.evaluate(() => {
+    const resources = performance.getEntriesByType("resource");
+    const end = (test) => resources.find((r) => test(r.name))?.responseEnd ?? null;
+    return { ms: window.firstContentAt, shellAt: end((n) => /\/assets\/index-[^/]*\.js$/.test(n)),
+             firstApiAt: end((n) => n.endsWith("/graphql")) };
+  });
   const loaded = await Promise.all(files);
   await context.close();
-  return { ms, files: loaded };
+  return { ms, shellAt, firstApiAt, files: loaded };
 }
 
 async function loadFloor(browser) {
@@ -58,7 +64,7 @@ async function loadFloor(browser) {
 
 const browser = await launch();
 const result = { floor: { path: floor, ms: [] }, views: {} };
-for (const v of views) result.views[v.view] = { ms: [], files: null };
+for (const v of views) result.views[v.view] = { ms: [], shellAt: [], firstApiAt: [], files: null };
 try {
   // One warm-up round each (the server's first requests, chromium's first context).
   await loadFloor(browser);
@@ -66,8 +72,10 @@ try {
   for (let i = 0; i < runs; i++) {
     result.floor.ms.push(await loadFloor(browser));
     for (const v of i % 2 ? [...views].reverse() : views) {
-      const { ms, files } = await loadView(browser, v);
+      const { ms, shellAt, firstApiAt, files } = await loadView(browser, v);
       result.views[v.view].ms.push(ms);
+      result.views[v.view].shellAt.push(shellAt);
+      result.views[v.view].firstApiAt.push(firstApiAt);
       result.views[v.view].files ??= files;
     }
   }

@@ -124,10 +124,15 @@ export function Links({ links }: { links: string[] }) {
 function MarkChip({ mark, weights }: { mark: Pick<Mark, "label" | "workType" | "comment">; weights: Map<string, number> }) {
   const weight = weights.get(mark.workType);
   const work = weight === undefined ? mark.workType : `${mark.workType}, вес ${weight.toLocaleString("ru-RU")}`;
+  // The visible work type and weight read as «Диктант вес 2» to a screen reader: the title
+  // and the separate lines carry the comma.
   return (
     <span className="family-mark" title={[work, mark.comment].filter(Boolean).join(" — ")}>
       <span className="family-mark-value" aria-label={`отметка ${mark.label}`}>{mark.label}</span>
-      <span className="family-mark-work">{work}</span>
+      <span className="family-mark-work">
+        {mark.workType}
+        {weight !== undefined && <span className="family-weight">вес {weight.toLocaleString("ru-RU")}</span>}
+      </span>
       {mark.comment && <span className="family-mark-comment">{mark.comment}</span>}
     </span>
   );
