@@ -350,6 +350,8 @@ test("a guardian with children in two schools picks the child; another school's 
   const secondLoaded = diaryLoaded(page, second.student.id);
   await picker.selectOption(second.student.id);
   await secondLoaded;
+  // the live updates follow the picked child on the socket already open
+  await page.getByText("Обновляется сам").waitFor();
   const monday = mondayOf(todayIn(second.school.timezone));
   await page.getByRole("link", { name: "← Предыдущая неделя" }).click();
   const lastWeek = await diaryOf(token, second.student.id, addDays(monday, -7), addDays(monday, -1));

@@ -10,6 +10,13 @@ import { DiaryEventsDocument, DiarySpanDocument, ReportCardDocument } from "./qu
 export type DiaryEvent = FamilyDiaryEventsSubscription["diaryEvents"];
 export type Connection = "connecting" | "live" | "lost";
 
+// Whether the shared socket is open, followed from this module's loading on (before the view's
+// first subscription): a view mounted while the socket is already up (another child picked)
+// hears no new "connected".
+let socketOpen = false;
+wsClient.on("connected", () => { socketOpen = true; });
+wsClient.on("closed", () => { socketOpen = false; });
+
 // Events come in bursts (a teacher saves a whole lesson at once): one refetch per burst.
 const REFETCH_DELAY_MS = 250;
 
@@ -17,7 +24,7 @@ export function useDiaryEvents(studentId: string) {
   const client = useApolloClient();
   const cursors = useRef(new Map<string, string>());
   const [after, setAfter] = useState<string | null>(() => cursors.current.get(studentId) ?? null);
-  const [connection, setConnection] = useState<Connection>("connecting");
+  const [connection, setConnection] = useState<Connection>(socketOpen ? "live" : "connecting");
   const [last, setLast] = useState<DiaryEvent | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
