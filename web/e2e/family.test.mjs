@@ -15,7 +15,7 @@ after(async () => { await browser?.close(); });
 
 const STUDENTS = `{ me { students(on: null) {
   student { id fullName } school { id name shortName timezone }
-  schoolClass { name academicYearId } groups { id subjectId } } } }`;
+  schoolClass { name academicYearId } groups { id subjectId currentPeriod { id endsOn } } } } }`;
 
 const DIARY = `query($s: ID!, $f: Date!, $t: Date!) { diary(studentId: $s, from: $f, to: $t) {
   days { date
@@ -215,7 +215,7 @@ test("a guardian sees this week and the last one as the API's diary of the child
   await page.context().close();
 });
 
-test("a mark and homework set by the teacher appear live; after a dropped socket the missed mark is replayed from the last cursor", async () => {
+test("a mark, homework and period grades set by the teacher appear live; after a dropped socket the missed mark is replayed from the last cursor", async () => {
   const { token, students } = await studentsOf("g1.parent");
   const child = students[0];
   const today = todayIn(child.school.timezone);
@@ -324,6 +324,40 @@ test("a mark and homework set by the teacher appear live; after a dropped socket
     assert.deepEqual(items, day.homeworkDue.map((h) => squash(`${h.subject} ${h.homework} задано ${ddmm(h.assignedOn)}`)));
   }
   await screenshot(page, "family-homework-desktop");
+
+  // the period grade of the open period, deferred, then exempt, then graded: each state in
+  // the report card, live, as the API's card says
+  await page.getByRole("link", { name: "Табель" }).click();
+  await page.getByRole("table").waitFor();
+  const period = child.groups.find((g) => g.id === teacher.group).currentPeriod;
+  const until = addDays(period.endsOn, 10);
+  const states = [
+    { state: "DEFERRED", deferredReason: "e2e: болезнь", deferredUntil: until },
+    { state: "EXEMPT" },
+    { state: "GRADED", value: "5" },
+  ];
+  for (const state of states) {
+    const set = (await api(`mutation($i: SetPeriodGradeInput!) { setPeriodGrade(input: $i) {
+      errors { field message } } }`, { i: { groupId: teacher.group, periodId: period.id,
+      studentId: child.student.id, ...state } }, teacher.token)).setPeriodGrade;
+    assert.deepEqual(set.errors, [], state.state);
+    const card = (await api(REPORT_CARD, { s: child.student.id, y: child.schoolClass.academicYearId }, token)).reportCard;
+    const expected = expectedCard(card);
+    const cell = { DEFERRED: `отсрочка до ${dmy(until)}`, EXEMPT: "осв.", GRADED: "5" }[state.state];
+    const periodName = card.subjects.find((x) => x.subject.name === subject).periods
+      .find((p) => p.period.id === period.id).period.name;
+    await page.getByRole("status").filter({ hasText: `Оценка в табеле: ${subject}, ${periodName} — ${cell}` }).waitFor();
+    let shown;
+    for (let i = 0; i < 100; i++) {
+      shown = await shownCard(page);
+      if (JSON.stringify(shown) === JSON.stringify(expected)) break;
+      await page.waitForTimeout(100);
+    }
+    assert.deepEqual(shown, expected, state.state);
+    const row = expected.rows.find((r) => r[0] === subject);
+    assert.ok(row.some((text) => text.startsWith(cell)), `${state.state} in ${row}`);
+    if (state.state === "DEFERRED") await screenshot(page, "family-report-deferred-desktop");
+  }
   assert.equal(await page.evaluate(() => window.notReloaded), true, "no reload");
   assert.deepEqual(page.problems, []);
   assert.deepEqual(externalRequests(page), []);

@@ -2,13 +2,14 @@
 // the homework due, the report card, kept live by `diaryEvents`. A guardian picks the child.
 import { useQuery } from "@apollo/client/react";
 import { Link, useSearchParams } from "react-router-dom";
-import type { FamilyStudentsQuery } from "../../gql/graphql";
+import type { FamilyStudentsQuery, GradeKind } from "../../gql/graphql";
 import { FamilyStudentsDocument } from "./queries";
 import { useDiaryEvents, type Connection, type DiaryEvent } from "./useDiaryEvents";
 import { DiaryWeek } from "./DiaryWeek";
 import { HomeworkDue } from "./HomeworkDue";
 import { ReportCard } from "./ReportCard";
 import { shortDate } from "./dates";
+import { gradeText } from "./grades";
 import "./family.css";
 
 export type Student = FamilyStudentsQuery["me"]["students"][number];
@@ -106,6 +107,10 @@ function LiveStatus({ connection, last }: { connection: Connection; last: DiaryE
   );
 }
 
+const GRADE_KINDS: Record<GradeKind, string> = {
+  PERIOD: "за период", YEAR: "годовая", EXAM: "экзамен", FINAL: "итоговая",
+};
+
 function eventText(event: DiaryEvent): string {
   const deleted = event.op === "DELETED";
   switch (event.kind) {
@@ -117,7 +122,11 @@ function eventText(event: DiaryEvent): string {
       return deleted || !event.attendance ? "Отметка о пропуске снята" : "Отмечен пропуск урока";
     case "LESSON":
       return event.lesson ? `Урок изменён: ${event.lesson.subjectName}, ${shortDate(event.lesson.date)}` : "Урок изменён";
-    case "GRADE":
-      return "Изменена оценка в табеле";
+    case "GRADE": {
+      const grade = event.grade;
+      if (deleted || !grade) return "Оценка в табеле снята";
+      const what = grade.period?.name ?? GRADE_KINDS[grade.kind];
+      return `Оценка в табеле: ${grade.subject?.name ?? ""}, ${what} — ${gradeText(grade)}`;
+    }
   }
 }

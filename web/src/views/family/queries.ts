@@ -84,7 +84,7 @@ export const DiaryEventsDocument = graphql(`
       mark { label workTypeName workDate subjectName }
       attendance { kind lateMinutes }
       lesson { date subjectName }
-      grade { id state value deferredUntil deferredReason }
+      grade { ...ReportGrade kind subject { id name } period { id name } }
     }
   }
 `);
