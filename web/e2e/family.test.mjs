@@ -165,6 +165,15 @@ async function shownCard(page) {
   return { header, rows };
 }
 
+/** Nothing scrolls sideways but a wide grid in its own box: neither the page nor the shell's
+ * <main> (which would scroll what overflows it). */
+function pageFitsWidth(page) {
+  return page.evaluate(() => {
+    const main = document.querySelector("main");
+    return document.documentElement.scrollWidth <= window.innerWidth && main.scrollWidth <= main.clientWidth;
+  });
+}
+
 // ---- the tests ----
 
 test("a guardian sees this week and the last one as the API's diary of the child, and the report card as the API's", async () => {
@@ -390,15 +399,19 @@ test("a guardian with children in two schools picks the child; another school's 
   await page.getByRole("link", { name: "← Предыдущая неделя" }).click();
   const lastWeek = await diaryOf(token, second.student.id, addDays(monday, -7), addDays(monday, -1));
   await assertWeekEquals(page, lastWeek.days);
+  assert.equal(await pageFitsWidth(page), true, "the week: no horizontal page scroll");
   await screenshot(page, "family-second-child-phone");
   await page.getByRole("link", { name: "Табель" }).click();
   const card = (await api(REPORT_CARD, { s: second.student.id, y: second.schoolClass.academicYearId }, token)).reportCard;
   assert.deepEqual(await shownCard(page), expectedCard(card));
+  // the report card scrolls in its own box, not the page
+  assert.equal(await pageFitsWidth(page), true, "the report card: no horizontal page scroll");
   await screenshot(page, "family-report-phone");
   const homeworkLoaded = diaryLoaded(page, second.student.id);
   await page.getByRole("link", { name: "Домашние задания" }).click();
   await homeworkLoaded;
   await page.getByRole("heading", { name: "Домашние задания на две недели вперёд" }).waitFor();
+  assert.equal(await pageFitsWidth(page), true, "homework: no horizontal page scroll");
   await screenshot(page, "family-homework-phone");
 
   // another family's child, named in the address: refused on the page, never asked for
@@ -411,8 +424,6 @@ test("a guardian with children in two schools picks the child; another school's 
   // and the API agrees: their diary is not this guardian's to read
   assert.equal(await diaryOf(token, stranger.student.id, monday, monday), null);
 
-  // no horizontal page scroll on the phone (the report card scrolls in its own box)
-  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
   assert.deepEqual(page.problems, []);
   assert.deepEqual(externalRequests(page), []);
   await page.context().close();
@@ -428,7 +439,7 @@ test("a student reads their own diary, with no child picker", async () => {
   await page.getByRole("region", { name: /^Понедельник,/ }).waitFor();
   await page.getByRole("link", { name: "Табель" }).click();
   await page.getByRole("table").waitFor();
-  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true);
+  assert.equal(await pageFitsWidth(page), true);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
