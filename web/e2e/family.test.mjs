@@ -224,7 +224,7 @@ test("a guardian sees this week and the last one as the API's diary of the child
   await page.context().close();
 });
 
-test("a mark, homework and period grades set by the teacher appear live; after a dropped socket the missed mark is replayed from the last cursor", async () => {
+test("a mark, attendance, homework and period grades set by the teacher appear live; after a dropped socket the missed mark is replayed from the last cursor", async () => {
   const { token, students } = await studentsOf("g1.parent");
   const child = students[0];
   const today = todayIn(child.school.timezone);
@@ -313,6 +313,19 @@ test("a mark, homework and period grades set by the teacher appear live; after a
   assert.equal(resubscribed.length >= 1, true, "subscribed again with after: the last cursor");
   const replayed = frames.received.filter((f) => f.type === "next" && f.payload.data.diaryEvents.entityId === missed);
   assert.equal(replayed.length, 1, "the missed mark's event came once, replayed");
+
+  // late to that lesson: the attendance shows live, as the API's diary has it (minutes that
+  // differ from run to run, so a rerun on the same database is a change too)
+  const minutes = 5 + (Date.now() % 40);
+  const late = (await api(`mutation($i: SetAttendanceInput!) { setAttendance(input: $i) {
+    errors { field message } } }`, { i: { lessonId: lesson.id, entries: [
+    { studentId: child.student.id, kind: "LATE", lateMinutes: minutes }] } }, teacher.token)).setAttendance;
+  assert.deepEqual(late.errors, []);
+  await page.getByRole("status").filter({ hasText: `Отмечено опоздание на ${minutes} мин` }).waitFor();
+  const attended = (await diaryOf(token, child.student.id, lesson.date, lesson.date)).days[0].lessons
+    .find((l) => l.lessonId === lesson.id);
+  assert.equal(attended.attendance, "оп");
+  await item.getByLabel(/^пропуск: оп/).filter({ hasText: `оп ${minutes} мин` }).waitFor();
 
   // homework due tomorrow, set now: in the homework list, live
   await page.getByRole("link", { name: "Домашние задания" }).click();

@@ -2,7 +2,7 @@
 // the homework due, the report card, kept live by `diaryEvents`. A guardian picks the child.
 import { useQuery } from "@apollo/client/react";
 import { Link, useSearchParams } from "react-router-dom";
-import type { FamilyStudentsQuery, GradeKind } from "../../gql/graphql";
+import type { AttendanceKind, FamilyStudentsQuery, GradeKind } from "../../gql/graphql";
 import { FamilyStudentsDocument } from "./queries";
 import { useDiaryEvents, type Connection, type DiaryEvent } from "./useDiaryEvents";
 import { DiaryWeek } from "./DiaryWeek";
@@ -107,6 +107,10 @@ function LiveStatus({ connection, last }: { connection: Connection; last: DiaryE
   );
 }
 
+const ABSENCES: Record<AttendanceKind, string> = {
+  ABSENT: "н", ILL: "б (болел)", EXCUSED: "у (по уважительной причине)", LATE: "оп",
+};
+
 const GRADE_KINDS: Record<GradeKind, string> = {
   PERIOD: "за период", YEAR: "годовая", EXAM: "экзамен", FINAL: "итоговая",
 };
@@ -119,7 +123,10 @@ function eventText(event: DiaryEvent): string {
       return `${event.op === "CREATED" ? "Новая отметка" : "Отметка изменена"}: ${event.mark.label} — `
         + `${event.mark.subjectName}, ${shortDate(event.mark.workDate)}`;
     case "ATTENDANCE":
-      return deleted || !event.attendance ? "Отметка о пропуске снята" : "Отмечен пропуск урока";
+      if (deleted || !event.attendance) return "Отметка о пропуске снята";
+      return event.attendance.kind === "LATE"
+        ? `Отмечено опоздание${event.attendance.lateMinutes ? ` на ${event.attendance.lateMinutes} мин` : ""}`
+        : `Отмечен пропуск урока: ${ABSENCES[event.attendance.kind]}`;
     case "LESSON":
       return event.lesson ? `Урок изменён: ${event.lesson.subjectName}, ${shortDate(event.lesson.date)}` : "Урок изменён";
     case "GRADE": {
