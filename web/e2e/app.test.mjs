@@ -1,7 +1,7 @@
 // The app shell: served at /app/ from this server only, login, the role's first page, logout.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, PHONE, externalRequests, launch, logIn, newPage, screenshot } from "./harness.mjs";
+import { BASE, PHONE, externalRequests, launch, logIn, newPage, screenshot, settled } from "./harness.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -45,6 +45,7 @@ test("a reload keeps the session and the client route", async () => {
   const page = await newPage(browser);
   await logIn(page, "g1.parent");
   await page.waitForURL(`${BASE}/app/diary`);
+  await settled(page);
   await page.reload();
   await page.getByTestId("login").filter({ hasText: "g1.parent" }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/app/diary");

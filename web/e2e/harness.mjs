@@ -32,7 +32,11 @@ export async function newPage(browser, viewport = DESKTOP) {
   const page = await context.newPage();
   page.requested = [];
   page.problems = [];
+  page.inFlight = 0;
   page.on("request", (request) => page.requested.push(request.url()));
+  page.on("request", () => { page.inFlight += 1; });
+  page.on("requestfinished", () => { page.inFlight -= 1; });
+  page.on("requestfailed", () => { page.inFlight -= 1; });
   page.on("console", (message) => {
     if (message.type() === "error") page.problems.push(`console: ${message.text()}`);
   });
@@ -41,6 +45,19 @@ export async function newPage(browser, viewport = DESKTOP) {
     page.problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`);
   });
   return page;
+}
+
+/** Resolves once no HTTP request of the page has been in flight for `quietMs` (sockets do not
+ * count): before a reload or a goto, so that the view's own requests are not aborted (which
+ * `page.problems` records). Playwright's "networkidle" is per navigation, not for a SPA. */
+export async function settled(page, quietMs = 500, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < quietMs) {
+    if (Date.now() > deadline) throw new Error(`requests still in flight after ${timeoutMs} ms`);
+    await page.waitForTimeout(50);
+    if (page.inFlight > 0) quietSince = Date.now();
+  }
 }
 
 /** Every URL the page asked for is on the server under test (no CDN, no internet). */
