@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import platform
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,8 @@ from bench.load import run_load
 from bench.scenarios import (
     INTERLEAVED_FLOORS,
     BenchError,
-    floor_latencies,
+    Request,
     interleaved,
-    latencies,
     open_session,
     percentile,
     requests_for,
@@ -69,7 +67,7 @@ class Measured:
     """One scenario against the server: what was measured before any failure."""
 
     times: list[float] | None = None
-    floor_times: list[float] | None = None  # INTERLEAVED_FLOORS: measured with the request
+    floor_times: list[float] | None = None  # measured with the request, alternately
     rps: float | None = None
     peak: int = 0
     note: str = ""
@@ -87,6 +85,16 @@ SLOW = {"login": 3, "district": 10}
 # is a rare request, and eight at once on a small machine would run into the server's
 # statement timeout rather than measure anything.
 MAX_CONCURRENCY = {"district": 2}
+
+
+def _psycopg_floor(name: str, conn: psycopg.Connection[Any], fx: Fixtures) -> Request:
+    """The scenario's floor (bench/floors.py) as a request to interleave: it runs on the
+    bench's own connection, blocking the loop while it runs, as nothing else runs then."""
+    fn = floors.FLOORS[name]
+
+    async def floor(client: httpx.AsyncClient) -> None:
+        fn(conn, fx)
+    return floor
 
 
 def _fewer(name: str, count: int, least: int) -> int:
@@ -120,11 +128,11 @@ def measure(urls: DatabaseUrls, fx: Fixtures, *, n: int, total: int, concurrency
                     got = out[name] = Measured()
                     # A failed request is reported in the row (and the run goes on), never timed.
                     try:
-                        if name in INTERLEAVED_FLOORS:
-                            got.times, got.floor_times = await interleaved(
-                                client, request, INTERLEAVED_FLOORS[name], _fewer(name, n, 2))
-                        else:
-                            got.times = await latencies(client, request, _fewer(name, n, 2))
+                        # The floor alternates with the request (ABBA), so a ratio compares
+                        # one moment of a shared machine, not two (issue 18, session 6).
+                        floor = INTERLEAVED_FLOORS.get(name) or _psycopg_floor(name, conn, fx)
+                        got.times, got.floor_times = await interleaved(
+                            client, request, floor, _fewer(name, n, 2))
                         c = _concurrency(name, concurrency)
                         got.rps = await throughput(client, request, _fewer(name, total, c), c)
                     except BenchError as e:
@@ -136,11 +144,7 @@ def measure(urls: DatabaseUrls, fx: Fixtures, *, n: int, total: int, concurrency
 
         measured = asyncio.run(server_side())
         for name, got in measured.items():
-            if name in INTERLEAVED_FLOORS:
-                ftimes = got.floor_times or [float("nan")]
-            else:
-                fn: Callable[[], bytes] = (lambda f=floors.FLOORS[name]: f(conn, fx))  # noqa: E731
-                ftimes = floor_latencies(fn, _fewer(name, n, 2))
+            ftimes = got.floor_times or [float("nan")]
             times = got.times
             rows.append(Row(name, _ms(times, 50) if times else None,
                             _ms(times, 90) if times else None, got.rps, None, got.peak / MB,
