@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import select
 import threading
-import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 import psycopg
@@ -150,41 +148,7 @@ def app_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
         pool_timeout=pool_timeout, connect_args=options, json_deserializer=json_loads,
     )
     event.listen(engine.sync_engine, "checkout", closed_while_idle)
-    _note_writes(engine)
     return engine
-
-
-WROTE = "zhurnal_wrote"
-_WATCHED: weakref.WeakSet[Any] = weakref.WeakSet()  # the engines _note_writes watches
-
-
-def _note_writes(engine: AsyncEngine) -> None:
-    """Mark the connection of a transaction that sent anything but a SELECT (an INSERT, an
-    UPDATE, a SET ROLE, a statement that opens with a comment: anything), so the request can
-    tell a transaction that only read (`only_read`)."""
-
-    def began(conn: Any) -> None:
-        conn.info.pop(WROTE, None)
-
-    def before(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip()[:6].upper() != "SELECT":
-            conn.info[WROTE] = True
-
-    event.listen(engine.sync_engine, "begin", began)
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    _WATCHED.add(engine.sync_engine)
-
-
-async def only_read(session: AsyncSession) -> bool:
-    """Whether the session's transaction sent only SELECT statements; False when its engine
-    is not watched, or it has no connection yet (nothing to say of it)."""
-    bind = session.bind
-    if bind is None or getattr(bind, "sync_engine", None) not in _WATCHED:
-        return False
-    if not session.in_transaction():
-        return False
-    conn = await session.connection()
-    return not conn.info.get(WROTE, False)
 
 
 def json_loads(data: str | bytes) -> object:

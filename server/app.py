@@ -123,7 +123,6 @@ def create_app(
         with suppress(asyncio.CancelledError):
             await purger
         await listener.stop()
-        await graphql.drain()  # reads' transactions still committing after their answers
         await engine.dispose()
         await seal_engine.dispose()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -35,7 +34,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from db.audit import Sealer, seal, wrote_audit
-from db.engine import only_read, transaction
+from db.engine import transaction
 from db.tenancy import set_officer_role_async
 from resolvers.auth.tokens import (
     API_TOKEN_PREFIX,
@@ -268,7 +267,6 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self.access_cache = access_cache
         self.sealer = sealer
         self.verified_tokens = VerifiedTokens() if access_cache is not None else None
-        self._ending: set[asyncio.Task[None]] = set()  # reads' transactions ending (_end)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # The project's own page: its assets are served from /static, never from a CDN.
@@ -301,17 +299,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
             return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        try:
-            response = await super().run(request, context, root_value)
-        finally:
-            # A read's transaction left open by `_end`: it commits while the answer is sent
-            # (a task of its own, so a slow reader never holds the connection).
-            session = getattr(getattr(request, "state", None), "end_transaction", None)
-            if session is not None:
-                request.state.end_transaction = None
-                task = asyncio.create_task(self._end_later(session))
-                self._ending.add(task)
-                task.add_done_callback(self._ending.discard)
+        response = await super().run(request, context, root_value)
         # Strawberry answers every result as application/json; the client's Accept decides.
         if isinstance(response, Response) and response.media_type == JSON:
             response.headers["content-type"] = response_media_type(
@@ -401,9 +389,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         request_data: GraphQLRequestData,
         operation: OperationDefinitionNode | None,
     ) -> tuple[ExecutionResult, str]:
-        session = self.sessions()
-        deferred = False  # its end left to `run` (_end)
-        try:
+        async with self.sessions() as session:
             await session.begin()
             access = await self._access(request, session)
             # The role follows the operation that runs; only a mutation (which writes as the
@@ -412,8 +398,8 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
                 operation is not None and operation.operation == OperationType.MUTATION)
             cached = self._cached_diary(access, request_data) if not as_officer else None
             if cached is not None and (data := self.diary_cache.get(cached)) is not None:  # type: ignore[union-attr]
+                await session.commit()
                 _observe_cached(request_data)
-                deferred = await self._end(request, session, access, operation, failed=False)
                 return ExecutionResult(data=data, errors=None), context["request_id"]
             if as_officer:
                 # DESIGN.md: officers' reads run as a role with no privilege on personal data,
@@ -427,63 +413,19 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
             )
             if as_officer and result.errors:
                 result.errors = [_officer_refusal(e) for e in result.errors]
-            audited = (not result.errors and operation is not None
-                       and operation.operation == OperationType.MUTATION
-                       and await wrote_audit(session))
-            deferred = await self._end(request, session, access, operation,
-                                       failed=bool(result.errors))
-            if not result.errors and cached is not None and result.data is not None:
-                self.diary_cache.put(cached, result.data, access.school_ids)  # type: ignore[union-attr]
-        finally:
-            if not deferred:
-                await session.close()
+            audited = False
+            if result.errors:
+                await session.rollback()
+            else:
+                audited = (operation is not None
+                           and operation.operation == OperationType.MUTATION
+                           and await wrote_audit(session))
+                await session.commit()
+                if cached is not None and result.data is not None:
+                    self.diary_cache.put(cached, result.data, access.school_ids)  # type: ignore[union-attr]
         if audited:
             await self._seal_audit()
         return result, ctx.request_id
-
-    async def _end(self, request: Request, session: AsyncSession, access: AccessContext,
-                   operation: OperationDefinitionNode | None, *, failed: bool) -> bool:
-        """End the request's transaction: commit it, or roll it back when the operation
-        failed; before the answer, or after it when that cannot matter. True when the end
-        was left to `run` (which ends it as the answer goes out), False when it is done.
-
-        A query of a person's session that sent only SELECT statements wrote nothing (the
-        session check writes nothing; an integrator token's records its use), so its COMMIT
-        changes nothing anyone can see and the answer need not wait for its round trip
-        (issue 18: 0.3–0.5 ms of every such request). A mutation, a query that sent
-        anything else (an officer's SET ROLE, any write) and anonymous or token requests end
-        before they answer, as before: an acknowledged write is committed."""
-        if (not failed and operation is not None
-                and operation.operation == OperationType.QUERY
-                and access.is_authenticated and access.token_id is None
-                and await only_read(session)):
-            request.state.end_transaction = session
-            return True
-        if failed:
-            await session.rollback()
-        else:
-            await session.commit()
-        return False
-
-    async def _end_later(self, session: AsyncSession) -> None:
-        """Commit and close a read's transaction after its answer (`_end`); a failure here
-        is logged, since the answer, which no longer depends on it, is sent."""
-        try:
-            await session.commit()
-        except (DBAPIError, *DATABASE_TROUBLE) as err:
-            log.warning("a read's transaction did not end cleanly: %s",
-                        str(err).strip().splitlines()[0] if str(err).strip()
-                        else type(err).__name__)
-        finally:
-            try:
-                await session.close()
-            except (DBAPIError, *DATABASE_TROUBLE) as err:
-                log.warning("a read's connection did not close cleanly: %s", type(err).__name__)
-
-    async def drain(self) -> None:
-        """Wait for the reads' transactions still ending (at shutdown, before the pool goes)."""
-        while self._ending:
-            await asyncio.gather(*self._ending, return_exceptions=True)
 
     async def _seal_audit(self) -> None:
         """Chain the audit rows the mutation committed (db/audit.py `seal`), before it
