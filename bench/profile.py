@@ -114,7 +114,8 @@ async def _profile(scenario: str, runs: int) -> Profiled:
     with psycopg.connect(libpq_dsn(data.full.owner)) as conn:
         fx = discover(conn)
     # the tests' settings keep the diary cache off; `zhurnal serve` has it on
-    app = create_app(data.full, replace(PRODUCTION_SETTINGS, diary_cache_entries=2000))
+    app = create_app(data.full, replace(PRODUCTION_SETTINGS, diary_cache_entries=2000),
+                     freeze_after_start=True)  # as `zhurnal serve` (server/app.py served_app)
     started: dict[int, float] = {}
     statements: list[tuple[str, float]] = []
 

@@ -12,7 +12,7 @@ import asyncio
 import json
 import os
 import platform
-from collections.abc import Callable
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -29,19 +29,18 @@ from bench.load import run_load
 from bench.scenarios import (
     INTERLEAVED_FLOORS,
     BenchError,
-    floor_latencies,
+    Request,
     interleaved,
-    latencies,
     open_session,
     percentile,
     requests_for,
     throughput,
 )
-from bench.server import real_server
+from bench.server import cpu_seconds, postmaster_pid, real_server
 from bench.statements import count_per_request
 from db.engine import DatabaseUrls, libpq_dsn
 
-console = Console(width=150)
+console = Console(width=200)
 MB = 1024 * 1024
 
 
@@ -56,6 +55,14 @@ class Row:
     floor_p50_ms: float
     floor_p90_ms: float
     note: str = ""
+    cpu_ms: float | None = None  # CPU of the server and PostgreSQL, per request
+    floor_cpu_ms: float | None = None  # CPU of the floor (its Python and PostgreSQL)
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        if self.cpu_ms is None or not self.floor_cpu_ms or self.scenario == OVERHEAD:
+            return None
+        return self.cpu_ms / self.floor_cpu_ms
 
     @property
     def ratio(self) -> float | None:
@@ -69,10 +76,12 @@ class Measured:
     """One scenario against the server: what was measured before any failure."""
 
     times: list[float] | None = None
-    floor_times: list[float] | None = None  # INTERLEAVED_FLOORS: measured with the request
+    floor_times: list[float] | None = None  # measured with the request, alternately
     rps: float | None = None
     peak: int = 0
     note: str = ""
+    cpu: float | None = None  # seconds per request
+    floor_cpu: float | None = None
 
 
 def _ms(values: list[float], q: float) -> float:
@@ -89,6 +98,32 @@ SLOW = {"login": 3, "district": 10}
 MAX_CONCURRENCY = {"district": 2}
 
 
+async def cpu_per_request(request: Request, client: httpx.AsyncClient, server_pid: int | None,
+                          postmaster: int | None, n: int) -> float | None:
+    """CPU seconds one request costs, from `n` in a row: the server's processes (or, for a
+    floor, which runs in this process, this process's) and PostgreSQL's backends. Unlike
+    latency, CPU time hardly moves with the load other programs put on a shared machine."""
+    if postmaster is None:
+        return None  # PostgreSQL on another machine: its share cannot be counted
+    own, server, database = time.process_time(), cpu_seconds(server_pid or 0), \
+        cpu_seconds(postmaster, itself=False)
+    for _ in range(n):
+        await request(client)
+    spent = cpu_seconds(postmaster, itself=False) - database
+    spent += (cpu_seconds(server_pid) - server) if server_pid else (time.process_time() - own)
+    return spent / n
+
+
+def _psycopg_floor(name: str, conn: psycopg.Connection[Any], fx: Fixtures) -> Request:
+    """The scenario's floor (bench/floors.py) as a request to interleave: it runs on the
+    bench's own connection, blocking the loop while it runs, as nothing else runs then."""
+    fn = floors.FLOORS[name]
+
+    async def floor(client: httpx.AsyncClient) -> None:
+        fn(conn, fx)
+    return floor
+
+
 def _fewer(name: str, count: int, least: int) -> int:
     return max(least, count // SLOW.get(name, 1))
 
@@ -103,6 +138,8 @@ def measure(urls: DatabaseUrls, fx: Fixtures, *, n: int, total: int, concurrency
     rows: list[Row] = []
     with real_server(urls, workers=1, log=log) as (base, memory), \
             psycopg.connect(libpq_dsn(urls.owner)) as conn:
+        server_pid = memory.root
+        postmaster = postmaster_pid(conn.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
         conn.execute("SELECT set_config('zhurnal.school_ids', "
                      "(SELECT string_agg(id::text, ',') FROM schools), false)")
         conn.commit()
@@ -120,11 +157,16 @@ def measure(urls: DatabaseUrls, fx: Fixtures, *, n: int, total: int, concurrency
                     got = out[name] = Measured()
                     # A failed request is reported in the row (and the run goes on), never timed.
                     try:
-                        if name in INTERLEAVED_FLOORS:
-                            got.times, got.floor_times = await interleaved(
-                                client, request, INTERLEAVED_FLOORS[name], _fewer(name, n, 2))
-                        else:
-                            got.times = await latencies(client, request, _fewer(name, n, 2))
+                        # The floor alternates with the request (ABBA), so a ratio compares
+                        # one moment of a shared machine, not two (issue 18, session 6).
+                        floor = INTERLEAVED_FLOORS.get(name) or _psycopg_floor(name, conn, fx)
+                        got.times, got.floor_times = await interleaved(
+                            client, request, floor, _fewer(name, n, 2))
+                        got.cpu = await cpu_per_request(request, client, server_pid,
+                                                        postmaster, _fewer(name, n, 2))
+                        got.floor_cpu = await cpu_per_request(
+                            floor, client, None if name not in INTERLEAVED_FLOORS else server_pid,
+                            postmaster, _fewer(name, n, 2))
                         c = _concurrency(name, concurrency)
                         got.rps = await throughput(client, request, _fewer(name, total, c), c)
                     except BenchError as e:
@@ -136,31 +178,34 @@ def measure(urls: DatabaseUrls, fx: Fixtures, *, n: int, total: int, concurrency
 
         measured = asyncio.run(server_side())
         for name, got in measured.items():
-            if name in INTERLEAVED_FLOORS:
-                ftimes = got.floor_times or [float("nan")]
-            else:
-                fn: Callable[[], bytes] = (lambda f=floors.FLOORS[name]: f(conn, fx))  # noqa: E731
-                ftimes = floor_latencies(fn, _fewer(name, n, 2))
+            ftimes = got.floor_times or [float("nan")]
             times = got.times
             rows.append(Row(name, _ms(times, 50) if times else None,
                             _ms(times, 90) if times else None, got.rps, None, got.peak / MB,
-                            _ms(ftimes, 50), _ms(ftimes, 90), got.note))
+                            _ms(ftimes, 50), _ms(ftimes, 90), got.note,
+                            None if got.cpu is None else got.cpu * 1000,
+                            None if got.floor_cpu is None else got.floor_cpu * 1000))
             if name == "me" and times:
-                rows.append(overhead_row(times, ftimes))
+                rows.append(overhead_row(times, ftimes, got.cpu, got.floor_cpu))
     return rows
 
 
 OVERHEAD = "auth overhead (me − anonymous)"
 
 
-def overhead_row(me: list[float], anonymous: list[float]) -> Row:
+def overhead_row(me: list[float], anonymous: list[float], me_cpu: float | None = None,
+                 anonymous_cpu: float | None = None) -> Row:
     """The fixed cost of an authenticated request: `me { login }` with a teacher's token less
     the anonymous `{ __typename }`, pair by pair as they were sent (interleaved); the target
-    (issue 18) is at most 1.0 ms. Its floor columns hold the anonymous request's figures."""
+    (issue 18) is at most 1.0 ms. Its floor columns hold the anonymous request's figures; its
+    CPU column the difference of the two requests' CPU (server and PostgreSQL)."""
     diffs = sorted(a - b for a, b in zip(me, anonymous, strict=False))
+    cpu = (me_cpu - anonymous_cpu) * 1000 if me_cpu is not None and anonymous_cpu is not None \
+        else None
     return Row(OVERHEAD, _ms(diffs, 50), _ms(diffs, 90), None, None, None,
                _ms(anonymous, 50), _ms(anonymous, 90),
-               note=f"target ≤ 1.0 ms: {'met' if _ms(diffs, 50) <= 1.0 else 'missed'}")
+               note=f"target ≤ 1.0 ms: {'met' if _ms(diffs, 50) <= 1.0 else 'missed'}",
+               cpu_ms=cpu)
 
 
 def _fmt(value: float | None, spec: str = ".1f") -> str:
@@ -170,7 +215,8 @@ def _fmt(value: float | None, spec: str = ".1f") -> str:
 def table(rows: list[Row], concurrency: int) -> Table:
     t = Table(title="zhurnal benchmark (region-year data, 1 worker, production settings)")
     for col in ("scenario", "p50 ms", "p90 ms", f"req/s @{concurrency}", "SQL/req",
-                "peak RSS MB", "floor p50 ms", "floor p90 ms", "p50 / floor"):
+                "peak RSS MB", "floor p50 ms", "floor p90 ms", "p50 / floor", "CPU ms",
+                "floor CPU ms", "CPU / floor"):
         t.add_column(col, justify="left" if col == "scenario" else "right")
     for r in rows:
         c = _concurrency(r.scenario, concurrency)
@@ -178,7 +224,9 @@ def table(rows: list[Row], concurrency: int) -> Table:
                   _fmt(r.rps) + (f" @{c}" if c != concurrency and r.rps is not None else ""),
                   "n/a" if r.statements is None else str(r.statements), _fmt(r.peak_rss_mb, ".0f"),
                   _fmt(r.floor_p50_ms, ".2f"), _fmt(r.floor_p90_ms, ".2f"),
-                  _fmt(r.ratio, ".1f") + ("×" if r.ratio is not None else ""))
+                  _fmt(r.ratio, ".1f") + ("×" if r.ratio is not None else ""),
+                  _fmt(r.cpu_ms, ".2f"), _fmt(r.floor_cpu_ms, ".2f"),
+                  _fmt(r.cpu_ratio, ".1f") + ("×" if r.cpu_ratio is not None else ""))
     return t
 
 
@@ -242,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
     for r in rows:
         if r.note:
             console.print(f"{r.scenario}: {r.note}", highlight=False)
-    results["rows"] = [asdict(r) | {"ratio": r.ratio} for r in rows]
+    results["rows"] = [asdict(r) | {"ratio": r.ratio, "cpu_ratio": r.cpu_ratio} for r in rows]
     results["statements"] = counts
 
     if not only:

@@ -195,18 +195,6 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def latencies(client: httpx.AsyncClient, request: Request, n: int) -> list[float]:
-    """`n` requests one after another (after 2 untimed warm-up requests), in seconds."""
-    for _ in range(2):
-        await request(client)
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        await request(client)
-        times.append(time.perf_counter() - t)
-    return times
-
-
 async def throughput(client: httpx.AsyncClient, request: Request, n: int,
                      concurrency: int) -> float:
     """Requests per second with `concurrency` requests in flight, `n` in all."""
@@ -236,15 +224,4 @@ async def interleaved(client: httpx.AsyncClient, request: Request, other: Reques
         t = time.perf_counter()
         await (request if first else other)(client)
         times[0 if first else 1].append(time.perf_counter() - t)
-    return times
-
-
-def floor_latencies(fn: Callable[[], bytes], n: int) -> list[float]:
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
     return times

@@ -64,6 +64,33 @@ class Memory:
             self._thread.join()
 
 
+def cpu_seconds(pid: int, *, itself: bool = True) -> float:
+    """User and system CPU seconds of a process (unless not `itself`) and all its children now
+    alive: the server's supervisor and workers, or a PostgreSQL postmaster's backends."""
+    try:
+        root = psutil.Process(pid)
+        procs = ([root] if itself else []) + root.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for p in procs:
+        try:
+            times = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def postmaster_pid(backend_pid: int) -> int | None:
+    """The PostgreSQL server a backend of this machine belongs to (its parent process); None
+    when the backend is not on this machine."""
+    try:
+        return psutil.Process(backend_pid).ppid()
+    except psutil.NoSuchProcess:
+        return None
+
+
 @contextmanager
 def real_server(urls: DatabaseUrls, *, workers: int = 1, log: Path | None = None,
                 secret_key: str | None = None) -> Iterator[tuple[str, Memory]]:

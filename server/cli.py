@@ -682,7 +682,7 @@ def _run(host: str, port: int, workers: int, graceful_timeout: float = GRACEFUL_
 
     _check_port(host, port)
     try:
-        uvicorn.run("server.app:create_app", factory=True, host=host, port=port,
+        uvicorn.run("server.app:served_app", factory=True, host=host, port=port,
                     workers=workers, log_level="info",
                     # The app trusts ZHURNAL_TRUSTED_PROXIES alone (server/app.py); uvicorn's
                     # default would believe any client on 127.0.0.1.

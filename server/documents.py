@@ -4,13 +4,19 @@ A document within the token limit still takes tens to hundreds of milliseconds t
 validate (graphql-core's OverlappingFieldsCanBeMergedRule compares same-named fields pairwise),
 and every other request, /healthz included, would wait behind it on the loop. In a thread the
 loop keeps answering: the worker gives the interpreter back every switch interval (5 ms).
+
+A document already worked out is read from the cache on the loop itself: the hop to a worker
+thread and back costs 60–150 µs, three times a request, and more while the worker and the loop
+contend for the interpreter on a busy machine (issue 18: the largest item of a diary request's
+Python in py-spy).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from functools import lru_cache
-from typing import Any
+import threading
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from graphql import DocumentNode, OperationDefinitionNode, get_operation_ast, parse
 from starlette.concurrency import run_in_threadpool
@@ -22,15 +28,61 @@ from server.limits import MAX_TOKENS
 # Front ends send the same few documents again and again: parse and validate each once.
 CACHED_DOCUMENTS = 512
 
+T = TypeVar("T")
+_MISSING: Any = object()
 
-@lru_cache(maxsize=CACHED_DOCUMENTS)
-def parse_bounded(query: str) -> DocumentNode:
-    """The document; GraphQLError when it does not parse or has more than MAX_TOKENS tokens.
-    One cache for the edge (which picks the operation) and execution (ParseOffLoop)."""
+
+class Memo(Generic[T]):
+    """A function's results by argument, the least recently used out past `max_entries`,
+    like functools.lru_cache (an exception is not kept), and a hit can be asked for without
+    computing: `off_loop` answers a hit at once and computes only a miss in a worker thread.
+    The arguments are the key (documents by identity: the parse cache hands out one object
+    per text)."""
+
+    def __init__(self, fn: Callable[..., T], max_entries: int = CACHED_DOCUMENTS) -> None:
+        self.fn = fn
+        self.max_entries = max_entries
+        self._kept: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()  # the edge's threads and the loop both fill it
+
+    def _get(self, key: Hashable) -> T:
+        with self._lock:
+            value = self._kept.get(key, _MISSING)
+            if value is not _MISSING:
+                self._kept.move_to_end(key)
+            return value
+
+    def _put(self, key: Hashable, value: T) -> T:
+        with self._lock:
+            self._kept[key] = value
+            while len(self._kept) > self.max_entries:
+                self._kept.popitem(last=False)
+        return value
+
+    def __call__(self, *args: Any) -> T:
+        value = self._get(args)
+        return self._put(args, self.fn(*args)) if value is _MISSING else value
+
+    async def off_loop(self, *args: Any) -> T:
+        value = self._get(args)
+        if value is _MISSING:
+            value = self._put(args, await run_in_threadpool(self.fn, *args))
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def _parse(query: str) -> DocumentNode:
     return parse(query, max_tokens=MAX_TOKENS)
 
 
-_validate = lru_cache(maxsize=CACHED_DOCUMENTS)(validate_document)
+# The document; GraphQLError when it does not parse or has more than MAX_TOKENS tokens. One
+# cache for the edge (which picks the operation) and execution (ParseOffLoop).
+parse_bounded: Memo[DocumentNode] = Memo(_parse)
+
+_validate: Memo[list[Any]] = Memo(validate_document)
 
 
 class SeveralOperations(Exception):
@@ -58,7 +110,7 @@ class ParseOffLoop(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is None and context.query:
             # A syntax error raised here becomes the response's error, as Strawberry's own.
-            context.graphql_document = await run_in_threadpool(parse_bounded, context.query)
+            context.graphql_document = await parse_bounded.off_loop(context.query)
         yield
 
 
@@ -68,6 +120,7 @@ class ValidateOffLoop(SchemaExtension):
     async def on_validate(self) -> AsyncIterator[None]:
         context = self.execution_context
         schema: Any = context.schema
-        context.pre_execution_errors = await run_in_threadpool(
-            _validate, schema._schema, context.graphql_document, context.validation_rules)
+        # A copy: the kept list is every request's of this document, and must stay as it is.
+        context.pre_execution_errors = list(await _validate.off_loop(
+            schema._schema, context.graphql_document, context.validation_rules))
         yield

@@ -17,7 +17,6 @@ from psycopg.errors import InFailedSqlTransaction, InsufficientPrivilege
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -187,7 +186,7 @@ async def _operation(request_data: GraphQLRequestData) -> OperationDefinitionNod
     if not isinstance(request_data.query, str):
         return None
     try:
-        document = await run_in_threadpool(parse_bounded, request_data.query)
+        document = await parse_bounded.off_loop(request_data.query)
     except GraphQLError:
         return None
     try:

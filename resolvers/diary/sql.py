@@ -30,8 +30,36 @@ l AS MATERIALIZED (
   FROM m
   JOIN lessons l ON l.school_id = m.school_id AND l.group_id = m.group_id
    AND l.date BETWEEN m.f AND m.t
+   -- the span itself, as constants: the index's range (m.f and m.t only filter within it)
+   AND l.date BETWEEN CAST(:day_from AS date) AND CAST(:day_to AS date)
   JOIN study_groups g ON g.school_id = l.school_id AND g.id = l.group_id
   JOIN subjects sub ON sub.school_id = g.school_id AND sub.id = g.subject_id
+),
+att AS MATERIALIZED (
+  -- the student's attendance rows of the schools, read once by the student's key: looked up
+  -- lesson by lesson, each lookup read all of them again
+  SELECT a.lesson_id, a.kind, a.late_minutes
+  FROM attendance a
+  WHERE a.school_id IN (SELECT m.school_id FROM m) AND a.student_id = :student_id
+),
+smk AS MATERIALIZED (
+  -- the student's marks of the span, read once by the student's key: lesson by lesson, each
+  -- lookup read the whole class's marks of the lesson
+  SELECT mk.lesson_id, mk.work_date, mk.group_id, mk.school_id, v.label, w.name AS work_type,
+         mk.comment, mk.entered_at, mk.id
+  FROM marks mk
+  JOIN mark_values v ON v.school_id = mk.school_id AND v.id = mk.value_id
+  JOIN work_types w ON w.school_id = mk.school_id AND w.id = mk.work_type_id
+  WHERE mk.student_id = :student_id
+    AND mk.work_date BETWEEN CAST(:day_from AS date) AND CAST(:day_to AS date)
+),
+mk AS (
+  -- a lesson's marks carry its date (mark_writes)
+  SELECT smk.lesson_id, smk.work_date,
+         json_agg(json_build_array(smk.label, smk.work_type, smk.comment)
+                  ORDER BY smk.entered_at, smk.id) AS items
+  FROM smk WHERE smk.lesson_id IS NOT NULL
+  GROUP BY smk.lesson_id, smk.work_date
 ),
 lesson_rows AS (
   SELECT json_agg(json_build_array(
@@ -42,19 +70,12 @@ lesson_rows AS (
              WHERE t.school_id = l.school_id AND t.id = l.teacher_id),
            l.topic, l.homework,
            l.homework_links, l.homework_due_on,
-           (SELECT coalesce(json_agg(json_build_array(v.label, w.name, mk.comment)
-                                     ORDER BY mk.entered_at, mk.id), '[]')
-            FROM marks mk
-            JOIN mark_values v ON v.school_id = mk.school_id AND v.id = mk.value_id
-            JOIN work_types w ON w.school_id = mk.school_id AND w.id = mk.work_type_id
-            -- a lesson's marks carry its date (mark_writes), which the index leads with
-            WHERE mk.school_id = l.school_id AND mk.student_id = :student_id
-              AND mk.work_date = l.date AND mk.lesson_id = l.id),
+           coalesce(mk.items, '[]'),
            {sql_case("a.kind", ATTENDANCE_CODES)}, a.late_minutes)
          ORDER BY l.date, l.lesson_number NULLS LAST, l.subject, l.id) AS items
   FROM l
-  LEFT JOIN attendance a ON a.school_id = l.school_id AND a.lesson_id = l.id
-   AND a.student_id = :student_id
+  LEFT JOIN att a ON a.lesson_id = l.id
+  LEFT JOIN mk ON mk.lesson_id = l.id AND mk.work_date = l.date
 ),
 due AS (
   -- homework due in the span, given at a lesson of a group the student was then a member of
@@ -72,15 +93,13 @@ due AS (
     AND coalesce(l.homework, '') <> '' AND l.status <> 'cancelled'
 ),
 works AS (
-  SELECT json_agg(json_build_array(mk.work_date, sub.name, v.label, w.name, mk.comment)
-                  ORDER BY mk.work_date, sub.name, mk.entered_at, mk.id) AS items
-  FROM marks mk
-  JOIN mark_values v ON v.school_id = mk.school_id AND v.id = mk.value_id
-  JOIN work_types w ON w.school_id = mk.school_id AND w.id = mk.work_type_id
-  JOIN study_groups g ON g.school_id = mk.school_id AND g.id = mk.group_id
+  SELECT json_agg(json_build_array(smk.work_date, sub.name, smk.label, smk.work_type,
+                                   smk.comment)
+                  ORDER BY smk.work_date, sub.name, smk.entered_at, smk.id) AS items
+  FROM smk
+  JOIN study_groups g ON g.school_id = smk.school_id AND g.id = smk.group_id
   JOIN subjects sub ON sub.school_id = g.school_id AND sub.id = g.subject_id
-  WHERE mk.student_id = :student_id AND mk.lesson_id IS NULL
-    AND mk.work_date BETWEEN CAST(:day_from AS date) AND CAST(:day_to AS date)
+  WHERE smk.lesson_id IS NULL
 )
 SELECT json_build_array(coalesce((SELECT items FROM lesson_rows), '[]'),
                         coalesce((SELECT items FROM due), '[]'),

@@ -17,7 +17,7 @@ import pytest
 
 from db.engine import DatabaseUrls
 from resolvers.events.notifications import DiaryNotice
-from server.diary_cache import DiaryCache, diary_argument
+from server.diary_cache import DiaryCache, access_digest, diary_argument
 from tenants.access import AccessContext, SchoolMembership
 from tests.api.test_diary import DIARY, FIRST, diary_vars, set_lesson
 from tests.api.test_journal import MarkSpec, add_marks
@@ -217,3 +217,16 @@ def test_the_cache_is_bounded() -> None:
         assert lookup is not None
         cache.put(lookup, {"diary": 1}, frozenset({SCHOOL}))
     assert len(cache) == 10
+
+
+def test_the_access_digest_is_kept_per_context_object_and_follows_every_right() -> None:
+    school, person, child = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    parent = AccessContext(account_id=uuid.uuid4(), memberships={school: SchoolMembership(
+        school_id=school, person_id=person, roles=frozenset(), child_ids=frozenset({child}))})
+    assert access_digest(parent) == access_digest(parent)
+    # another context, even of the same account, is digested afresh: a right less, another key
+    fewer = replace(parent, memberships={school: replace(parent.memberships[school],
+                                                         child_ids=frozenset())})
+    assert access_digest(fewer) != access_digest(parent)
+    # an equal context built anew (a rebuilt kept context) has the same digest
+    assert access_digest(replace(parent)) == access_digest(parent)

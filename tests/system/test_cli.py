@@ -160,3 +160,31 @@ def test_serve_answers_graphql_with_a_token_from_the_token_command(
         proc.wait(timeout=15)
         if proc.stderr:
             proc.stderr.close()
+
+
+def test_the_served_app_freezes_its_start_up_heap(database: DatabaseUrls) -> None:
+    # `zhurnal serve` serves served_app: the start-up objects are left out of later full
+    # collections (server/app.py freeze_heap); an app built for a test freezes nothing.
+    import asyncio
+    import gc
+    from dataclasses import replace
+
+    from server.app import create_app
+    from tests.server_fixture import TEST_SETTINGS
+
+    async def started(freeze: bool) -> int:
+        app = create_app(database, replace(TEST_SETTINGS, diary_cache_entries=0),
+                         freeze_after_start=freeze)
+        async with app.router.lifespan_context(app):
+            return gc.get_freeze_count()
+
+    gc.unfreeze()
+    try:
+        assert asyncio.run(started(False)) == 0
+        assert asyncio.run(started(True)) > 10_000
+    finally:
+        gc.unfreeze()
+    import inspect
+
+    import server.cli
+    assert "server.app:served_app" in inspect.getsource(server.cli._run)
