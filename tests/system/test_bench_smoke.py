@@ -48,7 +48,9 @@ def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrl
         rows = measure(urls, fx, n=2, total=4, concurrency=2)
         counts = count_per_request(urls, fx)
         with real_server(urls, workers=1) as (base, _memory):
-            load = run_load(base, fx, users=3, seconds=2)
+            # long enough for every kind of request to be made on a loaded machine (2 s once
+            # made none: locust's users were still logging in)
+            load = run_load(base, fx, users=3, seconds=10)
             report = _district_report(base, fx.officer_login, fx.district_vars)
 
     # then
