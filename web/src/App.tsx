@@ -8,11 +8,25 @@ import { LoginPage } from "./auth/LoginPage";
 import { Layout } from "./ui/Layout";
 
 // Each view is its own chunk: a parent's phone never downloads the district's charts.
-const PAGES: Record<View, React.LazyExoticComponent<() => React.JSX.Element>> = {
-  district: lazy(() => import("./views/district/DistrictPage").then((m) => ({ default: m.DistrictPage }))),
-  journal: lazy(() => import("./views/journal/JournalPage").then((m) => ({ default: m.JournalPage }))),
-  diary: lazy(() => import("./views/family/FamilyPage").then((m) => ({ default: m.FamilyPage }))),
+const LOADERS: Record<View, () => Promise<{ default: () => React.JSX.Element }>> = {
+  district: () => import("./views/district/DistrictPage").then((m) => ({ default: m.DistrictPage })),
+  journal: () => import("./views/journal/JournalPage").then((m) => ({ default: m.JournalPage })),
+  diary: () => import("./views/family/FamilyPage").then((m) => ({ default: m.FamilyPage })),
 };
+const PAGES = Object.fromEntries(Object.entries(LOADERS).map(([view, load]) => [view, lazy(load)])) as
+  Record<View, React.LazyExoticComponent<() => React.JSX.Element>>;
+const LAST_VIEW = "zhurnal.lastView";
+
+// The view this load will most likely show (the address's, else the last one shown) starts
+// downloading now, beside `me`, rather than after it: one round trip less to first content.
+const likely = (location.pathname.split("/")[2] || localStorage.getItem(LAST_VIEW)) as View | null;
+if (likely && likely in LOADERS) void LOADERS[likely]().catch(() => undefined);
+
+function Remembered({ view }: { view: View }) {
+  useEffect(() => { localStorage.setItem(LAST_VIEW, view); }, [view]);
+  const Page = PAGES[view];
+  return <Page />;
+}
 
 export function App() {
   const loggedIn = useSyncExternalStore(onSessionChange, () => storedTokens() !== null);
@@ -37,10 +51,7 @@ function LoggedIn() {
     <Layout me={data.me} views={views}>
       <Suspense fallback={<p className="status">Загрузка…</p>}>
       <Routes>
-        {views.map((view) => {
-          const Page = PAGES[view];
-          return <Route key={view} path={`/${view}/*`} element={<Page />} />;
-        })}
+        {views.map((view) => <Route key={view} path={`/${view}/*`} element={<Remembered view={view} />} />)}
         <Route path="*" element={views.length
           ? <Navigate to={`/${views[0]}`} replace />
           : <p className="status">Для этой учётной записи в журнале нет разделов.</p>} />
