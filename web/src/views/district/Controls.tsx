@@ -1,0 +1,69 @@
+// What the figures cover: a month, a school period or a range of days; a grade level; a
+// municipality (when the reach has several).
+import type { Mode, Selection } from "./range";
+
+const MODES: [Mode, string][] = [["month", "Месяц"], ["period", "Учебный период"], ["range", "Даты"]];
+
+export function Controls({ selection, update, municipalities, municipalityId, periodNames, periodName,
+  periodsLoading }: {
+  selection: Selection;
+  update: (patch: Partial<Selection>) => void;
+  municipalities: [string, string][];
+  municipalityId: string | null;
+  periodNames: string[];
+  periodName: string;
+  periodsLoading: boolean;
+}) {
+  const periodValue = periodNames.find((label) => label === periodName || label.startsWith(`${periodName} (`)) ?? "";
+  return (
+    <form className="district-controls" aria-label="Выбор показателей" onSubmit={(e) => e.preventDefault()}>
+      <fieldset>
+        <legend>Показатели за</legend>
+        <div className="district-modes" role="radiogroup" aria-label="Показатели за">
+          {MODES.map(([mode, label]) => (
+            <label key={mode}>
+              <input type="radio" name="mode" value={mode} checked={selection.mode === mode}
+                onChange={() => update({ mode })} />
+              {label}
+            </label>
+          ))}
+        </div>
+        {selection.mode === "month" && (
+          <label>Месяц
+            <input type="month" value={selection.month} required
+              onChange={(e) => e.target.value && update({ month: e.target.value })} />
+          </label>
+        )}
+        {selection.mode === "period" && (
+          <label>Учебный период
+            <select value={periodValue} disabled={periodsLoading || !periodNames.length}
+              onChange={(e) => update({ period: e.target.value.replace(/ \(.*\)$/, "") })}>
+              {periodsLoading && <option value="">Загрузка…</option>}
+              {periodNames.map((label) => <option key={label} value={label}>{label}</option>)}
+            </select>
+          </label>
+        )}
+        {selection.mode === "range" && (
+          <span className="district-range">
+            <label>С <input type="date" value={selection.from} onChange={(e) => update({ from: e.target.value })} /></label>
+            <label>По <input type="date" value={selection.to} onChange={(e) => update({ to: e.target.value })} /></label>
+          </span>
+        )}
+      </fieldset>
+      <label>Параллель
+        <select value={selection.grade ?? ""} onChange={(e) => update({ grade: Number(e.target.value) || null })}>
+          <option value="">Все параллели</option>
+          {Array.from({ length: 11 }, (_, i) => i + 1).map((g) => <option key={g} value={g}>{g} классы</option>)}
+        </select>
+      </label>
+      {municipalities.length > 1 && (
+        <label>Муниципалитет
+          <select value={municipalityId ?? ""} onChange={(e) => update({ municipalityId: e.target.value || null })}>
+            <option value="">Все муниципалитеты</option>
+            {municipalities.map(([id, name]) => <option key={id} value={id}>{name}</option>)}
+          </select>
+        </label>
+      )}
+    </form>
+  );
+}
