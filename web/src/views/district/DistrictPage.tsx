@@ -88,7 +88,10 @@ export function DistrictPage() {
 
   // The charts ask after the table has its figures: the table is what most people came for.
   const tableDone = schools !== null && !totals.loading;
-  const grades = useQuery(DistrictByGradeQuery, { variables: { filter: filter! }, skip: !filter || !tableDone });
+  // Every grade level, whichever one the table shows: a chart of one bar says nothing.
+  const grades = useQuery(DistrictByGradeQuery, {
+    variables: { filter: { ...filter!, gradeLevels: null } }, skip: !filter || !tableDone,
+  });
   const months = monthsUpTo(span && span.to < day ? span.to : day);
   const byMonth = useQueries(DistrictMonthQuery, filter && tableDone
     ? months.map((m) => ({ filter: { ...filter, ...upTo(monthSpan(m), day) } })) : null);
@@ -148,7 +151,6 @@ export function DistrictPage() {
         <State loading={!grades.data && !!filter} error={grades.error?.message ?? null} empty={false}>
           {grades.data && (
             <GradeChart points={Array.from({ length: 11 }, (_, i) => i + 1)
-              .filter((g) => !selection.grade || g === selection.grade)
               .map((g) => ({
                 label: String(g), figures: grades.data?.aggregates.rows.find((r) => r.gradeLevel === g) ?? null,
               }))} />

@@ -1,0 +1,210 @@
+// The district and region view: officers see their reach's figures as `aggregates` gives them
+// (read here through the API with the same filter and compared cell by cell, suppressed cells
+// included), no person's name, no school of another municipality, and the monthly report's
+// files download.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  BASE, PHONE, api, externalRequests, launch, logIn, newPage, screenshot, tokenFor,
+} from "./harness.mjs";
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// Aggregates over the region are heavy statements; the machine running the tests is shared.
+const SLOW = 180_000;
+
+const FIGURES = `threshold
+  attainment { basis suppressed students passing quality successRate qualityRate }
+  attendance { suppressed rate }
+  timeliness { overallShare }
+  curriculum { plannedHours held fulfilment }`;
+
+const BY_SCHOOL = `query($filter: AggregateFilter!) {
+  bySchool: aggregates(filter: $filter, groupBy: [SCHOOL]) { rows { schoolName ${FIGURES} } }
+  total: aggregates(filter: $filter, groupBy: []) { rows { ${FIGURES} } }
+}`;
+
+/** Today where the browser is (the harness's time zone), as the page counts it. */
+const TODAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Yakutsk" }).format(new Date());
+const MONTH = TODAY.slice(0, 7);
+
+const PERCENT = new Intl.NumberFormat("ru-RU", { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const BASIS = { PERIOD_GRADES: "отметки за период", CURRENT_AVERAGES: "текущие отметки" };
+const squash = (text) => text.replace(/\s+/g, " ").trim();
+
+/** The cells a row of the API should show, computed here from the definitions. */
+function expectedCells(row) {
+  const a = row.attainment;
+  const share = (value, hidden) => (hidden ? "скрыто" : value == null ? "—" : PERCENT.format(value));
+  const planned = row.curriculum.filter((c) => c.fulfilment !== null && c.plannedHours > 0);
+  const hours = planned.reduce((sum, c) => sum + c.plannedHours, 0);
+  const held = planned.reduce((sum, c) => sum + c.held, 0);
+  return [
+    BASIS[a.basis],
+    a.suppressed ? "скрыто" : a.students ? String(a.students) : "—",
+    share(a.successRate, a.suppressed),
+    share(a.qualityRate, a.suppressed),
+    share(row.attendance.rate, row.attendance.suppressed),
+    share(row.timeliness.overallShare, false),
+    hours > 0 ? PERCENT.format(held / hours) : "—",
+  ].map(squash);
+}
+
+/** The table as shown: [name, ...cells] per line, school lines first, the total last. */
+async function shownTable(page) {
+  const table = page.getByRole("table", { name: "Показатели по школам" });
+  await table.waitFor();
+  const lines = await table.locator("tbody tr, tfoot tr").evaluateAll((rows) => rows.map((row) => ({
+    kind: row.className,
+    cells: [...row.cells].map((cell) => cell.innerText),
+  })));
+  const caption = await table.locator("caption").innerText();
+  return { caption, lines: lines.map((l) => ({ kind: l.kind, cells: l.cells.map(squash) })) };
+}
+
+/** Wait until the table and both charts that load after it are drawn (nothing in flight). */
+async function settled(page) {
+  await page.getByRole("table", { name: "Показатели по школам" }).waitFor();
+  await page.getByRole("figure", { name: "По месяцам учебного года" }).waitFor();
+  await page.getByRole("figure", { name: "По параллелям" }).waitFor();
+  assert.equal(await page.getByRole("status").count(), 0, "something is still loading");
+}
+
+async function assertTableIsTheApis(page, token, filter) {
+  const { caption, lines } = await shownTable(page);
+  const dates = caption.match(/(\d\d)\.(\d\d)\.(\d{4})–(\d\d)\.(\d\d)\.(\d{4})/);
+  assert.ok(dates, `no dates in the caption «${caption}»`);
+  assert.equal(`${dates[3]}-${dates[2]}-${dates[1]}`, filter.from);
+  assert.equal(`${dates[6]}-${dates[5]}-${dates[4]}`, filter.to);
+  const data = await api(BY_SCHOOL, { filter }, token);
+  const schools = lines.filter((l) => l.kind === "school");
+  assert.deepEqual(schools.map((l) => l.cells[0]).sort(), data.bySchool.rows.map((r) => r.schoolName).sort());
+  for (const row of data.bySchool.rows) {
+    const shown = schools.find((l) => l.cells[0] === row.schoolName);
+    assert.deepEqual(shown.cells.slice(1), expectedCells(row), row.schoolName);
+  }
+  const total = lines.at(-1);
+  assert.equal(total.kind, "total");
+  assert.deepEqual(total.cells.slice(1), expectedCells(data.total.rows[0]));
+  return data;
+}
+
+/** Every name of a person of the school, as its administrator reads them through the API. */
+async function namesOf(adminLogin) {
+  const token = await tokenFor(adminLogin);
+  const me = await api("{ me { schools { school { id } roles } } }", {}, token);
+  const schoolId = me.me.schools.find((s) => s.roles.includes("ADMINISTRATOR")).school.id;
+  const names = new Set();
+  let after = null;
+  for (;;) {
+    const page = await api(`query($s: ID!, $after: String) { people(schoolId: $s, first: 100, after: $after) {
+      pageInfo { hasNextPage endCursor } edges { node { lastName firstName fullName } } } }`,
+    { s: schoolId, after }, token);
+    for (const { node } of page.people.edges) {
+      names.add(node.fullName);
+      names.add(`${node.lastName} ${node.firstName}`);
+      names.add(`${node.firstName} ${node.lastName}`);
+    }
+    if (!page.people.pageInfo.hasNextPage) break;
+    after = page.people.pageInfo.endCursor;
+  }
+  assert.ok(names.size > 100, `only ${names.size} names read for ${adminLogin}`);
+  return names;
+}
+
+async function assertNoNames(page, names) {
+  const text = await page.evaluate(() => document.body.innerText);
+  const shown = [...names].filter((name) => text.includes(name));
+  assert.deepEqual(shown, [], "a person's name is on the page");
+}
+
+test("the region sees every school's figures as the API gives them, suppressed cells as «скрыто»", async () => {
+  const page = await newPage(browser);
+  page.setDefaultTimeout(SLOW);
+  const token = await tokenFor("region");
+  await logIn(page, "region");
+  await page.waitForURL(`${BASE}/app/district`);
+  await settled(page);
+
+  // given the default: this month up to today, every grade
+  const month = { from: `${MONTH}-01`, to: TODAY };
+  const all = await assertTableIsTheApis(page, token, month);
+  assert.equal(all.bySchool.rows.length, 12);
+  await screenshot(page, "district-region");
+  await assertNoNames(page, await namesOf("g1.admin"));
+
+  // when the region looks at one grade level, a small school's cells are suppressed
+  await page.getByLabel("Параллель").selectOption("2");
+  await settled(page);
+  const grade2 = await assertTableIsTheApis(page, token, { ...month, gradeLevels: [2] });
+  const hidden = grade2.bySchool.rows.filter((r) => r.attainment.suppressed);
+  assert.ok(hidden.length > 0, "no suppressed school in grade 2: the test shows nothing");
+  const { lines } = await shownTable(page);
+  for (const row of hidden) {
+    const cells = lines.find((l) => l.cells[0] === row.schoolName).cells;
+    assert.equal(cells[2], "скрыто");
+    assert.ok(!cells.includes("0,0 %"));
+  }
+  // and the chart by school leaves them out, saying so
+  const chart = page.getByRole("figure", { name: "Успеваемость и качество знаний по школам" });
+  assert.match(await chart.innerText(), new RegExp(`Без столбцов \\(скрыто или нет данных\\): ${hidden.length}`));
+  await screenshot(page, "district-region-grade-2");
+
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(externalRequests(page), []);
+  await page.context().close();
+});
+
+test("a municipal officer sees only the municipality's schools, and no names, on a phone", async () => {
+  const page = await newPage(browser, PHONE);
+  page.setDefaultTimeout(SLOW);
+  const token = await tokenFor("belogorsk");
+  await logIn(page, "belogorsk");
+  await settled(page);
+
+  const data = await assertTableIsTheApis(page, token, { from: `${MONTH}-01`, to: TODAY });
+  assert.ok(data.bySchool.rows.length >= 2);
+  assert.ok(data.bySchool.rows.every((r) => r.schoolName.includes("Белогорск")));
+  // no school of another municipality anywhere on the page (the region lists them all)
+  const schools = await api(`{ schools(first: 100) { edges { node { name shortName municipality { name } } } } }`,
+    {}, await tokenFor("region"));
+  const others = schools.schools.edges.map((e) => e.node).filter((s) => s.municipality.name !== "г. Белогорск");
+  assert.ok(others.length >= 5);
+  const text = await page.evaluate(() => document.body.innerText);
+  for (const school of others) {
+    assert.ok(!text.includes(school.name) && !text.includes(school.shortName), school.name);
+    assert.ok(!text.includes(school.municipality.name), school.municipality.name);
+  }
+  await assertNoNames(page, await namesOf("s11.admin"));
+  // the page itself does not scroll sideways; the table scrolls in its own box
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+  await screenshot(page, "district-belogorsk-phone");
+
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(externalRequests(page), []);
+  await page.context().close();
+});
+
+test("the monthly report downloads as XLSX and PDF under the server's file names", async () => {
+  const page = await newPage(browser);
+  page.setDefaultTimeout(SLOW);
+  await logIn(page, "belogorsk");
+  await settled(page);
+  for (const [button, magic, extension] of [["Скачать XLSX", "PK", "xlsx"], ["Скачать PDF", "%PDF", "pdf"]]) {
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: button }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), `Мониторинг ${MONTH}.${extension}`);
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    const bytes = Buffer.concat(chunks);
+    assert.equal(bytes.subarray(0, magic.length).toString("latin1"), magic);
+    assert.ok(bytes.length > 1000);
+  }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
