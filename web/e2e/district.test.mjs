@@ -137,6 +137,8 @@ test("the region sees every school's figures as the API gives them, suppressed c
 
   // when the region looks at one grade level, a small school's cells are suppressed
   await page.getByLabel("Параллель").selectOption("2");
+  await page.getByRole("table", { name: "Показатели по школам" }).locator("caption")
+    .filter({ hasText: "2 классы" }).waitFor();
   await settled(page);
   const grade2 = await assertTableIsTheApis(page, token, { ...month, gradeLevels: [2] });
   const hidden = grade2.bySchool.rows.filter((r) => r.attainment.suppressed);
@@ -205,6 +207,57 @@ test("the monthly report downloads as XLSX and PDF under the server's file names
     assert.equal(bytes.subarray(0, magic.length).toString("latin1"), magic);
     assert.ok(bytes.length > 1000);
   }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test("a school period: each school's figures from its own period, on the basis the API says", async () => {
+  const page = await newPage(browser);
+  page.setDefaultTimeout(SLOW);
+  const token = await tokenFor("belogorsk");
+  await logIn(page, "belogorsk");
+  await settled(page);
+
+  // when the officer switches to a period (the default: one already over that most schools have)
+  await page.getByRole("radio", { name: "Учебный период" }).check();
+  await page.getByRole("table", { name: "Показатели по школам" }).locator("caption")
+    .filter({ hasText: "За период" }).waitFor();
+  await settled(page);
+  const chosen = await page.getByLabel("Период", { exact: true }).evaluate((select) => select.selectedOptions[0].text);
+  const name = chosen.replace(/ \(.*\)$/, "");
+
+  // then each school's line is `aggregates` with that school's period of the name
+  const reach = await api(`query($from: Date!, $to: Date!) { aggregates(filter: { from: $from, to: $to }) {
+    rows { schoolId schoolName } } }`, { from: `${TODAY.slice(0, 4) - (TODAY.slice(5, 7) < "09")}-09-01`, to: TODAY }, token);
+  const { lines } = await shownTable(page);
+  const periods = [];
+  for (const { schoolId, schoolName } of reach.aggregates.rows) {
+    const years = await api(`query($s: ID!) { academicYears(schoolId: $s, first: 3) { edges { node {
+      startsOn endsOn periodSchemes { periods { id name startsOn endsOn } } } } } }`, { s: schoolId }, token);
+    const year = years.academicYears.edges.map((e) => e.node).find((y) => y.startsOn <= TODAY && TODAY <= y.endsOn);
+    const period = year.periodSchemes.flatMap((s) => s.periods).find((p) => p.name === name);
+    const shown = lines.find((l) => l.cells[0] === schoolName);
+    if (!period) {
+      assert.equal(shown, undefined, `${schoolName} has no «${name}» but is shown`);
+      continue;
+    }
+    periods.push({ schoolId, period });
+    const to = period.endsOn > TODAY ? TODAY : period.endsOn;
+    const data = await api(BY_SCHOOL, {
+      filter: { schoolIds: [schoolId], periodId: period.id, from: period.startsOn, to } }, token);
+    assert.deepEqual(shown.cells.slice(1), expectedCells(data.bySchool.rows[0]), schoolName);
+  }
+  assert.ok(periods.length >= 2, `only ${periods.length} schools have «${name}»`);
+  assert.ok(lines.some((l) => l.kind === "school" && l.cells[1] === BASIS.PERIOD_GRADES),
+    "no school's figures from period grades");
+  // and the total is over the dates of those schools' periods
+  const from = periods.map((p) => p.period.startsOn).sort()[0];
+  const end = periods.map((p) => p.period.endsOn).sort().at(-1);
+  const total = await api(BY_SCHOOL, { filter: {
+    schoolIds: periods.map((p) => p.schoolId), from, to: end > TODAY ? TODAY : end } }, token);
+  assert.deepEqual(lines.at(-1).cells.slice(1), expectedCells(total.total.rows[0]));
+  await screenshot(page, "district-belogorsk-period");
+
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -35,8 +35,8 @@ export function Controls({ selection, update, municipalities, municipalityId, pe
           </label>
         )}
         {selection.mode === "period" && (
-          <label>Учебный период
-            <select value={periodValue} disabled={periodsLoading || !periodNames.length}
+          <label>Период
+            <select aria-label="Период" value={periodValue} disabled={periodsLoading || !periodNames.length}
               onChange={(e) => update({ period: e.target.value.replace(/ \(.*\)$/, "") })}>
               {periodsLoading && <option value="">Загрузка…</option>}
               {periodNames.map((label) => <option key={label} value={label}>{label}</option>)}
@@ -51,14 +51,14 @@ export function Controls({ selection, update, municipalities, municipalityId, pe
         )}
       </fieldset>
       <label>Параллель
-        <select value={selection.grade ?? ""} onChange={(e) => update({ grade: Number(e.target.value) || null })}>
+        <select aria-label="Параллель" value={selection.grade ?? ""} onChange={(e) => update({ grade: Number(e.target.value) || null })}>
           <option value="">Все параллели</option>
           {Array.from({ length: 11 }, (_, i) => i + 1).map((g) => <option key={g} value={g}>{g} классы</option>)}
         </select>
       </label>
       {municipalities.length > 1 && (
         <label>Муниципалитет
-          <select value={municipalityId ?? ""} onChange={(e) => update({ municipalityId: e.target.value || null })}>
+          <select aria-label="Муниципалитет" value={municipalityId ?? ""} onChange={(e) => update({ municipalityId: e.target.value || null })}>
             <option value="">Все муниципалитеты</option>
             {municipalities.map(([id, name]) => <option key={id} value={id}>{name}</option>)}
           </select>

@@ -233,7 +233,8 @@ function spanProblem(selection: Selection, span: Span | null, loading: boolean, 
 
 function caption(selection: Selection, periodName: string, span: Span): string {
   const dates = `${dayLabel(span.from)}–${dayLabel(span.to)}`;
-  if (selection.mode === "month") return `За ${monthName(selection.month)} (${dates})`;
-  if (selection.mode === "period") return `За период «${periodName}» (${dates})`;
-  return `За ${dates}`;
+  const grade = selection.grade ? `, ${selection.grade} классы` : "";
+  if (selection.mode === "month") return `За ${monthName(selection.month)} (${dates})${grade}`;
+  if (selection.mode === "period") return `За период «${periodName}» (${dates})${grade}`;
+  return `За ${dates}${grade}`;
 }
