@@ -261,3 +261,35 @@ test("a school period: each school's figures from its own period, on the basis t
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test("a range of dates: the figures of those days; a reversed range is refused in words", async () => {
+  const page = await newPage(browser, PHONE);
+  page.setDefaultTimeout(SLOW);
+  const token = await tokenFor("belogorsk");
+  await logIn(page, "belogorsk");
+  await settled(page);
+  await page.getByRole("radio", { name: "Даты" }).check();
+  await settled(page);
+
+  // when the officer asks for the first half of October
+  const year = TODAY.slice(0, 4) - (TODAY.slice(5, 7) < "09");
+  const range = { from: `${year}-10-01`, to: `${year}-10-15` };
+  await page.getByLabel("С", { exact: true }).fill(range.from);
+  await page.getByLabel("По", { exact: true }).fill(range.to);
+  await page.getByRole("button", { name: "Показать" }).click();
+  await page.getByRole("table", { name: "Показатели по школам" }).locator("caption")
+    .filter({ hasText: "01.10." }).waitFor();
+  await settled(page);
+  // then the table is the API's for those days
+  await assertTableIsTheApis(page, token, range);
+
+  // and a range that ends before it starts is an error in words, not a request
+  await page.getByLabel("По", { exact: true }).fill(`${year}-09-20`);
+  await page.getByRole("button", { name: "Показать" }).click();
+  await page.getByRole("alert").filter({ hasText: "Дата «по» раньше даты «с»" }).waitFor();
+  assert.equal(await page.getByRole("table", { name: "Показатели по школам" }).count(), 0);
+  await screenshot(page, "district-belogorsk-range-phone");
+
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

@@ -1,5 +1,6 @@
 // What the figures cover: a month, a school period or a range of days; a grade level; a
 // municipality (when the reach has several).
+import { useState } from "react";
 import type { Mode, Selection } from "./range";
 
 const MODES: [Mode, string][] = [["month", "Месяц"], ["period", "Учебный период"], ["range", "Даты"]];
@@ -15,8 +16,12 @@ export function Controls({ selection, update, municipalities, municipalityId, pe
   periodsLoading: boolean;
 }) {
   const periodValue = periodNames.find((label) => label === periodName || label.startsWith(`${periodName} (`)) ?? "";
+  // Dates are applied together by «Показать»: each typed day would otherwise ask the server.
+  const [from, setFrom] = useState(selection.from);
+  const [to, setTo] = useState(selection.to);
   return (
-    <form className="district-controls" aria-label="Выбор показателей" onSubmit={(e) => e.preventDefault()}>
+    <form className="district-controls" aria-label="Выбор показателей"
+      onSubmit={(e) => { e.preventDefault(); update({ from, to }); }}>
       <fieldset>
         <legend>Показатели за</legend>
         <div className="district-modes" role="radiogroup" aria-label="Показатели за">
@@ -45,8 +50,9 @@ export function Controls({ selection, update, municipalities, municipalityId, pe
         )}
         {selection.mode === "range" && (
           <span className="district-range">
-            <label>С <input type="date" value={selection.from} onChange={(e) => update({ from: e.target.value })} /></label>
-            <label>По <input type="date" value={selection.to} onChange={(e) => update({ to: e.target.value })} /></label>
+            <label>С <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} /></label>
+            <label>По <input type="date" value={to} onChange={(e) => setTo(e.target.value)} /></label>
+            <button type="submit">Показать</button>
           </span>
         )}
       </fieldset>
