@@ -293,3 +293,40 @@ test("a range of dates: the figures of those days; a reversed range is refused i
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test("an integrator token with read_aggregates logs in to the district view of its reach", async () => {
+  // given a token the region issues for one municipality
+  const region = await tokenFor("region");
+  const schools = await api(`{ schools(first: 100) { edges { node { municipality { id name } } } } }`, {}, region);
+  const belogorsk = schools.schools.edges.find((e) => e.node.municipality.name === "г. Белогорск").node.municipality;
+  const issued = await api(`mutation($input: IssueApiTokenInput!) { issueApiToken(input: $input) {
+    secret errors { message } } }`, { input: {
+    name: "Панель г. Белогорск (тест)", scopes: ["READ_AGGREGATES"], municipalityId: belogorsk.id } }, region);
+  const secret = issued.issueApiToken.secret;
+  assert.ok(secret, JSON.stringify(issued.issueApiToken.errors));
+
+  const page = await newPage(browser);
+  page.setDefaultTimeout(SLOW);
+  await page.goto(`${BASE}/app/`);
+  await page.getByRole("button", { name: "По токену интегратора" }).click();
+  // a wrong token is refused in words
+  await page.getByLabel("Токен интегратора").fill("zt_not-a-token");
+  await page.getByRole("button", { name: "Войти" }).click();
+  await page.getByRole("alert").filter({ hasText: "Токен не подходит" }).waitFor();
+
+  // when the right one is given
+  await page.getByLabel("Токен интегратора").fill(secret);
+  await page.getByRole("button", { name: "Войти" }).click();
+  await page.waitForURL(`${BASE}/app/district`);
+  await settled(page);
+  // then the figures are the token's own reach, as the API gives them to it
+  const data = await assertTableIsTheApis(page, secret, { from: `${MONTH}-01`, to: TODAY });
+  assert.ok(data.bySchool.rows.length >= 2 && data.bySchool.rows.every((r) => r.schoolName.includes("Белогорск")));
+
+  // and logging out forgets it
+  await page.getByRole("button", { name: "Выйти" }).click();
+  await page.getByLabel("Логин").waitFor();
+  assert.equal(await page.evaluate(() => localStorage.getItem("zhurnal.session")), null);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
