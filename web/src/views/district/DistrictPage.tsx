@@ -114,6 +114,7 @@ export function DistrictPage() {
       <section aria-labelledby="table-title">
         <h2 id="table-title">Школы</h2>
         <State loading={schoolsLoading && !!filter} error={schoolsError ?? null}
+          retry={selection.mode === "period" ? byPeriod.retry : () => void byDates.refetch()}
           empty={schools !== null && schools.length === 0}>
           {schools && span && (
             <FiguresTable
@@ -141,14 +142,15 @@ export function DistrictPage() {
           <SchoolChart points={[...schools].sort((a, b) => (a.schoolName ?? "").localeCompare(b.schoolName ?? "", "ru"))
             .map((s) => ({ label: shortName.get(s.schoolId ?? "") ?? s.schoolName ?? "", figures: s }))} />
         )}
-        <State loading={!byMonth.data && !!filter} error={byMonth.error} empty={false}>
+        <State loading={!byMonth.data && !!filter} error={byMonth.error} empty={false} retry={byMonth.retry}>
           {byMonth.data && (
             <MonthChart points={months.map((m, i) => ({
               label: monthName(m, true), figures: byMonth.data?.[i]?.aggregates.rows[0] ?? null,
             }))} />
           )}
         </State>
-        <State loading={!grades.data && !!filter} error={grades.error?.message ?? null} empty={false}>
+        <State loading={!grades.data && !!filter} error={grades.error?.message ?? null} empty={false}
+          retry={() => void grades.refetch()}>
           {grades.data && (
             <GradeChart points={Array.from({ length: 11 }, (_, i) => i + 1)
               .map((g) => ({
@@ -164,10 +166,16 @@ export function DistrictPage() {
   );
 }
 
-function State({ loading, error, empty, children }: {
-  loading: boolean; error: string | null; empty: boolean; children: ReactNode;
+function State({ loading, error, empty, retry, children }: {
+  loading: boolean; error: string | null; empty: boolean; retry?: () => void; children: ReactNode;
 }) {
-  if (error) return <p role="alert" className="error">Не удалось загрузить показатели: {error}</p>;
+  if (error) {
+    return (
+      <p role="alert" className="error">Не удалось загрузить показатели: {error}{" "}
+        {retry && <button type="button" onClick={retry}>Повторить</button>}
+      </p>
+    );
+  }
   if (loading) return <p role="status" className="district-loading">Загрузка показателей…</p>;
   if (empty) return <p role="status">За эти даты данных нет: уроков не было.</p>;
   return <>{children}</>;

@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import type { TypedDocumentNode } from "@apollo/client";
 import { useApolloClient } from "@apollo/client/react";
 
-export interface Many<T> { data: T[] | null; loading: boolean; error: string | null }
+export interface Many<T> { data: T[] | null; loading: boolean; error: string | null; retry: () => void }
 
 const AT_ONCE = 2;
 
@@ -13,8 +13,10 @@ export function useQueries<T, V extends Record<string, unknown>>(
   document: TypedDocumentNode<T, V>, variables: V[] | null,
 ): Many<T> {
   const client = useApolloClient();
-  const key = JSON.stringify(variables);
-  const [state, setState] = useState<Many<T> & { key: string }>(
+  const [attempt, setAttempt] = useState(0);
+  const key = `${attempt} ${JSON.stringify(variables)}`;
+  const retry = () => setAttempt((n) => n + 1);
+  const [state, setState] = useState<Omit<Many<T>, "retry"> & { key: string }>(
     { data: null, loading: true, error: null, key: "" });
   useEffect(() => {
     if (variables === null) return;
@@ -35,7 +37,7 @@ export function useQueries<T, V extends Record<string, unknown>>(
     // `key` stands for `variables`: a new array with the same values asks nothing again.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, document, key]);
-  if (variables === null) return { data: null, loading: false, error: null };
-  if (state.key !== key) return { data: null, loading: true, error: null };
-  return state;
+  if (variables === null) return { data: null, loading: false, error: null, retry };
+  if (state.key !== key) return { data: null, loading: true, error: null, retry };
+  return { ...state, retry };
 }
