@@ -48,7 +48,7 @@ export function DistrictPage() {
 
   // A period is a school's: each school of the reach reads its own period of the chosen name.
   const years = useQueries(YearsDocument, selection.mode === "period" && schoolIds.length
-    ? schoolIds.map((schoolId) => ({ schoolId })) : null);
+    ? schoolIds.map((schoolId) => ({ schoolId })) : null, 6);
   const periodsBySchool = new Map(schoolIds.map((id, i) => {
     const edges = years.data?.[i]?.academicYears.edges ?? [];
     const year = edges.find((e) => e && e.node.startsOn <= day && day <= e.node.endsOn) ?? edges[0];

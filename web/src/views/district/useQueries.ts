@@ -1,16 +1,14 @@
 // The same document asked with several variable sets (one school per period, one month per
-// point of the year chart), answered together. A few at a time: each is a heavy statement
-// over the whole reach, and a burst of them would run past the server's statement timeout.
+// point of the year chart), answered together. A few at a time (two by default): a figure is a
+// heavy statement over the whole reach, and a burst of them runs past the statement timeout.
 import { useEffect, useState } from "react";
 import type { TypedDocumentNode } from "@apollo/client";
 import { useApolloClient } from "@apollo/client/react";
 
 export interface Many<T> { data: T[] | null; loading: boolean; error: string | null; retry: () => void }
 
-const AT_ONCE = 2;
-
 export function useQueries<T, V extends Record<string, unknown>>(
-  document: TypedDocumentNode<T, V>, variables: V[] | null,
+  document: TypedDocumentNode<T, V>, variables: V[] | null, atOnce = 2,
 ): Many<T> {
   const client = useApolloClient();
   const [attempt, setAttempt] = useState(0);
@@ -30,7 +28,7 @@ export function useQueries<T, V extends Record<string, unknown>>(
         results[i] = result.data as T;
       }
     };
-    Promise.all(Array.from({ length: Math.min(AT_ONCE, variables.length) }, worker))
+    Promise.all(Array.from({ length: Math.min(atOnce, variables.length) }, worker))
       .then(() => { if (live) setState({ data: results, loading: false, error: null, key }); })
       .catch((error: Error) => { if (live) setState({ data: null, loading: false, error: error.message, key }); });
     return () => { live = false; };
