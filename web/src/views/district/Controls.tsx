@@ -11,11 +11,13 @@ export function Controls({ selection, update, municipalities, municipalityId, pe
   update: (patch: Partial<Selection>) => void;
   municipalities: [string, string][];
   municipalityId: string | null;
-  periodNames: string[];
+  periodNames: [string, string][]; // [scheme, label] in calendar order
   periodName: string;
   periodsLoading: boolean;
 }) {
-  const periodValue = periodNames.find((label) => label === periodName || label.startsWith(`${periodName} (`)) ?? "";
+  const periodValue = periodNames.map(([, label]) => label)
+    .find((label) => label === periodName || label.startsWith(`${periodName} (`)) ?? "";
+  const schemes = [...new Set(periodNames.map(([scheme]) => scheme))];
   // Dates are applied together by «Показать»: each typed day would otherwise ask the server.
   const [from, setFrom] = useState(selection.from);
   const [to, setTo] = useState(selection.to);
@@ -44,7 +46,12 @@ export function Controls({ selection, update, municipalities, municipalityId, pe
             <select aria-label="Период" value={periodValue} disabled={periodsLoading || !periodNames.length}
               onChange={(e) => update({ period: e.target.value.replace(/ \(.*\)$/, "") })}>
               {periodsLoading && <option value="">Загрузка…</option>}
-              {periodNames.map((label) => <option key={label} value={label}>{label}</option>)}
+              {schemes.map((scheme) => (
+                <optgroup key={scheme} label={scheme}>
+                  {periodNames.filter(([s]) => s === scheme).map(([, label]) =>
+                    <option key={label} value={label}>{label}</option>)}
+                </optgroup>
+              ))}
             </select>
           </label>
         )}

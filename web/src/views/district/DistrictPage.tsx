@@ -24,7 +24,7 @@ import { useQueries } from "./useQueries";
 import "./district.css";
 
 type YearNode = NonNullable<DistrictYearsQuery["academicYears"]["edges"][number]>["node"];
-export type PeriodOfSchool = YearNode["periodSchemes"][number]["periods"][number];
+export type PeriodOfSchool = YearNode["periodSchemes"][number]["periods"][number] & { scheme: string };
 
 export function DistrictPage() {
   const day = useMemo(today, []);
@@ -52,7 +52,7 @@ export function DistrictPage() {
   const periodsBySchool = new Map(schoolIds.map((id, i) => {
     const edges = years.data?.[i]?.academicYears.edges ?? [];
     const year = edges.find((e) => e && e.node.startsOn <= day && day <= e.node.endsOn) ?? edges[0];
-    return [id, year?.node.periodSchemes.flatMap((s) => s.periods) ?? []];
+    return [id, year?.node.periodSchemes.flatMap((s) => s.periods.map((p) => ({ ...p, scheme: s.name }))) ?? []];
   }));
   const periodNames = periodChoices([...periodsBySchool.values()].flat());
   const periodName = periodNames.some((p) => p.name === selection.period)
@@ -106,7 +106,7 @@ export function DistrictPage() {
     <div className="district">
       <h1>Показатели школ</h1>
       <Controls selection={selection} update={update} municipalities={municipalities}
-        municipalityId={municipalityId} periodNames={periodNames.map((p) => p.label)}
+        municipalityId={municipalityId} periodNames={periodNames.map((p) => [p.scheme, p.label])}
         periodName={periodName} periodsLoading={years.loading} />
       {problem && <p role="alert" className="error">{problem}</p>}
       {reach.error && <p role="alert" className="error">Не удалось загрузить школы: {reach.error.message}</p>}
@@ -194,7 +194,7 @@ function Legend({ threshold }: { threshold: number }) {
   );
 }
 
-interface PeriodChoice { name: string; label: string; startsOn: string; endsOn: string; schools: number }
+interface PeriodChoice { name: string; label: string; scheme: string; startsOn: string; endsOn: string; schools: number }
 
 /** Period names across the schools, in calendar order, with their dates when all agree. */
 function periodChoices(periods: PeriodOfSchool[]): PeriodChoice[] {
@@ -204,7 +204,7 @@ function periodChoices(periods: PeriodOfSchool[]): PeriodChoice[] {
     const startsOn = list.map((p) => p.startsOn).sort()[0];
     const endsOn = list.map((p) => p.endsOn).sort().at(-1)!;
     const same = list.every((p) => p.startsOn === startsOn && p.endsOn === endsOn);
-    return { name, startsOn, endsOn, schools: list.length,
+    return { name, startsOn, endsOn, schools: list.length, scheme: list[0].scheme,
       label: same ? `${name} (${dayLabel(startsOn).slice(0, 5)}–${dayLabel(endsOn).slice(0, 5)})` : name };
   }).sort((a, b) => a.startsOn.localeCompare(b.startsOn) || a.endsOn.localeCompare(b.endsOn));
 }
