@@ -68,7 +68,8 @@ export function DistrictPage() {
   // In a period, the totals and charts are over the schools that have it.
   const withPeriod = selection.mode === "period"
     ? inScope.flatMap((r) => (r.schoolId && periodOf(r.schoolId) ? [r.schoolId] : [])) : null;
-  const filter: AggregateFilter | null = problem || !span ? null : {
+  // Asked once the reach is known: a municipality in the address is checked against it first.
+  const filter: AggregateFilter | null = problem || !span || !reach.data ? null : {
     from: span.from, to: span.to, gradeLevels: selection.grade ? [selection.grade] : null, municipalityId,
     schoolIds: withPeriod,
   };
