@@ -28,6 +28,14 @@ const RefreshMutation = graphql(`
   }
 `);
 
+const TokenScopesQuery = graphql(`
+  query TokenScopes { me { tokenScopes } }
+`);
+
+// An integrator token is kept as the access token with no refresh token: it has nothing to
+// refresh with, and the server refuses it once revoked or expired.
+const NEVER = "9999-12-31T23:59:59Z";
+
 const LogoutMutation = graphql(`
   mutation Logout($input: LogoutInput!) { logout(input: $input) { revoked } }
 `);
@@ -70,6 +78,18 @@ export async function logIn(login: string, password: string): Promise<string | n
   return null;
 }
 
+/** Log in with an integrator token that may read aggregates (the district view); resolves
+ * to the error message to show, or null when logged in. */
+export async function logInWithToken(secret: string): Promise<string | null> {
+  const data = await post<{ me: { tokenScopes: string[] | null } }>(print(TokenScopesQuery), {}, secret)
+    .catch(() => null);
+  if (!data?.me.tokenScopes?.includes("READ_AGGREGATES")) {
+    return "Токен не подходит: нужен действующий токен интегратора с правом read_aggregates";
+  }
+  saveTokens({ accessToken: secret, accessTokenExpiresAt: NEVER, refreshToken: "" });
+  return null;
+}
+
 let refreshing: Promise<string | null> | null = null;
 
 /** A valid access token (refreshed when it is about to expire), or null when logged out. */
@@ -96,7 +116,7 @@ async function refresh(tokens: Tokens): Promise<string | null> {
 
 export async function logOut(): Promise<void> {
   const tokens = storedTokens();
-  if (tokens) {
+  if (tokens?.refreshToken) {
     await post(print(LogoutMutation), { input: { refreshToken: tokens.refreshToken } })
       .catch(() => undefined);
   }
