@@ -512,8 +512,9 @@ averages AS (
   FROM counted GROUP BY {KEY}, school_id, group_id, system_id, threshold, student_id
   HAVING sum(weight) > 0
 ),
--- rule 4: the suggested grade
-suggested AS (
+-- rule 4: the suggested grade. Materialized so each average's neighbours (lo, hi) are looked
+-- up once: inlined, the planner joined `vals` first and ran them for every value (5x).
+suggested AS MATERIALIZED (
   SELECT a.*, CASE
     WHEN NOT a.numeric THEN (
       SELECT s.id FROM vals s WHERE s.school_id = a.school_id AND s.system_id = a.system_id
