@@ -193,12 +193,32 @@ SELECT * FROM figures
 # Officers have no privilege on attendance.kind: zhurnal_attendance_counts (migration 0011)
 # counts the kinds of each lesson's members and returns counts only.
 ATTENDANCE = text(SCOPE + f"""
-, sl AS (
-  SELECT {_key("h")}, gm.student_id, count(*) AS lessons
+, hw AS MATERIALIZED (
+  SELECT h.*, row_number() OVER w AS nth, count(*) OVER w AS lessons,
+         min(h.date) OVER w AS first_date, max(h.date) OVER w AS last_date
   FROM held h
-  JOIN group_memberships gm ON gm.school_id = h.school_id AND gm.group_id = h.group_id
-   AND gm.starts_on <= h.date AND (gm.ends_on IS NULL OR gm.ends_on >= h.date)
-  GROUP BY {_key("h")}, gm.student_id
+  WINDOW w AS (PARTITION BY {_key("h")}, h.school_id, h.group_id)
+),
+-- a membership spanning all of a row's held dates of its group has all their lessons (counted
+-- once, on the first); only the others are matched lesson by lesson: most members stay the
+-- whole range, so far fewer rows to sort than a row per student-lesson
+sl AS (
+  SELECT {KEY}, student_id, sum(lessons) AS lessons
+  FROM (
+    SELECT {_key("h")}, gm.student_id, h.lessons
+    FROM hw h
+    JOIN group_memberships gm ON gm.school_id = h.school_id AND gm.group_id = h.group_id
+     AND gm.starts_on <= h.first_date AND (gm.ends_on IS NULL OR gm.ends_on >= h.last_date)
+    WHERE h.nth = 1
+    UNION ALL
+    SELECT {_key("h")}, gm.student_id, 1
+    FROM hw h
+    JOIN group_memberships gm ON gm.school_id = h.school_id AND gm.group_id = h.group_id
+     AND gm.starts_on <= h.date AND (gm.ends_on IS NULL OR gm.ends_on >= h.date)
+    WHERE NOT (gm.starts_on <= h.first_date
+               AND (gm.ends_on IS NULL OR gm.ends_on >= h.last_date))
+  ) pairs
+  GROUP BY {KEY}, student_id
 ),
 st AS (
   SELECT {KEY}, count(*) AS students, sum(lessons) AS student_lessons

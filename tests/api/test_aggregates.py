@@ -238,6 +238,32 @@ def test_aggregates_attendance_timeliness_curriculum_and_period_grades(
                                  "missing": 3}
 
 
+def test_aggregates_attendance_counts_members_on_the_days_they_were_members(
+    gql, token_for, database: DatabaseUrls, schools: TwoSchools
+) -> None:
+    # given 6 students of a group with 10 lessons, its own subject: the first leaves after the
+    # 4th lesson, the second joins on the 7th, the third leaves after the 2nd and is back on
+    # the 6th (two memberships)
+    jg = make_journal_group(database.owner, schools.a, students=6, lessons=10)
+    subject = f"Агрегаты состав {uuid.uuid4().hex[:8]}"
+    days, (left, joined, back) = jg.lesson_dates, jg.students[:3]
+    with owner_session(database.owner) as s:
+        set_tenant(s, [schools.a.id])
+        _own_subject(s, jg, subject)
+        for student, values in ((left, {"ends_on": days[3]}), (joined, {"starts_on": days[6]}),
+                                (back, {"ends_on": days[1]})):
+            s.execute(update(m.GroupMembership)
+                      .where(m.GroupMembership.school_id == schools.a.id,
+                             m.GroupMembership.group_id == jg.group_id,
+                             m.GroupMembership.student_id == student).values(**values))
+        s.add(m.GroupMembership(school_id=schools.a.id, group_id=jg.group_id, student_id=back,
+                                starts_on=days[5]))
+    # when the administrator asks for that subject
+    (a,) = rows(gql, token_for(schools.a.logins["admin"]), subjectName=subject)
+    # then each student counts the lessons of their days only: 4 + 4 + (2 + 5) + 3 × 10
+    assert (a["attendance"]["students"], a["attendance"]["studentLessons"]) == (6, 45)
+
+
 def test_aggregates_of_fewer_students_than_the_threshold_are_suppressed(
     gql, token_for, schools: TwoSchools, world: World
 ) -> None:
