@@ -127,9 +127,11 @@ class InFlight:
 
 
 def refuses_connections(base: str) -> bool:
+    """No new request is served: the connection is refused, or, when the kernel had queued
+    it just before the listening socket closed, reset with no answer."""
     try:
         httpx.get(f"{base}/healthz", timeout=2)
-    except httpx.ConnectError:
+    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
         return True
     return False
 
