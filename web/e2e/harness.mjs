@@ -42,7 +42,10 @@ export async function newPage(browser, viewport = DESKTOP) {
   });
   page.on("pageerror", (error) => page.problems.push(`page error: ${error.message}`));
   page.on("requestfailed", (request) => {
-    page.problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`);
+    // A request the page cancelled itself (Apollo aborts a query a refetch supersedes) did
+    // not fail; a refused, unresolvable or cut request did.
+    const error = request.failure()?.errorText;
+    if (error !== "net::ERR_ABORTED") page.problems.push(`failed: ${request.url()} ${error}`);
   });
   return page;
 }
