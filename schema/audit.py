@@ -16,7 +16,7 @@ from strawberry.types import Info
 
 from db import models
 from resolvers import audit
-from schema.ids import query_id, school_arg, to_global_id, try_uuid
+from schema.ids import nodes_in_order, query_id, school_arg, to_global_id, try_uuid
 from schema.input_checks import TIME_ZONE_REQUIRED, is_naive
 from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
@@ -78,14 +78,11 @@ class AuditEntry(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[AuditEntry | None]:
-        ids = [try_uuid(i) for i in node_ids]
-        rows = await info.context.loaders.by_id(models.AuditEntry).load_many(
-            [i for i in ids if i])
         access = info.context.access
-        found = {r.id: cls.from_model(r) for r in rows
-                 if r is not None and r.seq is not None  # listed once sealed
-                 and can_read_audit_log(access, r.school_id)}
-        return [found.get(i) if i else None for i in ids]
+        return await nodes_in_order(
+            node_ids, info.context.loaders.by_id(models.AuditEntry).load_many,
+            lambda r: cls.from_model(r) if r.seq is not None  # listed once sealed
+            and can_read_audit_log(access, r.school_id) else None)
 
 
 SchoolIdArg = Annotated[strawberry.ID, strawberry.argument(

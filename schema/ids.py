@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 import uuid
 from base64 import b64encode
-from typing import Annotated
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry import relay
 
-from resolvers.input_ids import try_uuid  # noqa: F401  (schema's id helpers in one place)
+from resolvers.input_ids import try_uuid
 from tenants.errors import DomainError, ErrorCode, bad_argument, refusal
+
+N = TypeVar("N")
 
 
 def to_global_id(type_name: str, value: uuid.UUID) -> str:
@@ -63,3 +66,17 @@ def school_arg(value: str) -> uuid.UUID:
     school_id = query_id(value, "School", "schoolId")
     assert school_id is not None  # a non-null argument
     return school_id
+
+
+async def nodes_in_order(node_ids: Iterable[str],
+                         fetch: Callable[[list[uuid.UUID]], Awaitable[Iterable[Any]]],
+                         convert: Callable[[Any], N | None]) -> list[N | None]:
+    """`resolve_nodes` of a node type: the rows `fetch` returns for the ids that are UUIDs,
+    each `convert`ed (None: not visible), in the order asked; None for a malformed id, a
+    missing row and one the viewer may not see alike."""
+    ids = [try_uuid(i) for i in node_ids]
+    found = {}
+    for row in await fetch([i for i in ids if i]):
+        if row is not None and (node := convert(row)) is not None:
+            found[row.id] = node
+    return [found.get(i) if i else None for i in ids]

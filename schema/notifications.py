@@ -16,7 +16,14 @@ from strawberry.types import Info
 from db import models
 from resolvers.notifications import admin, webhook_admin
 from schema.errors import UserError
-from schema.ids import SchoolIdArg, from_global_id, query_id, school_arg, to_global_id, try_uuid
+from schema.ids import (
+    SchoolIdArg,
+    from_global_id,
+    nodes_in_order,
+    query_id,
+    school_arg,
+    to_global_id,
+)
 from schema.mutations import Input, actor, apply
 from schema.pagination import After, First, empty_connection, paginate
 from schema.people import Person
@@ -90,11 +97,10 @@ class NotificationDelivery(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[NotificationDelivery | None]:
-        ids = [try_uuid(i) for i in node_ids]
-        rows = await admin.visible_deliveries(info.context.session, info.context.access,
-                                              [i for i in ids if i])
-        found = {r.id: cls.from_model(r) for r in rows}
-        return [found.get(i) if i else None for i in ids]
+        return await nodes_in_order(
+            node_ids, lambda ids: admin.visible_deliveries(info.context.session,
+                                                           info.context.access, ids),
+            cls.from_model)
 
 
 @strawberry.type(description="How the viewer (a student or guardian) hears of changes in one "
@@ -234,11 +240,10 @@ class Webhook(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Webhook | None]:
-        ids = [try_uuid(i) for i in node_ids]
-        rows = await webhook_admin.visible_webhooks(info.context.session, info.context.access,
-                                                    [i for i in ids if i])
-        found = {r.id: cls.from_model(r) for r in rows}
-        return [found.get(i) if i else None for i in ids]
+        return await nodes_in_order(
+            node_ids, lambda ids: webhook_admin.visible_webhooks(info.context.session,
+                                                                 info.context.access, ids),
+            cls.from_model)
 
 
 @strawberry.input(description="A webhook to create for an integrator token.")
