@@ -375,6 +375,23 @@ def test_report_card_is_null_for_anyone_else(
     assert card(gql, token_for(schools.b.logins["admin"]), w, year_id=schools.b.year_id) is None
 
 
+def test_report_card_is_null_for_teachers_of_the_year_who_do_not_teach_the_student(
+    gql, token_for, closed_year: ClosedYear,
+) -> None:
+    # given: s10 (class 10: physics and astronomy, both t2's); t1 and t3 teach class 7 only,
+    # ct7 is class 7's class teacher; s7 is in class 7 and sees t1, t3 and ct7 (the test can
+    # fail)
+    w = closed_year.world
+    assert all(card(gql, token_for(w.logins[t]), w) is not None for t in ("t1", "t3", "ct7"))
+    # when
+    seen = {t: card(gql, token_for(w.logins[t]), w, "s10") for t in ("t1", "t3", "ct7", "t2")}
+    # then: the teachers of other subjects and the other class's class teacher get null, as
+    # for a missing student; t2, who teaches s10, gets the card
+    assert {t: seen[t] for t in ("t1", "t3", "ct7")} == {"t1": None, "t3": None, "ct7": None}
+    assert seen["t2"] is not None and subject_names(seen["t2"]) == [
+        w.subject_names["astronomy"], w.subject_names["physics"]]
+
+
 def test_report_card_grades_are_the_grade_nodes_with_the_same_values(
     gql, token_for, closed_year: ClosedYear,
 ) -> None:

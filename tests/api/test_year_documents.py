@@ -598,6 +598,52 @@ def test_the_journal_shows_what_the_year_was_given(
     assert yc.year_grades[("История", 4)] == "осв."
 
 
+CARD_PERIODS = """
+query Card($s: ID!, $y: ID!) { reportCard(studentId: $s, academicYearId: $y) {
+  subjects { subject { id }
+             periods { period { id } closed grade { state value deferredUntil }
+                       currentAverage { average } } } } }"""
+
+
+def test_the_report_card_holds_every_period_grade_with_its_state_as_the_journal(
+    gql: Any, token_for: Any, schools: TwoSchools, yc: YearClass,
+) -> None:
+    # given: the archived year, its period grades graded, н/а, осв. and отсрочка (set through
+    # the API above), quarters for grade 9 and half-years for grade 10
+    admin = token_for(schools.a.logins["admin"])
+    subject_of = {v: k for k, v in yc.subject_ids.items()}
+    assert yc.senior_group is not None
+    students = [(student, i, yc.period_ids, None) for i, student in enumerate(yc.students)]
+    students += [(student, i, yc.senior_period_ids, SENIOR_GRADES[i])
+                 for i, student in enumerate(yc.senior_students)]
+    seen_states: set[str] = set()
+    for student, i, period_ids, senior in students:
+        # when
+        body = gql.post(CARD_PERIODS, {"s": gid("Person", student),
+                                       "y": gid("AcademicYear", yc.year_id)}, token=admin)
+        # then: each subject's periods are the class's scheme, closed, no running average;
+        # each grade's label is the journal's (graded, н/а, осв., отсрочка with its date)
+        assert "errors" not in body, body
+        rows = body["data"]["reportCard"]["subjects"]
+        expected_subjects = ["История"] if senior else list(GRADES)
+        assert sorted(subject_of[uuid.UUID(raw(r["subject"]["id"]))] for r in rows) == sorted(
+            expected_subjects)
+        for r in rows:
+            subject = subject_of[uuid.UUID(raw(r["subject"]["id"]))]
+            assert [p["period"]["id"] for p in r["periods"]] == [
+                gid("Period", p) for p in period_ids]
+            assert all(p["closed"] and p["currentAverage"] is None for p in r["periods"])
+            labels = [label_of(p["grade"]) if p["grade"] else None for p in r["periods"]]
+            expected = ([STATE_LABELS.get(g, g) for g in senior] if senior else
+                        [yc.period_grades[(subject, i, q)] for q in range(len(period_ids))])
+            assert labels == expected, (subject, i, senior is not None)
+            for p in r["periods"]:
+                seen_states.add(p["grade"]["state"])
+                assert p["grade"]["deferredUntil"] == (
+                    "2004-06-20" if p["grade"]["state"] == "DEFERRED" else None)
+    assert seen_states == {"GRADED", "NOT_ATTESTED", "EXEMPT", "DEFERRED"}
+
+
 # --- the year page ---------------------------------------------------------------------------
 
 def expected_year_row(yc: YearClass, cards: Cards, subject: str, i: int) -> list[str]:
