@@ -910,8 +910,11 @@ def small_class(database: DatabaseUrls, yc: YearClass) -> tuple[uuid.UUID, uuid.
 @pytest.mark.parametrize("path", ["/exports/year-page.pdf", "/exports/year-page.xlsx",
                                   "/exports/class-summary.pdf", "/exports/class-summary.xlsx"])
 def test_year_documents_are_not_found_for_anyone_else_alike_a_missing_one(
-    path: str, http: httpx.Client, token_for: Any, schools: TwoSchools, yc: YearClass,
+    path: str, http: httpx.Client, gql: Any, token_for: Any, schools: TwoSchools,
+    yc: YearClass,
 ) -> None:
+    from tests.api.test_journal import issue_read_token
+
     by_group = path.startswith("/exports/year-page")
     real = group_params(yc.groups[0]) if by_group else class_params(yc)
     missing_id = (gid("StudyGroup", uuid.uuid4()) if by_group
@@ -920,14 +923,20 @@ def test_year_documents_are_not_found_for_anyone_else_alike_a_missing_one(
                   token_for(schools.a.logins["admin"]))
     assert missing.status_code == 404
     # the group's own subject teacher, another class's teacher, the student, the guardian,
-    # another school's administrator and officers: the same answer as for nothing at all
-    for login in (yc.subject_teacher_login, schools.a.logins["class_teacher"],
-                  schools.a.logins["teacher"], yc.student_login, yc.guardian_login,
-                  schools.b.logins["admin"], schools.officer_logins["region"],
-                  schools.officer_logins["muni_a"]):
-        response = get(http, path, real, token_for(login))
-        assert response.status_code == 404, login
-        assert response.content == missing.content, login
+    # another school's administrator, officers and a READ token of the school: the same
+    # answer as for nothing at all
+    tokens = {login: token_for(login) for login in (
+        yc.subject_teacher_login, schools.a.logins["class_teacher"],
+        schools.a.logins["teacher"], yc.student_login, yc.guardian_login,
+        schools.b.logins["admin"], schools.officer_logins["region"],
+        schools.officer_logins["muni_a"])}
+    tokens["READ token of school A"] = issue_read_token(gql, token_for, schools)
+    for who, token in tokens.items():
+        response = get(http, path, real, token)
+        assert response.status_code == 404, who
+        assert response.content == missing.content, who
+    # the class teacher gets it (the test can fail)
+    assert get(http, path, real, token_for(yc.class_teacher_login)).status_code == 200
     for token in (None, "not-a-token"):
         assert get(http, path, real, token).status_code == 401
 
