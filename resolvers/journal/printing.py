@@ -14,12 +14,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.journal.page import page_scale, period_grade_label, weighted_average
+from resolvers.journal.page import page_scale, page_threshold, period_grade_label, reckoned
 from resolvers.journal.sql import ATTENDANCE_CODES, FULL_NAME, JOURNAL_PAGE
 
 # Who may print a group's page: (school_id, group_id, class_id) -> bool. The HTTP export
@@ -156,15 +157,16 @@ def _lesson(row: list[Any]) -> PrintedLesson:
                          teacher=teacher, is_substitution=bool(substitution))
 
 
-def _student(row: list[Any], scale: Any) -> PrintedStudent:
+def _student(row: list[Any], scale: Any, threshold: Decimal) -> PrintedStudent:
     (_, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
      grade_label, _mark_ids) = row
+    average = reckoned(pairs or (), scale, threshold).native_average
     return PrintedStudent(
         full_name=full_name, starts_on=date.fromisoformat(starts_on),
         ends_on=date.fromisoformat(ends_on) if ends_on else None,
         marks=list(marks), attendance=list(attendance),
         extra_marks=[(date.fromisoformat(day), label) for _, day, label in extra],
-        average=weighted_average(pairs or (), scale),
+        average=None if average is None else float(average),
         period_grade=period_grade_label(grade_state, grade_label))
 
 
@@ -191,7 +193,8 @@ async def printed_journal(
         ends_on=ends_on,
         grading_system=row.grading_system["name"] if row.grading_system else None,
         lessons=[_lesson(r) for r in row.lessons],
-        students=[_student(r, scale) for r in row.students])
+        students=[_student(r, scale, page_threshold(row.rounding_threshold))
+                  for r in row.students])
 
 
 async def printed_class_journal(
