@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -63,19 +63,33 @@ def relabel(cells: list[str | None], labels: dict[str, str]) -> list[str | None]
             for c in cells]
 
 
-def reckoned(marks: Iterable[Sequence[Any]], scale: Scale | None, threshold: Decimal
-             ) -> Reckoning:
-    """A row's average and suggested grade by the one rule of resolvers/grading/averages.py
+# A page row's counted marks, as the SQL returns them, to their average and suggested grade.
+Reckoner = Callable[[Iterable[Sequence[Any]]], Reckoning]
+
+
+def reckoner(scale: Scale | None, threshold: Decimal) -> Reckoner:
+    """Each row's average and suggested grade by the one rule of resolvers/grading/averages.py
     (`reckon`, which `averageExplanation` uses too), over the counted marks the page's SQL
-    returns as (number, weight, point, system): each mark's number in `scale` by rule 3."""
+    returns as (number, weight, point, system): each mark's number in `scale` by rule 3. A
+    page has a handful of distinct (value, weight) pairs, so each is converted once."""
     numeric = scale is not None and scale.is_numeric
-    counted = []
-    for number, weight, point, system_id in marks:
-        exact = Decimal(str(point))
-        counted.append((Decimal(str(weight)), exact,
-                        native_number(scale, system_id, number, exact)
-                        if scale is not None and numeric else None))
-    return reckon(counted, scale, threshold)
+    seen: dict[tuple[Any, ...], tuple[Decimal, Decimal, Decimal | None]] = {}
+
+    def counted(mark: Sequence[Any]) -> tuple[Decimal, Decimal, Decimal | None]:
+        key = tuple(mark)
+        found = seen.get(key)
+        if found is None:
+            number, weight, point, system_id = mark
+            exact = Decimal(str(point))
+            found = seen[key] = (Decimal(str(weight)), exact,
+                                 native_number(scale, system_id, number, exact)
+                                 if scale is not None and numeric else None)
+        return found
+
+    def row(marks: Iterable[Sequence[Any]]) -> Reckoning:
+        return reckon(map(counted, marks), scale, threshold)
+
+    return row
 
 
 def page_threshold(value: Decimal | None) -> Decimal:
@@ -166,11 +180,11 @@ def _lesson(row: list[Any]) -> PageLesson:
         lesson_type=lesson_type, teacher=teacher, is_substitution=substitution)
 
 
-def _student(row: list[Any], scale: Scale | None, labels: dict[str, str] | None,
-             threshold: Decimal) -> PageStudent:
+def _student(row: list[Any], labels: dict[str, str] | None,
+             reckoned: Reckoner) -> PageStudent:
     (student_id, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
      grade_label, mark_ids) = row
-    result = reckoned(pairs or (), scale, threshold)
+    result = reckoned(pairs or ())
     return PageStudent(
         id=uuid.UUID(student_id), full_name=full_name,
         starts_on=date.fromisoformat(starts_on),
@@ -220,7 +234,7 @@ async def journal_page(session: AsyncSession, access: AccessContext, loaders: Ro
         scale, labels = converted
         system = {"id": str(scale.id), "name": scale.name,
                   "labels": [v.label for v in scale.values]}
-    threshold = page_threshold(row.rounding_threshold)
+    reckoned = reckoner(scale, page_threshold(row.rounding_threshold))
     return Page(
         school_id=row.school_id, group_id=row.id, group_name=row.name,
         without_marks=row.without_marks,
@@ -230,7 +244,7 @@ async def journal_page(session: AsyncSession, access: AccessContext, loaders: Ro
         grading_system=PageSystem(id=uuid.UUID(system["id"]), name=system["name"],
                                   labels=system["labels"] or []) if system else None,
         lessons=[_lesson(r) for r in row.lessons],
-        students=[_student(r, scale, labels, threshold) for r in row.students],
+        students=[_student(r, labels, reckoned) for r in row.students],
     )
 
 
