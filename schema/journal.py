@@ -4,6 +4,8 @@ Identity (for normalised caches: Apollo, urql Graphcache, Relay): none of these 
 `id`. Their values belong to one page (a student's marks and average are of one group and
 period), so they are stored inside the page, which the cache keys by its arguments; each
 carries the global ids of the objects it shows (`studentId`, `lessonId`, `markIds`…) instead.
+The one object with an id on a page, `JournalStudent.suggestedValue`, is a `MarkValue`: a value
+of a grading system, with the same fields wherever it appears.
 
 Shaped for the screen (DESIGN.md "Big reads are shaped for their screens"): a student's cells
 are two lists of scalars aligned with `lessons`, not an object per cell, so the cost of a page
@@ -19,8 +21,10 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from resolvers.grading.conversion import ScaleValue
 from resolvers.journal import page as rules
 from resolvers.journal.sql import ATTENDANCE_CODES
+from schema.grading import MarkValue
 from schema.ids import query_id, text_to_global_id, to_global_id
 from schema.lessons import LessonStatusEnum
 from schema.permissions import IsAuthenticated
@@ -106,9 +110,20 @@ class JournalStudent:
         description="Marks of the period for works with their own date (not in a lesson), by "
                     "date.")
     average: float | None = strawberry.field(
-        description="Weighted average of the period's marks (weights of the work types; marks "
-                    "excluded from the average and marks without a numeric value left out), "
-                    "rounded to 2 places; null when there is none.")
+        description="The student's weighted average of the period (средний балл) in the "
+                    "numbers of the page's grading system: the marks not excluded from the "
+                    "average, each weighted by its work type and counted by its number in the "
+                    "system (a mark of another system, or without a number of its own such as "
+                    "«зачёт», by its point on the 0–100 axis); Σ weight × number / Σ weight, "
+                    "two decimals half up. Null without marks or for a system without numbers. "
+                    "The same rule and figure as `averageExplanation.average`, which shows "
+                    "why, mark by mark.")
+    suggested_value: MarkValue | None = strawberry.field(
+        description="The suggested period grade, a value of the page's grading system: "
+                    "`average` rounded at the school's rounding threshold, or in a system "
+                    "without numbers the value whose range holds the average on the 0–100 "
+                    "axis. Null without counted marks or without a grading system. The same "
+                    "as `averageExplanation.suggestedValue`, which explains the rounding.")
     period_grade: str | None = strawberry.field(
         description="The period grade (оценка за период) when set: its label, or «н/а» (not "
                     "attested), «осв.» (exempt), «отсрочка» (deferred); null when not set.")
@@ -191,14 +206,25 @@ def _lesson(x: rules.PageLesson) -> JournalLesson:
         is_substitution=x.is_substitution)
 
 
-def _student(x: rules.PageStudent) -> JournalStudent:
+def _value(school_id: uuid.UUID, v: ScaleValue | None) -> MarkValue | None:
+    if v is None:
+        return None
+    return MarkValue(id=v.id, label=v.label, ordinal=v.ordinal, range_low=float(v.low),
+                     range_high=float(v.high), point=float(v.point),
+                     counts_as_pass=v.counts_as_pass,
+                     numeric_value=None if v.numeric is None else float(v.numeric),
+                     school_id=school_id, system_id=v.system_id)
+
+
+def _student(x: rules.PageStudent, school_id: uuid.UUID) -> JournalStudent:
     return JournalStudent(
         student_id=_gid("Person", x.id), full_name=x.full_name, starts_on=x.starts_on,
         ends_on=x.ends_on, marks=x.marks, attendance=x.attendance,
         mark_ids=[[_mark_gid(i) for i in cell] for cell in x.mark_ids],
         extra_marks=[JournalExtraMark(mark_id=_gid("Mark", m.id), work_date=m.work_date,
                                       label=m.label) for m in x.extra_marks],
-        average=x.average, period_grade=x.period_grade)
+        average=x.average, suggested_value=_value(school_id, x.suggested),
+        period_grade=x.period_grade)
 
 
 def _page(page: rules.Page) -> JournalPage:
@@ -213,7 +239,7 @@ def _page(page: rules.Page) -> JournalPage:
             labels=system.labels)
         if system else None,
         lessons=[_lesson(x) for x in page.lessons],
-        students=[_student(x) for x in page.students],
+        students=[_student(x, page.school_id) for x in page.students],
     )
 
 

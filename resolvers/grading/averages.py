@@ -14,6 +14,10 @@ The rule, the same everywhere (journal, averageExplanation, the suggestion besid
    (`conversion.numeric_equivalent`) — shown to two decimals; the average is Σ(weight ×
    number) / Σ weight, two decimals, half up. When every mark is in S this is the usual
    средний балл: 4, 4, 5 → 4.33.
+   Marks without a number of their own (зачёт, a letter, a value of a system without
+   numbers) are not left out: their point gives them a number in S like any mark of another
+   system, so Σ weight is the same in the axis and the native average. A system S without
+   numbers has no native average at all (rule 4 then goes through the axis).
 4. Suggested grade in a numeric system: the native average a lies between two consecutive
    numbers of S, n ≤ a < n'; the fraction (a − n) / (n' − n) rounds up to n' when it reaches
    the school's `rounding_threshold` (default 0.5), else down to n. With 0.5, 4.5 → 5; with
@@ -24,6 +28,11 @@ The rule, the same everywhere (journal, averageExplanation, the suggestion besid
 5. The axis average converted into S through the axis is reported too; for a numeric system it
    may differ from the suggestion (4 and 5 → axis 85.00, which «5» holds, but native 4.50).
    Conversion tables map values, not averages, so they play no part here.
+
+Rules 2–5 are `reckon`, over the counted marks as (weight, point, number in S): the
+explanation (`weighted_average`, which also chooses and lists the marks) and the journal grid
+(whose SQL chose them) both call it, so the grid's average and suggested grade cannot drift
+from `averageExplanation`'s.
 """
 
 from __future__ import annotations
@@ -100,9 +109,9 @@ class Rounding:
 
 
 @dataclass(frozen=True)
-class Average:
-    marks: list[CountedMark]
-    system: Scale | None
+class Reckoning:
+    """Rules 2–5 over the counted marks: the sums, the averages and the suggested grade."""
+
     total_weight: Decimal
     weighted_points: Decimal
     axis_average: Decimal | None
@@ -111,6 +120,12 @@ class Average:
     converted: ScaleValue | None  # the axis average through the axis
     rounding: Rounding | None
     suggested: ScaleValue | None
+
+
+@dataclass(frozen=True)
+class Average(Reckoning):
+    marks: list[CountedMark]
+    system: Scale | None
 
     @property
     def counted(self) -> list[CountedMark]:
@@ -176,52 +191,54 @@ def round_to_grade(system: Scale, average: Decimal, threshold: Decimal) -> Round
     raise AssertionError("an average inside the scale lies between two of its numbers")
 
 
+Counted = tuple[Decimal, Decimal, Decimal | None]  # weight, axis point, number in S
+
+
+def reckon(counted: Iterable[Counted], system: Scale | None,
+           threshold: Decimal = DEFAULT_THRESHOLD) -> Reckoning:
+    """Rules 2–5 over the marks that count, each as (weight, point, its number in `system` by
+    rule 3 — None only when `system` has no numbers); `system` None: the axis only."""
+    numeric = system is not None and system.is_numeric
+    total_weight = weighted_points = weighted_native = Decimal(0)
+    for weight, point, number in counted:
+        total_weight += weight
+        weighted_points += weight * point
+        if numeric:
+            # rule 3 gives every mark a number in a numeric system; a missing one would
+            # shrink the average silently, so it is a bug of the caller
+            assert number is not None, "a counted mark without its number in a numeric system"
+            weighted_native += weight * number
+    if not total_weight:
+        return Reckoning(total_weight, weighted_points, None, None, None, None, None, None)
+    axis = cents(weighted_points / total_weight)
+    converted = system.holding(axis) if system is not None and system.values else None
+    if system is None or not numeric:
+        return Reckoning(total_weight, weighted_points, axis, None, None, converted, None,
+                         converted)
+    native_average = cents(weighted_native / total_weight)
+    rounding = round_to_grade(system, native_average, threshold)
+    # The sums stay exact (weights and numbers have two decimals), so they add up by hand.
+    return Reckoning(total_weight, weighted_points, axis, weighted_native, native_average,
+                     converted, rounding, rounding.result)
+
+
 def weighted_average(entries: Iterable[MarkEntry], system: Scale | None, *,
                      period: tuple[date, date] | None = None,
                      threshold: Decimal = DEFAULT_THRESHOLD) -> Average:
     """The average of the marks (rules 1–5), told in `system` (None: on the axis only);
     `period` (first and last day) leaves out marks of other days."""
     marks: list[CountedMark] = []
-    total_weight = weighted_points = weighted_native = Decimal(0)
     for e in sorted(entries, key=lambda e: (e.work_date, str(e.id))):
         reason = None
         if period is not None and not period[0] <= e.work_date <= period[1]:
             reason = Exclusion.OTHER_PERIOD
         elif e.excluded:
             reason = Exclusion.EXCLUDED
-        native = number_in(system, e.value)
-        marks.append(CountedMark(e, reason is None, reason, native))
-        if reason is None:
-            total_weight += e.weight
-            weighted_points += e.weight * e.value.point
-            if native is not None:
-                weighted_native += e.weight * native
-    if not total_weight:
-        return Average(marks, system, total_weight, weighted_points, None, None, None, None,
-                       None, None)
-    axis = cents(weighted_points / total_weight)
-    converted = system.holding(axis) if system is not None and system.values else None
-    native_average = rounding = None
-    suggested = converted
-    if system is not None and system.is_numeric:
-        native_average = cents(weighted_native / total_weight)
-        rounding = round_to_grade(system, native_average, threshold)
-        suggested = rounding.result
-    # The sums stay exact (weights and numbers have two decimals), so they add up by hand.
-    return Average(marks, system, total_weight, weighted_points, axis,
-                   weighted_native if native_average is not None else None,
-                   native_average, converted, rounding, suggested)
-
-
-def weighted_mean(pairs: Iterable[tuple[Decimal, Decimal]]) -> Decimal | None:
-    """Σ(weight × value) / Σ weight over (value, weight) pairs of counted marks, two decimals
-    half up (rule 2); None without marks. For readers that already chose the counted marks
-    (the journal grid)."""
-    total = weights = Decimal(0)
-    for value, weight in pairs:
-        total += value * weight
-        weights += weight
-    return cents(total / weights) if weights else None
+        marks.append(CountedMark(e, reason is None, reason, number_in(system, e.value)))
+    r = reckon(((m.entry.weight, m.entry.value.point, m.native) for m in marks if m.counted),
+               system, threshold)
+    return Average(r.total_weight, r.weighted_points, r.axis_average, r.weighted_native,
+                   r.native_average, r.converted, r.rounding, r.suggested, marks, system)
 
 
 # Reading a student's marks and the school's rule from the database.

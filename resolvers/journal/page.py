@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import models
-from resolvers.grading.averages import native_number, weighted_mean
+from resolvers.grading.averages import DEFAULT_THRESHOLD, Reckoning, native_number, reckon
 from resolvers.grading.conversion import (
     Scale,
     ScaleValue,
@@ -63,19 +63,39 @@ def relabel(cells: list[str | None], labels: dict[str, str]) -> list[str | None]
             for c in cells]
 
 
-def weighted_average(marks: Iterable[Sequence[Any]], scale: Scale | None) -> float | None:
-    """The journal's average, by the rules of resolvers/grading/averages.py (one definition
-    with `averageExplanation`): each counted mark's number in the group's system, weighted by
-    work type, two decimals half up. None without marks or for a system without numbers."""
-    if scale is None or not scale.is_numeric:
-        return None
-    pairs = []
-    for number, weight, point, system_id in marks:
-        native = native_number(scale, system_id, number, point)
-        if native is not None:
-            pairs.append((native, Decimal(str(weight))))
-    mean = weighted_mean(pairs)
-    return None if mean is None else float(mean)
+# A page row's counted marks, as the SQL returns them, to their average and suggested grade.
+Reckoner = Callable[[Iterable[Sequence[Any]]], Reckoning]
+
+
+def reckoner(scale: Scale | None, threshold: Decimal) -> Reckoner:
+    """Each row's average and suggested grade by the one rule of resolvers/grading/averages.py
+    (`reckon`, which `averageExplanation` uses too), over the counted marks the page's SQL
+    returns as (number, weight, point, system): each mark's number in `scale` by rule 3. A
+    page has a handful of distinct (value, weight) pairs, so each is converted once."""
+    numeric = scale is not None and scale.is_numeric
+    seen: dict[tuple[Any, ...], tuple[Decimal, Decimal, Decimal | None]] = {}
+
+    def counted(mark: Sequence[Any]) -> tuple[Decimal, Decimal, Decimal | None]:
+        key = tuple(mark)
+        found = seen.get(key)
+        if found is None:
+            number, weight, point, system_id = mark
+            exact = Decimal(str(point))
+            found = seen[key] = (Decimal(str(weight)), exact,
+                                 native_number(scale, system_id, number, exact)
+                                 if scale is not None and numeric else None)
+        return found
+
+    def row(marks: Iterable[Sequence[Any]]) -> Reckoning:
+        return reckon(map(counted, marks), scale, threshold)
+
+    return row
+
+
+def page_threshold(value: Decimal | None) -> Decimal:
+    """The school's rounding threshold as the page's statement reads it (no settings row:
+    the default, as `school_rules`)."""
+    return DEFAULT_THRESHOLD if value is None else Decimal(value)
 
 
 def period_grade_label(state: str | None, label: str | None) -> str | None:
@@ -120,6 +140,7 @@ class PageStudent:
     attendance: list[str | None]
     extra_marks: list[PageExtraMark]
     average: float | None
+    suggested: ScaleValue | None  # of the page's system (the `in` one when given)
     period_grade: str | None
     mark_ids: list[list[str]]  # aligned with `marks`: each cell's mark ids, in label order
 
@@ -141,6 +162,7 @@ class PageSystem:
 
 @dataclass(slots=True)
 class Page:
+    school_id: uuid.UUID
     group_id: uuid.UUID
     group_name: str
     without_marks: bool
@@ -158,10 +180,11 @@ def _lesson(row: list[Any]) -> PageLesson:
         lesson_type=lesson_type, teacher=teacher, is_substitution=substitution)
 
 
-def _student(row: list[Any], scale: Scale | None, labels: dict[str, str] | None
-             ) -> PageStudent:
+def _student(row: list[Any], labels: dict[str, str] | None,
+             reckoned: Reckoner) -> PageStudent:
     (student_id, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
      grade_label, mark_ids) = row
+    result = reckoned(pairs or ())
     return PageStudent(
         id=uuid.UUID(student_id), full_name=full_name,
         starts_on=date.fromisoformat(starts_on),
@@ -170,7 +193,8 @@ def _student(row: list[Any], scale: Scale | None, labels: dict[str, str] | None
         extra_marks=[PageExtraMark(id=uuid.UUID(mark_id), work_date=date.fromisoformat(day),
                                    label=labels.get(label, label) if labels else label)
                      for mark_id, day, label in extra],
-        average=weighted_average(pairs or (), scale),
+        average=None if result.native_average is None else float(result.native_average),
+        suggested=result.suggested,
         period_grade=period_grade_label(
             grade_state, labels.get(grade_label, grade_label) if labels and grade_label
             else grade_label),
@@ -210,15 +234,17 @@ async def journal_page(session: AsyncSession, access: AccessContext, loaders: Ro
         scale, labels = converted
         system = {"id": str(scale.id), "name": scale.name,
                   "labels": [v.label for v in scale.values]}
+    reckoned = reckoner(scale, page_threshold(row.rounding_threshold))
     return Page(
-        group_id=row.id, group_name=row.name, without_marks=row.without_marks,
+        school_id=row.school_id, group_id=row.id, group_name=row.name,
+        without_marks=row.without_marks,
         period=PagePeriod(id=uuid.UUID(period["id"]), name=period["name"],
                           starts_on=date.fromisoformat(period["starts_on"]),
                           ends_on=date.fromisoformat(period["ends_on"])),
         grading_system=PageSystem(id=uuid.UUID(system["id"]), name=system["name"],
                                   labels=system["labels"] or []) if system else None,
         lessons=[_lesson(r) for r in row.lessons],
-        students=[_student(r, scale, labels) for r in row.students],
+        students=[_student(r, labels, reckoned) for r in row.students],
     )
 
 

@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.journal.page import page_scale, period_grade_label, weighted_average
+from resolvers.journal.page import (
+    Reckoner,
+    page_scale,
+    page_threshold,
+    period_grade_label,
+    reckoner,
+)
 from resolvers.journal.sql import ATTENDANCE_CODES, FULL_NAME, JOURNAL_PAGE
 
 # Who may print a group's page: (school_id, group_id, class_id) -> bool. The HTTP export
@@ -156,15 +162,16 @@ def _lesson(row: list[Any]) -> PrintedLesson:
                          teacher=teacher, is_substitution=bool(substitution))
 
 
-def _student(row: list[Any], scale: Any) -> PrintedStudent:
+def _student(row: list[Any], reckoned: Reckoner) -> PrintedStudent:
     (_, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
      grade_label, _mark_ids) = row
+    average = reckoned(pairs or ()).native_average
     return PrintedStudent(
         full_name=full_name, starts_on=date.fromisoformat(starts_on),
         ends_on=date.fromisoformat(ends_on) if ends_on else None,
         marks=list(marks), attendance=list(attendance),
         extra_marks=[(date.fromisoformat(day), label) for _, day, label in extra],
-        average=weighted_average(pairs or (), scale),
+        average=None if average is None else float(average),
         period_grade=period_grade_label(grade_state, grade_label))
 
 
@@ -183,7 +190,7 @@ async def printed_journal(
     header = (await session.execute(HEADER, {
         "school_id": row.school_id, "group_id": row.id, "starts_on": starts_on,
         "ends_on": ends_on})).one()
-    scale = page_scale(row.grading_system)
+    reckoned = reckoner(page_scale(row.grading_system), page_threshold(row.rounding_threshold))
     return PrintedJournal(
         school=header.school, class_name=header.class_name, group=row.name,
         subject=header.subject, teachers=list(header.teachers),
@@ -191,7 +198,7 @@ async def printed_journal(
         ends_on=ends_on,
         grading_system=row.grading_system["name"] if row.grading_system else None,
         lessons=[_lesson(r) for r in row.lessons],
-        students=[_student(r, scale) for r in row.students])
+        students=[_student(r, reckoned) for r in row.students])
 
 
 async def printed_class_journal(

@@ -185,6 +185,10 @@ SELECT g.school_id, g.class_id, g.id, g.name,
   (SELECT json_agg(json_build_array(a.id, a.name) ORDER BY a.starts_on, a.name)
    FROM allowed a) AS allowed_periods,
   (SELECT row_to_json(sys) FROM sys) AS grading_system,
+  -- the school's rounding of averages to a suggested grade (resolvers/grading/averages.py
+  -- school_rules: no row, the default)
+  (SELECT ss.rounding_threshold FROM school_settings ss WHERE ss.school_id = g.school_id)
+    AS rounding_threshold,
   -- teachers by a plain column (as the diary): under RLS `t.id = coalesce(...)` is not
   -- leakproof, cannot use the key, and scanned the school's persons for every lesson
   (SELECT coalesce(json_agg(json_build_array(

@@ -52,6 +52,10 @@ query Explain($g: ID!, $p: ID!, $s: ID!, $in: ID) {
     convertedValue { label } rounding { threshold lower upper fraction result }
     suggestedValue { label } gradingSystem { name } summary } }
 """
+JOURNAL_SUGGESTION = """
+query Journal($g: ID!, $p: ID!) { journal(groupId: $g, periodId: $p) {
+  students { average suggestedValue { label } } } }
+"""
 CONVERT = """
 query Convert($v: ID!, $to: ID!, $on: Date) { convertValue(valueId: $v, toSystemId: $to, on: $on) {
   label point } }
@@ -684,9 +688,13 @@ def test_average_explanation_and_suggestion_follow_the_school_rounding_threshold
                       s=gid("Person", jg.students[0]))
         grade = post(gql, SET_PERIOD_GRADE, "setPeriodGrade", token,
                      input=period_input(jg, state="GRADED", value="5"))["grade"]
+        page = post(gql, JOURNAL_SUGGESTION, "journal", token,
+                    g=gid("StudyGroup", jg.group_id), p=gid("Period", jg.setup.period_ids[0]))
     # then
     assert (result["average"], result["rounding"]["threshold"]) == (4.5, 0.6)
     assert result["suggestedValue"]["label"] == "4"
+    # and the journal's grid rounds with the same threshold
+    assert page["students"] == [{"average": 4.5, "suggestedValue": {"label": "4"}}]
     assert (grade["value"], grade["suggestedValue"], grade["suggestedAverage"]) == ("5", "4",
                                                                                      4.5)
 

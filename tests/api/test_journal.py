@@ -35,7 +35,7 @@ query Journal($groupId: ID!, $periodId: ID!) {
     students {
       studentId fullName startsOn endsOn marks markIds attendance
       extraMarks { markId workDate label }
-      average periodGrade
+      average suggestedValue { id label } periodGrade
     }
   }
 }
@@ -424,6 +424,8 @@ def test_journal_statement_count_does_not_grow_with_students_or_lessons(
     assert len(big_page["students"]) == 30 and len(big_page["lessons"]) == 45
     assert small_count == big_count == admin_count
     assert big_count == 2  # issue 8 (at most 6): the access context's one call and the page
+    # and every student's suggested grade came with it (no request or statement per student)
+    assert all(r["suggestedValue"] for r in big_page["students"])
 
 
 def test_journal_cell_gives_marks_and_attendance_with_versions(
@@ -549,7 +551,7 @@ JOURNAL_IN = """
 query Journal($groupId: ID!, $periodId: ID!, $in: ID) {
   journal(groupId: $groupId, periodId: $periodId, in: $in) {
     gradingSystem { name labels }
-    students { marks average periodGrade }
+    students { marks average suggestedValue { label } periodGrade }
   }
 }
 """
@@ -651,6 +653,7 @@ def test_journal_in_another_system_converts_marks_averages_and_grades(
     student = page["students"][0]
     assert student["marks"] == ["10", "7"]
     assert student["average"] == 7.58
+    assert student["suggestedValue"] == {"label": "8"}  # 7.58 rounds up at the default 0.5
     assert student["periodGrade"] == "8"
 
 

@@ -12,9 +12,9 @@ from resolvers.grading.averages import (
     Exclusion,
     MarkEntry,
     PeriodResult,
+    reckon,
     round_to_grade,
     weighted_average,
-    weighted_mean,
     year_grade,
 )
 from resolvers.grading.conversion import Scale, ScaleValue
@@ -140,11 +140,41 @@ def test_weighted_average_without_counted_marks_has_no_suggestion() -> None:
     assert average.summary() == "no marks count: no average"
 
 
-def test_weighted_mean_rounds_half_up() -> None:
-    assert weighted_mean([(Decimal("77.5"), Decimal(1)), (Decimal("92.5"), Decimal(2))]
-                         ) == Decimal("87.50")
-    assert weighted_mean([(Decimal("4.005"), Decimal(1))]) == Decimal("4.01")
-    assert weighted_mean([]) is None
+def test_reckon_rounds_half_up_on_the_axis_and_in_numbers() -> None:
+    # (weight, point, number): 77.5 and 2 × 92.5 → 87.50; a single 4.005 → 4.01
+    axis = reckon([(Decimal(1), Decimal("77.5"), None), (Decimal(2), Decimal("92.5"), None)],
+                  None)
+    assert (axis.axis_average, axis.native_average, axis.suggested) == (Decimal("87.50"), None,
+                                                                        None)
+    assert reckon([(Decimal(1), Decimal(77), Decimal("4.005"))], FIVE).native_average == \
+        Decimal("4.01")
+    assert reckon([], FIVE).axis_average is None
+
+
+def test_reckon_is_what_weighted_average_reports_for_the_counted_marks() -> None:
+    # given: marks of three systems, one excluded
+    marks = [mark(FIVE, "4", 1), mark(TEN, "9", 2), mark(PASS_FAIL, "зачёт", 1),
+             mark(FIVE, "2", 1, excluded=True)]
+    # when
+    average = weighted_average(marks, FIVE)
+    # then: the same sums and suggestion from (weight, point, number) of the counted marks
+    counted = [(m.entry.weight, m.entry.value.point, m.native) for m in average.counted]
+    assert reckon(counted, FIVE) == reckon(counted, FIVE, Decimal("0.5"))
+    r = reckon(counted, FIVE)
+    assert (r.total_weight, r.native_average, r.suggested) == (
+        average.total_weight, average.native_average, average.suggested)
+    # the mark without a number of its own counts by its point (75 → 3.86), weight and all:
+    # (4 + 2·4.50 + 3.86) / 4 = 4.215 → 4.22
+    assert average.total_weight == Decimal(4)
+    assert average.native_average == Decimal("4.22")
+
+
+def test_reckon_refuses_a_counted_mark_without_its_number_in_a_numeric_system() -> None:
+    try:
+        reckon([(Decimal(1), Decimal(75), None)], FIVE)
+    except AssertionError:
+        return
+    raise AssertionError("a mark without a number was left out silently")
 
 
 def period(label: str | None, state: GradeState = GradeState.GRADED, scale: Scale = FIVE

@@ -3,7 +3,7 @@
 // topic and homework, and only the teacher's own school. Every check reads the API.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, PHONE, api, externalRequests, launch, logIn, newPage, screenshot, tokenFor } from "./harness.mjs";
+import { BASE, PHONE, api, externalRequests, launch, logIn, newPage, screenshot, settled, tokenFor } from "./harness.mjs";
 
 let browser;
 let teacher;  // access token of g1.teacher, for ground truth
@@ -66,10 +66,9 @@ async function openJournal(viewport) {
 const saved = (page) => page.getByRole("status", { name: "Очередь изменений" })
   .filter({ hasText: "Все изменения сохранены" }).waitFor({ timeout: 20000 });
 
-/** Every suggested grade of the grid has been read. */
-async function suggestionsRead(page) {
-  await page.waitForFunction(() => ![...document.querySelectorAll("td[aria-label^='Предварительная оценка']")]
-    .some((td) => td.textContent === "…"), null, { timeout: 20000 });
+/** The grid's requests are answered: leaving a grid with requests under way would abort them. */
+async function gridRead(page) {
+  await settled(page);
 }
 
 async function cellNow(groupId, lessonId, studentId) {
@@ -131,12 +130,11 @@ test("a teacher types marks and attendance, reloads and sees them stored", async
   const { averageExplanation } = await api(`query($g: ID!, $p: ID!, $s: ID!) { averageExplanation(groupId: $g,
     periodId: $p, studentId: $s) { average suggestedValue { label } } }`,
     { g: group.id, p: periodId, s: markStudent.studentId }, teacher);
-  await suggestionsRead(page);
+  await gridRead(page);
   assert.equal(await page.getByRole("gridcell", { name: `Средний балл: ${markStudent.fullName}` }).textContent(),
     row.average.toFixed(2).replace(".", ","));
   assert.equal(averageExplanation.average, row.average);
-  assert.equal(await page.getByRole("gridcell", { name: `Предварительная оценка: ${markStudent.fullName}` }).textContent(),
-    averageExplanation.suggestedValue.label);
+  await assertCell(page, `Предварительная оценка: ${markStudent.fullName}`, averageExplanation.suggestedValue.label);
   // and the cell's detail tells the mark's work type, as the API does
   await page.getByRole("gridcell", { name: cellName(journal, markStudent, col) }).click();
   const detail = page.getByRole("region", { name: "Подробности клетки" });
@@ -149,6 +147,56 @@ test("a teacher types marks and attendance, reloads and sees them stored", async
   assert.deepEqual(page.problems, []);
   assert.deepEqual(externalRequests(page), []);
   await page.context().close();
+});
+
+test("a page load asks a fixed number of requests whatever the class size; the explanation on demand", async () => {
+  // given the teacher's smallest and largest groups, as the API has them (students, suggested grades)
+  const { me } = await api(ME, {}, teacher);
+  const pages = [];
+  for (const group of me.groups.filter((g) => g.currentPeriod)) {
+    const { journal } = await api(`query($g: ID!, $p: ID!) { journal(groupId: $g, periodId: $p) {
+      students { studentId fullName average suggestedValue { label } } } }`, { g: group.id, p: group.currentPeriod.id }, teacher);
+    pages.push({ group, journal });
+  }
+  pages.sort((a, b) => a.journal.students.length - b.journal.students.length);
+  const loads = [];
+  for (const { group, journal } of [pages[0], pages[pages.length - 1]]) {
+    const page = await openJournal();
+    await gridRead(page);
+    const operations = [];
+    page.on("request", (request) => {
+      if (request.url() === `${BASE}/graphql`) operations.push(request.postDataJSON()?.operationName ?? "?");
+    });
+    // when the group's journal is loaded afresh
+    await page.goto(`${BASE}/app/journal?group=${encodeURIComponent(group.id)}&period=${encodeURIComponent(group.currentPeriod.id)}`);
+    await page.getByRole("grid").waitFor();
+    await gridRead(page);
+    // then every student's suggested grade is the API's, and no request was per student
+    for (const student of journal.students) {
+      assert.equal(await page.getByRole("gridcell", { name: `Предварительная оценка: ${student.fullName}`, exact: true })
+        .textContent(), student.suggestedValue?.label ?? "—", student.fullName);
+    }
+    assert.ok(!operations.includes("JournalAverageExplanation"), operations.join(", "));
+    assert.ok(operations.length <= 4, operations.join(", "));
+    loads.push({ students: journal.students.length, requests: operations.length, page, journal, group });
+  }
+  console.log(`journal loads: ${loads.map((l) => `${l.students} students → ${l.requests} /graphql requests`).join("; ")}`);
+  assert.equal(new Set(loads.map((l) => l.requests)).size, 1);
+  // and «Как получена оценка» asks averageExplanation for the selected student alone, on demand
+  const { page, journal, group } = loads[0];
+  const student = journal.students.find((s) => s.suggestedValue) ?? journal.students[0];
+  const { averageExplanation } = await api(`query($g: ID!, $p: ID!, $s: ID!) { averageExplanation(groupId: $g,
+    periodId: $p, studentId: $s) { summary } }`, { g: group.id, p: group.currentPeriod.id, s: student.studentId }, teacher);
+  await page.getByRole("gridcell", { name: new RegExp(`^${student.fullName}, `) }).first().click();
+  const asked = page.waitForRequest((r) => r.url() === `${BASE}/graphql`
+    && r.postDataJSON()?.operationName === "JournalAverageExplanation");
+  await page.getByRole("region", { name: "Расчёт оценки" }).getByRole("button", { name: `Как получена оценка: ${student.fullName}` }).click();
+  assert.equal((await asked).postDataJSON().variables.studentId, student.studentId);
+  await page.getByRole("region", { name: "Расчёт оценки" }).getByText(averageExplanation.summary, { exact: true }).waitFor();
+  for (const load of loads) {
+    assert.deepEqual(load.page.problems, []);
+    await load.page.context().close();
+  }
 });
 
 async function assertCell(page, name, text) {
@@ -263,10 +311,10 @@ test("a closed period takes no entries from a teacher", async () => {
   const student = journal.students.find((s) => !s.marks[col] && !s.attendance[col]) ?? journal.students[0];
   const page = await openJournal();
   // (each choice waits for the grid's requests: leaving a grid aborts those under way)
-  await suggestionsRead(page);
+  await gridRead(page);
   await page.getByRole("combobox", { name: "Группа", exact: true }).selectOption({ label: group.name });
   await page.getByRole("grid", { name: new RegExp(`^Журнал: ${group.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")},`) }).waitFor();
-  await suggestionsRead(page);
+  await gridRead(page);
   await page.getByRole("combobox", { name: "Период", exact: true }).selectOption({ label: `${period.name} (закрыт)` });
   await page.getByRole("grid", { name: `Журнал: ${group.name}, ${period.name}` }).waitFor();
   await page.getByRole("gridcell", { name: cellName(journal, student, col) }).click();
@@ -310,7 +358,7 @@ test("the groups are the teacher's own; another school's group is never shown", 
   const page = await newPage(browser, PHONE);
   await logIn(page, "g1.teacher");
   await page.getByRole("grid").waitFor();
-  await suggestionsRead(page);  // leaving with requests under way would abort them
+  await gridRead(page);  // leaving with requests under way would abort them
   await page.goto(`${BASE}/app/journal?group=${encodeURIComponent(foreignGroup.id)}&period=${encodeURIComponent(foreignGroup.currentPeriod.id)}`);
   await page.getByRole("grid").waitFor();
   // then the choice holds the teacher's groups only, and the grid is one of them

@@ -8,9 +8,10 @@ import { useViewer } from "../../auth/viewer";
 import type { JournalGroupChoiceFragment, JournalGridQuery, SchoolGroupsQuery } from "../../gql/graphql";
 import { ATTENDANCE_HELP, type Typed } from "./cells";
 import {
-  JournalGroupsDocument, JournalPageDocument, SchoolGroupsDocument, SchoolYearsDocument, SuggestionDocument,
+  JournalGroupsDocument, JournalPageDocument, SchoolGroupsDocument, SchoolYearsDocument,
 } from "./documents";
 import { Grid, cellName, type CellView, type Pos, type Student } from "./Grid";
+import { AverageDetail } from "./AverageDetail";
 import { CellDetail } from "./CellDetail";
 import { LessonPanel } from "./LessonPanel";
 import { OutboxPanel } from "./OutboxPanel";
@@ -253,7 +254,7 @@ function PeriodJournal({ login, groupId, period }: PeriodProps) {
       </details>
       <Grid page={page} view={view} selected={selected} onSelect={setSelected} onCommit={commit}
             trailingHeads={["Ср. балл", "Предв. оценка", "За период"]}
-            trailing={(student) => <Results page={page} groupId={groupId} periodId={period.id} student={student} />} />
+            trailing={(student) => <Results page={page} student={student} />} />
       {loading && <p className="jr-note" aria-live="polite">Обновление…</p>}
       <div className="jr-below">
       <LessonPanel key={selectedLesson.lessonId} lesson={selectedLesson} version={lessonRow?.version ?? null}
@@ -262,6 +263,10 @@ function PeriodJournal({ login, groupId, period }: PeriodProps) {
         <CellDetail key={`${selectedLesson.lessonId}|${selectedStudent.studentId}`} groupId={groupId}
                     lessonId={selectedLesson.lessonId} studentId={selectedStudent.studentId}
                     name={cellName(page, { row: selectedRow, col: page.lessons.indexOf(selectedLesson) })} />
+      )}
+      {selectedStudent && !page.withoutMarks && (
+        <AverageDetail key={selectedStudent.studentId} groupId={groupId} periodId={period.id}
+                       studentId={selectedStudent.studentId} name={selectedStudent.fullName} />
       )}
       </div>
     </>
@@ -272,25 +277,15 @@ function formatAverage(value: number | null | undefined): string {
   return value == null ? "—" : value.toLocaleString("ru-RU", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 }
 
-/** A student's average (from the grid), the grade it suggests and the period grade if set. */
-function Results({ page, groupId, periodId, student }: { page: Page; groupId: string; periodId: string; student: Student }) {
-  const numeric = !page.withoutMarks && student.average != null;
-  const { data, loading, refetch } = useQuery(SuggestionDocument, {
-    variables: { groupId, periodId, studentId: student.studentId }, skip: !numeric,
-  });
-  // The suggestion follows the average: read it again when the grid's average changes.
-  const average = useRef(student.average);
-  useEffect(() => {
-    if (numeric && average.current !== student.average) void refetch();
-    average.current = student.average;
-  }, [numeric, student.average, refetch]);
-  const explanation = data?.averageExplanation;
+/** A student's average, the grade it suggests (both from the grid, by the rule of
+ * `averageExplanation`: «Как получена оценка» below asks it for the selected student) and the
+ * period grade if set. */
+function Results({ page, student }: { page: Page; student: Student }) {
+  const suggested = page.withoutMarks ? null : student.suggestedValue?.label;
   return (
     <>
       <td className="jr-trail jr-trail-2" aria-label={`Средний балл: ${student.fullName}`}>{formatAverage(student.average)}</td>
-      <td className="jr-trail jr-trail-1" aria-label={`Предварительная оценка: ${student.fullName}`} title={explanation?.summary}>
-        {!numeric ? "—" : loading && !explanation ? "…" : explanation?.suggestedValue?.label ?? "—"}
-      </td>
+      <td className="jr-trail jr-trail-1" aria-label={`Предварительная оценка: ${student.fullName}`}>{suggested ?? "—"}</td>
       <td className="jr-trail jr-trail-0" aria-label={`Оценка за период: ${student.fullName}`}>{student.periodGrade ?? "—"}</td>
     </>
   );

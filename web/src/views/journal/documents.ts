@@ -54,6 +54,7 @@ export const JournalPageDocument = graphql(`
       }
       students {
         studentId fullName startsOn endsOn marks markIds attendance average periodGrade
+        suggestedValue { id label }
       }
     }
     lessons(groupId: $groupId, from: $from, to: $to) { id version topic homework }
@@ -61,12 +62,13 @@ export const JournalPageDocument = graphql(`
   }
 `);
 
-/** The suggested period grade of one student: the rounded weighted average. */
-export const SuggestionDocument = graphql(`
-  query JournalSuggestion($groupId: ID!, $periodId: ID!, $studentId: ID!) {
+/** How one student's average and suggested grade were computed, mark by mark: asked on demand
+ * (the grid's `average` and `suggestedValue` are the same figures, by the same rule). */
+export const AverageExplanationDocument = graphql(`
+  query JournalAverageExplanation($groupId: ID!, $periodId: ID!, $studentId: ID!) {
     averageExplanation(groupId: $groupId, periodId: $periodId, studentId: $studentId) {
+      marks { markId workDate label workType weight number counted reason }
       average
-      countedMarks
       suggestedValue { id label }
       summary
     }
