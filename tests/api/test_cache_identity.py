@@ -15,6 +15,7 @@ from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
 from schema.ids import to_global_id as gid
+from tests.api.test_aggregates import AGGREGATES, WORST
 from tests.api.test_diary import DIARY, diary_vars
 from tests.api.test_group_periods import PERIODS
 from tests.api.test_journal import CELL, JOURNAL, MarkSpec, add_marks, issue_read_token, page_vars
@@ -38,6 +39,7 @@ query Me {
 """
 
 ME_ID = "query MeId { me { id login } }"
+SCHOOLS = "query Schools { schools { edges { node { id name } } } }"
 
 
 class AddTypename(Visitor):
@@ -114,6 +116,20 @@ def second_subject(database: DatabaseUrls, jg: JournalGroup) -> tuple[uuid.UUID,
     return group_id, lesson_id
 
 
+def aggregate_calls(jg: JournalGroup, admin: str, officer: str) -> list[tuple]:
+    """The aggregates over the journal's days, as a dashboard reads them: by school and
+    period (the administrator), by school and subject (the officer), the worst groups."""
+    days = {"from": jg.lesson_dates[0].isoformat(), "to": jg.lesson_dates[-1].isoformat()}
+    school = {**days, "schoolIds": [gid("School", jg.school.id)]}
+    return [
+        (SCHOOLS, None, officer),
+        (AGGREGATES, {"filter": school, "groupBy": ["SCHOOL", "PERIOD"]}, admin),
+        (AGGREGATES, {"filter": days, "groupBy": ["SCHOOL", "SUBJECT"]}, officer),
+        (AGGREGATES, {"filter": days, "groupBy": ["GRADE_LEVEL"]}, officer),
+        (WORST, {"filter": school, "limit": 5}, admin),
+    ]
+
+
 def post(gql, document: str, variables: dict | None, token: str) -> dict:
     body = gql.post(with_typenames(document), variables or {}, token=token)
     assert "errors" not in body, body
@@ -135,6 +151,7 @@ def test_ids_name_one_object_with_one_set_of_values_across_responses(
                      value_id=jg.setup.value_ids["2"]))
     algebra_vars = {**page_vars(jg), "groupId": gid("StudyGroup", algebra)}
     teacher, admin = token_for(jg.teacher_login), token_for(schools.a.logins["admin"])
+    officer = token_for(schools.officer_logins["region"])
     guardian, student = token_for(jg.guardian_login), token_for(jg.student_logins[0])
     calls = [
         (JOURNAL, page_vars(jg), teacher), (JOURNAL, algebra_vars, teacher),
@@ -146,15 +163,28 @@ def test_ids_name_one_object_with_one_set_of_values_across_responses(
         (DIARY, diary_vars(jg.students[0], jg.lesson_dates[0], jg.lesson_dates[-1]), student),
         (ME, None, teacher), (ME, None, admin), (ME, None, guardian), (ME, None, student),
         (PERIODS, {"id": gid("StudyGroup", algebra), "on": "2015-09-01"}, teacher),
+        *aggregate_calls(jg, admin, officer),
     ]
     # when: every response goes through one cache, as in one browser tab
     seen: Seen = {}
     problems: list[str] = []
+    responses = []
     for n, (document, variables, token) in enumerate(calls):
-        collect(post(gql, document, variables, token)["data"], seen, f"call {n}", problems)
+        data = post(gql, document, variables, token)["data"]
+        responses.append(data)
+        collect(data, seen, f"call {n}", problems)
     # then
     assert problems == []
     assert len(seen) > 10  # the walk saw the objects it checks
+    # and the aggregates' rows (no id of their own: a cache keeps them inside the report)
+    # name schools and periods by the ids under which those objects appear elsewhere
+    rows = [r for data in responses if "aggregates" in data
+            for r in data["aggregates"].get("rows", [])]
+    assert rows and all("id" not in r for r in rows)
+    references = {(r["schoolId"], "School") for r in rows if r.get("schoolId")} | {
+        (r["periodId"], "Period") for r in rows if r.get("periodId")}
+    assert any(kind == "Period" for _, kind in references)
+    assert {(ref, seen[ref][0] if ref in seen else None) for ref, _ in references} == references
 
 
 def test_viewer_id_is_stable_per_viewer_and_differs_between_viewers(
