@@ -5,10 +5,16 @@ selection set."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import pytest
 from graphql import FieldNode, NameNode, SelectionSetNode, Visitor, parse, print_ast, visit
 
 from db import models as m
@@ -38,6 +44,7 @@ query Me {
 }
 """
 
+WEB = Path(__file__).resolve().parents[2] / "web"
 ME_ID = "query MeId { me { id login } }"
 SCHOOLS = "query Schools { schools { edges { node { id name } } } }"
 
@@ -202,3 +209,48 @@ def test_viewer_id_is_stable_per_viewer_and_differs_between_viewers(
     assert first["id"] == again["id"]
     assert len({first["id"], teacher["id"], integrator["id"]}) == 3
     assert first["__typename"] == "Viewer"
+
+
+def apollo_cache(base: str, token: str, pages: list[dict], *, key_rows_by_student: bool
+                 ) -> dict:
+    """web/clients/apollo-cache.mjs: the pages read through one Apollo InMemoryCache."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("this test needs Node.js (`node` on PATH)")
+    if not (WEB / "node_modules" / "@apollo" / "client").is_dir():
+        pytest.fail("web/node_modules is missing: run `make web` (npm ci in web/)")
+    result = subprocess.run(
+        [node, "--conditions=development", "clients/apollo-cache.mjs"], cwd=WEB, timeout=120,
+        capture_output=True, text=True, env={
+            **os.environ, "ZHURNAL_HTTP_URL": base, "ZHURNAL_TOKEN": token,
+            "ZHURNAL_PAGES": json.dumps(pages),
+            "ZHURNAL_KEY_ROWS_BY_STUDENT": "1" if key_rows_by_student else "0"})
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout)
+
+
+def test_apollo_client_cache_with_no_type_policies_keeps_each_page_as_answered(
+    server_url: str, token_for, schools: TwoSchools, database: DatabaseUrls
+) -> None:
+    # given one class's geometry and algebra pages, the same students with other marks
+    jg = make_journal_group(database.owner, schools.a, students=3, lessons=2)
+    algebra, algebra_lesson = second_subject(database, jg)
+    add_marks(database, jg, [MarkSpec(0, 0, "5"), MarkSpec(1, 1, "4")])
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        s.add(m.Mark(school_id=jg.school.id, id=uuid.uuid4(), group_id=algebra,
+                     lesson_id=algebra_lesson, student_id=jg.students[0],
+                     work_date=jg.lesson_dates[0], work_type_id=jg.setup.work_type_ids["test"],
+                     value_id=jg.setup.value_ids["2"]))
+    pages = [page_vars(jg), {**page_vars(jg), "groupId": gid("StudyGroup", algebra)}]
+    teacher = token_for(jg.teacher_login)
+    # when Apollo Client reads them one after the other into one cache, as in one tab
+    got = apollo_cache(server_url, teacher, pages, key_rows_by_student=False)
+    # then each page read back from the cache is the one the server answered, with no
+    # warning (no "Cache data may be lost", `me` included)
+    assert got["pages"] == [{"rows": 3, "marks": 2, "sameAsAnswered": True},
+                            {"rows": 3, "marks": 1, "sameAsAnswered": True}]
+    assert got["warnings"] == []
+    # and the control: rows keyed by the student's id (the grid before issue 17) mix them up
+    keyed = apollo_cache(server_url, teacher, pages, key_rows_by_student=True)
+    assert [p["sameAsAnswered"] for p in keyed["pages"]] == [False, True]
