@@ -5,16 +5,23 @@ selection set."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import pytest
 from graphql import FieldNode, NameNode, SelectionSetNode, Visitor, parse, print_ast, visit
 
 from db import models as m
 from db.engine import DatabaseUrls, owner_session
 from db.tenancy import set_tenant
 from schema.ids import to_global_id as gid
+from tests.api.test_aggregates import AGGREGATES, WORST
 from tests.api.test_diary import DIARY, diary_vars
 from tests.api.test_group_periods import PERIODS
 from tests.api.test_journal import CELL, JOURNAL, MarkSpec, add_marks, issue_read_token, page_vars
@@ -37,7 +44,14 @@ query Me {
 }
 """
 
+WEB = Path(__file__).resolve().parents[2] / "web"
 ME_ID = "query MeId { me { id login } }"
+SCHOOLS = "query Schools { schools { edges { node { id name } } } }"
+NODES = """
+query Nodes($ids: [ID!]!) {
+  nodes(ids: $ids) { id ... on School { name } ... on Period { name startsOn endsOn } }
+}
+"""
 
 
 class AddTypename(Visitor):
@@ -114,6 +128,20 @@ def second_subject(database: DatabaseUrls, jg: JournalGroup) -> tuple[uuid.UUID,
     return group_id, lesson_id
 
 
+def aggregate_calls(jg: JournalGroup, admin: str, officer: str) -> list[tuple]:
+    """The aggregates over the journal's days, as a dashboard reads them: by school and
+    period (the administrator), by school and subject (the officer), the worst groups."""
+    days = {"from": jg.lesson_dates[0].isoformat(), "to": jg.lesson_dates[-1].isoformat()}
+    school = {**days, "schoolIds": [gid("School", jg.school.id)]}
+    return [
+        (SCHOOLS, None, officer),
+        (AGGREGATES, {"filter": school, "groupBy": ["SCHOOL", "PERIOD"]}, admin),
+        (AGGREGATES, {"filter": days, "groupBy": ["SCHOOL", "SUBJECT"]}, officer),
+        (AGGREGATES, {"filter": days, "groupBy": ["GRADE_LEVEL"]}, officer),
+        (WORST, {"filter": school, "limit": 5}, admin),
+    ]
+
+
 def post(gql, document: str, variables: dict | None, token: str) -> dict:
     body = gql.post(with_typenames(document), variables or {}, token=token)
     assert "errors" not in body, body
@@ -135,6 +163,7 @@ def test_ids_name_one_object_with_one_set_of_values_across_responses(
                      value_id=jg.setup.value_ids["2"]))
     algebra_vars = {**page_vars(jg), "groupId": gid("StudyGroup", algebra)}
     teacher, admin = token_for(jg.teacher_login), token_for(schools.a.logins["admin"])
+    officer = token_for(schools.officer_logins["region"])
     guardian, student = token_for(jg.guardian_login), token_for(jg.student_logins[0])
     calls = [
         (JOURNAL, page_vars(jg), teacher), (JOURNAL, algebra_vars, teacher),
@@ -146,15 +175,35 @@ def test_ids_name_one_object_with_one_set_of_values_across_responses(
         (DIARY, diary_vars(jg.students[0], jg.lesson_dates[0], jg.lesson_dates[-1]), student),
         (ME, None, teacher), (ME, None, admin), (ME, None, guardian), (ME, None, student),
         (PERIODS, {"id": gid("StudyGroup", algebra), "on": "2015-09-01"}, teacher),
+        *aggregate_calls(jg, admin, officer),
     ]
     # when: every response goes through one cache, as in one browser tab
     seen: Seen = {}
     problems: list[str] = []
+    responses = []
     for n, (document, variables, token) in enumerate(calls):
-        collect(post(gql, document, variables, token)["data"], seen, f"call {n}", problems)
+        data = post(gql, document, variables, token)["data"]
+        responses.append(data)
+        collect(data, seen, f"call {n}", problems)
     # then
     assert problems == []
     assert len(seen) > 10  # the walk saw the objects it checks
+    # and the aggregates' rows (no id of their own: a cache keeps them inside the report)
+    # name schools and periods by the ids under which those objects appear elsewhere
+    rows = [r for data in responses if "aggregates" in data
+            for r in data["aggregates"].get("rows", [])]
+    assert rows and all("id" not in r for r in rows)
+    references = {(r["schoolId"], "School") for r in rows if r.get("schoolId")} | {
+        (r["periodId"], "Period") for r in rows if r.get("periodId")}
+    assert any(kind == "Period" for _, kind in references)
+    # (those the calls did not show, e.g. other tests' schemes in school A, read as nodes,
+    # as a cache would: through the same walk)
+    for kind, reader in (("School", officer), ("Period", admin)):
+        unseen = sorted(ref for ref, k in references if k == kind and ref not in seen)
+        if unseen:
+            collect(post(gql, NODES, {"ids": unseen}, reader)["data"], seen, kind, problems)
+    assert problems == []
+    assert {(ref, seen[ref][0] if ref in seen else None) for ref, _ in references} == references
 
 
 def test_viewer_id_is_stable_per_viewer_and_differs_between_viewers(
@@ -172,3 +221,48 @@ def test_viewer_id_is_stable_per_viewer_and_differs_between_viewers(
     assert first["id"] == again["id"]
     assert len({first["id"], teacher["id"], integrator["id"]}) == 3
     assert first["__typename"] == "Viewer"
+
+
+def apollo_cache(base: str, token: str, pages: list[dict], *, key_rows_by_student: bool
+                 ) -> dict:
+    """web/clients/apollo-cache.mjs: the pages read through one Apollo InMemoryCache."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("this test needs Node.js (`node` on PATH)")
+    if not (WEB / "node_modules" / "@apollo" / "client").is_dir():
+        pytest.fail("web/node_modules is missing: run `make web` (npm ci in web/)")
+    result = subprocess.run(
+        [node, "--conditions=development", "clients/apollo-cache.mjs"], cwd=WEB, timeout=120,
+        capture_output=True, text=True, env={
+            **os.environ, "ZHURNAL_HTTP_URL": base, "ZHURNAL_TOKEN": token,
+            "ZHURNAL_PAGES": json.dumps(pages),
+            "ZHURNAL_KEY_ROWS_BY_STUDENT": "1" if key_rows_by_student else "0"})
+    assert result.returncode == 0, result.stderr[-4000:]
+    return json.loads(result.stdout)
+
+
+def test_apollo_client_cache_with_no_type_policies_keeps_each_page_as_answered(
+    server_url: str, token_for, schools: TwoSchools, database: DatabaseUrls
+) -> None:
+    # given one class's geometry and algebra pages, the same students with other marks
+    jg = make_journal_group(database.owner, schools.a, students=3, lessons=2)
+    algebra, algebra_lesson = second_subject(database, jg)
+    add_marks(database, jg, [MarkSpec(0, 0, "5"), MarkSpec(1, 1, "4")])
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        s.add(m.Mark(school_id=jg.school.id, id=uuid.uuid4(), group_id=algebra,
+                     lesson_id=algebra_lesson, student_id=jg.students[0],
+                     work_date=jg.lesson_dates[0], work_type_id=jg.setup.work_type_ids["test"],
+                     value_id=jg.setup.value_ids["2"]))
+    pages = [page_vars(jg), {**page_vars(jg), "groupId": gid("StudyGroup", algebra)}]
+    teacher = token_for(jg.teacher_login)
+    # when Apollo Client reads them one after the other into one cache, as in one tab
+    got = apollo_cache(server_url, teacher, pages, key_rows_by_student=False)
+    # then each page read back from the cache is the one the server answered, with no
+    # warning (no "Cache data may be lost", `me` included)
+    assert got["pages"] == [{"rows": 3, "marks": 2, "sameAsAnswered": True},
+                            {"rows": 3, "marks": 1, "sameAsAnswered": True}]
+    assert got["warnings"] == []
+    # and the control: rows keyed by the student's id (the grid before issue 17) mix them up
+    keyed = apollo_cache(server_url, teacher, pages, key_rows_by_student=True)
+    assert [p["sameAsAnswered"] for p in keyed["pages"]] == [False, True]

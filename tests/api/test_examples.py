@@ -39,7 +39,10 @@ def test_examples_configure_a_school_and_list_a_class(gql, schools: TwoSchools) 
     # given an administrator who logs in
     tokens = run(gql, "login.graphql", "Login",
                  {"login": schools.a.logins["admin"], "password": PASSWORD})["tokens"]
-    token = tokens["accessToken"]
+    # and trades the refresh token for a new pair, as the example says when it expires
+    renewed = run(gql, "login.graphql", "Refresh", {"refreshToken": tokens["refreshToken"]})
+    assert renewed["tokens"]["refreshToken"] != tokens["refreshToken"]
+    token = renewed["tokens"]["accessToken"]
     me = run(gql, "me.graphql", "Me", token=token)
     school_id = me["schools"][0]["school"]["id"]
     assert school_id == to_global_id("School", schools.a.id)
@@ -82,6 +85,13 @@ def test_examples_configure_a_school_and_list_a_class(gql, schools: TwoSchools) 
     page = run(gql, "journal.graphql", "JournalPage",
                {"groupId": group["id"], "periodId": group["currentPeriod"]["id"]}, token)
     assert [s["fullName"] for s in page["students"]] == ["Иванова Мария Петровна"]
+    # and the report card example reads the student's year: the subject, four open quarters
+    card = run(gql, "report_card.graphql", "ReportCard",
+               {"studentId": student, "academicYearId": year}, token)
+    assert card["student"]["id"] == student and card["academicYear"]["id"] == year
+    assert [s["subject"]["id"] for s in card["subjects"]] == [subject]
+    assert [p["period"]["name"] for p in card["subjects"][0]["periods"]] == [
+        f"{n} четверть" for n in range(1, 5)]
     # and logging out ends the session
     assert run(gql, "login.graphql", "Logout", token=token)["revoked"] is True
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import time
 import uuid
@@ -50,6 +51,7 @@ from tests.system.test_cli import ZHURNAL
 
 SECRET = "diary-events-test-secret-" + "z" * 40
 WAIT = 5.0  # every wait for the server is bounded: the test must never hang
+WEB = Path(__file__).resolve().parents[2] / "web"
 
 DIARY_EVENTS = """
 subscription Events($studentId: ID!) {
@@ -695,6 +697,59 @@ async def test_a_mutation_sent_right_after_subscribing_is_delivered(
         assert event["mark"]["label"] == "5"
     finally:
         await ws.close()
+
+
+async def test_a_mark_committed_between_connection_ack_and_subscribe_is_delivered(
+    servers: Servers, database: DatabaseUrls, schools: TwoSchools
+) -> None:
+    # given a guardian whose socket is acknowledged, who reads the diary before subscribing
+    # (README's recipe: connect, then read, then subscribe)
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    before = add_mark(database, jg, "2")  # committed before the socket: in the diary read
+    ws = await open_with(servers.a, {"authToken": token(database, jg.guardian_login)})
+    try:
+        assert (await receive(ws))["type"] == "connection_ack"
+        # when a mark is committed meanwhile, and only then the client subscribes
+        meanwhile = add_mark(database, jg, "4")
+        await send_subscribe(ws, jg.students[0])
+        # then that mark is delivered, and not the one from before the socket
+        event = await next_event(ws)
+        assert event["entityId"] == gid("Mark", meanwhile) != gid("Mark", before)
+        assert await nothing_within(ws, 0.5)
+    finally:
+        await ws.close()
+
+
+def test_the_graphql_ws_client_as_the_readme_shows_it_loses_nothing(
+    servers: Servers, database: DatabaseUrls, schools: TwoSchools
+) -> None:
+    # given the README's recipe in the real client library (graphql-ws in Node, web/clients/
+    # live-diary.mjs): a guardian's socket on A, the teacher's mutations through B
+    jg = make_journal_group(database.owner, schools.a, students=1, lessons=1)
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("this test needs Node.js (`node` on PATH)")
+    if not (WEB / "node_modules" / "graphql-ws").is_dir():
+        pytest.fail("web/node_modules is missing: run `make web` (npm ci in web/)")
+    # when it subscribes and mutates at once; then the socket breaks, the mark is deleted
+    # before graphql-ws reconnects by itself and subscribes again
+    result = subprocess.run([node, "clients/live-diary.mjs"], cwd=WEB, timeout=120,
+                            capture_output=True, text=True, env={
+        **os.environ, "ZHURNAL_WS_URL": servers.a, "ZHURNAL_HTTP_URL": servers.b,
+        "ZHURNAL_READER_TOKEN": token(database, jg.guardian_login),
+        "ZHURNAL_WRITER_TOKEN": token(database, jg.teacher_login),
+        "ZHURNAL_STUDENT_ID": gid("Person", jg.students[0]),
+        "ZHURNAL_LESSON_ID": gid("Lesson", jg.lesson_ids[0]),
+        "ZHURNAL_WORK_TYPE_ID": gid("WorkType", jg.setup.work_type_ids["classwork"])})
+    # then the mark's creation arrived live, and its deletion on the reconnect, each once
+    assert result.returncode == 0, result.stderr[-4000:]
+    got = json.loads(result.stdout)
+    assert (got["connections"], got["events"]) == (2, 2)
+    assert (got["created"]["kind"], got["created"]["op"]) == ("MARK", "CREATED")
+    assert got["created"]["entityId"] == got["markId"]
+    assert got["created"]["mark"]["label"] == "5"
+    assert (got["replayed"]["op"], got["replayed"]["entityId"]) == ("DELETED", got["markId"])
+    assert got["replayed"]["cursor"] != got["created"]["cursor"]
 
 
 # --- reconnecting with after ----------------------------------------------------------------
