@@ -178,21 +178,25 @@ def request_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
                       begin_with_first_statement=True)
 
 
-BEGIN = b"BEGIN"
+BEGIN = "BEGIN"
 
 
 class TransactionCursor(psycopg.AsyncCursor[Any]):
     """A cursor of a connection in autocommit mode that never runs a statement outside a
-    transaction: the first statement after COMMIT or ROLLBACK goes with a BEGIN before it,
-    in one pipeline, one round trip.
+    transaction: the first statement after COMMIT or ROLLBACK is preceded by a BEGIN, and a
+    first statement without parameters goes in one string with it: one round trip, one wait.
 
     In its usual mode psycopg sends BEGIN on its own and waits for the answer before it sends
-    the statement, even in pipeline mode (psycopg `_start_query`): one round trip more per
-    transaction (~0.3 ms here). In autocommit mode it sends no BEGIN, so this cursor sends
-    it, queued with the statement. COMMIT and ROLLBACK are psycopg's own: `commit()` and
-    `rollback()` send them whenever the connection is in a transaction, whatever the mode,
-    and the pool's reset on return is a `rollback()`. A statement that fails leaves the
-    transaction aborted (not ended): the rollback that follows ends it."""
+    the statement, even in pipeline mode (psycopg `_start_query`). In autocommit mode it sends
+    no BEGIN, so this cursor does. A statement without parameters is sent as "BEGIN;" and
+    the statement in one simple-protocol query (never prepared: a prepared statement holds
+    one command) and the cursor moves to the statement's result. Others send BEGIN first:
+    the same two round trips as psycopg's own (a psycopg pipeline of both is one round trip
+    but more waits of the event loop, and measured slower: docs/benchmarks.md Session 7).
+    COMMIT and ROLLBACK are psycopg's own: `commit()` and `rollback()` send them whenever
+    the connection is in a transaction, whatever the mode, and the pool's reset on return is
+    a `rollback()`. A statement that fails leaves the transaction aborted, not ended: the
+    rollback that follows ends it."""
 
     def _outside_transaction(self) -> bool:
         conn = self.connection
@@ -202,19 +206,18 @@ class TransactionCursor(psycopg.AsyncCursor[Any]):
                       binary: bool | None = None) -> Any:
         if not self._outside_transaction():
             return await super().execute(query, params, prepare=prepare, binary=binary)
-        async with self.connection.pipeline():
-            await psycopg.AsyncCursor(self.connection).execute(BEGIN)
-            await super().execute(query, params, prepare=prepare, binary=binary)
-        return self
+        if params is None and isinstance(query, str) and not prepare and not binary:
+            await super().execute(f"{BEGIN};{query}", prepare=False)
+            self.nextset()  # the statement's own result, as if it had run alone
+            return self
+        await super().execute(BEGIN)
+        return await super().execute(query, params, prepare=prepare, binary=binary)
 
     async def executemany(self, query: Any, params_seq: Any, *, returning: bool = False
                           ) -> None:
-        if not self._outside_transaction():
-            return await super().executemany(query, params_seq, returning=returning)
-        async with self.connection.pipeline():
-            await psycopg.AsyncCursor(self.connection).execute(BEGIN)
-            await super().executemany(query, params_seq, returning=returning)
-        return None
+        if self._outside_transaction():
+            await super().execute(BEGIN)
+        return await super().executemany(query, params_seq, returning=returning)
 
 
 class OutsideTransaction(RuntimeError):

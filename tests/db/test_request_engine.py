@@ -30,6 +30,8 @@ from db.engine import (
     libpq_dsn,
     request_engine,
 )
+from tenants.access import NO_PARAMETERS, AccessCache
+from tests.factories import TwoSchools
 
 T = TypeVar("T")
 
@@ -49,35 +51,97 @@ def run(database: DatabaseUrls, body: Callable[[AsyncEngine], Awaitable[T]]) -> 
     return asyncio.run(go())
 
 
+def account_id(database: DatabaseUrls, login: str) -> Any:
+    with psycopg.connect(libpq_dsn(database.owner)) as conn:
+        row = conn.execute("SELECT id FROM accounts WHERE login = %s", (login,)).fetchone()
+    assert row is not None
+    return row[0]
+
+
 async def driver(session: AsyncSession) -> Any:
     conn = await session.connection()
     return (await conn.get_raw_connection()).driver_connection
 
 
-def test_begin_and_the_first_statement_take_one_round_trip(database: DatabaseUrls) -> None:
-    # given a request session
-    async def body(engine: AsyncEngine) -> tuple[list[str], list[str]]:
+async def traced(session: AsyncSession, body: Callable[[], Awaitable[Any]]
+                 ) -> tuple[list[str], list[str]]:
+    """What the client sent and received while `body` ran, by libpq's trace: the lines of
+    messages carrying BEGIN, and the ReadyForQuery messages (one a round trip)."""
+    pgconn = (await driver(session)).pgconn
+    with tempfile.TemporaryFile("w+") as trace:
+        pgconn.trace(trace.fileno())
+        try:
+            await body()
+        finally:
+            pgconn.untrace()
+        trace.seek(0)
+        lines = trace.read().splitlines()
+    return ([line for line in lines if "\tF\t" in line and "BEGIN" in line],
+            [line for line in lines if "\tB\t" in line and "ReadyForQuery" in line])
+
+
+def test_begin_and_a_first_statement_without_parameters_take_one_round_trip(
+        database: DatabaseUrls) -> None:
+    async def body(engine: AsyncEngine) -> tuple[list[str], list[str], Any]:
         async with app_sessions(engine)() as session, session.begin():
             await session.execute(text("SELECT 1"))  # a warm connection
         async with app_sessions(engine)() as session, session.begin():
-            pgconn = (await driver(session)).pgconn
-            with tempfile.TemporaryFile("w+") as trace:
-                # when its first statement runs, traced by libpq
-                pgconn.trace(trace.fileno())
-                try:
-                    await session.execute(SET_SCOPE, {"v": "x"})
-                    await session.execute(SCOPE)
-                finally:
-                    pgconn.untrace()
-                trace.seek(0)
-                lines = trace.read().splitlines()
-        return ([line for line in lines if "\tB\t" in line and "ReadyForQuery" in line],
-                [line for line in lines if "\tF\t" in line and "BEGIN" in line])
+            conn = await session.connection()
+            found: list[Any] = []
 
-    ready, begins = run(database, body)
-    # then BEGIN went with the first statement: one answer for both, one for the second
+            async def statements() -> None:
+                # when the transaction's first statement has no parameters
+                found.append((await conn.exec_driver_sql(
+                    "SELECT set_config('zhurnal.school_ids', 'x', true)",
+                    execution_options=NO_PARAMETERS)).scalar_one())
+                found.append((await session.execute(SCOPE)).scalar_one())
+
+            begins, ready = await traced(session, statements)
+        return begins, ready, found
+
+    begins, ready, found = run(database, body)
+    # then BEGIN went with it: one answer for both, one for the second statement
     assert len(begins) == 1
     assert len(ready) == 2
+    assert found == ["x", "x"]  # the statement's own result, and its scope held
+
+
+def test_a_first_statement_with_parameters_is_preceded_by_begin(
+        database: DatabaseUrls) -> None:
+    async def body(engine: AsyncEngine) -> tuple[list[str], list[str]]:
+        async with app_sessions(engine)() as session, session.begin():
+            return await traced(session, lambda: session.execute(SET_SCOPE, {"v": "y"}))
+
+    begins, ready = run(database, body)
+    assert len(begins) == 1
+    assert len(ready) == 2  # as psycopg's own BEGIN: a round trip each
+
+
+def test_the_access_statement_goes_with_begin(database: DatabaseUrls,
+                                               schools: TwoSchools) -> None:
+    # given a person whose context is kept, as the server keeps it
+    account = account_id(database, schools.a.logins["teacher"])
+    cache = AccessCache()
+
+    async def body(engine: AsyncEngine) -> tuple[list[str], list[str], Any, Any]:
+        async with app_sessions(engine)() as session, session.begin():
+            first = await cache.resolve(session, account, None)
+        async with app_sessions(engine)() as session, session.begin():
+            # when the next request resolves it
+            got: list[Any] = []
+
+            async def resolve() -> None:
+                got.append(await cache.resolve(session, account, None))
+
+            begins, ready = await traced(session, resolve)
+            scope = (await session.execute(SCOPE)).scalar_one()
+        return begins, ready, (first, got[0]), scope
+
+    begins, ready, (first, again), scope = run(database, body)
+    # then one round trip for BEGIN and the statement, and the kept context with its scope
+    assert len(begins) == 1 and len(ready) == 1
+    assert again is first and again.is_authenticated
+    assert scope == ",".join(str(s) for s in sorted(first.school_ids))
 
 
 def test_every_statement_of_a_transaction_shares_its_transaction_and_scope(
