@@ -9,11 +9,9 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 import psycopg
-from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -127,10 +125,6 @@ def closed_while_idle(dbapi_connection: object, record: object, proxy: object) -
         return
     if conn.closed or conn.broken:
         raise DisconnectionError("the connection was closed")
-    if conn.info.transaction_status != TransactionStatus.IDLE:
-        # The pool rolls back what a holder left open; a connection that still is in a
-        # transaction (a failed rollback, a bug) is closed, never lent with its RLS scope.
-        raise DisconnectionError("the connection was left inside a transaction")
     try:
         readable, _, _ = select.select([conn.pgconn.socket], [], [], 0)
     except (psycopg.OperationalError, OSError, ValueError) as err:
@@ -140,102 +134,21 @@ def closed_while_idle(dbapi_connection: object, record: object, proxy: object) -
 
 
 def app_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
-               statement_timeout_ms: int | None = None,
-               begin_with_first_statement: bool = False) -> AsyncEngine:
+               statement_timeout_ms: int | None = None) -> AsyncEngine:
     """The request pool. After a database restart its connections are dead: each is found
     on checkout without a round trip (`closed_while_idle`) and replaced, so the first
     request after the restart works. The most recently used connection goes out first
     (LIFO): its prepared statements and PostgreSQL's reused plans are warm, where a FIFO pool
-    rotated every request through every connection (tests/db/test_pool.py).
-
-    `begin_with_first_statement` (the server's request engine, `request_engine`): each
-    transaction's BEGIN goes in one round trip with its first statement (`TransactionCursor`)."""
+    rotated every request through every connection (tests/db/test_pool.py)."""
     options: dict[str, object] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     if statement_timeout_ms:
         options["options"] = f"-c statement_timeout={statement_timeout_ms}"
-    extra: dict[str, Any] = {}
-    if begin_with_first_statement:
-        options["cursor_factory"] = TransactionCursor
-        extra["isolation_level"] = "AUTOCOMMIT"  # psycopg sends no BEGIN of its own
     engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=5, pool_pre_ping=False, pool_use_lifo=True,
         pool_timeout=pool_timeout, connect_args=options, json_deserializer=json_loads,
-        **extra,
     )
     event.listen(engine.sync_engine, "checkout", closed_while_idle)
-    if begin_with_first_statement:
-        event.listen(engine.sync_engine, "before_cursor_execute", refuse_outside_transaction)
     return engine
-
-
-def request_engine(url: URL, *, pool_size: int = 10, pool_timeout: float = 5.0,
-                   statement_timeout_ms: int | None = None) -> AsyncEngine:
-    """The server's request pool (server/app.py): `app_engine` whose transactions send BEGIN
-    with their first statement, one round trip fewer a request (issue 18). The worker, the
-    CLI, exports, migrations and the tests' own engines keep `app_engine`'s plain ones."""
-    return app_engine(url, pool_size=pool_size, pool_timeout=pool_timeout,
-                      statement_timeout_ms=statement_timeout_ms,
-                      begin_with_first_statement=True)
-
-
-BEGIN = "BEGIN"
-
-
-class TransactionCursor(psycopg.AsyncCursor[Any]):
-    """A cursor of a connection in autocommit mode that never runs a statement outside a
-    transaction: the first statement after COMMIT or ROLLBACK is preceded by a BEGIN, and a
-    first statement without parameters goes in one string with it: one round trip, one wait.
-
-    In its usual mode psycopg sends BEGIN on its own and waits for the answer before it sends
-    the statement, even in pipeline mode (psycopg `_start_query`). In autocommit mode it sends
-    no BEGIN, so this cursor does. A statement without parameters is sent as "BEGIN;" and
-    the statement in one simple-protocol query (never prepared: a prepared statement holds
-    one command) and the cursor moves to the statement's result. Others send BEGIN first:
-    the same two round trips as psycopg's own (a psycopg pipeline of both is one round trip
-    but more waits of the event loop, and measured slower: docs/benchmarks.md Session 7).
-    COMMIT and ROLLBACK are psycopg's own: `commit()` and `rollback()` send them whenever
-    the connection is in a transaction, whatever the mode, and the pool's reset on return is
-    a `rollback()`. A statement that fails leaves the transaction aborted, not ended: the
-    rollback that follows ends it."""
-
-    def _outside_transaction(self) -> bool:
-        conn = self.connection
-        return conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE
-
-    async def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
-                      binary: bool | None = None) -> Any:
-        if not self._outside_transaction():
-            return await super().execute(query, params, prepare=prepare, binary=binary)
-        if params is None and isinstance(query, str) and not prepare and not binary:
-            await super().execute(f"{BEGIN};{query}", prepare=False)
-            self.nextset()  # the statement's own result, as if it had run alone
-            return self
-        await super().execute(BEGIN)
-        return await super().execute(query, params, prepare=prepare, binary=binary)
-
-    async def executemany(self, query: Any, params_seq: Any, *, returning: bool = False
-                          ) -> None:
-        if self._outside_transaction():
-            await super().execute(BEGIN)
-        return await super().executemany(query, params_seq, returning=returning)
-
-
-class OutsideTransaction(RuntimeError):
-    """A statement was about to run on a request connection outside any transaction."""
-
-
-def refuse_outside_transaction(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-    """The request engine's guard (before every statement SQLAlchemy sends): on an autocommit
-    connection outside a transaction, only a `TransactionCursor` may run a statement, since it
-    sends BEGIN with it. Anything else (a server-side cursor, another cursor class) would run
-    outside the transaction that set the RLS scope (set_config is_local), and a write would
-    commit on its own: it is refused before it is sent."""
-    driver = conn.connection.driver_connection
-    if (driver.autocommit
-            and driver.info.transaction_status == TransactionStatus.IDLE
-            and not isinstance(getattr(cursor, "_cursor", cursor), TransactionCursor)):
-        raise OutsideTransaction(
-            f"refused to run a statement outside a transaction: {statement[:80]!r}")
 
 
 def json_loads(data: str | bytes) -> object:

@@ -20,14 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from db.audit import Sealer, note_audit_writes, seal
-from db.engine import (
-    DatabaseUrls,
-    app_engine,
-    app_sessions,
-    libpq_dsn,
-    request_engine,
-    resolve_urls,
-)
+from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve_urls
 from db.migrate import ensure_current, head_revision
 from resolvers.events.log import purge_periodically
 from resolvers.events.notifications import DiaryListener
@@ -93,8 +86,8 @@ def create_app(
     urls = urls or resolve_urls()
     settings = settings or ServerSettings.from_env()
     ensure_current(urls.owner)
-    engine = request_engine(urls.app, pool_timeout=settings.pool_timeout_seconds,
-                            statement_timeout_ms=settings.statement_timeout_ms)
+    engine = app_engine(urls.app, pool_timeout=settings.pool_timeout_seconds,
+                        statement_timeout_ms=settings.statement_timeout_ms)
     note_audit_writes(engine)  # a request seals only when it appended audit rows
     sessions = app_sessions(engine)
     # One LISTEN connection per process, as the application role (LISTEN needs no privilege).

@@ -8,7 +8,6 @@ reach, a token's scopes.
 
 from __future__ import annotations
 
-import re
 import threading
 import uuid
 from collections import OrderedDict
@@ -138,33 +137,8 @@ def _person_access(rows: Sequence[Any], account_id: uuid.UUID, session_id: uuid.
     )
 
 
-# cursor.execute(statement) with no parameter collection at all: what the request engine sends
-# in one string with BEGIN (SQLAlchemy passes an empty one otherwise).
-NO_PARAMETERS = {"no_parameters": True}
-
-# An access stamp as `zhurnal_access_cached` builds it: the account's counter, '@', the quarter
-# hour (migration 0018).
-STAMP = re.compile(r"[0-9]+@[0-9]+")
-
-
-def cached_access_statement(account_id: uuid.UUID, session_id: uuid.UUID | None,
-                            stamp: str | None, school_ids: Sequence[uuid.UUID]) -> str:
-    """`zhurnal_access_cached` with its arguments written in as literals, no parameters: on
-    the server's request engine a statement without parameters goes in one round trip with
-    its transaction's BEGIN (db/engine.py TransactionCursor). Only text that cannot quote:
-    each uuid written back by `uuid.UUID` (hex digits and dashes, whatever was passed), the
-    stamp only in its own shape (digits '@' digits; anything else is sent as no stamp, which
-    resolves the context afresh)."""
-
-    def uuid_literal(value: uuid.UUID | None) -> str:
-        return "NULL::uuid" if value is None else f"'{uuid.UUID(str(value))}'::uuid"
-
-    stamp_literal = (f"'{stamp}'" if stamp is not None and STAMP.fullmatch(stamp)
-                     else "NULL") + "::text"
-    schools = ",".join(str(uuid.UUID(str(s))) for s in school_ids)
-    return ("SELECT kind, school_id, target, detail FROM zhurnal_access_cached("
-            f"{uuid_literal(account_id)}, {uuid_literal(session_id)}, {stamp_literal}, "
-            f"'{{{schools}}}'::uuid[])")
+CACHED_ACCESS = text("SELECT kind, school_id, target, detail FROM "
+                     "zhurnal_access_cached(:account, :session, :stamp, :schools)")
 
 
 @dataclass(frozen=True)
@@ -202,11 +176,11 @@ class AccessCache:
         key = (account_id, session_id)
         with self._lock:
             kept = self._kept.get(key)
-        statement = cached_access_statement(account_id, session_id,
-                                            kept.stamp if kept else None,
-                                            kept.school_ids if kept else [])
-        rows = (await (await session.connection()).exec_driver_sql(
-            statement, execution_options=NO_PARAMETERS)).all()
+        rows = (await session.execute(CACHED_ACCESS, {
+            "account": account_id, "session": session_id,
+            "stamp": kept.stamp if kept else None,
+            "schools": kept.school_ids if kept else [],
+        })).all()
         stamp = next((detail for kind, _, _, detail in rows if kind == "stamp"), None)
         if stamp is None:  # the session or the account is no more
             self._drop(key)

@@ -19,15 +19,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from db.engine import (
-    DatabaseUrls,
-    app_engine,
-    app_sessions,
-    libpq_dsn,
-    request_engine,
-    transaction,
-)
-from tenants.access import ANONYMOUS, AccessCache, AccessContext, cached_access_statement
+from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, transaction
+from tenants.access import ANONYMOUS, AccessCache, AccessContext
 from tests.factories import TwoSchools
 from tests.journal_factory import JournalGroup, make_journal_group
 from tests.sql_counter import count_statements
@@ -57,10 +50,9 @@ class Resolver:
     """One process's cache, resolving in a transaction of its own each time (as a request),
     and what the transaction's RLS scope was after the access statement."""
 
-    def __init__(self, database: DatabaseUrls, engine: str = "app") -> None:
+    def __init__(self, database: DatabaseUrls) -> None:
         self.cache = AccessCache()
-        self.engine = (request_engine if engine == "request" else app_engine)(
-            database.app, pool_size=1)
+        self.engine = app_engine(database.app, pool_size=1)
         self.sessions = app_sessions(self.engine)
         self.scope: str | None = None
 
@@ -83,10 +75,9 @@ class Resolver:
         asyncio.run(self.engine.dispose())
 
 
-@pytest.fixture(params=["app", "request"])
-def resolve(database: DatabaseUrls, request: pytest.FixtureRequest) -> Iterator[Resolver]:
-    """On the plain engine and on the server's request engine (BEGIN with the statement)."""
-    resolver = Resolver(database, request.param)
+@pytest.fixture()
+def resolve(database: DatabaseUrls) -> Iterator[Resolver]:
+    resolver = Resolver(database)
     yield resolver
     resolver.close()
 
@@ -214,18 +205,3 @@ def test_every_time_zone_changes_its_date_on_a_quarter_hour_of_utc(day: date) ->
                if not z.startswith(("posix/", "right/"))}
     assert offsets and all(o is not None and o % timedelta(minutes=15) == timedelta(0)
                            for o in offsets)
-
-
-def test_the_cached_access_statement_writes_only_literals_that_cannot_quote() -> None:
-    account, school = uuid.uuid4(), uuid.uuid4()
-    # a well-formed stamp is written in; anything else goes as no stamp (resolved afresh)
-    assert f"'{account}'::uuid, NULL::uuid, '7@1996236'::text, '{{{school}}}'::uuid[]" in (
-        cached_access_statement(account, None, "7@1996236", [school]))
-    assert "NULL::text" in cached_access_statement(account, None, "7@1'; DROP TABLE x; --", [])
-    assert "'{}'::uuid[]" in cached_access_statement(account, None, None, [])
-    # an id that is not a uuid is refused, never written
-    for bad in ("x'::uuid, NULL); --", f"{account}'"):
-        with pytest.raises(ValueError):
-            cached_access_statement(bad, None, None, [])  # type: ignore[arg-type]
-        with pytest.raises(ValueError):
-            cached_access_statement(account, None, None, [bad])  # type: ignore[list-item]
