@@ -17,12 +17,19 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.data import prepare
 from db.audit import note_audit_writes
-from db.engine import app_engine, app_sessions, libpq_dsn
+from db.engine import (
+    CONNECT_TIMEOUT_SECONDS,
+    app_engine,
+    app_sessions,
+    closed_while_idle,
+    json_loads,
+    libpq_dsn,
+)
 
 
 class _BeginInOneString(psycopg.AsyncCursor[Any]):
@@ -68,9 +75,13 @@ async def _ways(app_url: Any, account: Any, session: Any, stamp: str, schools: l
     engine = app_engine(app_url, pool_size=1)
     note_audit_writes(engine)  # as the server's engine: SQLAlchemy's event path on
     sessions = app_sessions(engine)
+    # as app_engine builds it (the same pool, its checkout check), in autocommit mode
     one_string_engine = create_async_engine(
-        app_url, pool_size=1, isolation_level="AUTOCOMMIT",
-        connect_args={"cursor_factory": _BeginInOneString})
+        app_url, pool_size=1, max_overflow=5, pool_pre_ping=False, pool_use_lifo=True,
+        isolation_level="AUTOCOMMIT", json_deserializer=json_loads,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                      "cursor_factory": _BeginInOneString})
+    event.listen(one_string_engine.sync_engine, "checkout", closed_while_idle)
     note_audit_writes(one_string_engine)
     one_string_sessions = app_sessions(one_string_engine)
     params = (account, session, stamp, schools)
@@ -110,6 +121,10 @@ async def _ways(app_url: Any, account: Any, session: Any, stamp: str, schools: l
                 "account": account, "session": session, "stamp": stamp,
                 "schools": schools})).all()))
 
+    async def sqlalchemy_driver_sql() -> None:
+        async with sessions() as s, s.begin():
+            one_row(list((await (await s.connection()).exec_driver_sql(ACCESS, params)).all()))
+
     async def sqlalchemy_one_string() -> None:
         async with one_string_sessions() as s, s.begin():
             one_row(list((await (await s.connection()).exec_driver_sql(
@@ -132,6 +147,7 @@ async def _ways(app_url: Any, account: Any, session: Any, stamp: str, schools: l
         "psycopg: BEGIN + statement in a pipeline, COMMIT": pipelined,
         "psycopg: 'BEGIN; statement' one string, COMMIT": one_string,
         "SQLAlchemy session (the server today)": sqlalchemy,
+        "SQLAlchemy session, exec_driver_sql": sqlalchemy_driver_sql,
         "SQLAlchemy session, 'BEGIN; statement' one string": sqlalchemy_one_string,
         "SQLAlchemy session, statement on the driver": sqlalchemy_driver,
     }, close
