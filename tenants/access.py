@@ -137,8 +137,12 @@ def _person_access(rows: Sequence[Any], account_id: uuid.UUID, session_id: uuid.
     )
 
 
-CACHED_ACCESS = text("SELECT kind, school_id, target, detail FROM "
-                     "zhurnal_access_cached(:account, :session, :stamp, :schools)")
+# Sent as it is (Connection.exec_driver_sql, psycopg's placeholders): the hot statement of every
+# request skips the ORM session's execution path and SQLAlchemy's compilation, ~0.07 ms of the
+# ~1 ms its transaction costs (`python -m bench.round_trips`, docs/benchmarks.md Session 7).
+# Still one statement of the session's transaction, seen by SQLAlchemy's statement events.
+CACHED_ACCESS = ("SELECT kind, school_id, target, detail FROM "
+                 "zhurnal_access_cached(%(account)s, %(session)s, %(stamp)s, %(schools)s)")
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,8 @@ class AccessCache:
         key = (account_id, session_id)
         with self._lock:
             kept = self._kept.get(key)
-        rows = (await session.execute(CACHED_ACCESS, {
+        connection = await session.connection()
+        rows = (await connection.exec_driver_sql(CACHED_ACCESS, {
             "account": account_id, "session": session_id,
             "stamp": kept.stamp if kept else None,
             "schools": kept.school_ids if kept else [],
