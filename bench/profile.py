@@ -30,7 +30,7 @@ from strawberry.asgi import GraphQL
 
 import server.graphql as endpoint
 from bench.data import prepare
-from bench.fixtures import discover
+from bench.fixtures import discover, discover_demo
 from bench.scenarios import anonymous, open_session, requests_for
 from db.engine import libpq_dsn
 from server.app import create_app
@@ -109,12 +109,13 @@ class Stages:
 Profiled = tuple[list[float], list[list[tuple[str, float]]], list[dict[str, tuple[float, float]]]]
 
 
-async def _profile(scenario: str, runs: int) -> Profiled:
+async def _profile(scenario: str, runs: int, demo: bool = False) -> Profiled:
     data = prepare(log=lambda *_: None)
-    with psycopg.connect(libpq_dsn(data.full.owner)) as conn:
-        fx = discover(conn)
+    urls = data.demo if demo else data.full
+    with psycopg.connect(libpq_dsn(urls.owner)) as conn:
+        fx = discover_demo(conn) if demo else discover(conn)
     # the tests' settings keep the diary cache off; `zhurnal serve` has it on
-    app = create_app(data.full, replace(PRODUCTION_SETTINGS, diary_cache_entries=2000),
+    app = create_app(urls, replace(PRODUCTION_SETTINGS, diary_cache_entries=2000),
                      freeze_after_start=True)  # as `zhurnal serve` (server/app.py served_app)
     started: dict[int, float] = {}
     statements: list[tuple[str, float]] = []
@@ -184,11 +185,15 @@ def main() -> None:
     parser.add_argument("scenario", choices=["me", "anonymous", "journal", "diary",
                                              "diary cached", "setMarks", "district", "login"])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--demo", action="store_true",
+                        help="on the `make demo` data (bench/data.py DEMO_DB): the journal is "
+                             "the demo page of issue 18, 8Б Алгебра, first quarter")
     args = parser.parse_args()
     logging.getLogger("zhurnal.requests").setLevel(logging.WARNING)
-    totals, per_run, per_stage = asyncio.run(_profile(args.scenario, args.runs))
+    totals, per_run, per_stage = asyncio.run(_profile(args.scenario, args.runs, args.demo))
     ms = 1000
-    print(f"{args.scenario}: median of {args.runs} in-process requests")
+    print(f"{args.scenario}{' (demo data)' if args.demo else ''}: median of {args.runs} "
+          "in-process requests")
     # the statements of a request are the same in every run (the cache aside): by position
     width = min(len(r) for r in per_run)
     texts = [text for text, _ in per_run[0][:width]]
