@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry import relay
 
 from schema.execution import PlainDataExecution
-from schema.ids import text_to_global_id, to_global_id
+from schema.ids import text_to_global_id, texts_to_global_ids, to_global_id
 from schema.root import schema as zhurnal_schema
 
 
@@ -180,3 +181,30 @@ def test_text_to_global_id_is_to_global_id(text: str) -> None:
 def test_text_to_global_id_refuses_what_is_no_uuid() -> None:
     with pytest.raises(ValueError):
         text_to_global_id("Mark", "not-a-uuid")
+
+
+@pytest.mark.parametrize("type_name", ["Mark", "Lesson", "StudyGroup"])
+def test_to_global_id_is_strawberrys_global_id(type_name: str) -> None:
+    """Built without relay.GlobalID: the same text as Strawberry's own."""
+    for n in range(50):
+        value = uuid.UUID(int=random.Random(n).getrandbits(128))
+        assert to_global_id(type_name, value) == str(relay.GlobalID(type_name, str(value)))
+
+
+@pytest.mark.parametrize("lists", [
+    [], [[]], [[], []],
+    [[str(uuid.UUID(int=n))] for n in range(3)]
+    + [[], [str(uuid.UUID(int=9)), str(uuid.UUID(int=8))]],
+    # one text that is not canonical: every one is taken on its own, and all still agree
+    [[str(uuid.UUID(int=1))], [], ["6F9619FF-8B86-D011-B42D-00C04FC964FF", str(uuid.UUID(int=2))]],
+    [["6f9619ff8b86d011b42d00c04fc964ff"]],
+])
+def test_texts_to_global_ids_is_text_to_global_id(lists: list[list[str]]) -> None:
+    assert texts_to_global_ids("Mark", lists) == [[text_to_global_id("Mark", v) for v in values]
+                                                  for values in lists]
+
+
+@pytest.mark.parametrize("bad", ["not-a-uuid", "", str(uuid.UUID(int=1)) + "\n"])
+def test_texts_to_global_ids_refuses_what_is_no_uuid(bad: str) -> None:
+    with pytest.raises(ValueError):
+        texts_to_global_ids("Mark", [[str(uuid.UUID(int=1))], [bad]])
