@@ -70,10 +70,21 @@ def weighted_average(marks: Iterable[Sequence[Any]], scale: Scale | None) -> flo
     if scale is None or not scale.is_numeric:
         return None
     pairs = []
+    # A student's marks take a few values and weights: each is worked out once (keyed with
+    # its class, so 5 and 5.0 stay apart as they do in Decimal(str(...))).
+    numbers: dict[tuple[Any, ...], Decimal | None] = {}
+    weights: dict[tuple[Any, ...], Decimal] = {}
     for number, weight, point, system_id in marks:
-        native = native_number(scale, system_id, number, point)
+        key = (number.__class__, number, point.__class__, point, system_id)
+        if key in numbers:
+            native = numbers[key]
+        else:
+            native = numbers[key] = native_number(scale, system_id, number, point)
         if native is not None:
-            pairs.append((native, Decimal(str(weight))))
+            w = (weight.__class__, weight)
+            if w not in weights:
+                weights[w] = Decimal(str(weight))
+            pairs.append((native, weights[w]))
     mean = weighted_mean(pairs)
     return None if mean is None else float(mean)
 
