@@ -248,7 +248,7 @@ def machine() -> dict[str, Any]:
 DEMO_PAGE = "journal (demo page)"
 
 
-def measure_demo_page(demo: DatabaseUrls, args: argparse.Namespace, log: Path
+def measure_demo_page(demo: DatabaseUrls, args: argparse.Namespace, log: Path | None
                       ) -> tuple[Row, int | None, Fixtures]:
     with psycopg.connect(libpq_dsn(demo.owner)) as conn:
         fx = discover_demo(conn)
