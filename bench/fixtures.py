@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -223,3 +223,36 @@ def discover(conn: Conn, *, teacher_login: str = "g1.teacher",
         district_schools=district_schools,
         lesson_count=int(count[0]) if count else 0,
     )
+
+
+def discover_demo(conn: Conn, *, class_name: str = "8Б", subject: str = "Алгебра",
+                  teacher_login: str = "g1.teacher", password: str = "demo") -> Fixtures:
+    """The demo page of issue 18 on the `make demo` data: the journal of `class_name`
+    `subject` (the whole class's group) for its first period, read by `teacher_login`; the
+    other scenarios' fixtures as `discover` picks them."""
+    fx = discover(conn, teacher_login=teacher_login, password=password)
+    row = conn.execute("""
+        SELECT g.id FROM study_groups g
+        JOIN classes c ON c.school_id = g.school_id AND c.id = g.class_id
+        JOIN subjects sub ON sub.school_id = g.school_id AND sub.id = g.subject_id
+        WHERE g.school_id = %s AND c.grade_level::text || c.letter = %s AND sub.name = %s
+          AND g.kind = 'whole_class'
+        ORDER BY g.id LIMIT 1""", (fx.school_id, class_name, subject)).fetchone()
+    if row is None:
+        raise LookupError(f"no whole-class group {class_name} {subject} in {teacher_login}'s "
+                          "school: is this the demo data?")
+    group = row[0]
+    period = _first_period(conn, group)
+    if period is None:
+        raise LookupError(f"{class_name} {subject} is not on quarters")
+    period_id, p_from, p_to = period
+    counts = conn.execute("""
+        SELECT (SELECT count(*) FROM lessons WHERE group_id = %(g)s
+                AND date BETWEEN %(f)s AND %(t)s),
+               (SELECT count(DISTINCT student_id) FROM group_memberships WHERE group_id = %(g)s
+                AND starts_on <= %(t)s AND (ends_on IS NULL OR ends_on >= %(f)s))""",
+        {"g": group, "f": p_from, "t": p_to}).fetchone()
+    assert counts is not None
+    return replace(fx, journal_group=group, journal_students=int(counts[1]),
+                   period_id=period_id, period_from=p_from, period_to=p_to,
+                   lesson_count=int(counts[0]))

@@ -30,7 +30,7 @@ from strawberry.asgi import GraphQL
 
 import server.graphql as endpoint
 from bench.data import prepare
-from bench.fixtures import discover
+from bench.fixtures import discover, discover_demo
 from bench.scenarios import anonymous, open_session, requests_for
 from db.engine import libpq_dsn
 from server.app import create_app
@@ -106,15 +106,17 @@ class Stages:
         self._undo.clear()
 
 
-Profiled = tuple[list[float], list[list[tuple[str, float]]], list[dict[str, tuple[float, float]]]]
+Profiled = tuple[list[float], list[list[tuple[str, float]]], list[dict[str, tuple[float, float]]],
+                 list[float]]
 
 
-async def _profile(scenario: str, runs: int) -> Profiled:
+async def _profile(scenario: str, runs: int, demo: bool = False) -> Profiled:
     data = prepare(log=lambda *_: None)
-    with psycopg.connect(libpq_dsn(data.full.owner)) as conn:
-        fx = discover(conn)
+    urls = data.demo if demo else data.full
+    with psycopg.connect(libpq_dsn(urls.owner)) as conn:
+        fx = discover_demo(conn) if demo else discover(conn)
     # the tests' settings keep the diary cache off; `zhurnal serve` has it on
-    app = create_app(data.full, replace(PRODUCTION_SETTINGS, diary_cache_entries=2000),
+    app = create_app(urls, replace(PRODUCTION_SETTINGS, diary_cache_entries=2000),
                      freeze_after_start=True)  # as `zhurnal serve` (server/app.py served_app)
     started: dict[int, float] = {}
     statements: list[tuple[str, float]] = []
@@ -132,6 +134,7 @@ async def _profile(scenario: str, runs: int) -> Profiled:
     totals: list[float] = []
     per_run: list[list[tuple[str, float]]] = []
     per_stage: list[dict[str, tuple[float, float]]] = []
+    cpu: list[float] = []  # this process's CPU (the server's Python, the client's) per request
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench",
@@ -148,9 +151,10 @@ async def _profile(scenario: str, runs: int) -> Profiled:
                 for _ in range(runs):
                     statements.clear()
                     stages.reset()
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     await request(client)
                     total = time.perf_counter() - t
+                    cpu.append(time.process_time() - c)
                     totals.append(total)
                     per_run.append(list(statements))
                     timed = {k: (stages.times[k], stages.sql[k]) for k in STAGES[:-1]}
@@ -161,7 +165,7 @@ async def _profile(scenario: str, runs: int) -> Profiled:
                 stages.remove()
                 event.remove(Engine, "before_cursor_execute", before)
                 event.remove(Engine, "after_cursor_execute", after)
-    return totals, per_run, per_stage
+    return totals, per_run, per_stage, cpu
 
 
 def _label(text: str, texts: list[str]) -> str:
@@ -184,11 +188,15 @@ def main() -> None:
     parser.add_argument("scenario", choices=["me", "anonymous", "journal", "diary",
                                              "diary cached", "setMarks", "district", "login"])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--demo", action="store_true",
+                        help="on the `make demo` data (bench/data.py DEMO_DB): the journal is "
+                             "the demo page of issue 18, 8Б Алгебра, first quarter")
     args = parser.parse_args()
     logging.getLogger("zhurnal.requests").setLevel(logging.WARNING)
-    totals, per_run, per_stage = asyncio.run(_profile(args.scenario, args.runs))
+    totals, per_run, per_stage, cpu = asyncio.run(_profile(args.scenario, args.runs, args.demo))
     ms = 1000
-    print(f"{args.scenario}: median of {args.runs} in-process requests")
+    print(f"{args.scenario}{' (demo data)' if args.demo else ''}: median of {args.runs} "
+          "in-process requests")
     # the statements of a request are the same in every run (the cache aside): by position
     width = min(len(r) for r in per_run)
     texts = [text for text, _ in per_run[0][:width]]
@@ -206,6 +214,11 @@ def main() -> None:
         print(f"  {statistics.median(took) * ms:8.2f} ms  (mean {statistics.fmean(took) * ms:6.2f})"
               f"  {stage:<15} SQL {statistics.median(in_sql) * ms:6.2f} ms")
     print(f"  request mean {statistics.fmean(totals) * ms:.2f} ms")
+    # CPU time moves less than wall time with the load of a shared machine; it is the whole
+    # process's, so the client's side of the in-process HTTP is in it too (the same for any
+    # server code), and none of PostgreSQL's
+    print(f"  request CPU of this process {statistics.median(cpu) * ms:.2f} ms median, "
+          f"{statistics.fmean(cpu) * ms:.2f} ms mean")
 
 
 if __name__ == "__main__":

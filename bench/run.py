@@ -24,7 +24,7 @@ from rich.table import Table
 
 from bench import floors
 from bench.data import DATA_DIR, prepare
-from bench.fixtures import Fixtures, discover
+from bench.fixtures import Fixtures, discover, discover_demo
 from bench.load import run_load
 from bench.scenarios import (
     INTERLEAVED_FLOORS,
@@ -213,7 +213,8 @@ def _fmt(value: float | None, spec: str = ".1f") -> str:
 
 
 def table(rows: list[Row], concurrency: int) -> Table:
-    t = Table(title="zhurnal benchmark (region-year data, 1 worker, production settings)")
+    t = Table(title="zhurnal benchmark (region-year data; the demo page on `make demo` data; "
+                    "1 worker, production settings)")
     for col in ("scenario", "p50 ms", "p90 ms", f"req/s @{concurrency}", "SQL/req",
                 "peak RSS MB", "floor p50 ms", "floor p90 ms", "p50 / floor", "CPU ms",
                 "floor CPU ms", "CPU / floor"):
@@ -239,6 +240,24 @@ def machine() -> dict[str, Any]:
                 if line.startswith("MemTotal")), 0)
     return {"cpus": os.cpu_count(), "cpu": model, "memory_mb": mem,
             "loadavg": os.getloadavg(), "python": platform.python_version()}
+
+
+# The journal of the demo page (issue 18: 8Б Алгебра, first quarter, `make demo` data), on
+# its own database and server, against its own floor (the same psycopg + json floor as the
+# region-year journal's, on that database), interleaved the same way.
+DEMO_PAGE = "journal (demo page)"
+
+
+def measure_demo_page(demo: DatabaseUrls, args: argparse.Namespace, log: Path | None
+                      ) -> tuple[Row, int | None, Fixtures]:
+    with psycopg.connect(libpq_dsn(demo.owner)) as conn:
+        fx = discover_demo(conn)
+    console.print(f"journal (demo page): {fx.journal_students} students × {fx.lesson_count} "
+                  f"lessons ({fx.period_from}–{fx.period_to})")
+    row = measure(demo, fx, n=args.n, total=args.total, concurrency=args.concurrency,
+                  only={"journal"}, log=log)[0]
+    row.scenario = DEMO_PAGE
+    return row, count_per_request(demo, fx, only={"journal"}).get("journal"), fx
 
 
 def compare_quarter(quarter: DatabaseUrls, fx_q: Fixtures, rows: list[Row],
@@ -281,9 +300,18 @@ def main(argv: list[str] | None = None) -> None:
                   f"setMarks: 30 marks into lessons of a group of {len(fx.write_students)}")
 
     only = set(args.only.split(",")) if args.only else None
-    rows = measure(data.full, fx, n=args.n, total=args.total, concurrency=args.concurrency,
-                   only=only, log=log)
-    counts = count_per_request(data.full, fx)
+    rows: list[Row] = []
+    counts: dict[str, int | None] = {}
+    if only is None or only - {DEMO_PAGE}:
+        rows = measure(data.full, fx, n=args.n, total=args.total,
+                       concurrency=args.concurrency,
+                       only=None if only is None else only - {DEMO_PAGE}, log=log)
+        counts = count_per_request(data.full, fx, only=only)
+    if only is None or DEMO_PAGE in only:
+        demo_row, counts[DEMO_PAGE], _ = measure_demo_page(data.demo, args, log)
+        # next to the region-year journal when there is one
+        at = next((i + 1 for i, r in enumerate(rows) if r.scenario == "journal"), len(rows))
+        rows.insert(at, demo_row)
     for r in rows:
         r.statements = counts.get(r.scenario)
     console.print(table(rows, args.concurrency))

@@ -21,7 +21,8 @@ from tests.server_fixture import TEST_SETTINGS, running_server
 from tests.sql_counter import count_statements
 
 
-def count_per_request(urls: DatabaseUrls, fx: Fixtures) -> dict[str, int | None]:
+def count_per_request(urls: DatabaseUrls, fx: Fixtures, only: set[str] | None = None
+                      ) -> dict[str, int | None]:
     counts: dict[str, int | None] = {}
     # The in-process server's request log would land in the table's console: quiet it.
     logging.getLogger("zhurnal.requests").setLevel(logging.WARNING)
@@ -32,6 +33,8 @@ def count_per_request(urls: DatabaseUrls, fx: Fixtures) -> dict[str, int | None]
             async with httpx.AsyncClient(base_url=base, timeout=60) as client:
                 session = await open_session(client, fx)
                 for name, request in requests_for(fx, session).items():
+                    if only is not None and name not in only:
+                        continue
                     try:
                         await request(client)  # warm: the first request of a name may differ
                         with count_statements() as counter:

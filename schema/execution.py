@@ -21,6 +21,8 @@ only the completion of plain objects is shortened.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from itertools import chain
+from types import NoneType
 from typing import Any
 
 from graphql import (
@@ -34,12 +36,32 @@ from graphql import (
     get_named_type,
 )
 from graphql.pyutils import Path, Undefined
+from graphql.type.scalars import serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 __all__ = ["PlainDataExecution"]
 
 # Per object type: {field name: python attribute}, or None when the type is not plain.
 _PLAIN: dict[GraphQLObjectType, dict[str, str] | None] = {}
+
+
+# Scalars whose completion gives back a `str` as it is (graphql-core's String and ID, whatever
+# the schema calls them): a value whose type is exactly `str` needs no call to complete.
+_STR_AS_IS = (serialize_string, serialize_id)
+_LISTS = frozenset({list})
+
+
+def _as_is(leaf_type: Any) -> frozenset[type] | None:
+    """The Python types of the values this leaf type (maybe non-null) completes to
+    themselves; None when completing it may change any value. A journal page is some 2,000
+    such values (its cells and mark ids): checked a list at a time, not a value at a time."""
+    nullable = not isinstance(leaf_type, GraphQLNonNull)
+    if not nullable:
+        leaf_type = leaf_type.of_type
+    if (isinstance(leaf_type, GraphQLScalarType)
+            and leaf_type.coerce_output_value in _STR_AS_IS):
+        return frozenset({str, NoneType}) if nullable else frozenset({str})
+    return None
 
 
 class _NotPlain(Exception):
@@ -140,6 +162,14 @@ class PlainDataExecution(StrawberryGraphQLCoreExecutionContext):
         every value."""
         if isinstance(return_type, GraphQLNonNull):
             inner = self._completer(return_type.of_type, details)
+            if _as_is(return_type) is not None:
+                def non_null_str(value: Any) -> Any:
+                    if value.__class__ is str:
+                        return value  # what the scalar's coercion gives back
+                    if value is None:
+                        raise _NotPlain  # graphql-core reports the null
+                    return inner(value)
+                return non_null_str
 
             def non_null(value: Any) -> Any:
                 if value is None:
@@ -156,9 +186,16 @@ class PlainDataExecution(StrawberryGraphQLCoreExecutionContext):
                 if coerced is None or coerced is Undefined:
                     raise _NotPlain
                 return coerced
+            if _as_is(return_type) is not None:
+                def leaf_str(value: Any) -> Any:
+                    if value.__class__ is str:
+                        return value  # what the scalar's coercion gives back
+                    return leaf(value)
+                return leaf_str
             return leaf
         if isinstance(return_type, GraphQLList):
-            item = self._completer(return_type.of_type, details)
+            item_type = return_type.of_type
+            item = self._completer(item_type, details)
 
             def many(value: Any) -> Any:
                 if value is None:
@@ -166,6 +203,26 @@ class PlainDataExecution(StrawberryGraphQLCoreExecutionContext):
                 if not isinstance(value, (list, tuple)):
                     raise _NotPlain  # other iterables (and their errors) as graphql-core does
                 return [item(x) for x in value]
+            as_is = _as_is(item_type)
+            if as_is is not None:
+                # [String], [ID!]…: a list whose values all complete to themselves is copied
+                # (as graphql-core makes a new list); any other goes value by value.
+                def many_as_is(value: Any) -> Any:
+                    if value.__class__ is list and set(map(type, value)) <= as_is:
+                        return value[:]
+                    return many(value)
+                return many_as_is
+            inner_list = item_type.of_type if isinstance(item_type, GraphQLNonNull) else None
+            inner_as_is = (_as_is(inner_list.of_type) if isinstance(inner_list, GraphQLList)
+                           else None)
+            if inner_as_is is not None:
+                # [[ID!]!]: the journal's mark ids, a list of ids per cell
+                def many_lists_as_is(value: Any) -> Any:
+                    if (value.__class__ is list and set(map(type, value)) <= _LISTS
+                            and set(map(type, chain.from_iterable(value))) <= inner_as_is):
+                        return [x[:] for x in value]
+                    return many(value)
+                return many_lists_as_is
             return many
         if isinstance(return_type, GraphQLObjectType):
             object_type = return_type

@@ -25,7 +25,7 @@ from resolvers.grading.conversion import ScaleValue
 from resolvers.journal import page as rules
 from resolvers.journal.sql import ATTENDANCE_CODES
 from schema.grading import MarkValue
-from schema.ids import query_id, text_to_global_id, to_global_id
+from schema.ids import query_id, texts_to_global_ids, to_global_id
 from schema.lessons import LessonStatusEnum
 from schema.permissions import IsAuthenticated
 
@@ -195,10 +195,6 @@ class JournalCell:
 # and extra mark, the cells passed on as the lists they are.
 
 
-def _mark_gid(mark_id: str) -> strawberry.ID:
-    return strawberry.ID(text_to_global_id("Mark", mark_id))
-
-
 def _lesson(x: rules.PageLesson) -> JournalLesson:
     return JournalLesson(
         lesson_id=_gid("Lesson", x.id), date=x.date, lesson_number=x.lesson_number, status=x.status,
@@ -220,7 +216,7 @@ def _student(x: rules.PageStudent, school_id: uuid.UUID) -> JournalStudent:
     return JournalStudent(
         student_id=_gid("Person", x.id), full_name=x.full_name, starts_on=x.starts_on,
         ends_on=x.ends_on, marks=x.marks, attendance=x.attendance,
-        mark_ids=[[_mark_gid(i) for i in cell] for cell in x.mark_ids],
+        mark_ids=texts_to_global_ids("Mark", x.mark_ids),  # type: ignore[arg-type]
         extra_marks=[JournalExtraMark(mark_id=_gid("Mark", m.id), work_date=m.work_date,
                                       label=m.label) for m in x.extra_marks],
         average=x.average, suggested_value=_value(school_id, x.suggested),

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry import relay
 
 from schema.execution import PlainDataExecution
-from schema.ids import text_to_global_id, to_global_id
+from schema.ids import text_to_global_id, texts_to_global_ids, to_global_id
 from schema.root import schema as zhurnal_schema
 
 
@@ -33,6 +34,9 @@ class Leaf:
     colour: Colour = strawberry.field(description="Colour.")
     day: date | None = strawberry.field(description="Day.")
     count: int | None = strawberry.field(description="Count.")
+    cells: list[str | None] = strawberry.field(description="Cells, as the journal's marks.")
+    ids: list[list[strawberry.ID]] = strawberry.field(description="Ids per cell, as the "
+                                                                  "journal's mark ids.")
 
 
 @strawberry.type(description="A row with rows.")
@@ -55,9 +59,15 @@ class Tree:
 
 def _leaf(i: int, **kw: Any) -> Leaf:
     values: dict[str, Any] = {"label": f"l{i}", "colour": Colour.RED if i % 2 else Colour.BLUE,
-                              "day": date(2026, 9, 1 + i) if i % 3 else None, "count": i}
+                              "day": date(2026, 9, 1 + i) if i % 3 else None, "count": i,
+                              "cells": ["5 4", None, "", f"{i}"],
+                              "ids": [["a", "b"], [], [f"c{i}"]]}
     values.update(kw)
     return Leaf(**values)
+
+
+class Label(str):
+    """A str that is not exactly a str: String completes it by its own rule."""
 
 
 def _tree(broken: str | None = None) -> Tree:
@@ -68,6 +78,14 @@ def _tree(broken: str | None = None) -> Tree:
             leaves[2] = _leaf(2, label=None)  # a null where String! is promised
         if broken == "scalar" and b == 2:
             leaves[1] = _leaf(1, count="many")  # a value Int refuses
+        if broken == "coerce":  # values String and ID turn into text, without an error
+            leaves[1].cells = [[5, True, Label("x"), None, 2.5], ("3", None),
+                               ["x", Label("y"), 0]][b]
+            leaves[2].ids = [[["a", 7]], (["b"],), [("c", "d"), [Label("e")]]][b]
+        if broken == "ids_null" and b == 1:
+            leaves[3].ids = [["a"], ["b", None]]  # a null where ID! is promised
+        if broken == "ids_null" and b == 2:
+            leaves[0].ids = [["a"], None]  # a null where [ID!]! is promised
         branches.append(Branch(id=strawberry.ID(f"b{b}"), leaves=leaves, tags=["x", str(b)],
                                best=leaves[0] if b else None))
     return Tree(name="oak", branches=branches)
@@ -100,10 +118,14 @@ DOCUMENTS = [
      {"null"}),
     ("{ tree { branches { shout leaves { label } } } }", {"null"}),
     ("{ maybe { branches { leaves { label count } } } }", {"null", "scalar"}),
+    # lists of String and ID, checked a list at a time (and value by value when needed)
+    ("{ tree { branches { leaves { cells ids } } } }", {"ids_null"}),
+    ("{ tree { branches { tags leaves { ids cells label } best { cells } } } }",
+     {"ids_null", "null"}),
 ]
 
 
-@pytest.mark.parametrize("broken", [None, "null", "scalar"])
+@pytest.mark.parametrize("broken", [None, "null", "scalar", "coerce", "ids_null"])
 @pytest.mark.parametrize(("document", "breaks"), DOCUMENTS)
 def test_same_answer_and_errors_as_graphql_core(document: str, breaks: set[str],
                                                 broken: str | None) -> None:
@@ -159,3 +181,30 @@ def test_text_to_global_id_is_to_global_id(text: str) -> None:
 def test_text_to_global_id_refuses_what_is_no_uuid() -> None:
     with pytest.raises(ValueError):
         text_to_global_id("Mark", "not-a-uuid")
+
+
+@pytest.mark.parametrize("type_name", ["Mark", "Lesson", "StudyGroup"])
+def test_to_global_id_is_strawberrys_global_id(type_name: str) -> None:
+    """Built without relay.GlobalID: the same text as Strawberry's own."""
+    for n in range(50):
+        value = uuid.UUID(int=random.Random(n).getrandbits(128))
+        assert to_global_id(type_name, value) == str(relay.GlobalID(type_name, str(value)))
+
+
+@pytest.mark.parametrize("lists", [
+    [], [[]], [[], []],
+    [[str(uuid.UUID(int=n))] for n in range(3)]
+    + [[], [str(uuid.UUID(int=9)), str(uuid.UUID(int=8))]],
+    # one text that is not canonical: every one is taken on its own, and all still agree
+    [[str(uuid.UUID(int=1))], [], ["6F9619FF-8B86-D011-B42D-00C04FC964FF", str(uuid.UUID(int=2))]],
+    [["6f9619ff8b86d011b42d00c04fc964ff"]],
+])
+def test_texts_to_global_ids_is_text_to_global_id(lists: list[list[str]]) -> None:
+    assert texts_to_global_ids("Mark", lists) == [[text_to_global_id("Mark", v) for v in values]
+                                                  for values in lists]
+
+
+@pytest.mark.parametrize("bad", ["not-a-uuid", "", str(uuid.UUID(int=1)) + "\n"])
+def test_texts_to_global_ids_refuses_what_is_no_uuid(bad: str) -> None:
+    with pytest.raises(ValueError):
+        texts_to_global_ids("Mark", [[str(uuid.UUID(int=1))], [bad]])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 from datetime import date
@@ -11,9 +12,9 @@ import httpx
 import psycopg
 
 from bench import floors
-from bench.fixtures import discover
+from bench.fixtures import discover, discover_demo
 from bench.load import run_load
-from bench.run import OVERHEAD, measure, table
+from bench.run import DEMO_PAGE, OVERHEAD, measure, measure_demo_page, table
 from bench.scenarios import DISTRICT, login, post
 from bench.server import real_server
 from bench.statements import count_per_request
@@ -40,6 +41,11 @@ def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrl
         with psycopg.connect(libpq_dsn(urls.owner)) as conn:
             fx = discover(conn)
             outputs = {name: floor(conn, fx) for name, floor in floors.FLOORS.items()}
+            # the demo page of issue 18 (the bench seeds `make demo`'s data for it)
+            demo_fx = discover_demo(conn)
+            demo_group = conn.execute("SELECT name, kind FROM study_groups WHERE id = %s",
+                                      (demo_fx.journal_group,)).fetchone()
+            demo_floor = json.loads(floors.journal(conn, demo_fx))
             most = conn.execute("""
                 SELECT m.name, count(*) FROM schools s JOIN municipalities m
                 ON m.id = s.municipality_id GROUP BY m.name ORDER BY count(*) DESC""").fetchall()
@@ -47,6 +53,8 @@ def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrl
         # when
         rows = measure(urls, fx, n=2, total=4, concurrency=2)
         counts = count_per_request(urls, fx)
+        demo_row, demo_count, _ = measure_demo_page(
+            urls, argparse.Namespace(n=2, total=4, concurrency=2), None)
         with real_server(urls, workers=1) as (base, _memory):
             # long enough for every kind of request to be made on a loaded machine (2 s once
             # made none: locust's users were still logging in)
@@ -54,6 +62,12 @@ def test_bench_runs_every_scenario_against_the_real_server(database: DatabaseUrl
             report = _district_report(base, fx.officer_login, fx.district_vars)
 
     # then
+    assert demo_group == ("8Б Алгебра", "whole_class")
+    assert demo_fx.journal_students > 20 and demo_fx.lesson_count > 0
+    assert len(demo_floor["students"]) >= demo_fx.journal_students  # a row per membership
+    assert len(demo_floor["lessons"]) == demo_fx.lesson_count
+    assert demo_row.scenario == DEMO_PAGE and demo_row.p50_ms and demo_row.floor_p50_ms
+    assert demo_count == 2  # the access context and the journal statement
     by_name = {r.scenario: r for r in rows}
     assert set(by_name) == {"me", OVERHEAD, "journal", "diary", "diary cached", "setMarks",
                             "district", "login"}
