@@ -142,6 +142,22 @@ def aggregate_calls(jg: JournalGroup, admin: str, officer: str) -> list[tuple]:
     ]
 
 
+def two_subjects_of_one_class(database: DatabaseUrls, schools: TwoSchools
+                              ) -> tuple[JournalGroup, uuid.UUID]:
+    """One class learning two subjects (the journal group's and algebra), its first student
+    with a «5» in the first and a «2» in algebra on the same day."""
+    jg = make_journal_group(database.owner, schools.a, students=3, lessons=2)
+    algebra, algebra_lesson = second_subject(database, jg)
+    add_marks(database, jg, [MarkSpec(0, 0, "5"), MarkSpec(1, 1, "4")])
+    with owner_session(database.owner) as s:
+        set_tenant(s, [jg.school.id])
+        s.add(m.Mark(school_id=jg.school.id, id=uuid.uuid4(), group_id=algebra,
+                     lesson_id=algebra_lesson, student_id=jg.students[0],
+                     work_date=jg.lesson_dates[0], work_type_id=jg.setup.work_type_ids["test"],
+                     value_id=jg.setup.value_ids["2"]))
+    return jg, algebra
+
+
 def post(gql, document: str, variables: dict | None, token: str) -> dict:
     body = gql.post(with_typenames(document), variables or {}, token=token)
     assert "errors" not in body, body
@@ -152,15 +168,7 @@ def test_ids_name_one_object_with_one_set_of_values_across_responses(
     gql, token_for, schools: TwoSchools, database: DatabaseUrls
 ) -> None:
     # given: one class learning two subjects; a student with different marks in each
-    jg = make_journal_group(database.owner, schools.a, students=3, lessons=2)
-    algebra, algebra_lesson = second_subject(database, jg)
-    add_marks(database, jg, [MarkSpec(0, 0, "5"), MarkSpec(1, 1, "4")])
-    with owner_session(database.owner) as s:
-        set_tenant(s, [jg.school.id])
-        s.add(m.Mark(school_id=jg.school.id, id=uuid.uuid4(), group_id=algebra,
-                     lesson_id=algebra_lesson, student_id=jg.students[0],
-                     work_date=jg.lesson_dates[0], work_type_id=jg.setup.work_type_ids["test"],
-                     value_id=jg.setup.value_ids["2"]))
+    jg, algebra = two_subjects_of_one_class(database, schools)
     algebra_vars = {**page_vars(jg), "groupId": gid("StudyGroup", algebra)}
     teacher, admin = token_for(jg.teacher_login), token_for(schools.a.logins["admin"])
     officer = token_for(schools.officer_logins["region"])
@@ -245,15 +253,7 @@ def test_apollo_client_cache_with_no_type_policies_keeps_each_page_as_answered(
     server_url: str, token_for, schools: TwoSchools, database: DatabaseUrls
 ) -> None:
     # given one class's geometry and algebra pages, the same students with other marks
-    jg = make_journal_group(database.owner, schools.a, students=3, lessons=2)
-    algebra, algebra_lesson = second_subject(database, jg)
-    add_marks(database, jg, [MarkSpec(0, 0, "5"), MarkSpec(1, 1, "4")])
-    with owner_session(database.owner) as s:
-        set_tenant(s, [jg.school.id])
-        s.add(m.Mark(school_id=jg.school.id, id=uuid.uuid4(), group_id=algebra,
-                     lesson_id=algebra_lesson, student_id=jg.students[0],
-                     work_date=jg.lesson_dates[0], work_type_id=jg.setup.work_type_ids["test"],
-                     value_id=jg.setup.value_ids["2"]))
+    jg, algebra = two_subjects_of_one_class(database, schools)
     pages = [page_vars(jg), {**page_vars(jg), "groupId": gid("StudyGroup", algebra)}]
     teacher = token_for(jg.teacher_login)
     # when Apollo Client reads them one after the other into one cache, as in one tab
