@@ -4,8 +4,12 @@ Identity (for normalised caches: Apollo, urql Graphcache, Relay): none of these 
 `id`. Their values belong to one page (a student's marks and average are of one group and
 period), so they are stored inside the page, which the cache keys by its arguments; each
 carries the global ids of the objects it shows (`studentId`, `lessonId`, `markIds`…) instead.
-The one object with an id on a page, `JournalStudent.suggestedValue`, is a `MarkValue`: a value
-of a grading system, with the same fields wherever it appears.
+
+Plain data: every field of these types is an attribute, so a page is completed without a
+resolver call per field (schema/execution.py); a field with a resolver, or one leading to a
+type that has one (a `MarkValue`, a `Node`), would send every row back to graphql-core's
+field-by-field path (tests/api/test_plain_execution.py holds this). So values on the page are
+their labels, as in `Grade`.
 
 Shaped for the screen (DESIGN.md "Big reads are shaped for their screens"): a student's cells
 are two lists of scalars aligned with `lessons`, not an object per cell, so the cost of a page
@@ -21,10 +25,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from resolvers.grading.conversion import ScaleValue
 from resolvers.journal import page as rules
 from resolvers.journal.sql import ATTENDANCE_CODES
-from schema.grading import MarkValue
 from schema.ids import query_id, texts_to_global_ids, to_global_id
 from schema.lessons import LessonStatusEnum
 from schema.permissions import IsAuthenticated
@@ -118,8 +120,9 @@ class JournalStudent:
                     "two decimals half up. Null without marks or for a system without numbers. "
                     "The same rule and figure as `averageExplanation.average`, which shows "
                     "why, mark by mark.")
-    suggested_value: MarkValue | None = strawberry.field(
-        description="The suggested period grade, a value of the page's grading system: "
+    suggested_value: str | None = strawberry.field(
+        description="The suggested period grade, the label of a value of the page's grading "
+                    "system (as `Grade.suggestedValue`): "
                     "`average` rounded at the school's rounding threshold, or in a system "
                     "without numbers the value whose range holds the average on the 0–100 "
                     "axis. Null without counted marks or without a grading system. The same "
@@ -202,24 +205,14 @@ def _lesson(x: rules.PageLesson) -> JournalLesson:
         is_substitution=x.is_substitution)
 
 
-def _value(school_id: uuid.UUID, v: ScaleValue | None) -> MarkValue | None:
-    if v is None:
-        return None
-    return MarkValue(id=v.id, label=v.label, ordinal=v.ordinal, range_low=float(v.low),
-                     range_high=float(v.high), point=float(v.point),
-                     counts_as_pass=v.counts_as_pass,
-                     numeric_value=None if v.numeric is None else float(v.numeric),
-                     school_id=school_id, system_id=v.system_id)
-
-
-def _student(x: rules.PageStudent, school_id: uuid.UUID) -> JournalStudent:
+def _student(x: rules.PageStudent) -> JournalStudent:
     return JournalStudent(
         student_id=_gid("Person", x.id), full_name=x.full_name, starts_on=x.starts_on,
         ends_on=x.ends_on, marks=x.marks, attendance=x.attendance,
         mark_ids=texts_to_global_ids("Mark", x.mark_ids),  # type: ignore[arg-type]
         extra_marks=[JournalExtraMark(mark_id=_gid("Mark", m.id), work_date=m.work_date,
                                       label=m.label) for m in x.extra_marks],
-        average=x.average, suggested_value=_value(school_id, x.suggested),
+        average=x.average, suggested_value=x.suggested and x.suggested.label,
         period_grade=x.period_grade)
 
 
@@ -235,7 +228,7 @@ def _page(page: rules.Page) -> JournalPage:
             labels=system.labels)
         if system else None,
         lessons=[_lesson(x) for x in page.lessons],
-        students=[_student(x, page.school_id) for x in page.students],
+        students=[_student(x) for x in page.students],
     )
 
 

@@ -162,7 +162,6 @@ class PageSystem:
 
 @dataclass(slots=True)
 class Page:
-    school_id: uuid.UUID
     group_id: uuid.UUID
     group_name: str
     without_marks: bool
@@ -234,9 +233,17 @@ async def journal_page(session: AsyncSession, access: AccessContext, loaders: Ro
         scale, labels = converted
         system = {"id": str(scale.id), "name": scale.name,
                   "labels": [v.label for v in scale.values]}
+    return page_of(row, scale, system, labels)
+
+
+def page_of(row: Any, scale: Scale | None, system: dict[str, Any] | None,
+            labels: dict[str, str] | None) -> Page:
+    """The page from the statement's row, told in `scale` (`labels`: the group's labels to
+    that system's, when it is another)."""
+    period = row.period
     reckoned = reckoner(scale, page_threshold(row.rounding_threshold))
     return Page(
-        school_id=row.school_id, group_id=row.id, group_name=row.name,
+        group_id=row.id, group_name=row.name,
         without_marks=row.without_marks,
         period=PagePeriod(id=uuid.UUID(period["id"]), name=period["name"],
                           starts_on=date.fromisoformat(period["starts_on"]),

@@ -30,7 +30,7 @@ PAGE = """
 query Page($groupId: ID!, $periodId: ID!, $in: ID) {
   journal(groupId: $groupId, periodId: $periodId, in: $in) {
     gradingSystem { gradingSystemId }
-    students { studentId average suggestedValue { id label numericValue point } }
+    students { studentId average suggestedValue }
   }
 }
 """
@@ -65,16 +65,18 @@ def explained(gql: Any, token: str, jg: JournalGroup, student: str, system: uuid
 
 def one_by_one(gql: Any, token: str, jg: JournalGroup, system: uuid.UUID | None
                ) -> dict[str, tuple[Any, Any]]:
-    """Each student's (average, suggestedValue) from the page, after checking that
-    `averageExplanation`, asked for that student alone, says the same."""
+    """Each student's (average, suggested value) after checking that the page and
+    `averageExplanation`, asked for that student alone, say the same: the page gives the
+    value's label (as `Grade.suggestedValue`), the explanation the `MarkValue`, kept here."""
     grid = page(gql, token, jg, system)
     seen: dict[str, tuple[Any, Any]] = {}
     for row in grid["students"]:
         explanation = explained(gql, token, jg, row["studentId"], system)
         assert explanation["gradingSystem"]["id"] == grid["gradingSystem"]["gradingSystemId"]
+        value = explanation["suggestedValue"]
         assert (row["average"], row["suggestedValue"]) == (
-            explanation["average"], explanation["suggestedValue"]), row["studentId"]
-        seen[row["studentId"]] = (row["average"], row["suggestedValue"])
+            explanation["average"], value and value["label"]), row["studentId"]
+        seen[row["studentId"]] = (row["average"], value)
     return seen
 
 

@@ -281,7 +281,7 @@ function formatAverage(value: number | null | undefined): string {
  * `averageExplanation`: «Как получена оценка» below asks it for the selected student) and the
  * period grade if set. */
 function Results({ page, student }: { page: Page; student: Student }) {
-  const suggested = page.withoutMarks ? null : student.suggestedValue?.label;
+  const suggested = page.withoutMarks ? null : student.suggestedValue;
   return (
     <>
       <td className="jr-trail jr-trail-2" aria-label={`Средний балл: ${student.fullName}`}>{formatAverage(student.average)}</td>

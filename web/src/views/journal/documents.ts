@@ -54,7 +54,7 @@ export const JournalPageDocument = graphql(`
       }
       students {
         studentId fullName startsOn endsOn marks markIds attendance average periodGrade
-        suggestedValue { id label }
+        suggestedValue
       }
     }
     lessons(groupId: $groupId, from: $from, to: $to) { id version topic homework }
