@@ -69,15 +69,16 @@ def _rows(row: Any) -> rules.Page:
     """The tail of resolvers/journal/page.py `journal_page` after its statement (no `in`)."""
     period, system = row.period, row.grading_system
     scale = rules.page_scale(system)
+    reckoned = rules.reckoner(scale, rules.page_threshold(row.rounding_threshold))
     return rules.Page(
-        group_id=row.id, group_name=row.name, without_marks=row.without_marks,
+        school_id=row.school_id, group_id=row.id, group_name=row.name, without_marks=row.without_marks,
         period=rules.PagePeriod(id=rules.uuid.UUID(period["id"]), name=period["name"],
                                 starts_on=rules.date.fromisoformat(period["starts_on"]),
                                 ends_on=rules.date.fromisoformat(period["ends_on"])),
         grading_system=rules.PageSystem(id=rules.uuid.UUID(system["id"]), name=system["name"],
                                         labels=system["labels"] or []) if system else None,
         lessons=[rules._lesson(r) for r in row.lessons],
-        students=[rules._student(r, scale, None) for r in row.students],
+        students=[rules._student(r, len(row.lessons), None, reckoned) for r in row.students],
     )
 
 
