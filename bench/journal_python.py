@@ -71,7 +71,8 @@ def _rows(row: Any) -> rules.Page:
     scale = rules.page_scale(system)
     reckoned = rules.reckoner(scale, rules.page_threshold(row.rounding_threshold))
     return rules.Page(
-        school_id=row.school_id, group_id=row.id, group_name=row.name, without_marks=row.without_marks,
+        school_id=row.school_id, group_id=row.id, group_name=row.name,
+        without_marks=row.without_marks,
         period=rules.PagePeriod(id=rules.uuid.UUID(period["id"]), name=period["name"],
                                 starts_on=rules.date.fromisoformat(period["starts_on"]),
                                 ends_on=rules.date.fromisoformat(period["ends_on"])),
