@@ -179,10 +179,27 @@ def _lesson(row: list[Any]) -> PageLesson:
         lesson_type=lesson_type, teacher=teacher, is_substitution=substitution)
 
 
-def _student(row: list[Any], labels: dict[str, str] | None,
+def lay_out(mark_cells: list[list[Any]], attendance_cells: list[list[Any]], lessons: int
+            ) -> tuple[list[str | None], list[str | None], list[list[str]]]:
+    """A student's sparse cells as the page's statement returns them ([lesson index from 1,
+    labels, mark ids] and [lesson index, code]) laid out along the page's `lessons`: the marks
+    and attendance of each lesson (None where there are none) and its mark ids ([] likewise)."""
+    marks: list[str | None] = [None] * lessons
+    mark_ids: list[list[str]] = [[] for _ in range(lessons)]
+    for index, labels, ids in mark_cells:
+        marks[index - 1] = labels
+        mark_ids[index - 1] = ids
+    attendance: list[str | None] = [None] * lessons
+    for index, code in attendance_cells:
+        attendance[index - 1] = code
+    return marks, attendance, mark_ids
+
+
+def _student(row: list[Any], lessons: int, labels: dict[str, str] | None,
              reckoned: Reckoner) -> PageStudent:
-    (student_id, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
-     grade_label, mark_ids) = row
+    (student_id, full_name, starts_on, ends_on, mark_cells, attendance_cells, extra, pairs,
+     grade_state, grade_label) = row
+    marks, attendance, mark_ids = lay_out(mark_cells, attendance_cells, lessons)
     result = reckoned(pairs or ())
     return PageStudent(
         id=uuid.UUID(student_id), full_name=full_name,
@@ -251,7 +268,7 @@ def page_of(row: Any, scale: Scale | None, system: dict[str, Any] | None,
         grading_system=PageSystem(id=uuid.UUID(system["id"]), name=system["name"],
                                   labels=system["labels"] or []) if system else None,
         lessons=[_lesson(r) for r in row.lessons],
-        students=[_student(r, labels, reckoned) for r in row.students],
+        students=[_student(r, len(row.lessons), labels, reckoned) for r in row.students],
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.journal.page import (
     Reckoner,
+    lay_out,
     page_scale,
     page_threshold,
     period_grade_label,
@@ -162,9 +163,10 @@ def _lesson(row: list[Any]) -> PrintedLesson:
                          teacher=teacher, is_substitution=bool(substitution))
 
 
-def _student(row: list[Any], reckoned: Reckoner) -> PrintedStudent:
-    (_, full_name, starts_on, ends_on, marks, attendance, extra, pairs, grade_state,
-     grade_label, _mark_ids) = row
+def _student(row: list[Any], lessons: int, reckoned: Reckoner) -> PrintedStudent:
+    (_, full_name, starts_on, ends_on, mark_cells, attendance_cells, extra, pairs, grade_state,
+     grade_label) = row
+    marks, attendance, _ = lay_out(mark_cells, attendance_cells, lessons)
     average = reckoned(pairs or ()).native_average
     return PrintedStudent(
         full_name=full_name, starts_on=date.fromisoformat(starts_on),
@@ -198,7 +200,7 @@ async def printed_journal(
         ends_on=ends_on,
         grading_system=row.grading_system["name"] if row.grading_system else None,
         lessons=[_lesson(r) for r in row.lessons],
-        students=[_student(r, reckoned) for r in row.students])
+        students=[_student(r, len(row.lessons), reckoned) for r in row.students])
 
 
 async def printed_class_journal(

@@ -1,8 +1,8 @@
 """The SQL of a journal page: the whole grid in one statement, shaped in PostgreSQL.
 
 One statement whatever the size of the page (issue 8: at most 6 per request, and the access
-context already takes 5): PostgreSQL aligns each student's cells with the lessons (a cross
-join of students × lessons, aggregated in lesson order) and returns JSON, so Python only
+context already takes 5): PostgreSQL returns JSON, each student's cells sparse (the lessons
+with marks or attendance, by lesson index), and Python lays them out along the lessons and
 wraps the rows in typed objects. Every lookup is by an indexed key of the group, its lessons
 or their marks, so the cost follows the page, not the size of the year or the database.
 
@@ -93,9 +93,9 @@ l AS (
          (l.actual_teacher_id IS NOT NULL
           AND l.actual_teacher_id IS DISTINCT FROM l.scheduled_teacher_id) AS is_substitution,
          row_number() OVER (ORDER BY l.date, l.lesson_number NULLS LAST, l.id) AS idx
-  FROM g CROSS JOIN p
+  FROM g
   JOIN lessons l ON l.school_id = g.school_id AND l.group_id = g.id
-   AND l.date BETWEEN p.starts_on AND p.ends_on
+   AND l.date BETWEEN (SELECT starts_on FROM p) AND (SELECT ends_on FROM p)
   LEFT JOIN lesson_types lt ON lt.school_id = l.school_id AND lt.id = l.lesson_type_id
 ),
 s AS (
@@ -118,38 +118,30 @@ lm AS (
 xm AS (
   SELECT mk.student_id, mk.id, mk.work_date, v.label, v.numeric_value, v.point,
          v.system_id, w.weight, mk.excluded_from_average
-  FROM g CROSS JOIN p
-  JOIN marks mk ON mk.school_id = g.school_id AND mk.group_id = g.id
-   AND mk.work_date BETWEEN p.starts_on AND p.ends_on AND mk.lesson_id IS NULL
+  FROM marks mk
   JOIN mark_values v ON v.school_id = mk.school_id AND v.id = mk.value_id
   JOIN work_types w ON w.school_id = mk.school_id AND w.id = mk.work_type_id
+  WHERE mk.school_id = (SELECT school_id FROM g) AND mk.group_id = (SELECT id FROM g)
+    AND mk.work_date BETWEEN (SELECT starts_on FROM p) AND (SELECT ends_on FROM p)
+    AND mk.lesson_id IS NULL
 ),
--- Each student's cells as a map lesson index -> text, then the dense arrays by index. (A join
--- of students × lessons to the cells themselves is planned as nested loops under RLS, whose
--- row estimates are 1, and grew with students × lessons × marks.)
+-- Each student's cells, sparse: [lesson index, labels, mark ids] of the lessons with marks and
+-- [lesson index, code] of those with attendance; Python lays them out along the lessons
+-- (resolvers/journal/page.py `lay_out`). Aligning them here (students × lessons, each cell
+-- looked up in a jsonb map) was most of the statement's time; a join of students × lessons
+-- to the cells is planned as nested loops under RLS, whose row estimates are 1.
 cm AS MATERIALIZED (
-  SELECT student_id, jsonb_object_agg(idx, labels) AS m, jsonb_object_agg(idx, ids) AS ids
+  SELECT student_id, json_agg(json_build_array(idx, labels, ids)) AS cells
   FROM (SELECT student_id, idx, string_agg(label, ' ' ORDER BY entered_at, id) AS labels,
-               jsonb_agg(id ORDER BY entered_at, id) AS ids
+               json_agg(id ORDER BY entered_at, id) AS ids
         FROM lm GROUP BY student_id, idx) c
   GROUP BY student_id
 ),
 att AS MATERIALIZED (
-  SELECT a.student_id, jsonb_object_agg(l.idx, {sql_case("a.kind", ATTENDANCE_CODES)}) AS m
+  SELECT a.student_id,
+         json_agg(json_build_array(l.idx, {sql_case("a.kind", ATTENDANCE_CODES)})) AS cells
   FROM l JOIN attendance a ON a.school_id = l.school_id AND a.lesson_id = l.id
   GROUP BY a.student_id
-),
-cells AS MATERIALIZED (
-  SELECT x.student_id, array_agg(x.marks ->> l.idx::text ORDER BY l.idx) AS marks,
-         array_agg(x.attendance ->> l.idx::text ORDER BY l.idx) AS attendance,
-         -- the mark ids of each cell, in the order of its labels
-         jsonb_agg(coalesce(x.mark_ids -> l.idx::text, '[]') ORDER BY l.idx) AS mark_ids
-  FROM (SELECT s.student_id, cm.m AS marks, cm.ids AS mark_ids, att.m AS attendance
-        FROM s
-        LEFT JOIN cm ON cm.student_id = s.student_id
-        LEFT JOIN att ON att.student_id = s.student_id) x
-  CROSS JOIN l
-  GROUP BY x.student_id
 ),
 counted AS MATERIALIZED (
   -- the inputs of the average: (number, weight, axis point, system) of each mark that counts
@@ -170,12 +162,14 @@ extra AS MATERIALIZED (
 ),
 pg AS MATERIALIZED (
   -- the page's students only: the subject's grades of the period span the whole school
+  -- (the group's and the period's keys as subqueries: planned once, they are all of the key
+  -- of uq_grades_one_per_key; joined, only the student and the kind were)
   SELECT gr.student_id, gr.state, v.label
-  FROM g CROSS JOIN p
-  JOIN s ON true
-  JOIN grades gr ON gr.school_id = g.school_id AND gr.student_id = s.student_id
-   AND gr.academic_year_id = g.academic_year_id
-   AND gr.subject_id = g.subject_id AND gr.kind = 'period' AND gr.period_id = p.id
+  FROM s
+  JOIN grades gr ON gr.school_id = s.school_id AND gr.student_id = s.student_id
+   AND gr.subject_id = (SELECT subject_id FROM g)
+   AND gr.academic_year_id = (SELECT academic_year_id FROM g)
+   AND gr.kind = 'period' AND gr.period_id = (SELECT id FROM p)
   LEFT JOIN mark_values v ON v.school_id = gr.school_id AND v.id = gr.value_id
 )
 SELECT g.school_id, g.class_id, g.id, g.name,
@@ -198,13 +192,13 @@ SELECT g.school_id, g.class_id, g.id, g.name,
             l.is_substitution) ORDER BY l.idx), '[]') FROM l) AS lessons,
   (SELECT coalesce(json_agg(json_build_array(
             s.student_id, {FULL_NAME.format(p="pe")}, s.starts_on, s.ends_on,
-            coalesce(cells.marks, '{{}}'), coalesce(cells.attendance, '{{}}'),
-            coalesce(extra.marks, '[]'), counted.pairs, pg.state, pg.label,
-            coalesce(cells.mark_ids, '[]'))
+            coalesce(cm.cells, '[]'), coalesce(att.cells, '[]'),
+            coalesce(extra.marks, '[]'), counted.pairs, pg.state, pg.label)
           ORDER BY pe.last_name, pe.first_name, pe.middle_name, pe.id), '[]')
    FROM s
    JOIN persons pe ON pe.school_id = s.school_id AND pe.id = s.student_id
-   LEFT JOIN cells ON cells.student_id = s.student_id
+   LEFT JOIN cm ON cm.student_id = s.student_id
+   LEFT JOIN att ON att.student_id = s.student_id
    LEFT JOIN extra ON extra.student_id = s.student_id
    LEFT JOIN counted ON counted.student_id = s.student_id
    LEFT JOIN pg ON pg.student_id = s.student_id) AS students
