@@ -43,7 +43,10 @@ def texts_to_global_ids(type_name: str, lists: list[list[str]]) -> list[list[str
     cell), the texts checked with one regular expression for all rather than one each; when
     any is not a canonical UUID, each is taken on its own."""
     texts = [value for values in lists for value in values]
-    if texts and _CANONICAL_UUID_LINES.fullmatch("\n".join(texts)) is None:
+    joined = "\n".join(texts)
+    # (a text holding a line break of its own would pass as two: counted, it does not)
+    if texts and (_CANONICAL_UUID_LINES.fullmatch(joined) is None
+                  or joined.count("\n") != len(texts) - 1):
         return [[text_to_global_id(type_name, value) for value in values] for values in lists]
     prefix = f"{type_name}:"
     return [[b2a_base64((prefix + value).encode(), newline=False).decode() for value in values]

@@ -213,7 +213,8 @@ def test_texts_to_global_ids_is_text_to_global_id(lists: list[list[str]]) -> Non
                                                   for values in lists]
 
 
-@pytest.mark.parametrize("bad", ["not-a-uuid", "", str(uuid.UUID(int=1)) + "\n"])
+@pytest.mark.parametrize("bad", ["not-a-uuid", "", str(uuid.UUID(int=1)) + "\n",
+                                 f"{uuid.UUID(int=1)}\n{uuid.UUID(int=2)}"])
 def test_texts_to_global_ids_refuses_what_is_no_uuid(bad: str) -> None:
     with pytest.raises(ValueError):
         texts_to_global_ids("Mark", [[str(uuid.UUID(int=1))], [bad]])
