@@ -3,18 +3,9 @@ each role's first page, logout, a reload that keeps the session (web/e2e/app.tes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
-from tests.webclient import demo_site, run_spec
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    with demo_site() as base:
-        yield base
+from tests.webclient import run_spec
 
 
 def test_the_shell_logs_each_role_in_to_its_first_page(site: str) -> None:

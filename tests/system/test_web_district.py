@@ -5,17 +5,7 @@ XLSX and PDF download."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.webclient import demo_site, run_spec
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    with demo_site() as base:
-        yield base
+from tests.webclient import run_spec
 
 
 def test_officers_see_their_districts_figures_as_the_api_gives_them(site: str) -> None:

@@ -6,17 +6,7 @@ schools, no other school's data, no sideways scroll on a phone."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.webclient import demo_site, run_spec
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    with demo_site() as base:
-        yield base
+from tests.webclient import run_spec
 
 
 def test_the_family_sees_their_own_diary_report_card_and_live_changes(site: str) -> None:

@@ -4,17 +4,7 @@ and homework, and only the teacher's own school."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.webclient import demo_site, run_spec
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[str]:
-    with demo_site() as base:
-        yield base
+from tests.webclient import run_spec
 
 
 def test_a_teacher_fills_the_journal_in_the_browser(site: str) -> None:

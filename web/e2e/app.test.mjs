@@ -1,7 +1,7 @@
 // The app shell: served at /app/ from this server only, login, the role's first page, logout.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, PHONE, externalRequests, launch, logIn, newPage, screenshot, settled } from "./harness.mjs";
+import { BASE, PHONE, closeClean, externalRequests, launch, logIn, newPage, screenshot, settled } from "./harness.mjs";
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -49,6 +49,5 @@ test("a reload keeps the session and the client route", async () => {
   await page.reload();
   await page.getByTestId("login").filter({ hasText: "g1.parent" }).waitFor();
   assert.equal(new URL(page.url()).pathname, "/app/diary");
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });

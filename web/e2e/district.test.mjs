@@ -5,7 +5,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  BASE, PHONE, api, externalRequests, launch, logIn, newPage, screenshot, tokenFor,
+  BASE, PHONE, api, closeClean, launch, logIn, newPage, screenshot, tokenFor,
 } from "./harness.mjs";
 
 let browser;
@@ -156,9 +156,7 @@ test("the region sees every school's figures as the API gives them, suppressed c
   assert.match(await chart.innerText(), new RegExp(`Без столбцов \\(скрыто или нет данных\\): ${hidden.length}`));
   await screenshot(page, "district-region-grade-2");
 
-  assert.deepEqual(page.problems, []);
-  assert.deepEqual(externalRequests(page), []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("a municipal officer sees only the municipality's schools, and no names, on a phone", async () => {
@@ -187,9 +185,7 @@ test("a municipal officer sees only the municipality's schools, and no names, on
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
   await screenshot(page, "district-belogorsk-phone");
 
-  assert.deepEqual(page.problems, []);
-  assert.deepEqual(externalRequests(page), []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("the monthly report downloads as XLSX and PDF under the server's file names", async () => {
@@ -209,8 +205,7 @@ test("the monthly report downloads as XLSX and PDF under the server's file names
     assert.equal(bytes.subarray(0, magic.length).toString("latin1"), magic);
     assert.ok(bytes.length > 1000);
   }
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("a school period: each school's figures from its own period, on the basis the API says", async () => {
@@ -262,8 +257,7 @@ test("a school period: each school's figures from its own period, on the basis t
   assert.deepEqual(lines.at(-1).cells.slice(1), expectedCells(total.total.rows[0]));
   await screenshot(page, "district-belogorsk-period");
 
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("a range of dates: the figures of those days; a reversed range is refused in words", async () => {
@@ -296,8 +290,7 @@ test("a range of dates: the figures of those days; a reversed range is refused i
   assert.equal(await page.getByRole("table", { name: "Показатели по школам" }).count(), 0);
   await screenshot(page, "district-belogorsk-range-phone");
 
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("an integrator token with read_aggregates logs in to the district view of its reach", async () => {
@@ -333,6 +326,5 @@ test("an integrator token with read_aggregates logs in to the district view of i
   await page.getByRole("button", { name: "Выйти" }).click();
   await page.getByLabel("Логин").waitFor();
   assert.equal(await page.evaluate(() => localStorage.getItem("zhurnal.session")), null);
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  BASE, PHONE, api, externalRequests, launch, logIn, newPage, screenshot, tokenFor,
+  BASE, PHONE, api, closeClean, launch, logIn, newPage, screenshot, tokenFor,
 } from "./harness.mjs";
 
 let browser;
@@ -219,9 +219,7 @@ test("a guardian sees this week and the last one as the API's diary of the child
   assert.ok((await page.getByLabel(/^текущий средний балл .*, не отметка$/).count()) > 0);
   await screenshot(page, "family-report-desktop");
 
-  assert.deepEqual(page.problems, []);
-  assert.deepEqual(externalRequests(page), []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("a mark, attendance, homework and period grades set by the teacher appear live; after a dropped socket the missed mark is replayed from the last cursor", async () => {
@@ -381,9 +379,7 @@ test("a mark, attendance, homework and period grades set by the teacher appear l
     if (state.state === "DEFERRED") await screenshot(page, "family-report-deferred-desktop");
   }
   assert.equal(await page.evaluate(() => window.notReloaded), true, "no reload");
-  assert.deepEqual(page.problems, []);
-  assert.deepEqual(externalRequests(page), []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("a guardian with children in two schools picks the child; another school's data never appears", async () => {
@@ -437,9 +433,7 @@ test("a guardian with children in two schools picks the child; another school's 
   // and the API agrees: their diary is not this guardian's to read
   assert.equal(await diaryOf(token, stranger.student.id, monday, monday), null);
 
-  assert.deepEqual(page.problems, []);
-  assert.deepEqual(externalRequests(page), []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("a student reads their own diary, with no child picker", async () => {
@@ -453,6 +447,5 @@ test("a student reads their own diary, with no child picker", async () => {
   await page.getByRole("link", { name: "Табель" }).click();
   await page.getByRole("table").waitFor();
   assert.equal(await pageFitsWidth(page), true);
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });

@@ -5,6 +5,7 @@
 // Run by tests/system/test_web_*.py, which start `zhurnal serve` on a fresh demo database and
 // pass its address as ZHURNAL_BASE_URL. By hand: ZHURNAL_BASE_URL=http://127.0.0.1:8000
 // node --test e2e/<name>.test.mjs against `make demo`.
+import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -67,6 +68,14 @@ export async function settled(page, quietMs = 500, timeoutMs = 30_000) {
 export function externalRequests(page) {
   return page.requested.filter((url) => !url.startsWith(BASE) && !url.startsWith("data:")
     && !url.startsWith("blob:") && !url.startsWith(BASE.replace(/^http/, "ws")));
+}
+
+/** A test's end: the page logged no problem (console error, failed request, page error) and
+ * asked nothing of another host; then its context is closed. */
+export async function closeClean(page) {
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(externalRequests(page), []);
+  await page.context().close();
 }
 
 /** Log in through the form as a demo account (password `demo`) and wait for the first page. */

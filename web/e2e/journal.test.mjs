@@ -3,7 +3,7 @@
 // topic and homework, and only the teacher's own school. Every check reads the API.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, PHONE, api, externalRequests, launch, logIn, newPage, screenshot, settled, tokenFor } from "./harness.mjs";
+import { BASE, PHONE, api, closeClean, launch, logIn, newPage, screenshot, settled, tokenFor } from "./harness.mjs";
 
 let browser;
 let teacher;  // access token of g1.teacher, for ground truth
@@ -144,9 +144,7 @@ test("a teacher types marks and attendance, reloads and sees them stored", async
   const [mark] = journalCell.marks;
   await detail.getByText(`${mark.label} — ${mark.workType} (вес ${mark.weight})`, { exact: false }).waitFor();
   await screenshot(page, "journal-desktop");
-  assert.deepEqual(page.problems, []);
-  assert.deepEqual(externalRequests(page), []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("a page load asks a fixed number of requests whatever the class size; the explanation on demand", async () => {
@@ -298,8 +296,7 @@ test("a cell changed by someone else meanwhile shows both values and the teacher
     // the page reads the grid again after a write; the next round starts from that grid
     await page.waitForTimeout(1500);
   }
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("a closed period takes no entries from a teacher", async () => {
@@ -323,8 +320,7 @@ test("a closed period takes no entries from a teacher", async () => {
   await saved(page);
   const cell = await cellNow(group.id, journal.lessons[col].lessonId, student.studentId);
   assert.equal(cell.marks.map((m) => m.label).join(" "), student.marks[col] ?? "");
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("topic and homework of a lesson are saved", async () => {
@@ -344,8 +340,7 @@ test("topic and homework of a lesson are saved", async () => {
   const stored = lessons.find((l) => l.id === lesson.lessonId);
   assert.equal(stored.topic, topic);
   assert.equal(stored.homework, "№ 1–5");
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("the groups are the teacher's own; another school's group is never shown", async () => {
@@ -371,9 +366,7 @@ test("the groups are the teacher's own; another school's group is never shown", 
     assert.equal(await page.getByText(s.fullName, { exact: true }).count(), 0, s.fullName);
   }
   await screenshot(page, "journal-phone");
-  assert.deepEqual(page.problems, []);
-  assert.deepEqual(externalRequests(page), []);
-  await page.context().close();
+  await closeClean(page);
 });
 
 test("an administrator chooses among every group of the school's current year", async () => {
@@ -398,6 +391,5 @@ test("an administrator chooses among every group of the school's current year", 
     after = studyGroups.pageInfo.endCursor;
   }
   assert.equal(await page.getByRole("combobox", { name: "Группа", exact: true }).locator("option").count(), count);
-  assert.deepEqual(page.problems, []);
-  await page.context().close();
+  await closeClean(page);
 });
