@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--total", type=int, default=160, help="requests for req/s")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--users", type=int, default=50, help="load run users")
-    parser.add_argument("--seconds", type=float, default=150, help="load run length")
+    parser.add_argument("--seconds", type=int, default=150, help="load run length")
     parser.add_argument("--no-load", action="store_true", help="skip the load run")
     parser.add_argument("--only", help="comma-separated scenarios to measure (and no quarter "
                                        "comparison), e.g. --only setMarks,diary; the load run "

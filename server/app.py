@@ -24,6 +24,7 @@ from db.engine import DatabaseUrls, app_engine, app_sessions, libpq_dsn, resolve
 from db.migrate import ensure_current, head_revision
 from resolvers.events.log import purge_periodically
 from resolvers.events.notifications import DiaryListener
+from server.admission import Admission
 from server.diary_cache import DiaryCache
 from server.exports import Exports
 from server.graphiql import static_routes
@@ -78,6 +79,13 @@ def served_app() -> Starlette:
     return create_app(freeze_after_start=True)
 
 
+def admission_for(settings: ServerSettings) -> Admission | None:
+    """The process's admission gate (server/admission.py); None when turned off (0)."""
+    if settings.concurrent_operations <= 0:
+        return None
+    return Admission(settings.concurrent_operations, settings.pool_timeout_seconds)
+
+
 def create_app(
     urls: DatabaseUrls | None = None, settings: ServerSettings | None = None, *,
     freeze_after_start: bool = False,
@@ -105,7 +113,8 @@ def create_app(
     sealer = Sealer(app_sessions(seal_engine))
     graphql = ZhurnalGraphQL(schema_for(settings), sessions=sessions, settings=settings,
                              listener=listener, diary_cache=diary_cache,
-                             access_cache=access_cache, sealer=sealer)
+                             access_cache=access_cache, sealer=sealer,
+                             admission=admission_for(settings))
     configure_logging()
     metrics = Metrics(engine)
 

@@ -7,6 +7,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
@@ -47,6 +48,7 @@ from resolvers.events.log import positions
 from resolvers.events.notifications import DiaryListener
 from schema.context import Context, Reauthenticate, SocketContext
 from schema.loaders import Loaders
+from server.admission import Admission, Busy
 from server.diary_cache import DiaryCache, Lookup
 from server.documents import SeveralOperations, chosen_operation, parse_bounded
 from server.graphiql import PAGE as GRAPHIQL_PAGE
@@ -254,7 +256,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self, schema: Any, *, sessions: async_sessionmaker[AsyncSession],
         settings: ServerSettings, listener: DiaryListener | None = None,
         diary_cache: DiaryCache | None = None, access_cache: AccessCache | None = None,
-        sealer: Sealer | None = None,
+        sealer: Sealer | None = None, admission: Admission | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None,
                          allow_queries_via_get=False, multipart_uploads_enabled=False,
@@ -266,6 +268,7 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
         self.diary_cache = diary_cache
         self.access_cache = access_cache
         self.sealer = sealer
+        self.admission = admission
         self.verified_tokens = VerifiedTokens() if access_cache is not None else None
 
     async def render_graphql_ide(self, request: Request) -> Response:
@@ -363,10 +366,11 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
     ) -> ExecutionResult:
         operation = await _operation(request_data)
         try:
-            result, request_id = await self._execute_in_transaction(
-                request, request_adapter, sub_response, context, root_value, request_data,
-                operation)
-        except DATABASE_TROUBLE as err:
+            async with self._admitted(operation):
+                result, request_id = await self._execute_in_transaction(
+                    request, request_adapter, sub_response, context, root_value,
+                    request_data, operation)
+        except (*DATABASE_TROUBLE, Busy) as err:
             return database_unavailable(sub_response, err)
         if any(isinstance(e.original_error, DATABASE_TROUBLE) for e in result.errors or ()):
             return database_unavailable(sub_response, next(
@@ -378,6 +382,15 @@ class ZhurnalGraphQL(GraphQL[Any, None]):
             # application/json clients keep 200 for every GraphQL error, as before the spec.
             sub_response.status_code = 400
         return result
+
+    def _admitted(self, operation: OperationDefinitionNode | None
+                  ) -> AbstractAsyncContextManager[None]:
+        """A slot of the process's admission gate (server/admission.py): a mutation's ahead
+        of the queries waiting for one."""
+        if self.admission is None:
+            return nullcontext()
+        return self.admission.slot(write=operation is not None
+                                   and operation.operation == OperationType.MUTATION)
 
     async def _execute_in_transaction(
         self,

@@ -32,6 +32,9 @@ class ServerSettings:
     # A slow database gives a clear, retryable error instead of a hung request.
     statement_timeout_ms: int = 15_000
     pool_timeout_seconds: float = 5.0
+    # Operations a process works on at once, writes let in first (server/admission.py); the
+    # rest wait up to pool_timeout_seconds. 0: no gate. At most the pool's 10 connections.
+    concurrent_operations: int = 4
     # Diary answers kept per viewer until their data changes (server/diary_cache.py); 0: off.
     diary_cache_entries: int = 2000
     # Person sessions' access contexts kept per process, each checked against the database's
@@ -83,6 +86,7 @@ class ServerSettings:
                 os.environ.get("ZHURNAL_LOGIN_FAILURES_PER_ADDRESS", "20")),
             statement_timeout_ms=int(os.environ.get("ZHURNAL_STATEMENT_TIMEOUT_MS", "15000")),
             pool_timeout_seconds=float(os.environ.get("ZHURNAL_POOL_TIMEOUT_SECONDS", "5")),
+            concurrent_operations=int(os.environ.get("ZHURNAL_CONCURRENT_OPERATIONS", "4")),
             diary_cache_entries=int(os.environ.get("ZHURNAL_DIARY_CACHE_ENTRIES", "2000")),
             access_cache_entries=int(os.environ.get("ZHURNAL_ACCESS_CACHE_ENTRIES", "10000")),
             trusted_proxies=trusted_proxies(os.environ.get("ZHURNAL_TRUSTED_PROXIES", "")),
