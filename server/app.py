@@ -111,12 +111,12 @@ def create_app(
     seal_engine = app_engine(urls.app, pool_size=1, pool_timeout=settings.pool_timeout_seconds,
                              statement_timeout_ms=settings.statement_timeout_ms)
     sealer = Sealer(app_sessions(seal_engine))
+    admission = admission_for(settings)
     graphql = ZhurnalGraphQL(schema_for(settings), sessions=sessions, settings=settings,
                              listener=listener, diary_cache=diary_cache,
-                             access_cache=access_cache, sealer=sealer,
-                             admission=admission_for(settings))
+                             access_cache=access_cache, sealer=sealer, admission=admission)
     configure_logging()
-    metrics = Metrics(engine)
+    metrics = Metrics(engine, admission)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -36,6 +36,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import MaskErrors, SchemaExtension
 
+from server.admission import Admission
 from tenants.errors import RequestError
 
 REQUEST_LOG = logging.getLogger("zhurnal.requests")
@@ -139,8 +140,10 @@ class Metrics:
     """The app's Prometheus metrics; with PROMETHEUS_MULTIPROC_DIR set (several workers),
     /metrics aggregates every worker's files."""
 
-    def __init__(self, engine: AsyncEngine | None = None) -> None:
+    def __init__(self, engine: AsyncEngine | None = None,
+                 admission: Admission | None = None) -> None:
         self.engine = engine
+        self.admission = admission
         self.registry = CollectorRegistry()
         self.latency = Histogram(
             "zhurnal_graphql_request_duration_seconds",
@@ -158,6 +161,13 @@ class Metrics:
                                  registry=self.registry, multiprocess_mode="livesum")
         self.pool_size = Gauge("zhurnal_db_pool_size", "Database connections held by the pool.",
                                registry=self.registry, multiprocess_mode="livesum")
+        self.operations_active = Gauge(
+            "zhurnal_operations_active", "GraphQL operations inside the admission gate "
+            "(ZHURNAL_CONCURRENT_OPERATIONS a process).", registry=self.registry,
+            multiprocess_mode="livesum")
+        self.operations_waiting = Gauge(
+            "zhurnal_operations_waiting", "GraphQL operations waiting for the admission gate.",
+            registry=self.registry, multiprocess_mode="livesum")
         self._operations: set[str] = set()
 
     def label(self, operation: str | None) -> str:
@@ -184,6 +194,9 @@ class Metrics:
         self.sample_pool()
 
     def sample_pool(self) -> None:
+        if self.admission is not None:
+            self.operations_active.set(self.admission.inside)
+            self.operations_waiting.set(self.admission.waiting)
         if self.engine is None:
             return
         pool: Any = self.engine.pool

@@ -176,6 +176,7 @@ def test_a_waiting_mutation_is_let_in_before_a_query_that_waited_longer(
             mutation = Sent(lambda: _create_subject(base, admin, schools.a.id))
             time.sleep(0.5)
             assert holding.response is None and query.response is None
+            metrics = httpx.get(f"{base}/metrics", timeout=30).text
             lock.rollback()
             for sent in (holding, query, mutation):
                 sent.join(60)
@@ -186,6 +187,9 @@ def test_a_waiting_mutation_is_let_in_before_a_query_that_waited_longer(
         assert sent.response is not None and sent.response.status_code == 200
         assert "errors" not in sent.response.json(), sent.response.text
     assert holding.done < mutation.done < query.done
+    # and /metrics showed one operation inside the gate and two waiting
+    assert "zhurnal_operations_active 1.0" in metrics
+    assert "zhurnal_operations_waiting 2.0" in metrics
 
 
 def test_an_operation_that_cannot_get_a_slot_in_time_is_a_retryable_503(

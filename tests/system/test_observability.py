@@ -174,6 +174,9 @@ def test_metrics_expose_latency_by_operation_errors_and_pool(
     assert 'zhurnal_http_requests_total{path="/graphql",status="415"}' in body
     assert "zhurnal_db_pool_in_use " in body
     assert "zhurnal_db_pool_size 10.0" in body
+    # the admission gate (server/admission.py): nothing inside or waiting between requests
+    assert "zhurnal_operations_active 0.0" in body
+    assert "zhurnal_operations_waiting 0.0" in body
 
 
 def test_metrics_bound_the_number_of_operation_labels() -> None:
