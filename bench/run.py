@@ -318,6 +318,13 @@ def main(argv: list[str] | None = None) -> None:
     for r in rows:
         if r.note:
             console.print(f"{r.scenario}: {r.note}", highlight=False)
+    by_name = {r.scenario: r for r in rows}
+    if "me" in by_name and "diary" in by_name and by_name["me"].p50_ms is not None:
+        # issue 18's diary target against what any authenticated request costs here
+        bound = by_name["me"].p50_ms / by_name["diary"].floor_p50_ms
+        console.print(f"me (an authenticated request that reads nothing) is {bound:.1f}× the "
+                      "diary's floor: a cold diary within 3× its floor would answer faster "
+                      f"than `me` {'does' if bound > 3 else 'can'}", highlight=False)
     results["rows"] = [asdict(r) | {"ratio": r.ratio, "cpu_ratio": r.cpu_ratio} for r in rows]
     results["statements"] = counts
 
@@ -341,6 +348,12 @@ def main(argv: list[str] | None = None) -> None:
                           f"p90 {v['p90_ms']:.0f} ms")
         for e in load.first_errors:
             console.print(f"  error: {e}")
+        unloaded = by_name.get("setMarks")
+        if unloaded is not None and unloaded.p50_ms and "setMarks" in per_kind:
+            under = per_kind["setMarks"]["p50_ms"] / unloaded.p50_ms
+            console.print(f"  setMarks under load: {under:.1f}× its unloaded p50 "
+                          f"(target ≤ 5×: {'met' if under <= 5 else 'missed'})",
+                          highlight=False)
         results["load"] = {"users": args.users, "seconds": load.seconds,
                            "requests": load.requests, "errors": load.errors,
                            "throughput": load.throughput, "p50_ms": load.latency(50) * 1000,

@@ -68,6 +68,28 @@ async def test_waiting_writes_go_in_before_waiting_reads_each_in_arrival_order()
     assert order == ["write 1", "write 2", "read 1", "read 2"]
 
 
+async def test_writes_leave_the_last_slot_to_reads_so_a_burst_of_writes_shuts_none_out() -> None:
+    gate = Admission(3, timeout=5)
+    leave = asyncio.Event()
+    inside: list[str] = []
+
+    async def op(name: str, write: bool) -> None:
+        async with gate.slot(write=write):
+            inside.append(name)
+            await leave.wait()
+
+    tasks = [asyncio.create_task(op(f"write {i}", True)) for i in range(4)]
+    await _settle()
+    assert (inside, gate.inside, gate.waiting) == (["write 0", "write 1"], 2, 2)
+    tasks.append(asyncio.create_task(op("read", False)))
+    await _settle()
+    assert inside[-1] == "read" and gate.inside == 3
+    leave.set()
+    await asyncio.gather(*tasks)
+    assert sorted(inside) == ["read", "write 0", "write 1", "write 2", "write 3"]
+    assert (gate.inside, gate.waiting) == (0, 0)
+
+
 async def test_a_wait_past_the_timeout_is_busy_and_gives_up_its_place() -> None:
     gate = Admission(1, timeout=0.05)
     hold = asyncio.Event()
