@@ -9,6 +9,8 @@ import dataclasses
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import psycopg
@@ -180,30 +182,42 @@ def _locked(database: DatabaseUrls) -> psycopg.Connection:
     return conn
 
 
-def test_a_waiting_mutation_is_let_in_before_a_query_that_waited_longer(
-    database: DatabaseUrls, schools: TwoSchools, token_for
-) -> None:
-    # given a server with one slot, held by a mutation that waits for a lock the test holds
+@contextmanager
+def _one_slot_held(database: DatabaseUrls, schools: TwoSchools, token_for, *,
+                   wait: float) -> Iterator[tuple[str, str, Sent, psycopg.Connection]]:
+    """A server with one slot and `wait` seconds of waiting for it, the slot held by a
+    createSubject that waits for a lock the test holds: the server's URL, the administrator's
+    token, the holding request and the lock (roll it back and the holder goes on)."""
     settings = dataclasses.replace(TEST_SETTINGS, concurrent_operations=1,
-                                   pool_timeout_seconds=30)
+                                   pool_timeout_seconds=wait)
     admin = token_for(schools.a.logins["admin"])
     lock = _locked(database)
     try:
         with running_server(database, settings) as base:
             holding = Sent(lambda: _create_subject(base, admin, schools.a.id))
             time.sleep(0.5)
-            # when a query, and after it a mutation, wait for the slot; then the lock goes
-            query = Sent(lambda: _post(base, admin, ME))
-            time.sleep(0.5)
-            mutation = Sent(lambda: _create_subject(base, admin, schools.a.id))
-            time.sleep(0.5)
-            assert holding.response is None and query.response is None
-            metrics = httpx.get(f"{base}/metrics", timeout=30).text
+            yield base, admin, holding, lock
             lock.rollback()
-            for sent in (holding, query, mutation):
-                sent.join(60)
+            holding.join(60)
     finally:
         lock.close()
+
+
+def test_a_waiting_mutation_is_let_in_before_a_query_that_waited_longer(
+    database: DatabaseUrls, schools: TwoSchools, token_for
+) -> None:
+    # given a server whose one slot is held
+    with _one_slot_held(database, schools, token_for, wait=30) as (base, admin, holding, lock):
+        # when a query, and after it a mutation, wait for the slot; then the lock goes
+        query = Sent(lambda: _post(base, admin, ME))
+        time.sleep(0.5)
+        mutation = Sent(lambda: _create_subject(base, admin, schools.a.id))
+        time.sleep(0.5)
+        assert holding.response is None and query.response is None
+        metrics = httpx.get(f"{base}/metrics", timeout=30).text
+        lock.rollback()
+        for sent in (holding, query, mutation):
+            sent.join(60)
     # then all three succeed, and the mutation that came last was answered before the query
     for sent in (holding, query, mutation):
         assert sent.response is not None and sent.response.status_code == 200
@@ -217,22 +231,13 @@ def test_a_waiting_mutation_is_let_in_before_a_query_that_waited_longer(
 def test_an_operation_that_cannot_get_a_slot_in_time_is_a_retryable_503(
     database: DatabaseUrls, schools: TwoSchools, token_for
 ) -> None:
-    # given a server with one slot held, and a second of waiting allowed
-    settings = dataclasses.replace(TEST_SETTINGS, concurrent_operations=1,
-                                   pool_timeout_seconds=1)
-    admin = token_for(schools.a.logins["admin"])
-    lock = _locked(database)
-    try:
-        with running_server(database, settings) as base:
-            holding = Sent(lambda: _create_subject(base, admin, schools.a.id))
-            time.sleep(0.3)
-            # when a query comes
-            refused = _post(base, admin, ME)
-            lock.rollback()
-            holding.join(60)
-            after = _post(base, admin, ME)
-    finally:
-        lock.close()
+    # given a server whose one slot is held, and a second of waiting allowed
+    with _one_slot_held(database, schools, token_for, wait=1) as (base, admin, holding, lock):
+        # when a query comes
+        refused = _post(base, admin, ME)
+        lock.rollback()
+        holding.join(60)
+        after = _post(base, admin, ME)
     # then it is refused in about that second, retryably, and the next is served
     assert refused.status_code == 503, refused.text
     assert refused.headers["Retry-After"] == "1"
