@@ -3,8 +3,8 @@
 A process takes every request its clients send, but its event loop, its connection pool and
 PostgreSQL's two cores work on all of them in turns: with 25 operations in flight, each one's
 every statement waits behind the other 24 (the load run, issue 18: a teacher's setMarks took
-24× its unloaded time, the reads 20–30×). The gate lets `slots` operations at a time into
-their transaction; the others wait for a slot, mutations ahead of queries. The work done per
+20–25× its unloaded time). The gate lets `slots` operations at a time into their
+transaction; the others wait for a slot, mutations ahead of queries. The work done per
 second is the same or better (fewer backends and tasks contend for the same cores), a write
 waits only for the writes before it and one slot to free, and the reads, which a client can
 send again and a cache may answer, take the queue. Writes never hold the last slot, so a burst
@@ -30,9 +30,9 @@ class Busy(Exception):
 
 class Admission:
     """At most `slots` operations inside at once; waiting writes are let in before waiting
-    reads, each kind in arrival order. Writes hold at most `slots - 1` of them (all of one),
-    so a burst of writes (a morning of logins, whose hashing is slow) never shuts out the
-    reads. One per process (an asyncio object: one event loop)."""
+    reads, each kind in arrival order. Writes hold at most `slots - 1` of them (the only one
+    when there is one), so a burst of writes (a morning of logins, whose hashing is slow)
+    never shuts out the reads. One per process (an asyncio object: one event loop)."""
 
     def __init__(self, slots: int, timeout: float) -> None:
         if slots < 1:
