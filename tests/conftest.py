@@ -73,17 +73,6 @@ def gql(server_url: str):
 @pytest.fixture(scope="session")
 def token_for(database: DatabaseUrls):
     """token_for(login) -> a signed access token for an existing account."""
-    from sqlalchemy import select
+    from tests.server_fixture import tokens_for
 
-    from db.engine import owner_session
-    from db.models import Account
-    from resolvers.auth.tokens import issue_access_token
-    from tests.server_fixture import TEST_SETTINGS
-
-    def make(login: str) -> str:
-        with owner_session(database.owner) as s:
-            account_id = s.scalar(select(Account.id).where(Account.login == login))
-        assert account_id is not None, login
-        return issue_access_token(TEST_SETTINGS.secret_key, account_id, minutes=5)[0]
-
-    return make
+    return tokens_for(database)

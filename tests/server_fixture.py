@@ -82,3 +82,20 @@ class GraphQLClient:
                                   headers=headers)
         assert response.status_code == 200, response.text
         return response.json()
+
+
+def tokens_for(database: DatabaseUrls):
+    """A function login -> a signed access token for an existing account of `database`."""
+    from sqlalchemy import select
+
+    from db.engine import owner_session
+    from db.models import Account
+    from resolvers.auth.tokens import issue_access_token
+
+    def make(login: str) -> str:
+        with owner_session(database.owner) as s:
+            account_id = s.scalar(select(Account.id).where(Account.login == login))
+        assert account_id is not None, login
+        return issue_access_token(TEST_SETTINGS.secret_key, account_id, minutes=5)[0]
+
+    return make
