@@ -34,7 +34,7 @@ from tests.server_fixture import GraphQLClient, running_server, tokens_for
 # This module has a database of its own. Its dashboard reads a region officer's aggregates
 # over its class's days; on the session's database, which every other test fills with groups
 # of the same year, that region's attainment section ran past the 15 s statement timeout on a
-# slow machine (twice in four full runs), which is not what these tests are about.
+# slow machine (twice in five full runs), which is not what these tests are about.
 
 
 @pytest.fixture(scope="module")
