@@ -191,21 +191,21 @@ class Metrics:
             self.errors.labels(operation, "refused").inc()
         elif info.errors:
             self.errors.labels(operation, "graphql").inc()
-        self.sample_pool()
+        self.sample_gauges()
 
-    def sample_pool(self) -> None:
+    def sample_gauges(self) -> None:
+        """The gauges read from counters the gate and the pool keep anyway: no query, no lock."""
         if self.admission is not None:
             self.operations_active.set(self.admission.inside)
             self.operations_waiting.set(self.admission.waiting)
         if self.engine is None:
             return
         pool: Any = self.engine.pool
-        # Two counters the pool keeps anyway: no query, no lock.
         self.pool_in_use.set(pool.checkedout())
         self.pool_size.set(pool.size())
 
     def exposition(self) -> bytes:
-        self.sample_pool()
+        self.sample_gauges()
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             from prometheus_client import multiprocess
 

@@ -33,7 +33,7 @@ class ServerSettings:
     statement_timeout_ms: int = 15_000
     pool_timeout_seconds: float = 5.0
     # Operations a process works on at once, writes let in first (server/admission.py); the
-    # rest wait up to pool_timeout_seconds. 0: no gate. At most the pool's 10 connections.
+    # rest wait up to pool_timeout_seconds. 0: no gate. Keep it within the pool (10 + 5).
     concurrent_operations: int = 4
     # Diary answers kept per viewer until their data changes (server/diary_cache.py); 0: off.
     diary_cache_entries: int = 2000

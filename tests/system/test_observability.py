@@ -231,7 +231,7 @@ def test_app_engine_pool_is_the_one_measured(database: DatabaseUrls) -> None:
     engine = app_engine(database.app)
     metrics = Metrics(engine)
     # when
-    metrics.sample_pool()
+    metrics.sample_gauges()
     # then
     assert b"zhurnal_db_pool_size 10.0" in metrics.exposition()
     assert b"zhurnal_db_pool_in_use 0.0" in metrics.exposition()
